@@ -1,0 +1,48 @@
+import type { ContainerPaths } from '../oci/paths.js';
+import type { GlobalOptions } from '../oci/global-options.js';
+import type { Spec } from '../oci/spec.js';
+import type { Policy } from './policy.js';
+
+/** CreateRequest is runc's create command as msb received it. */
+export interface CreateRequest {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds: number;
+}
+
+/** BackendContext is what a backend needs to prepare one container. */
+export interface BackendContext {
+  id: string;
+  bundle: string;
+  spec: Spec;
+  policy: Policy;
+  global: GlobalOptions;
+  paths: ContainerPaths;
+  debug: (msg: string) => void;
+}
+
+/** PreparedContainer is a backend's plan for one container, made before anything is created. */
+export interface PreparedContainer {
+  /** The spec to write to the bundle (the same object when nothing changed). */
+  spec: Spec;
+  /** Writes the backend's files under the record directory, before the backend runs. */
+  writeFiles(): void;
+  /** Runs once the backend's create succeeded (its create-time hooks have run). */
+  afterCreate(): void;
+  /** The sh fragment shim/msb-runtime sources for every later command of this container. */
+  launcher: string;
+  /** What the record remembers about the backend, for list, doctor and humans. */
+  summary: Record<string, unknown>;
+  /** Runs the backend's create with msb's own stdio; returns the exit status. */
+  create(request: CreateRequest): number;
+  /** Removes whatever the backend may have made for this id; used after a failed create. */
+  destroy(id: string): void;
+}
+
+/** Backend is one sandbox technology behind msb's runc-compatible surface. */
+export interface Backend {
+  name: string;
+  prepare(ctx: BackendContext): PreparedContainer;
+}

@@ -1,0 +1,5 @@
+import type { Backend } from './backend.js';
+import { gvisorBackend } from './gvisor/gvisor-backend.js';
+
+/** BACKENDS are the sandboxes this build can run, by isolation name. */
+export const BACKENDS: Readonly<Record<string, Backend>> = { gvisor: gvisorBackend };

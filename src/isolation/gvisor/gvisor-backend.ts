@@ -1,0 +1,99 @@
+import { spawnSync, type StdioOptions } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostResolvers } from '../../dns/host-resolvers.js';
+import { containerResolvConf, takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
+import { MsbError } from '../../oci/errors.js';
+import { backendLogArgs } from '../../oci/global-options.js';
+import { which } from '../../oci/which.js';
+import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
+import { gvisorLauncher } from './launcher.js';
+import { checkNetworkNamespace } from './network-namespace.js';
+import { choosePlatform } from './platform.js';
+import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
+import { probeRunscVersion } from './runsc-version.js';
+
+/** runscRootOf is runsc's own state root, beside msb's records. */
+export function runscRootOf(stateDir: string): string {
+  return join(stateDir, 'runsc');
+}
+
+function required(command: string, why: string): string {
+  const path = which(command);
+  if (!path) throw new MsbError('host-unsupported', `gvisor: ${command} not found on PATH; it is needed ${why}`);
+  return path;
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return ''; // Docker has not written it (yet): the container gets an empty resolv.conf, as it would.
+  }
+}
+
+function prepareGvisor(ctx: BackendContext): PreparedContainer {
+  const { policy, paths } = ctx;
+  checkNetworkNamespace(ctx.spec);
+  const runsc = which(policy.gvisor.runsc);
+  if (!runsc) {
+    throw new MsbError(
+      'host-unsupported',
+      `gvisor: runsc not found (policy gvisor.runsc=${JSON.stringify(policy.gvisor.runsc)}, PATH=${process.env.PATH ?? ''}); install runsc or set gvisor.runsc in ${policy.source}`,
+    );
+  }
+  const version = probeRunscVersion(runsc, paths.cacheDir);
+  const platform = choosePlatform(policy.gvisor.platform, version);
+  const rmem = decideRmemWorkaround(policy.gvisor.rmemWorkaround, version, () =>
+    probeKernelNamespacesRmem(paths.cacheDir, required('unshare', 'to probe the kernel for the rmem_default quirk')),
+  );
+  ctx.debug(`gvisor: runsc ${runsc} (${version.raw}), platform ${platform}; rmem_default workaround ${rmem.apply ? 'applied' : 'not needed'}: ${rmem.reason}`);
+
+  const runscRoot = runscRootOf(paths.stateDir);
+  const runscArgs = ['--root', runscRoot, `--platform=${platform}`];
+  const upstreams = policy.dns.upstreams.length > 0 ? policy.dns.upstreams : hostResolvers();
+  const resolv = takeOverResolvConf(ctx.spec, join(paths.dir, 'resolv.conf'));
+  const writeResolvConf = (): void => {
+    if (resolv) writeFileSync(resolv.generatedPath, containerResolvConf(readOrEmpty(resolv.dockerSource), upstreams, resolv.dockerSource), { mode: 0o644 });
+  };
+  if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
+
+  const launcher = gvisorLauncher({
+    id: ctx.id,
+    bundle: ctx.bundle,
+    runsc,
+    runscArgs,
+    rmemWorkaround: rmem.apply
+      ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
+      : undefined,
+  });
+
+  return {
+    spec: resolv?.spec ?? ctx.spec,
+    writeFiles: writeResolvConf,
+    afterCreate: writeResolvConf,
+    launcher,
+    summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem },
+    create(req: CreateRequest): number {
+      if (req.preserveFds > 0) {
+        throw new MsbError('unsupported', `gvisor: --preserve-fds ${req.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);
+      }
+      mkdirSync(runscRoot, { recursive: true, mode: 0o700 });
+      const args = [...runscArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
+      if (req.pidFile) args.push('--pid-file', req.pidFile);
+      if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
+      args.push(req.id);
+      // The container inherits exactly msb's stdio (Docker's FIFOs or the console), never pipes.
+      const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
+      const result = spawnSync(runsc, args, { stdio });
+      if (result.error) throw new MsbError('backend', `gvisor: cannot run ${runsc}: ${result.error.message}`, { cause: result.error });
+      return result.status ?? 128 + 9;
+    },
+    destroy(id: string): void {
+      spawnSync(runsc, [...runscArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
+    },
+  };
+}
+
+/** gvisorBackend runs containers under runsc with msb's own runsc state root. */
+export const gvisorBackend: Backend = { name: 'gvisor', prepare: prepareGvisor };

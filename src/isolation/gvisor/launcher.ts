@@ -1,0 +1,45 @@
+import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
+
+/** RUNSC_COMMANDS are the runc commands runsc implements with runc's meaning. */
+export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events', 'checkpoint', 'restore'];
+
+/** NETNS_CHECK_COMMANDS are the runsc commands that check the network namespace (gvisor #10704). */
+export const NETNS_CHECK_COMMANDS: readonly string[] = ['start', 'restore'];
+
+/** LauncherInputs describe how to run runsc for one container. */
+export interface LauncherInputs {
+  id: string;
+  bundle: string;
+  runsc: string;
+  runscArgs: readonly string[];
+  rmemWorkaround?: { unshare: string; mount: string; reason: string };
+}
+
+/**
+ * gvisorLauncher writes the sh fragment that shim/msb-runtime sources for this container's later
+ * commands: msb_exec runs runsc with the container's flags; msb_exec_quirk does the same in a
+ * private mount namespace with an empty tmpfs over /proc/sys/net (not /proc/sys/net/core: procfs
+ * revalidates that dentry), which hides rmem_default from old runsc.
+ */
+export function gvisorLauncher(i: LauncherInputs): string {
+  const runsc = shQuoteAll([i.runsc, ...i.runscArgs]);
+  const lines = [
+    `# msb launcher for container ${i.id}: written at create, sourced by shim/msb-runtime.`,
+    'msb_backend=gvisor',
+    `msb_bundle=${shQuote(i.bundle)}`,
+    `msb_commands=${shQuote(` ${RUNSC_COMMANDS.join(' ')} `)}`,
+    `msb_exec() { exec ${runsc} "$@"; }`,
+  ];
+  if (i.rmemWorkaround) {
+    const w = i.rmemWorkaround;
+    const inner = `${shQuote(w.mount)} -t tmpfs -o size=4k,mode=0555 msb-rmem-workaround /proc/sys/net && exec "$@"`;
+    lines.push(
+      `msb_quirk_commands=${shQuote(` ${NETNS_CHECK_COMMANDS.join(' ')} `)}`,
+      `msb_quirk_note=${shQuote(JSON.stringify(`gvisor: running runsc in a private mount namespace with /proc/sys/net hidden: ${w.reason}`).slice(1, -1))}`,
+      `msb_exec_quirk() { exec ${shQuote(w.unshare)} --mount --propagation private -- /bin/sh -c ${shQuote(inner)} msb-rmem-workaround ${runsc} "$@"; }`,
+    );
+  } else {
+    lines.push("msb_quirk_commands=''");
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,36 @@
+import { statSync } from 'node:fs';
+import { MsbError } from '../../oci/errors.js';
+import type { Spec } from '../../oci/spec.js';
+
+/** inodeOf identifies a namespace file; injected in tests. */
+export type InodeOf = (path: string) => string | undefined;
+
+const realInodeOf: InodeOf = (path) => {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * checkNetworkNamespace refuses containers that would share the host's network namespace
+ * (`docker run --network host`, or a netns path that is the host's). runsc would otherwise
+ * serve the host's interfaces from inside the sandbox — and with the rmem_default workaround
+ * active, its own "root network namespace" guard would not stop it.
+ */
+export function checkNetworkNamespace(spec: Spec, inodeOf: InodeOf = realInodeOf): void {
+  const netns = spec.linux?.namespaces?.find((ns) => ns.type === 'network');
+  if (!netns) {
+    throw new MsbError('forbidden', 'gvisor: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network');
+  }
+  if (netns.path) {
+    // msb runs in the host's netns (containerd's shims do); /proc/1 may be hidden from it.
+    const host = [inodeOf('/proc/self/ns/net'), inodeOf('/proc/1/ns/net')].filter((i) => i !== undefined);
+    const target = inodeOf(netns.path);
+    if (target !== undefined && host.includes(target)) {
+      throw new MsbError('forbidden', `gvisor: network namespace ${netns.path} is the host's, which msb does not allow; use a Docker network`);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { validatePolicy } from '../generated/validators.js';
+import { MsbError } from '../oci/errors.js';
+import { describeValidationError } from '../oci/spec.js';
+
+/** DEFAULT_POLICY_PATH is where msb looks for the operator policy when none is named. */
+export const DEFAULT_POLICY_PATH = '/etc/msb/policy.json';
+
+/** Policy is the operator's validated configuration with every default filled in. */
+export interface Policy {
+  source: string;
+  isolation: {
+    default: string;
+    allowed: string[];
+    allowAnnotation: boolean;
+    allowRuntimeArgs: boolean;
+  };
+  gvisor: {
+    runsc: string;
+    platform: 'auto' | 'ptrace' | 'systrap' | 'kvm';
+    rmemWorkaround: 'auto' | 'always' | 'never';
+  };
+  dns: { upstreams: string[] };
+}
+
+type PolicyFile = {
+  isolation?: Partial<Policy['isolation']>;
+  gvisor?: Partial<Policy['gvisor']>;
+  dns?: Partial<Policy['dns']>;
+};
+
+/** withDefaults fills in every key the operator left out. */
+export function withDefaults(file: PolicyFile, source: string): Policy {
+  return {
+    source,
+    isolation: {
+      default: file.isolation?.default ?? 'gvisor',
+      allowed: file.isolation?.allowed ?? ['gvisor', 'krun'],
+      allowAnnotation: file.isolation?.allowAnnotation ?? true,
+      allowRuntimeArgs: file.isolation?.allowRuntimeArgs ?? true,
+    },
+    gvisor: {
+      runsc: file.gvisor?.runsc ?? 'runsc',
+      platform: file.gvisor?.platform ?? 'auto',
+      rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
+    },
+    dns: { upstreams: file.dns?.upstreams ?? [] },
+  };
+}
+
+/** parsePolicy validates policy text; an error names the file and the offending key. */
+export function parsePolicy(text: string, source: string): Policy {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new MsbError('invalid-policy', `policy ${source}: malformed JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!validatePolicy(data)) {
+    throw new MsbError('invalid-policy', `policy ${describeValidationError(source, validatePolicy.errors)}`);
+  }
+  return withDefaults(data as PolicyFile, source);
+}
+
+/**
+ * loadPolicy reads the policy named by --policy or MSB_POLICY, else the default path. A named
+ * file must exist; the default path may be absent, and then the built-in defaults apply.
+ */
+export function loadPolicy(
+  named: string | undefined,
+  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+): Policy {
+  const path = named ?? DEFAULT_POLICY_PATH;
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (named === undefined && code === 'ENOENT') return withDefaults({}, 'built-in defaults');
+    throw new MsbError('invalid-policy', `cannot read policy ${path}: ${code ?? (err as Error).message}`, { cause: err });
+  }
+  return parsePolicy(text, path);
+}

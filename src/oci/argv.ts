@@ -1,0 +1,134 @@
+import { MsbError } from './errors.js';
+import { defaultGlobalOptions, type GlobalOptions } from './global-options.js';
+
+/** FlagSpec is one runc-style flag: --name, optional aliases, with or without a value. */
+export interface FlagSpec {
+  name: string;
+  aliases?: readonly string[];
+  value: boolean;
+  help: string;
+}
+
+/** GLOBAL_FLAGS are runc's global flags plus msb's --isolation and --policy. */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: 'root', value: true, help: 'state root (default /run/msb)' },
+  { name: 'log', value: true, help: 'append log lines to this file' },
+  { name: 'log-format', value: true, help: 'json or text' },
+  { name: 'debug', value: false, help: 'debug logging' },
+  { name: 'systemd-cgroup', value: false, help: 'accepted for runc compatibility' },
+  { name: 'rootless', value: true, help: 'accepted for runc compatibility' },
+  { name: 'criu', value: true, help: 'accepted for runc compatibility' },
+  { name: 'isolation', value: true, help: 'sandbox for this runtime name (daemon.json runtimeArgs)' },
+  { name: 'policy', value: true, help: 'operator policy file (default /etc/msb/policy.json)' },
+];
+
+/** NODE_COMMANDS are the commands the Node half implements, with their flags. */
+export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: readonly FlagSpec[] }>> = {
+  create: {
+    help: 'create <id>: create a container from --bundle',
+    flags: [
+      { name: 'bundle', aliases: ['b'], value: true, help: 'bundle directory (default .)' },
+      { name: 'pid-file', value: true, help: 'write the container pid here' },
+      { name: 'console-socket', value: true, help: 'send the pty master to this AF_UNIX socket' },
+      { name: 'no-pivot', value: false, help: 'accepted for runc compatibility' },
+      { name: 'no-new-keyring', value: false, help: 'accepted for runc compatibility' },
+      { name: 'preserve-fds', value: true, help: 'pass N extra descriptors' },
+    ],
+  },
+  features: { help: 'features: print the OCI features document', flags: [] },
+  list: {
+    help: 'list: list containers',
+    flags: [
+      { name: 'format', aliases: ['f'], value: true, help: 'table or json' },
+      { name: 'quiet', aliases: ['q'], value: false, help: 'ids only' },
+    ],
+  },
+  ps: { help: 'ps <id> [ps args]: list a container\'s processes', flags: [{ name: 'format', aliases: ['f'], value: true, help: 'table or json' }] },
+  help: { help: 'help: this text', flags: [] },
+};
+
+/** ParsedArgv is a runtime command line: global options, command, its flags and operands. */
+export interface ParsedArgv {
+  global: GlobalOptions;
+  command: string;
+  flags: Record<string, string | boolean>;
+  operands: string[];
+}
+
+function matchFlag(arg: string, specs: readonly FlagSpec[]): { spec: FlagSpec; inline?: string } | undefined {
+  const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
+  if (!m?.[1]) return undefined;
+  const spec = specs.find((s) => s.name === m[1] || s.aliases?.includes(m[1] as string));
+  return spec ? { spec, inline: m[2] } : undefined;
+}
+
+function takeFlags(argv: readonly string[], start: number, specs: readonly FlagSpec[], stopAtOperand: boolean, out: Record<string, string | boolean>, operands: string[]): number {
+  let i = start;
+  while (i < argv.length) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      operands.push(...argv.slice(i + 1));
+      return argv.length;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      if (stopAtOperand) return i;
+      operands.push(arg);
+      i += 1;
+      continue;
+    }
+    const hit = matchFlag(arg, specs);
+    if (!hit) {
+      if (operands.length > 0) {
+        operands.push(arg); // after the id (ps args): not ours
+        i += 1;
+        continue;
+      }
+      throw new MsbError('invalid-argument', `flag provided but not defined: ${arg}`);
+    }
+    if (!hit.spec.value) {
+      out[hit.spec.name] = hit.inline === undefined ? true : hit.inline !== 'false';
+      i += 1;
+    } else if (hit.inline !== undefined) {
+      out[hit.spec.name] = hit.inline;
+      i += 1;
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined) throw new MsbError('invalid-argument', `flag needs an argument: ${arg}`);
+      out[hit.spec.name] = value;
+      i += 2;
+    }
+  }
+  return i;
+}
+
+/**
+ * parseRuntimeArgv parses msb-runtime's command line. It is a fixed table rather than a CLI
+ * framework because create is on the path of every container start and commander alone costs
+ * ~20 ms to load here (docs/benchmarks.md).
+ */
+export function parseRuntimeArgv(argv: readonly string[]): ParsedArgv {
+  const g: Record<string, string | boolean> = {};
+  const globalOperands: string[] = [];
+  const next = takeFlags(argv, 0, GLOBAL_FLAGS, true, g, globalOperands);
+  const global = defaultGlobalOptions();
+  if (typeof g.root === 'string') global.root = g.root;
+  if (typeof g.log === 'string') global.log = g.log;
+  if (g['log-format'] !== undefined) {
+    if (g['log-format'] !== 'json' && g['log-format'] !== 'text') throw new MsbError('invalid-argument', `invalid --log-format ${String(g['log-format'])} (json or text)`);
+    global.logFormat = g['log-format'];
+  }
+  global.debug = g.debug === true;
+  global.systemdCgroup = g['systemd-cgroup'] === true;
+  if (typeof g.rootless === 'string') global.rootless = g.rootless;
+  if (typeof g.criu === 'string') global.criu = g.criu;
+  if (typeof g.isolation === 'string') global.isolation = g.isolation;
+  if (typeof g.policy === 'string') global.policy = g.policy;
+
+  const command = argv[next] ?? 'help';
+  const spec = NODE_COMMANDS[command === '-h' || command === '--help' ? 'help' : command];
+  if (!spec) throw new MsbError('invalid-argument', `unknown command ${JSON.stringify(command)}`);
+  const flags: Record<string, string | boolean> = {};
+  const operands: string[] = [];
+  takeFlags(argv, next + 1, spec.flags, false, flags, operands);
+  return { global, command: command.startsWith('-') ? 'help' : command, flags, operands };
+}

@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BACKENDS } from '../../isolation/backends.js';
+import { checkAnnotations } from '../../isolation/annotations.js';
+import { loadPolicy } from '../../isolation/policy.js';
+import { selectBackend } from '../../isolation/select-backend.js';
+import type { PreparedContainer } from '../../isolation/backend.js';
+import { MsbError } from '../errors.js';
+import { type GlobalOptions, logTargetOf } from '../global-options.js';
+import { lastLogError, logSize } from '../last-log-error.js';
+import { appendLogLine } from '../log.js';
+import { containerPaths, type ContainerPaths } from '../paths.js';
+import { claimRecordDir, type ContainerRecord, removeRecordDir, writeFileAtomic } from '../record.js';
+import { loadSpec, type LoadedSpec } from '../spec.js';
+
+/** CreateOptions are runc create's flags. */
+export interface CreateOptions {
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: string;
+}
+
+function parsePreserveFds(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new MsbError('invalid-argument', `--preserve-fds must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * create validates the bundle, chooses the sandbox, rewrites config.json for it, records the
+ * container and runs the backend's create. Every check that can fail runs before anything is
+ * written; if the backend fails, everything msb and the backend made is removed again.
+ */
+export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
+  const log = logTargetOf(g);
+  const debug = (msg: string): void => appendLogLine(log, 'debug', msg);
+  const paths = containerPaths(g.root, id);
+  const bundle = resolve(opts.bundle ?? '.');
+  const preserveFds = parsePreserveFds(opts.preserveFds);
+  const policy = loadPolicy(g.policy ?? env.MSB_POLICY);
+  const loaded = loadSpec(bundle);
+  checkAnnotations(loaded.spec.annotations);
+  const choice = selectBackend(policy, g.isolation, loaded.spec.annotations, Object.keys(BACKENDS));
+  debug(`isolation for ${id}: ${choice.name} (${choice.trail.join('; ')})`);
+  const backend = BACKENDS[choice.name];
+  if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
+  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, debug });
+
+  claimRecordDir(paths, id);
+  const logOffset = logSize(g.log);
+  try {
+    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary });
+    const status = prepared.create({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
+    if (status !== 0) {
+      const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
+      throw new MsbError('backend', `${choice.name}: create failed (exit ${status}): ${reason}`);
+    }
+    prepared.afterCreate();
+  } catch (err) {
+    prepared.destroy(id);
+    restoreConfig(loaded);
+    removeRecordDir(paths);
+    throw err;
+  }
+}
+
+function writeRecord(paths: ContainerPaths, loaded: LoadedSpec, prepared: PreparedContainer, record: ContainerRecord): void {
+  writeFileSync(paths.originalConfig, loaded.original, { mode: 0o600 });
+  prepared.writeFiles();
+  writeFileSync(paths.record, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, JSON.stringify(prepared.spec), 0o644);
+  // The launcher goes last: shim/msb-runtime treats a record without one as still being created.
+  writeFileAtomic(paths.launcher, prepared.launcher);
+}
+
+function restoreConfig(loaded: LoadedSpec): void {
+  try {
+    writeFileAtomic(loaded.path, loaded.original, 0o644);
+  } catch {
+    // The bundle is gone with its caller: nothing to restore.
+  }
+}

@@ -1,0 +1,40 @@
+import { KNOWN_ANNOTATIONS } from '../isolation/annotations.js';
+import { BACKENDS } from '../isolation/backends.js';
+
+/** NAMESPACES are the namespace types the gVisor backend accepts in config.json. */
+export const NAMESPACES: readonly string[] = ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'];
+
+/** HOOKS are the OCI hook kinds msb keeps in the spec for the backend to run. */
+export const HOOKS: readonly string[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
+
+/** MOUNT_OPTIONS are the bind/tmpfs options runsc understands (runsc/specutils/fs.go). */
+export const MOUNT_OPTIONS: readonly string[] = [
+  'bind', 'rbind', 'ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'private', 'rprivate', 'slave', 'rslave',
+  'shared', 'rshared', 'unbindable', 'runbindable', 'noatime', 'atime', 'relatime', 'norelatime', 'strictatime',
+  'nostrictatime', 'mode', 'size', 'uid', 'gid', 'nr_inodes',
+];
+
+/**
+ * features prints the OCI features document (runtime-spec features.md) from the same lists
+ * create uses, with msb's annotations and backends under org.* keys as the spec suggests.
+ */
+export function features(version: string): Record<string, unknown> {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: '1.1.0',
+    hooks: [...HOOKS],
+    mountOptions: [...MOUNT_OPTIONS],
+    linux: {
+      namespaces: [...NAMESPACES],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+    },
+    annotations: {
+      'io.msb.version': version,
+      'io.msb.backends': Object.keys(BACKENDS).join(','),
+      'io.msb.annotations': Object.keys(KNOWN_ANNOTATIONS).join(','),
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { readFileSync, statSync } from 'node:fs';
+
+/**
+ * lastLogError returns the message of the last error line a backend appended to --log after
+ * `offset`, so msb can wrap it: Docker shows only the last error line of the file.
+ */
+export function lastLogError(logPath: string | undefined, offset: number): string | undefined {
+  if (!logPath) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(logPath).subarray(offset).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  let last: string | undefined;
+  for (const line of text.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if (entry.level === 'error' && typeof entry.msg === 'string') last = entry.msg;
+    } catch {
+      const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(line);
+      if (m?.[1] !== undefined) last = m[1];
+    }
+  }
+  return last;
+}
+
+/** logSize is the current length of --log, the offset of what a backend will append. */
+export function logSize(logPath: string | undefined): number {
+  if (!logPath) return 0;
+  try {
+    return statSync(logPath).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,39 @@
+import { appendFileSync } from 'node:fs';
+
+/** LogFormat is runc's --log-format: containerd always passes json. */
+export type LogFormat = 'json' | 'text';
+
+/** LogTarget says where runtime log lines go; path undefined means stderr only. */
+export interface LogTarget {
+  path?: string;
+  format: LogFormat;
+  debug: boolean;
+}
+
+/** formatLogLine renders one log line in runc's (logrus) json or text form. */
+export function formatLogLine(level: 'error' | 'warning' | 'info' | 'debug', msg: string, format: LogFormat, now: Date): string {
+  const time = now.toISOString();
+  if (format === 'json') return `${JSON.stringify({ level, msg, time })}\n`;
+  return `time=${JSON.stringify(time)} level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+/**
+ * appendLogLine appends one line to --log. Docker passes the same file to every command of a
+ * container and shows the last error line, so the file is opened for append, never truncated
+ * (runsc/cli/cli.go does the same).
+ */
+export function appendLogLine(
+  target: LogTarget,
+  level: 'error' | 'warning' | 'info' | 'debug',
+  msg: string,
+  now: Date = new Date(),
+  append: (path: string, data: string) => void = (p, d) => appendFileSync(p, d, { mode: 0o600 }),
+): void {
+  if (level === 'debug' && !target.debug) return;
+  if (!target.path) return;
+  try {
+    append(target.path, formatLogLine(level, msg, target.format, now));
+  } catch {
+    // The log is best effort: stderr still carries the message.
+  }
+}

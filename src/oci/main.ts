@@ -1,0 +1,84 @@
+import { parseRuntimeArgv, GLOBAL_FLAGS, NODE_COMMANDS, type ParsedArgv } from './argv.js';
+import { MsbError, oneLine, toMsbError } from './errors.js';
+import { defaultGlobalOptions, type GlobalOptions, logTargetOf } from './global-options.js';
+import { appendLogLine } from './log.js';
+
+/**
+ * main is the Node half of shim/msb-runtime: one entry path (parse → global options → --log →
+ * dispatch) for the commands that read or write a spec. The launcher runs every other command
+ * without starting Node.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let global: GlobalOptions = defaultGlobalOptions();
+  try {
+    const parsed = parseRuntimeArgv(argv);
+    global = parsed.global;
+    await dispatch(parsed);
+    return 0;
+  } catch (err) {
+    return fail(global, toMsbError(err));
+  }
+}
+
+function operand(parsed: ParsedArgv, what: string): string {
+  const value = parsed.operands[0];
+  if (value === undefined) throw new MsbError('invalid-argument', `${parsed.command}: ${what} cannot be empty`);
+  return value;
+}
+
+async function dispatch(parsed: ParsedArgv): Promise<void> {
+  const { global, flags } = parsed;
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  switch (parsed.command) {
+    case 'create': {
+      const { create } = await import('./commands/create.js');
+      if (parsed.operands.length > 1) throw new MsbError('invalid-argument', `create: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
+      create(global, operand(parsed, 'container id'), {
+        bundle: str('bundle'),
+        pidFile: str('pid-file'),
+        consoleSocket: str('console-socket'),
+        preserveFds: str('preserve-fds'),
+      });
+      return;
+    }
+    case 'features': {
+      const { features } = await import('./features.js');
+      const { readVersion } = await import('./version.js');
+      process.stdout.write(`${JSON.stringify(features(readVersion()), null, 2)}\n`);
+      return;
+    }
+    case 'list':
+      (await import('./commands/list.js')).list(global, { format: str('format'), quiet: flags.quiet === true });
+      return;
+    case 'ps': {
+      const id = operand(parsed, 'container id');
+      (await import('./commands/ps.js')).ps(global, id, parsed.operands.slice(1), { format: str('format') });
+      return;
+    }
+    default:
+      process.stdout.write(helpText());
+  }
+}
+
+function helpText(): string {
+  const lines = [
+    'msb-runtime: a runc-compatible OCI runtime that runs containers in gVisor (and, later, libkrun) sandboxes',
+    '',
+    'usage: msb-runtime [global flags] <command> [flags] <container-id>',
+    '',
+    'global flags:',
+    ...GLOBAL_FLAGS.map((f) => `  --${f.name}${f.value ? ' <value>' : ''}\t${f.help}`),
+    '',
+    'commands run by Node: ' + Object.keys(NODE_COMMANDS).join(', '),
+    'commands passed to the container\'s backend: start, state, kill, delete, exec, pause, resume, events, update, checkpoint, restore',
+    '--version prints runc-style version lines (docker info parses them)',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function fail(g: GlobalOptions, err: MsbError): number {
+  const msg = `msb: ${oneLine(err.message)}`;
+  appendLogLine(logTargetOf(g), 'error', msg);
+  process.stderr.write(`${msg}\n`);
+  return 1;
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateSpec, type ValidationError } from '../generated/validators.js';
+import { MsbError } from './errors.js';
+
+/** Mount is an OCI mount entry; fields msb does not read are kept as they are. */
+export interface Mount {
+  destination: string;
+  source?: string;
+  type?: string;
+  options?: string[];
+  [key: string]: unknown;
+}
+
+/**
+ * Spec is the part of an OCI config.json that msb reads. The index signatures keep every other
+ * field, so a rewrite that spreads a Spec keeps what msb does not understand.
+ */
+export interface Spec {
+  ociVersion: string;
+  root: { path: string; readonly?: boolean; [key: string]: unknown };
+  hostname?: string;
+  process?: {
+    args?: string[];
+    env?: string[];
+    cwd?: string;
+    terminal?: boolean;
+    user?: { uid?: number; gid?: number; [key: string]: unknown };
+    [key: string]: unknown;
+  };
+  mounts?: Mount[];
+  annotations?: Record<string, string>;
+  linux?: { namespaces?: { type: string; path?: string }[]; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** LoadedSpec is a bundle's config.json as read: the parsed spec and the exact original bytes. */
+export interface LoadedSpec {
+  spec: Spec;
+  original: string;
+  path: string;
+}
+
+/** describeValidationError names the offending field of the first schema violation. */
+export function describeValidationError(file: string, errors: readonly ValidationError[] | null | undefined): string {
+  const first = errors?.[0];
+  if (!first) return `${file}: invalid`;
+  const field = first.instancePath === '' ? '(top level)' : first.instancePath.slice(1).replaceAll('/', '.');
+  return `${file}: field ${field} ${first.message ?? 'is invalid'}`;
+}
+
+/** parseSpec parses and validates config.json text; errors name the file and the field. */
+export function parseSpec(text: string, path: string): Spec {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new MsbError('invalid-spec', `${path}: malformed JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!validateSpec(data)) throw new MsbError('invalid-spec', describeValidationError(path, validateSpec.errors));
+  return data as Spec;
+}
+
+/** loadSpec reads <bundle>/config.json. */
+export function loadSpec(bundle: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): LoadedSpec {
+  const path = join(bundle, 'config.json');
+  let original: string;
+  try {
+    original = read(path);
+  } catch (err) {
+    throw new MsbError('invalid-spec', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  return { spec: parseSpec(original, path), original, path };
+}

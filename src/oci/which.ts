@@ -1,0 +1,22 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+/** which resolves a command name on PATH (or checks a path) and returns its absolute path. */
+export function which(command: string, path: string = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): string | undefined {
+  const executable = (p: string): boolean => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    const abs = isAbsolute(command) ? command : resolve(command);
+    return executable(abs) ? abs : undefined;
+  }
+  for (const dir of path.split(delimiter)) {
+    if (dir && executable(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
