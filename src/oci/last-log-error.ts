@@ -13,7 +13,8 @@ export function lastLogError(logPath: string | undefined, offset: number): strin
     return undefined;
   }
   let last: string | undefined;
-  for (const line of text.split('\n')) {
+  // runsc ends its last line without a newline, so lines may be glued together: split them.
+  for (const line of text.replace(/}{"/g, '}\n{"').split('\n')) {
     try {
       const entry = JSON.parse(line) as { level?: string; msg?: string };
       if (entry.level === 'error' && typeof entry.msg === 'string') last = entry.msg;

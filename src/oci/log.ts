@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /** LogFormat is runc's --log-format: containerd always passes json. */
 export type LogFormat = 'json' | 'text';
@@ -27,7 +27,7 @@ export function appendLogLine(
   level: 'error' | 'warning' | 'info' | 'debug',
   msg: string,
   now: Date = new Date(),
-  append: (path: string, data: string) => void = (p, d) => appendFileSync(p, d, { mode: 0o600 }),
+  append: (path: string, data: string) => void = appendOnOwnLine,
 ): void {
   if (level === 'debug' && !target.debug) return;
   if (!target.path) return;
@@ -35,5 +35,21 @@ export function appendLogLine(
     append(target.path, formatLogLine(level, msg, target.format, now));
   } catch {
     // The log is best effort: stderr still carries the message.
+  }
+}
+
+/**
+ * appendOnOwnLine appends data, first ending the file's last line if it has no newline: runsc
+ * writes its final error line without one, and containerd reads the log line by line.
+ */
+export function appendOnOwnLine(path: string, data: string): void {
+  const fd = openSync(path, 'a+', 0o600);
+  try {
+    const { size } = fstatSync(fd);
+    const last = Buffer.alloc(1);
+    const unterminated = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    writeSync(fd, unterminated ? `\n${data}` : data);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,0 +1,31 @@
+import Ajv from 'ajv-draft-04';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRootDir } from './runtime.js';
+
+/** OCI_SCHEMA_DIR holds the official runtime-spec JSON Schemas (shared/, beside the checkout). */
+export const OCI_SCHEMA_DIR = join(repoRootDir, '..', 'shared', 'oci-runtime-spec', 'schema');
+
+/** ociSchemasAvailable says whether the official schemas are there; tests print why they skip. */
+export const ociSchemasAvailable = existsSync(OCI_SCHEMA_DIR);
+
+let ajv: Ajv | undefined;
+
+function compiler(): Ajv {
+  if (ajv) return ajv;
+  ajv = new Ajv({ allErrors: true, strict: false });
+  for (const file of readdirSync(OCI_SCHEMA_DIR).filter((f) => f.endsWith('.json'))) {
+    const schema = JSON.parse(readFileSync(join(OCI_SCHEMA_DIR, file), 'utf8')) as Record<string, unknown>;
+    delete schema.$schema;
+    delete schema.id;
+    ajv.addSchema(schema, file);
+  }
+  return ajv;
+}
+
+/** validateOci checks data against one official schema file; returns the errors, [] when valid. */
+export function validateOci(schemaFile: 'config-schema.json' | 'state-schema.json' | 'features-schema.json', data: unknown): string[] {
+  const validate = compiler().getSchema(schemaFile);
+  if (!validate) throw new Error(`schema ${schemaFile} not loaded`);
+  return validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
