@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/provision.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm ci --prefer-offline --no-audit --no-fund
 npm run build --silent
 ./shim/msbctl install --name msb
 bash scripts/build-images.sh
