@@ -80,6 +80,16 @@ describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
     expect(dockerOk(['exec', id, 'echo', 'alive']).trim()).toBe('alive');
   });
 
+  it('docker top shows the sandbox\'s host process; docker update is refused with msb\'s reason', () => {
+    const id = detached(IMAGE, 'sleep', '1000');
+    const top = dockerOk(['top', id]);
+    expect(top).toContain('runsc-sandbox');
+    expect(top).toContain(id);
+    const update = docker(['update', '--memory', '200m', '--memory-swap', '300m', id]);
+    expect(update.status).not.toBe(0);
+    expect(update.stderr).toContain(`msb: update is not supported by the gvisor backend of container ${id}`);
+  });
+
   it('--restart on-failure restarts the sandboxed container', async () => {
     const id = detached('--restart', 'on-failure:2', IMAGE, 'sh', '-c', 'exit 1');
     expect(await waitUntil(() => inspect(id, '{{.RestartCount}}') === '2' && inspect(id, '{{.State.Status}}') === 'exited', 60_000)).toBe(true);

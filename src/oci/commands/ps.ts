@@ -4,26 +4,29 @@ import { MsbError } from '../errors.js';
 import { backendLogArgs, type GlobalOptions } from '../global-options.js';
 import { containerPaths } from '../paths.js';
 
-/**
- * ps lists a container's processes. containerd parses `ps --format json` as a JSON array of
- * pids (go-runc Ps); runsc prints process objects with sandbox pids, so msb reduces them to
- * pids. Table output is runsc's own.
- */
-export function ps(g: GlobalOptions, id: string, psArgs: string[], opts: { format?: string }): void {
-  const paths = containerPaths(g.root, id);
-  const launcher = join(paths.dir, 'launcher.sh');
-  const format = opts.format === 'json' ? 'json' : 'table';
-  const out = spawnSync('/bin/sh', ['-c', '[ -r "$1" ] || exit 127; . "$1" && shift 2 && msb_exec "$@"', 'msb-ps', launcher, id, ...backendLogArgs(g), 'ps', '--format', format, id, ...psArgs], {
+function backend(g: GlobalOptions, id: string, args: string[]): string {
+  const launcher = join(containerPaths(g.root, id).dir, 'launcher.sh');
+  const out = spawnSync('/bin/sh', ['-c', '[ -r "$1" ] || exit 127; . "$1" && shift 2 && msb_exec "$@"', 'msb-ps', launcher, id, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (out.status === 127) throw new MsbError('not-found', `container ${id} does not exist`);
-  if (out.status !== 0) throw new MsbError('backend', `ps failed (exit ${out.status})`);
-  if (format !== 'json') {
-    process.stdout.write(out.stdout);
+  if (out.status !== 0) throw new MsbError('backend', `${args.at(-2) ?? 'ps'} failed (exit ${out.status})`);
+  return out.stdout;
+}
+
+/**
+ * ps lists a container's processes. Table output is the backend's own (for gVisor: the
+ * processes inside the sandbox). `--format json` is what containerd asks for (`docker top`): a
+ * JSON array of HOST pids, which Docker then looks up in the host's process table. Processes
+ * inside a gVisor sandbox have no host pids — runsc's sandbox pids would make Docker show
+ * unrelated host processes — so msb reports the sandbox's own host process, the container's pid.
+ */
+export function ps(g: GlobalOptions, id: string, psArgs: string[], opts: { format?: string }): void {
+  if (opts.format !== 'json') {
+    process.stdout.write(backend(g, id, [...backendLogArgs(g), 'ps', id, ...psArgs]));
     return;
   }
-  const parsed = JSON.parse(out.stdout || '[]') as Array<number | { PID?: number; pid?: number }>;
-  const pids = parsed.map((p) => (typeof p === 'number' ? p : (p.PID ?? p.pid ?? 0)));
-  process.stdout.write(`${JSON.stringify(pids)}\n`);
+  const state = JSON.parse(backend(g, id, [...backendLogArgs(g), 'state', id])) as { pid?: number };
+  process.stdout.write(`${JSON.stringify(state.pid ? [state.pid] : [])}\n`);
 }
