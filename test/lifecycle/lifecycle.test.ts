@@ -194,6 +194,25 @@ describe.skipIf(skipReason !== undefined)('msb-only contract details', () => {
     expect(run(runtime, ['delete', '--force', id]).status).toBe(0);
   });
 
+  it('--debug says which backend was chosen and why, and whether the rmem_default workaround applies', () => {
+    const rt = makeRuntime('msbdebug', MSB_RUNTIME, dir, ['--debug']);
+    const id = `debug-${process.pid}`;
+    const bundle = makeBundle(dir, rootfs, id);
+    expect(run(rt, ['create', '--bundle', bundle, id]).status).toBe(0);
+    expect(run(rt, ['start', id]).status).toBe(0);
+    const debug = readFileSync(rt.log, 'utf8');
+    expect(debug).toContain(`isolation for ${id}: gvisor (annotation io.msb.isolation: not set; runtime argument --isolation: not set; policy default`);
+    const record = JSON.parse(readFileSync(join(rt.root, 'msb/containers', id, 'record.json'), 'utf8')) as { backendSummary: { rmemWorkaround: { apply: boolean } } };
+    if (record.backendSummary.rmemWorkaround.apply) {
+      expect(debug).toContain('rmem_default workaround applied');
+      expect(debug).toContain('gvisor: running runsc in a private mount namespace with /proc/sys/net hidden');
+    } else {
+      expect(debug).toContain('rmem_default workaround not needed');
+      expect(debug).not.toContain('private mount namespace');
+    }
+    expect(run(rt, ['delete', '--force', id]).status).toBe(0);
+  });
+
   it('rewrites resolv.conf for a runtime-created netns, keeps unknown fields, validates, and restores config.json on delete', () => {
     const id = `resolv-${process.pid}`;
     const bundle = makeBundle(dir, rootfs, id, { resolvConf: 'search corp.example\nnameserver 127.0.0.11\noptions ndots:0\n', args: ['sleep', '60'] });
