@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { MsbError, type ErrorCode } from '../oci/errors.js';
+import { checkAnnotations, ISOLATION_ANNOTATION, KNOWN_ANNOTATIONS } from './annotations.js';
+
+describe('checkAnnotations', () => {
+  it.each<[string, Record<string, string> | undefined]>([
+    ['no annotations', undefined],
+    ['an empty map', {}],
+    ['the isolation annotation', { [ISOLATION_ANNOTATION]: 'gvisor' }],
+    ['a name with digits and dashes', { [ISOLATION_ANNOTATION]: 'krun-2' }],
+    ['foreign annotations', { 'org.opencontainers.image.ref.name': 'x', 'com.docker.compose.service': 'web', 'dev.gvisor.spec.mount.x.share': 'shared' }],
+    ['a key that only resembles io.msb', { 'io.msbx.turbo': 'on', 'msb.isolation': 'anything at all' }],
+  ])('accepts %s', (_name, annotations) => {
+    expect(() => checkAnnotations(annotations)).not.toThrow();
+  });
+
+  it.each<[string, Record<string, string>, ErrorCode, RegExp]>([
+    ['a runsc flag override', { 'dev.gvisor.flag.network': 'host' }, 'forbidden', /^annotation dev\.gvisor\.flag\.network is not allowed: msb sets runsc flags from its policy$/],
+    ['a runsc flag override among others', { a: 'b', 'dev.gvisor.flag.host-uds': 'all' }, 'forbidden', /dev\.gvisor\.flag\.host-uds is not allowed/],
+    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation\)$/],
+    ['an upper-case value', { [ISOLATION_ANNOTATION]: 'GVISOR' }, 'invalid-argument', /^annotation io\.msb\.isolation="GVISOR" is invalid: expected a backend name/],
+    ['an injection attempt', { [ISOLATION_ANNOTATION]: 'gvisor; rm -rf /' }, 'invalid-argument', /io\.msb\.isolation="gvisor; rm -rf \/" is invalid/],
+    ['an empty value', { [ISOLATION_ANNOTATION]: '' }, 'invalid-argument', /io\.msb\.isolation="" is invalid/],
+    ['a value of 33 characters', { [ISOLATION_ANNOTATION]: `a${'b'.repeat(32)}` }, 'invalid-argument', /is invalid/],
+    ['a value with a trailing newline', { [ISOLATION_ANNOTATION]: 'gvisor\n' }, 'invalid-argument', /is invalid/],
+  ])('refuses %s', (_name, annotations, code, message) => {
+    let caught: unknown;
+    try {
+      checkAnnotations(annotations);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(MsbError);
+    expect((caught as MsbError).code).toBe(code);
+    expect((caught as MsbError).message).toMatch(message);
+  });
+
+  it('accepts a value of exactly 32 characters', () => {
+    expect(() => checkAnnotations({ [ISOLATION_ANNOTATION]: `a${'b'.repeat(31)}` })).not.toThrow();
+  });
+
+  it('every known annotation is an io.msb key with a describe and expected text', () => {
+    for (const [key, known] of Object.entries(KNOWN_ANNOTATIONS)) {
+      expect(key).toMatch(/^io\.msb\./);
+      expect(known.describe).not.toBe('');
+      expect(known.expected).not.toBe('');
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { MsbError } from '../../oci/errors.js';
+import type { Spec } from '../../oci/spec.js';
+import { checkNetworkNamespace, type InodeOf } from './network-namespace.js';
+
+const HOST = '4:4026531840';
+
+function specWith(namespaces: { type: string; path?: string }[] | undefined): Spec {
+  return { ociVersion: '1.0.2', root: { path: 'rootfs' }, linux: namespaces ? { namespaces } : {} };
+}
+
+/** inodes fakes stat: the host's netns, plus any paths given; everything else is missing. */
+function inodes(extra: Record<string, string> = {}, host: Record<string, string> = { '/proc/self/ns/net': HOST, '/proc/1/ns/net': HOST }): InodeOf & { asked: string[] } {
+  const asked: string[] = [];
+  const table: Record<string, string> = { ...host, ...extra };
+  return Object.assign((p: string) => {
+    asked.push(p);
+    return table[p];
+  }, { asked });
+}
+
+function refusal(fn: () => void): MsbError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MsbError);
+    return err as MsbError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('checkNetworkNamespace', () => {
+  it.each<[string, Spec]>([
+    ['no namespaces at all', specWith(undefined)],
+    ['namespaces without network (--network host)', specWith([{ type: 'pid' }, { type: 'mount' }])],
+  ])('refuses %s as the host network', (_name, spec) => {
+    const err = refusal(() => checkNetworkNamespace(spec, inodes()));
+    expect(err.code).toBe('forbidden');
+    expect(err.message).toMatch(/share the host network namespace \(--network host\)/);
+  });
+
+  it('accepts a new network namespace without looking at any file', () => {
+    const fake = inodes();
+    expect(() => checkNetworkNamespace(specWith([{ type: 'pid' }, { type: 'network' }]), fake)).not.toThrow();
+    expect(fake.asked).toEqual([]);
+  });
+
+  it('refuses a netns path that is the host\'s (by /proc/self)', () => {
+    const err = refusal(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/var/run/netns/hostlink' }]), inodes({ '/var/run/netns/hostlink': HOST })));
+    expect(err.code).toBe('forbidden');
+    expect(err.message).toBe('gvisor: network namespace /var/run/netns/hostlink is the host\'s, which msb does not allow; use a Docker network');
+  });
+
+  it('refuses a netns path equal to /proc/1\'s when /proc/self differs', () => {
+    const fake = inodes({ '/x': '4:1' }, { '/proc/self/ns/net': '4:2', '/proc/1/ns/net': '4:1' });
+    expect(refusal(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/x' }]), fake)).code).toBe('forbidden');
+  });
+
+  it('refuses /proc/1/ns/net itself', () => {
+    expect(refusal(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/proc/1/ns/net' }]), inodes())).code).toBe('forbidden');
+  });
+
+  it.each<[string, Record<string, string>, Record<string, string> | undefined]>([
+    ['another container\'s netns', { '/proc/4242/ns/net': '4:4026532999' }, undefined],
+    ['a path that cannot be read (left to the backend)', {}, undefined],
+    ['any path when /proc/1 is hidden and self differs', { '/x': '4:7' }, { '/proc/self/ns/net': '4:8' }],
+    ['any path when the host inode cannot be read', { '/x': '4:7' }, {}],
+  ])('accepts %s', (_name, extra, host) => {
+    const path = Object.keys(extra)[0] ?? '/proc/4242/ns/net';
+    expect(() => checkNetworkNamespace(specWith([{ type: 'network', path }]), inodes(extra, host))).not.toThrow();
+  });
+});

@@ -1,0 +1,226 @@
+// create's boundaries that can be injected without root: the policy (named by --policy or by the
+// injected env's MSB_POLICY), and through it the runsc binary, here a recording fake. Real
+// runsc, Docker and the lifecycle are covered by test/lifecycle and test/docker.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { MsbError, type ErrorCode } from '../errors.js';
+import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
+import { containerPaths } from '../paths.js';
+import type { ContainerRecord } from '../record.js';
+import { create, type CreateOptions } from './create.js';
+
+const base = mkdtempSync(join(tmpdir(), 'msb-create-unit-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+// The fake runsc answers --version, records every other call (one NUL-separated argv per file),
+// and on create runs ./on-create if present and fails like runsc (an unterminated JSON error line
+// appended to --log, exit 1) when ./fail exists.
+const fakeDir = join(base, 'fake runsc');
+mkdirSync(fakeDir);
+const runsc = join(fakeDir, 'runsc');
+writeFileSync(
+  runsc,
+  `#!/bin/sh
+here=\${0%/*}
+[ "$1" = --version ] && { printf 'runsc version release-20240807.0\\nspec: 1.1.0\\n'; exit 0; }
+n=$(ls "$here/calls" | wc -l)
+printf '%s\\0' "$@" >"$here/calls/$n"
+log=
+cmd=
+while [ $# -gt 0 ]; do case $1 in --log) log=$2; shift ;; create | delete) cmd=$1 ;; esac; shift; done
+[ "$cmd" = create ] || exit 0
+[ -x "$here/on-create" ] && "$here/on-create"
+if [ -e "$here/fail" ]; then
+  printf '{"level":"error","msg":"%s","time":"t"}' "$(cat "$here/fail")" >>"$log"
+  exit 1
+fi
+exit 0
+`,
+);
+chmodSync(runsc, 0o755);
+
+function calls(): string[][] {
+  const dir = join(fakeDir, 'calls');
+  return readdirSync(dir)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((f) => readFileSync(join(dir, f), 'utf8').split('\0').slice(0, -1));
+}
+
+let caseNo = 0;
+let root = '';
+let bundle = '';
+let log = '';
+let dockerResolv = '';
+let policyPath = '';
+let id = '';
+
+function writePolicy(path: string, extra: Record<string, unknown> = {}): void {
+  writeFileSync(path, JSON.stringify({ gvisor: { runsc, rmemWorkaround: 'never' }, dns: { upstreams: ['9.9.9.9'] }, ...extra }));
+}
+
+function spec(annotations?: Record<string, string>): Record<string, unknown> {
+  return {
+    ociVersion: '1.0.2-dev',
+    process: { args: ['sleep', '60'], cwd: '/' },
+    root: { path: '/nonexistent/rootfs' },
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/etc/resolv.conf', type: 'bind', source: dockerResolv, options: ['rbind', 'rprivate'] },
+    ],
+    hooks: { prestart: [{ path: '/proc/1/exe', args: ['libnetwork-setkey'] }] },
+    linux: { namespaces: [{ type: 'pid' }, { type: 'network' }] },
+    annotations,
+    'x-unknown': { kept: [1, 2] },
+  };
+}
+
+beforeEach(() => {
+  const dir = join(base, `case ${caseNo++}`);
+  root = join(dir, 'root');
+  bundle = join(dir, "bundle 'b'");
+  log = join(dir, 'log.json');
+  dockerResolv = join(dir, 'docker resolv.conf');
+  policyPath = join(dir, 'policy.json');
+  id = `c${caseNo}`;
+  mkdirSync(bundle, { recursive: true });
+  writeFileSync(dockerResolv, 'search svc.example\nnameserver 127.0.0.11\noptions ndots:0\n');
+  writeFileSync(join(bundle, 'config.json'), `${JSON.stringify(spec(), null, 2)}\n`);
+  writePolicy(policyPath);
+  rmSync(join(fakeDir, 'calls'), { recursive: true, force: true });
+  mkdirSync(join(fakeDir, 'calls'));
+  rmSync(join(fakeDir, 'fail'), { force: true });
+  rmSync(join(fakeDir, 'on-create'), { force: true });
+});
+
+function globals(extra: Partial<GlobalOptions> = {}): GlobalOptions {
+  return { ...defaultGlobalOptions(), root, log, logFormat: 'json', policy: policyPath, ...extra };
+}
+
+function failure(fn: () => void): MsbError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MsbError);
+    return err as MsbError;
+  }
+  throw new Error('expected create to fail');
+}
+
+describe('create with a fake runsc', () => {
+  it('records the container, rewrites resolv.conf and calls runsc create with Docker\'s flags', () => {
+    const original = readFileSync(join(bundle, 'config.json'), 'utf8');
+    const pidFile = join(bundle, 'init.pid');
+    create(globals(), id, { bundle, pidFile, consoleSocket: '/tmp/console.sock' }, {});
+    const paths = containerPaths(root, id);
+
+    expect(calls()).toEqual([
+      ['--root', join(paths.stateDir, 'runsc'), '--platform=systrap', '--log', log, '--log-format', 'json', 'create', '--bundle', bundle, '--pid-file', pidFile, '--console-socket', '/tmp/console.sock', id],
+    ]);
+
+    const record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord;
+    expect(record).toMatchObject({ id, backend: 'gvisor', bundle, selection: ['annotation io.msb.isolation: not set', 'runtime argument --isolation: not set', `policy default (${policyPath}): gvisor (chosen)`] });
+    expect(record.backendSummary).toMatchObject({ runsc, runscVersion: 'release-20240807.0', platform: 'systrap', rmemWorkaround: { apply: false } });
+    expect(readFileSync(paths.originalConfig, 'utf8')).toBe(original);
+    expect(readFileSync(paths.launcher, 'utf8')).toContain('msb_backend=gvisor');
+
+    // config.json: only the resolv.conf mount source changed.
+    const rewritten = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const expected = JSON.parse(original) as { mounts: { source: string }[] };
+    (expected.mounts[1] as { source: string }).source = join(paths.dir, 'resolv.conf');
+    expect(rewritten).toEqual(expected);
+    expect(readFileSync(join(paths.dir, 'resolv.conf'), 'utf8')).toMatch(/^# Generated by msb: [^\n]*\n# Docker's file: [^\n]*\nsearch svc\.example\nnameserver 9\.9\.9\.9\noptions ndots:0\n$/);
+    expect(readFileSync(dockerResolv, 'utf8')).toBe('search svc.example\nnameserver 127.0.0.11\noptions ndots:0\n'); // Docker's file is never edited
+    expect(existsSync(log)).toBe(false); // no debug lines without --debug
+  });
+
+  it('with --debug logs why the backend was chosen and what runsc setup it uses', () => {
+    create(globals({ debug: true }), id, { bundle }, {});
+    const msgs = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(msgs.every((m) => m.level === 'debug')).toBe(true);
+    expect(msgs.map((m) => m.msg)).toEqual(
+      expect.arrayContaining([
+        `isolation for ${id}: gvisor (annotation io.msb.isolation: not set; runtime argument --isolation: not set; policy default (${policyPath}): gvisor (chosen))`,
+        expect.stringMatching(/^gvisor: runsc .* \(release-20240807\.0\), platform systrap; rmem_default workaround not needed: policy gvisor\.rmemWorkaround=never$/),
+      ]),
+    );
+    expect(calls()[0]).toContain('--debug');
+  });
+
+  it('fills msb\'s resolv.conf again after runsc create, when Docker\'s hook has written its file', () => {
+    writeFileSync(join(fakeDir, 'on-create'), `#!/bin/sh\nprintf 'search late.example\\nnameserver 127.0.0.11\\n' >'${dockerResolv.replaceAll("'", `'\\''`)}'\n`);
+    chmodSync(join(fakeDir, 'on-create'), 0o755);
+    create(globals(), id, { bundle }, {});
+    expect(readFileSync(join(containerPaths(root, id).dir, 'resolv.conf'), 'utf8')).toMatch(/\nsearch late\.example\nnameserver 9\.9\.9\.9\n$/);
+  });
+
+  it('takes the policy from the injected env\'s MSB_POLICY when --policy is not given', () => {
+    const other = join(base, `env-policy-${caseNo}.json`);
+    writePolicy(other, { isolation: { allowed: ['krun'] } });
+    const err = failure(() => create(globals({ policy: undefined }), id, { bundle }, { MSB_POLICY: other }));
+    expect(err.code).toBe('forbidden');
+    expect(err.message).toContain(other);
+  });
+
+  it('on a runsc failure reports runsc\'s last error, removes the record and restores config.json', () => {
+    writeFileSync(log, '{"level":"error","msg":"an earlier command\'s error","time":"t"}\n');
+    writeFileSync(join(fakeDir, 'fail'), 'cannot run with network enabled in root network namespace');
+    const original = readFileSync(join(bundle, 'config.json'), 'utf8');
+    const err = failure(() => create(globals(), id, { bundle }, {}));
+    expect(err.code).toBe('backend');
+    expect(err.message).toBe('gvisor: create failed (exit 1): cannot run with network enabled in root network namespace');
+    expect(existsSync(containerPaths(root, id).dir)).toBe(false);
+    expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
+    const made = calls();
+    expect(made).toHaveLength(2);
+    expect(made[1]?.slice(-3)).toEqual(['delete', '--force', id]);
+  });
+
+  it('cleans up the same way when the backend refuses --preserve-fds', () => {
+    const original = readFileSync(join(bundle, 'config.json'), 'utf8');
+    const err = failure(() => create(globals(), id, { bundle, preserveFds: '1' }, {}));
+    expect(err.code).toBe('unsupported');
+    expect(existsSync(containerPaths(root, id).dir)).toBe(false);
+    expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
+    expect(calls().map((c) => c.slice(-3))).toEqual([['delete', '--force', id]]);
+  });
+
+  it('refuses an id that is taken and leaves the existing record alone', () => {
+    const paths = containerPaths(root, id);
+    mkdirSync(paths.dir, { recursive: true });
+    writeFileSync(paths.record, 'existing');
+    const original = readFileSync(join(bundle, 'config.json'), 'utf8');
+    const err = failure(() => create(globals(), id, { bundle }, {}));
+    expect(err.code).toBe('already-exists');
+    expect(err.message).toBe(`container with id ${id} already exists`);
+    expect(readFileSync(paths.record, 'utf8')).toBe('existing');
+    expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
+    expect(calls()).toEqual([]);
+  });
+});
+
+describe('create refuses bad input before writing anything', () => {
+  it.each<{ name: string; id?: string; opts?: Partial<CreateOptions>; g?: Partial<GlobalOptions>; annotations?: Record<string, string>; config?: string; policy?: Record<string, unknown>; code: ErrorCode; message: RegExp }>([
+    { name: 'a bad --preserve-fds', opts: { preserveFds: '-1' }, code: 'invalid-argument', message: /--preserve-fds must be a non-negative integer, got "-1"/ },
+    { name: 'a non-numeric --preserve-fds', opts: { preserveFds: 'x' }, code: 'invalid-argument', message: /got "x"/ },
+    { name: 'an invalid id', id: '../escape', code: 'invalid-argument', message: /invalid container id/ },
+    { name: 'a malformed config.json', config: '{"ociVersion": ', code: 'invalid-spec', message: /config\.json: malformed JSON/ },
+    { name: 'a forbidden runsc flag annotation', annotations: { 'dev.gvisor.flag.network': 'host' }, code: 'forbidden', message: /dev\.gvisor\.flag\.network is not allowed/ },
+    { name: 'a planned backend', g: { isolation: 'krun' }, code: 'unsupported', message: /isolation "krun" .* is not available in this msb build/ },
+    { name: 'a policy that forbids annotations', annotations: { 'io.msb.isolation': 'gvisor' }, policy: { isolation: { allowAnnotation: false } }, code: 'forbidden', message: /annotation io\.msb\.isolation=gvisor is not allowed/ },
+    { name: 'a missing runsc', policy: { gvisor: { runsc: '/nonexistent/runsc' } }, code: 'host-unsupported', message: /gvisor: runsc not found/ },
+    { name: 'a missing named policy', g: { policy: '/nonexistent/policy.json' }, code: 'invalid-policy', message: /cannot read policy \/nonexistent\/policy\.json: ENOENT/ },
+  ])('$name', (c) => {
+    if (c.annotations) writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec(c.annotations)));
+    if (c.config !== undefined) writeFileSync(join(bundle, 'config.json'), c.config);
+    if (c.policy) writeFileSync(policyPath, JSON.stringify(c.policy));
+    const before = readFileSync(join(bundle, 'config.json'), 'utf8');
+    const err = failure(() => create(globals(c.g), c.id ?? id, { bundle, ...c.opts }, {}));
+    expect(err.code).toBe(c.code);
+    expect(err.message).toMatch(c.message);
+    expect(existsSync(join(root, 'msb', 'containers'))).toBe(false);
+    expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(before);
+    expect(calls()).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateOci } from '../../test/support/oci-schemas.js';
+import { ociSchemaDir, sharedSkipReason, specExample } from '../../test/support/paths.js';
+import { ISOLATION_ANNOTATION } from '../isolation/annotations.js';
+import { BACKENDS } from '../isolation/backends.js';
+import { features, HOOKS, MOUNT_OPTIONS, NAMESPACES } from './features.js';
+
+describe('features', () => {
+  it('is built from the lists create uses', () => {
+    const doc = features('1.2.3');
+    expect(doc.hooks).toEqual(HOOKS);
+    expect(doc.mountOptions).toEqual(MOUNT_OPTIONS);
+    expect((doc.linux as { namespaces: string[] }).namespaces).toEqual(NAMESPACES);
+  });
+
+  it('returns copies: changing the document does not change the lists', () => {
+    const doc = features('1.2.3');
+    (doc.hooks as string[]).push('bogus');
+    (features('x').linux as { namespaces: string[] }).namespaces.length = 0;
+    expect(HOOKS).not.toContain('bogus');
+    expect(NAMESPACES.length).toBeGreaterThan(0);
+  });
+
+  it('names msb\'s version, backends and annotations under io.msb keys', () => {
+    expect(features('9.9.9').annotations).toEqual({
+      'io.msb.version': '9.9.9',
+      'io.msb.backends': Object.keys(BACKENDS).join(','),
+      'io.msb.annotations': expect.stringContaining(ISOLATION_ANNOTATION) as unknown,
+    });
+    expect(Object.keys(BACKENDS)).toContain('gvisor');
+  });
+
+  it('declares OCI 1.0.0 to 1.1.0', () => {
+    expect(features('x')).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.1.0' });
+  });
+
+  it('has no duplicate list entries', () => {
+    for (const list of [HOOKS, MOUNT_OPTIONS, NAMESPACES]) expect(new Set(list).size).toBe(list.length);
+  });
+});
+
+const skip = sharedSkipReason(ociSchemaDir);
+if (skip) console.warn(`SKIP features schema validation: ${skip}`);
+
+describe.skipIf(skip !== undefined)('features against the official features-schema.json (draft-04)', () => {
+  it('validates', () => {
+    expect(validateOci('features-schema.json', features('0.1.0'))).toEqual([]);
+  });
+
+  it('the validator is not vacuous: the spec\'s bad example and a broken document fail', () => {
+    const bad = JSON.parse(readFileSync(specExample('features', 'bad', 'missing-ociVersionMax.json'), 'utf8')) as unknown;
+    expect(validateOci('features-schema.json', bad)).not.toEqual([]);
+    const broken = features('0.1.0');
+    (broken.linux as { namespaces: string[] }).namespaces = ['network', 'not-a-namespace'];
+    expect(validateOci('features-schema.json', broken)).not.toEqual([]);
+    expect(validateOci('features-schema.json', { ...features('0.1.0'), annotations: { 'io.msb.version': 1 } })).not.toEqual([]);
+  });
+
+  it('the spec\'s good runc example validates too', () => {
+    const runc = JSON.parse(readFileSync(specExample('features', 'good', 'runc.json'), 'utf8')) as unknown;
+    expect(validateOci('features-schema.json', runc)).toEqual([]);
+  });
+});
