@@ -23,7 +23,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
 ];
 
 /** NODE_COMMANDS are the commands the Node half implements, with their flags. */
-export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: readonly FlagSpec[] }>> = {
+export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: readonly FlagSpec[]; argsAfterId?: boolean }>> = {
   create: {
     help: 'create <id>: create a container from --bundle',
     flags: [
@@ -43,7 +43,7 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
       { name: 'quiet', aliases: ['q'], value: false, help: 'ids only' },
     ],
   },
-  ps: { help: 'ps <id> [ps args]: list a container\'s processes', flags: [{ name: 'format', aliases: ['f'], value: true, help: 'table or json' }] },
+  ps: { help: 'ps <id> [ps args]: list a container\'s processes', argsAfterId: true, flags: [{ name: 'format', aliases: ['f'], value: true, help: 'table or json' }] },
   help: { help: 'help: this text', flags: [] },
 };
 
@@ -62,7 +62,16 @@ function matchFlag(arg: string, specs: readonly FlagSpec[]): { spec: FlagSpec; i
   return spec ? { spec, inline: m[2] } : undefined;
 }
 
-function takeFlags(argv: readonly string[], start: number, specs: readonly FlagSpec[], stopAtOperand: boolean, out: Record<string, string | boolean>, operands: string[]): number {
+/** OperandRule says what an operand ends: 'command' (global flags), 'flags' (ps), or nothing. */
+type OperandRule = 'command' | 'flags' | 'none';
+
+/**
+ * takeFlags reads flags from argv[start] on. Global flags end at the command (or at -h/--help,
+ * which name the help command). Like runc's urfave/cli, command flags may follow the container
+ * id, except for ps (SkipArgReorder in runc's ps.go), whose arguments after the id are ps's own.
+ */
+function takeFlags(argv: readonly string[], start: number, specs: readonly FlagSpec[], rule: OperandRule, out: Record<string, string | boolean>, operands: string[]): number {
+  const stopAtOperand = rule === 'command';
   let i = start;
   while (i < argv.length) {
     const arg = argv[i] as string;
@@ -70,21 +79,18 @@ function takeFlags(argv: readonly string[], start: number, specs: readonly FlagS
       operands.push(...argv.slice(i + 1));
       return argv.length;
     }
-    if (!arg.startsWith('-') || arg === '-') {
+    if (!arg.startsWith('-') || arg === '-' || (stopAtOperand && (arg === '-h' || arg === '--help'))) {
       if (stopAtOperand) return i;
+      if (rule === 'flags') {
+        operands.push(...argv.slice(i));
+        return argv.length;
+      }
       operands.push(arg);
       i += 1;
       continue;
     }
     const hit = matchFlag(arg, specs);
-    if (!hit) {
-      if (operands.length > 0) {
-        operands.push(arg); // after the id (ps args): not ours
-        i += 1;
-        continue;
-      }
-      throw new MsbError('invalid-argument', `flag provided but not defined: ${arg}`);
-    }
+    if (!hit) throw new MsbError('invalid-argument', `flag provided but not defined: ${arg}`);
     if (!hit.spec.value) {
       out[hit.spec.name] = hit.inline === undefined ? true : hit.inline !== 'false';
       i += 1;
@@ -109,7 +115,7 @@ function takeFlags(argv: readonly string[], start: number, specs: readonly FlagS
 export function parseRuntimeArgv(argv: readonly string[]): ParsedArgv {
   const g: Record<string, string | boolean> = {};
   const globalOperands: string[] = [];
-  const next = takeFlags(argv, 0, GLOBAL_FLAGS, true, g, globalOperands);
+  const next = takeFlags(argv, 0, GLOBAL_FLAGS, 'command', g, globalOperands);
   const global = defaultGlobalOptions();
   if (typeof g.root === 'string') global.root = g.root;
   if (typeof g.log === 'string') global.log = g.log;
@@ -129,6 +135,6 @@ export function parseRuntimeArgv(argv: readonly string[]): ParsedArgv {
   if (!spec) throw new MsbError('invalid-argument', `unknown command ${JSON.stringify(command)}`);
   const flags: Record<string, string | boolean> = {};
   const operands: string[] = [];
-  takeFlags(argv, next + 1, spec.flags, false, flags, operands);
+  takeFlags(argv, next + 1, spec.flags, spec.argsAfterId ? 'flags' : 'none', flags, operands);
   return { global, command: command.startsWith('-') ? 'help' : command, flags, operands };
 }

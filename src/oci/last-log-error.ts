@@ -20,7 +20,7 @@ export function lastLogError(logPath: string | undefined, offset: number): strin
       if (entry.level === 'error' && typeof entry.msg === 'string') last = entry.msg;
     } catch {
       const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(line);
-      if (m?.[1] !== undefined) last = m[1];
+      if (m?.[1] !== undefined) last = unquote(m[1]);
     }
   }
   return last;
@@ -33,5 +33,14 @@ export function logSize(logPath: string | undefined): number {
     return statSync(logPath).size;
   } catch {
     return 0;
+  }
+}
+
+/** unquote reads a logrus text value, which is quoted as a Go (and JSON-compatible) string. */
+function unquote(quoted: string): string {
+  try {
+    return JSON.parse(`"${quoted}"`) as string;
+  } catch {
+    return quoted;
   }
 }

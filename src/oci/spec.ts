@@ -46,6 +46,10 @@ export function describeValidationError(file: string, errors: readonly Validatio
   const first = errors?.[0];
   if (!first) return `${file}: invalid`;
   const field = first.instancePath === '' ? '(top level)' : first.instancePath.slice(1).replaceAll('/', '.');
+  const unknown = first.params.additionalProperty;
+  if (first.keyword === 'additionalProperties' && typeof unknown === 'string') {
+    return `${file}: unknown key ${JSON.stringify(unknown)} in ${field === '(top level)' ? 'the top level' : `field ${field}`}`;
+  }
   return `${file}: field ${field} ${first.message ?? 'is invalid'}`;
 }
 

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerSkipReason, msbLeftovers, waitUntil } from '../support/docker.js';
-import { repoRootDir } from '../support/runtime.js';
+import { repoRoot } from '../support/paths.js';
 
 const skipReason = dockerSkipReason();
 if (skipReason) console.warn(`SKIP docker error suite: ${skipReason}`);
 
-const msbctl = join(repoRootDir, 'shim/msbctl');
-const runtime = join(repoRootDir, 'shim/msb-runtime');
-const wrappers = join(repoRootDir, 'test/support/wrappers');
+const msbctl = join(repoRoot, 'shim/msbctl');
+const runtime = join(repoRoot, 'shim/msb-runtime');
+const wrappers = join(repoRoot, 'test/support/wrappers');
 const dir = mkdtempSync(join(tmpdir(), 'msb-docker-errors-'));
 const missingRunscPolicy = join(dir, 'policy-missing-runsc.json');
 

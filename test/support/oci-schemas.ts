@@ -1,10 +1,10 @@
 import Ajv from 'ajv-draft-04';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRootDir } from './runtime.js';
+import { ociSchemaDir } from './paths.js';
 
 /** OCI_SCHEMA_DIR holds the official runtime-spec JSON Schemas (shared/, beside the checkout). */
-export const OCI_SCHEMA_DIR = join(repoRootDir, '..', 'shared', 'oci-runtime-spec', 'schema');
+export const OCI_SCHEMA_DIR = ociSchemaDir;
 
 /** ociSchemasAvailable says whether the official schemas are there; tests print why they skip. */
 export const ociSchemasAvailable = existsSync(OCI_SCHEMA_DIR);

@@ -2,16 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** repoRootDir is the checkout this test runs from. */
-export const repoRootDir = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from './paths.js';
 
 /** MSB_RUNTIME is the runtime under test: $MSB_RUNTIME, else this checkout's launcher. */
-export const MSB_RUNTIME = process.env.MSB_RUNTIME ?? join(repoRootDir, 'shim/msb-runtime');
+export const MSB_RUNTIME = process.env.MSB_RUNTIME ?? join(repoRoot, 'shim/msb-runtime');
 
 /** REFERENCE_RUNTIME is runsc as Docker would call it directly (see runsc-reference.sh). */
-export const REFERENCE_RUNTIME = join(repoRootDir, 'test/support/runsc-reference.sh');
+export const REFERENCE_RUNTIME = join(repoRoot, 'test/support/runsc-reference.sh');
 
 /** RunResult is one runtime call's outcome. */
 export interface RunResult {
