@@ -1,4 +1,4 @@
-import Ajv from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ociSchemaDir } from './paths.js';
@@ -9,9 +9,12 @@ export const OCI_SCHEMA_DIR = ociSchemaDir;
 /** ociSchemasAvailable says whether the official schemas are there; tests print why they skip. */
 export const ociSchemasAvailable = existsSync(OCI_SCHEMA_DIR);
 
-let ajv: Ajv | undefined;
+// ajv-draft-04 is CommonJS: under NodeNext its class is the module's `default` property.
+const Ajv = ajvDraft04.default;
 
-function compiler(): Ajv {
+let ajv: InstanceType<typeof Ajv> | undefined;
+
+function compiler(): InstanceType<typeof Ajv> {
   if (ajv) return ajv;
   ajv = new Ajv({ allErrors: true, strict: false });
   for (const file of readdirSync(OCI_SCHEMA_DIR).filter((f) => f.endsWith('.json'))) {
@@ -27,5 +30,5 @@ function compiler(): Ajv {
 export function validateOci(schemaFile: 'config-schema.json' | 'state-schema.json' | 'features-schema.json', data: unknown): string[] {
   const validate = compiler().getSchema(schemaFile);
   if (!validate) throw new Error(`schema ${schemaFile} not loaded`);
-  return validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+  return validate(data) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message ?? ''}`);
 }
