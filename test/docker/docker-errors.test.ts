@@ -33,8 +33,9 @@ const cases: Case[] = [
     label: 'a bad annotation value',
     name: 'msb-test-annotation',
     path: join(wrappers, 'inject-annotation.sh'),
-    args: ['--annotation', 'io.msb.isolation=Not A Backend'],
-    message: 'msb: annotation io.msb.isolation="Not A Backend" is invalid: expected a backend name such as "gvisor"',
+    // Docker 20.10 writes runtimeArgs into a wrapper script unquoted: no spaces in the value.
+    args: ['--annotation', 'io.msb.isolation=GVisor'],
+    message: 'msb: annotation io.msb.isolation="GVisor" is invalid: expected a backend name such as "gvisor"',
   },
 ];
 
