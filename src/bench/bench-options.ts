@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** repoRoot is the checkout this benchmark runs from (dist/bench/ → ../../). */
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** MIN_PAIRS is the fewest `docker run` pairs whose median the benchmark will report. */
+export const MIN_PAIRS = 8;
+
+/** BenchOptions are the command-line options. */
+export interface BenchOptions {
+  pairs: number;
+  rounds: number;
+  image: string;
+  msbctl: string;
+  out: string;
+}
+
+const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] [--msbctl PATH] [--out FILE]
+  --pairs N     docker run pairs (msb, raw) to time, at least ${MIN_PAIRS} (default 10)
+  --rounds N    runtime-command lifecycles per runtime (default 10)
+  --image IMG   image with sleep and true (default local/busybox)
+  --msbctl P    msbctl used to (un)register the raw runtime (default shim/msbctl)
+  --out FILE    machine-readable result (default .bench/latest.json)
+Needs root, dockerd with the runtime "msb" registered, and runsc.`;
+
+/** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
+export class HelpRequested extends Error {}
+
+/** parseBenchArgs reads the command line; it throws with the usage text on a bad option. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const opts: BenchOptions = {
+    pairs: 10,
+    rounds: 10,
+    image: 'local/busybox',
+    msbctl: join(repoRoot, 'shim', 'msbctl'),
+    out: join(repoRoot, '.bench', 'latest.json'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    const count = (min: number): number => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer ≥ ${min}, got ${v}\n${USAGE}`);
+      return n;
+    };
+    switch (flag) {
+      case '--pairs': opts.pairs = count(MIN_PAIRS); break;
+      case '--rounds': opts.rounds = count(1); break;
+      case '--image': opts.image = value(); break;
+      case '--msbctl': opts.msbctl = value(); break;
+      case '--out': opts.out = value(); break;
+      case '-h': case '--help': throw new HelpRequested(USAGE);
+      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  return opts;
+}

@@ -1,0 +1,158 @@
+// npm run bench: msb's cost over calling runsc directly, measured in one run on this machine.
+// See docs/benchmarks.md for what is measured and how to read the figures.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BenchOptions, HelpRequested, parseBenchArgs, repoRoot } from './bench-options.js';
+import { Cleanup, Interrupted } from './cleanup.js';
+import { measureDockerRun } from './docker-run.js';
+import { hostFacts } from './host-facts.js';
+import { DOCKER_RUNTIME_ROOT, probeMsbRunscFlags } from './msb-flags.js';
+import { exportRootfs, makeBundle } from './oci-bundle.js';
+import { RAW_ROOT_SUBDIR, rawWrapperScript, writeRawWrapper } from './raw-runsc.js';
+import { formatReport, writeResult, type BenchResult } from './report.js';
+import { installRuntime, uninstallRuntime } from './runtime-registration.js';
+import { measureRuntimeCommands, type RuntimeUnderTest } from './runtime-commands.js';
+import { CommandFailed, stdoutOf } from './timed-spawn.js';
+
+/** RAW_RUNTIME_NAME is the name the raw wrapper is registered under in daemon.json. */
+export const RAW_RUNTIME_NAME = 'msb-bench-raw';
+
+function progress(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function preflight(opts: BenchOptions): void {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (it runs runsc and registers a Docker runtime)');
+  const msb = spawnSync(join(repoRoot, 'shim', 'msb-runtime'), ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (msb.status !== 0) throw new Error(`shim/msb-runtime --version failed (npm run bench builds msb first): ${msb.stderr ?? msb.error?.message ?? ''}`);
+  const runtimes = stdoutOf('docker', ['info', '--format', '{{json .Runtimes}}']);
+  if (!(JSON.parse(runtimes) as Record<string, unknown>).msb) throw new Error(`dockerd has no runtime "msb" (docker info: ${runtimes}); see configs/`);
+  stdoutOf('docker', ['image', 'inspect', '--format', '{{.Id}}', opts.image]);
+  if (!existsSync(opts.msbctl)) {
+    throw new Error(`${opts.msbctl} does not exist: the benchmark registers its raw runtime with \`msbctl install --name NAME --path PATH\` (pass --msbctl PATH to use another)`);
+  }
+}
+
+function listDir(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * dockerLeftovers reports what part 1 left behind: runsc state in the raw runtime's root, and msb
+ * records that appeared during it and outlive their containers. Other engineers' containers may
+ * come and go meanwhile, so a record only counts if Docker no longer knows its id.
+ */
+function dockerLeftovers(msbRecordsBefore: Set<string>): string[] {
+  sleepMs(3000); // containerd finishes `delete` after `docker run --rm` returns
+  const found = listDir(join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR)).map((e) => `file: ${join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR, e)}`);
+  const known = new Set(stdoutOf('docker', ['ps', '-aq', '--no-trunc']).split('\n'));
+  for (const id of listDir(join(DOCKER_RUNTIME_ROOT, 'msb', 'containers'))) {
+    if (!msbRecordsBefore.has(id) && !known.has(id)) found.push(`msb record of a container Docker no longer has: ${join(DOCKER_RUNTIME_ROOT, 'msb', 'containers', id)}`);
+  }
+  return found;
+}
+
+async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResult> {
+  const problems: string[] = [];
+  progress(`warm-up: docker run -d --runtime=msb ${opts.image} sleep 30, to read how msb runs runsc`);
+  const flags = probeMsbRunscFlags(cleanup, opts.image);
+  progress(`msb runs ${flags.runsc} ${flags.runscFlags.join(' ')} (rmem_default workaround: ${flags.rmemWorkaround.apply ? 'start/restore' : 'none'})`);
+  const host = hostFacts(flags.runsc, repoRoot);
+  await cleanup.checkpoint();
+
+  mkdirSync('/run/msb-bench', { recursive: true, mode: 0o700 });
+  const work = mkdtempSync('/run/msb-bench/run-');
+  cleanup.push(`rm -rf ${work}`, () => {
+    rmSync(work, { recursive: true, force: true });
+    try {
+      rmdirSync('/run/msb-bench'); // only if no other run's directory is in it
+    } catch {
+      // not empty, or already gone
+    }
+  });
+  const wrapper = writeRawWrapper(work, flags);
+
+  // Part 1: docker run, msb against the raw wrapper registered as its own runtime.
+  const dockerRawRoot = join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR);
+  cleanup.push(`rmdir ${dockerRawRoot}`, () => {
+    const left = listDir(dockerRawRoot);
+    if (left.length > 0) throw new Error(`${dockerRawRoot} still holds ${left.join(', ')}; left in place`);
+    if (existsSync(dockerRawRoot)) rmdirSync(dockerRawRoot);
+  });
+  progress(`registering ${RAW_RUNTIME_NAME} → ${wrapper} with ${opts.msbctl}`);
+  installRuntime(opts.msbctl, RAW_RUNTIME_NAME, wrapper);
+  const unregister = cleanup.push(`${opts.msbctl} uninstall --name ${RAW_RUNTIME_NAME}`, () => uninstallRuntime(opts.msbctl, RAW_RUNTIME_NAME));
+  const msbRecordsBefore = new Set(listDir(join(DOCKER_RUNTIME_ROOT, 'msb', 'containers')));
+  const dockerRun = await measureDockerRun(cleanup, { image: opts.image, pairs: opts.pairs, msbRuntime: 'msb', rawRuntime: RAW_RUNTIME_NAME }, progress);
+  uninstallRuntime(opts.msbctl, RAW_RUNTIME_NAME);
+  unregister(); // only now: if uninstall failed, the cleanup stack tries again
+  progress(`${RAW_RUNTIME_NAME} unregistered`);
+  problems.push(...dockerLeftovers(msbRecordsBefore).map((p) => `after docker run: ${p}`));
+
+  // Part 2: each runtime command, shim/msb-runtime against the same wrapper called directly.
+  progress(`exporting ${opts.image} into an OCI bundle`);
+  const rootfs = exportRootfs(cleanup, opts.image, work);
+  const rt = (name: 'msb' | 'raw', path: string): RuntimeUnderTest => ({
+    name,
+    path,
+    root: join(work, `${name}-root`),
+    log: join(work, `${name}-log.json`),
+    bundle: makeBundle(flags.runsc, work, `${name}-bundle`, rootfs),
+  });
+  const runtimeCommands = await measureRuntimeCommands(
+    cleanup,
+    { msb: rt('msb', join(repoRoot, 'shim', 'msb-runtime')), raw: rt('raw', wrapper), rounds: opts.rounds, idPrefix: `msb-bench-${process.pid}`, flags },
+    progress,
+  );
+  problems.push(...runtimeCommands.leftovers.map((p) => `after runtime commands: ${p}`));
+
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, problems };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchArgs(argv);
+    preflight(opts);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.message}\n`);
+      return 0;
+    }
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const cleanup = new Cleanup();
+  cleanup.installSignalHandlers();
+  let result: BenchResult | undefined;
+  let error: unknown;
+  try {
+    result = await runBench(opts, cleanup);
+  } catch (err) {
+    error = err;
+  } finally {
+    progress('cleaning up');
+    const failures = cleanup.runAll(progress);
+    cleanup.removeSignalHandlers();
+    result?.problems.push(...failures);
+  }
+  if (error) {
+    // Commands that failed and interruptions explain themselves; anything else gets its stack.
+    const plain = error instanceof Interrupted || error instanceof CommandFailed;
+    const msg = error instanceof Error ? (plain ? error.message : (error.stack ?? error.message)) : String(error);
+    process.stderr.write(`bench failed: ${msg}\n`);
+    return cleanup.exitCodeForSignal() ?? 1;
+  }
+  const r = result as BenchResult;
+  writeResult(opts.out, r);
+  process.stdout.write(formatReport(r));
+  process.stdout.write(`\nwritten to ${opts.out}\n`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

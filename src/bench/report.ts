@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DockerRunResult } from './docker-run.js';
+import type { HostFacts } from './host-facts.js';
+import type { MsbRunscFlags } from './msb-flags.js';
+import { RUNTIME_COMMANDS, type RuntimeCommandsResult } from './runtime-commands.js';
+
+/** BenchResult is what `.bench/latest.json` holds. */
+export interface BenchResult {
+  date: string;
+  host: HostFacts;
+  msbRunsc: MsbRunscFlags;
+  rawWrapperScript: string;
+  dockerRun: DockerRunResult;
+  runtimeCommands: RuntimeCommandsResult;
+  problems: string[];
+}
+
+function ms(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(1) : 'n/a';
+}
+
+function x(v: number): string {
+  return Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a';
+}
+
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+}
+
+/** table renders rows as aligned columns: the first left-aligned, the rest right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** formatReport is the human-readable summary printed to stdout. */
+export function formatReport(r: BenchResult): string {
+  const d = r.dockerRun;
+  const h = r.host;
+  const out: string[] = [
+    `msb benchmark ${r.date}`,
+    `host: kernel ${h.kernel}, ${h.cpus} × ${h.cpuModel}; ${h.runsc}; docker ${h.docker.server}; node ${h.node}; ${h.msb}, checkout ${h.git}`,
+    `runsc as msb runs it: ${r.msbRunsc.runsc} ${r.msbRunsc.runscFlags.join(' ')}; rmem_default workaround for start/restore: ${r.msbRunsc.rmemWorkaround.apply ? 'yes' : 'no'}`,
+    '',
+    `1. ${d.command.join(' ')}  (${d.pairs} interleaved pairs)`,
+    table(
+      ['runtime', 'median ms', 'p90 ms', 'min ms', 'max ms'],
+      [
+        ['msb', ms(d.msb.median), ms(d.msb.p90), ms(d.msb.min), ms(d.msb.max)],
+        ['raw runsc', ms(d.raw.median), ms(d.raw.p90), ms(d.raw.min), ms(d.raw.max)],
+      ],
+    ),
+    `ratio msb/raw of medians: ${x(d.ratioOfMedians)}  (target ≤ ${d.target.maxRatio.toFixed(2)}×: ${d.target.met ? 'met' : 'NOT met'})`,
+    '',
+    `2. runtime commands, msb-runtime vs the raw wrapper  (${r.runtimeCommands.rounds} interleaved rounds)`,
+    table(
+      ['command', 'msb median ms', 'raw median ms', 'overhead ms', 'ratio', 'msb p90 ms', 'raw p90 ms'],
+      RUNTIME_COMMANDS.map((c) => {
+        const f = r.runtimeCommands.commands[c];
+        return [c, ms(f.msb.median), ms(f.raw.median), signed(f.overheadMs), x(f.ratio), ms(f.msb.p90), ms(f.raw.p90)];
+      }),
+    ),
+  ];
+  if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** writeResult writes the machine-readable result (pretty JSON) to path. */
+export function writeResult(path: string, r: BenchResult): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(r, null, 2)}\n`);
+}
