@@ -42,6 +42,14 @@ export async function runMsbctl(
   }
 }
 
+/** withEditOptions adds the flags every daemon.json edit shares. */
+function withEditOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'daemon.json to edit', DEFAULT_CONFIG)
+    .option('--dry-run', 'print the resulting daemon.json and what would change; write nothing, signal nothing')
+    .option('--no-reload', 'write daemon.json but do not signal dockerd');
+}
+
 /** buildProgram defines msbctl's commands and flags and maps them onto the typed command options. */
 export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
   const program = new Command('msbctl')
@@ -49,7 +57,7 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .exitOverride()
     .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: () => undefined });
 
-  program
+  const install = program
     .command('install')
     .summary('register msb as a Docker runtime in daemon.json')
     .description(
@@ -59,11 +67,8 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--name <name>', 'runtime name for `docker run --runtime=NAME`', 'msb')
     .option('--path <path>', 'runtime executable, made absolute against the current directory (default: this checkout\'s shim/msb-runtime)')
     .addOption(new Option('--runtime-arg <arg>', 'argument dockerd passes to the runtime first (repeatable), e.g. --isolation=gvisor').argParser(collect).default([], 'none'))
-    .option('--default', 'also make it Docker\'s "default-runtime"')
-    .option('--config <file>', 'daemon.json to edit', DEFAULT_CONFIG)
-    .option('--dry-run', 'print the resulting daemon.json and what would change; write nothing, signal nothing')
-    .option('--no-reload', 'write daemon.json but do not signal dockerd')
-    .action((opts: Record<string, unknown>) =>
+    .option('--default', 'also make it Docker\'s "default-runtime"');
+  withEditOptions(install).action((opts: Record<string, unknown>) =>
       actions.install({
         ...editOptions(opts),
         name: stringOption(opts, 'name'),
@@ -73,18 +78,15 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
       }),
     );
 
-  program
+  const uninstall = program
     .command('uninstall')
     .summary('remove a runtime from daemon.json')
     .description(
-      'remove a runtime from daemon.json (and "default-runtime" if it names it) and reload dockerd.\n' +
+      'remove a runtime from daemon.json (pointing "default-runtime" back at runc if it names it) and reload dockerd.\n' +
         `Before writing, the old file is copied to <config>${BACKUP_SUFFIX} (overwritten on every change).`,
     )
-    .option('--name <name>', 'runtime name to remove', 'msb')
-    .option('--config <file>', 'daemon.json to edit', DEFAULT_CONFIG)
-    .option('--dry-run', 'print the resulting daemon.json and what would change; write nothing, signal nothing')
-    .option('--no-reload', 'write daemon.json but do not signal dockerd')
-    .action((opts: Record<string, unknown>) => actions.uninstall({ ...editOptions(opts), name: stringOption(opts, 'name') }));
+    .option('--name <name>', 'runtime name to remove', 'msb');
+  withEditOptions(uninstall).action((opts: Record<string, unknown>) => actions.uninstall({ ...editOptions(opts), name: stringOption(opts, 'name') }));
 
   return program;
 }
