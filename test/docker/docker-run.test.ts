@@ -80,6 +80,13 @@ describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
     expect(dockerOk(['exec', id, 'echo', 'alive']).trim()).toBe('alive');
   });
 
+  it('docker stats reads the sandbox\'s resource usage (runtime events --stats)', () => {
+    const id = detached(IMAGE, 'sleep', '1000');
+    const stats = dockerOk(['stats', '--no-stream', '--format', '{{.MemUsage}} {{.PIDs}}', id]).trim();
+    expect(stats).toMatch(/^[\d.]+[KMG]i?B \/ [\d.]+[KMGT]i?B \d+$/);
+    expect(stats).not.toMatch(/^0B /);
+  });
+
   it('docker top shows the sandbox\'s host process; docker update is refused with msb\'s reason', () => {
     const id = detached(IMAGE, 'sleep', '1000');
     const top = dockerOk(['top', id]);
