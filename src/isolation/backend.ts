@@ -20,6 +20,8 @@ export interface BackendContext {
   policy: Policy;
   global: GlobalOptions;
   paths: ContainerPaths;
+  /** create's --preserve-fds: extra descriptors the container should inherit. */
+  preserveFds: number;
   debug: (msg: string) => void;
 }
 

@@ -35,6 +35,9 @@ function readOrEmpty(path: string): string {
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
+  if (ctx.preserveFds > 0) {
+    throw new MsbError('unsupported', `gvisor: --preserve-fds ${ctx.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);
+  }
   const runsc = which(policy.gvisor.runsc);
   if (!runsc) {
     throw new MsbError(
@@ -75,9 +78,6 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     launcher,
     summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem },
     create(req: CreateRequest): number {
-      if (req.preserveFds > 0) {
-        throw new MsbError('unsupported', `gvisor: --preserve-fds ${req.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);
-      }
       mkdirSync(runscRoot, { recursive: true, mode: 0o700 });
       const args = [...runscArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
       if (req.pidFile) args.push('--pid-file', req.pidFile);

@@ -177,13 +177,14 @@ describe('create with a fake runsc', () => {
     expect(made[1]?.slice(-3)).toEqual(['delete', '--force', id]);
   });
 
-  it('cleans up the same way when the backend refuses --preserve-fds', () => {
+  it('refuses --preserve-fds before anything is written or run', () => {
     const original = readFileSync(join(bundle, 'config.json'), 'utf8');
     const err = failure(() => create(globals(), id, { bundle, preserveFds: '1' }, {}));
     expect(err.code).toBe('unsupported');
+    expect(err.message).toContain('--preserve-fds 1 is not supported');
     expect(existsSync(containerPaths(root, id).dir)).toBe(false);
     expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
-    expect(calls().map((c) => c.slice(-3))).toEqual([['delete', '--force', id]]);
+    expect(calls()).toEqual([]);
   });
 
   it('refuses an id that is taken and leaves the existing record alone', () => {

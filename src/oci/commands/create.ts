@@ -48,7 +48,7 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
   debug(`isolation for ${id}: ${choice.name} (${choice.trail.join('; ')})`);
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
-  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, debug });
+  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, preserveFds, debug });
 
   claimRecordDir(paths, id);
   const logOffset = logSize(g.log);
