@@ -54,8 +54,8 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
 
   const runscRoot = runscRootOf(paths.stateDir);
   const runscArgs = ['--root', runscRoot, `--platform=${platform}`];
-  const upstreams = policy.dns.upstreams.length > 0 ? policy.dns.upstreams : hostResolvers();
   const resolv = takeOverResolvConf(ctx.spec, join(paths.dir, 'resolv.conf'));
+  const upstreams = !resolv ? [] : policy.dns.upstreams.length > 0 ? policy.dns.upstreams : hostResolvers();
   const writeResolvConf = (): void => {
     if (resolv) writeFileSync(resolv.generatedPath, containerResolvConf(readOrEmpty(resolv.dockerSource), upstreams, resolv.dockerSource), { mode: 0o644 });
   };
