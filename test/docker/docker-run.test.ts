@@ -1,5 +1,8 @@
 // `docker run --runtime=msb` behaves as Docker users expect from runc, inside gVisor.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { docker, dockerOk, dockerSkipReason, msbLeftovers, waitUntil } from '../support/docker.js';
 
@@ -80,6 +83,31 @@ describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
     expect(dockerOk(['exec', id, 'echo', 'alive']).trim()).toBe('alive');
   });
 
+  it('keeps -v, -u, -w, -e, --tmpfs and --read-only as runc does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-volume-'));
+    writeFileSync(join(dir, 'f'), 'from the host\n');
+    chmodSync(dir, 0o777);
+    const script = 'id -u; pwd; cat f; echo "$FOO"; touch /scratch/x && echo tmpfs-ok; touch /etc/x 2>/dev/null || echo ro-ok; echo made > out';
+    const out = dockerOk(msb('--rm', '-v', `${dir}:/data`, '-u', '65534:65534', '-w', '/data', '-e', 'FOO=bar', '--tmpfs', '/scratch', '--read-only', IMAGE, 'sh', '-c', script));
+    expect(out).toBe('65534\n/data\nfrom the host\nbar\ntmpfs-ok\nro-ok\n');
+    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('made\n');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes ports: -p reaches the sandboxed server from the host', async () => {
+    const id = detached('-p', '127.0.0.1::8080', IMAGE, 'httpd', '-f', '-p', '8080', '-h', '/var/www');
+    const port = dockerOk(['port', id, '8080/tcp']).trim().split(':').at(-1);
+    let body = '';
+    expect(
+      await waitUntil(() => {
+        const r = spawnSync('busybox', ['wget', '-qO-', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+        body = r.stdout;
+        return r.status === 0;
+      }),
+    ).toBe(true);
+    expect(body).toBe('hello from msb\n');
+  });
+
   it('docker stats reads the sandbox\'s resource usage (runtime events --stats)', () => {
     const id = detached(IMAGE, 'sleep', '1000');
     const stats = dockerOk(['stats', '--no-stream', '--format', '{{.MemUsage}} {{.PIDs}}', id]).trim();
@@ -151,10 +179,6 @@ describe.skipIf(skipReason !== undefined)('cleanup', () => {
   });
 
   it('20 docker run --rm started at once all succeed and leave nothing behind', async () => {
-    const { spawn } = await import('node:child_process');
-    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'msb-concurrent-'));
     const runs = Array.from({ length: 20 }, (_, i) =>
       new Promise<{ code: number | null; err: string; cid: string }>((resolve) => {
