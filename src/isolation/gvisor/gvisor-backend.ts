@@ -54,6 +54,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
 
   const runscRoot = runscRootOf(paths.stateDir);
   const runscArgs = ['--root', runscRoot, `--platform=${platform}`];
+  // Docker's systemd cgroup driver writes cgroupsPath as slice:prefix:name, which only a
+  // runtime in systemd mode reads correctly; runsc has the same flag.
+  if (ctx.global.systemdCgroup) runscArgs.push('--systemd-cgroup');
   const resolv = takeOverResolvConf(ctx.spec, join(paths.dir, 'resolv.conf'));
   const upstreams = !resolv ? [] : policy.dns.upstreams.length > 0 ? policy.dns.upstreams : hostResolvers();
   const writeResolvConf = (): void => {

@@ -135,6 +135,12 @@ describe('create with a fake runsc', () => {
     expect(existsSync(log)).toBe(false); // no debug lines without --debug
   });
 
+  it('passes --systemd-cgroup on to runsc, for create and (through the launcher) every later command', () => {
+    create(globals({ systemdCgroup: true }), id, { bundle }, {});
+    expect(calls()[0]?.slice(0, 4)).toEqual(['--root', join(containerPaths(root, id).stateDir, 'runsc'), '--platform=systrap', '--systemd-cgroup']);
+    expect(readFileSync(containerPaths(root, id).launcher, 'utf8')).toContain("'--platform=systrap' '--systemd-cgroup' \"$@\"");
+  });
+
   it('with --debug logs why the backend was chosen and what runsc setup it uses', () => {
     create(globals({ debug: true }), id, { bundle }, {});
     const msgs = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
