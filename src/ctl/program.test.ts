@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
 import type { InstallOptions } from './commands/install.js';
+import type { SocketsOptions } from './commands/sockets.js';
 import type { UninstallOptions } from './commands/uninstall.js';
 import { type CtlActions, runMsbctl } from './program.js';
 import { defaultRuntimePath } from './runtime-path.js';
 
 /** run parses argv with recording actions and captured output. */
 async function run(argv: string[], failWith?: Error) {
-  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[] } = { install: [], uninstall: [] };
+  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[] } = { install: [], uninstall: [], sockets: [] };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
       if (failWith) throw failWith;
     },
     uninstall: (o) => void calls.uninstall.push(o),
+    sockets: async (o) => void calls.sockets.push(o),
   };
   let out = '';
   let err = '';
@@ -40,6 +42,12 @@ describe('runMsbctl', () => {
   it('maps the uninstall flags', async () => {
     const r = await run(['uninstall', '--name', 'msb-raw']);
     expect(r.calls.uninstall).toEqual([{ name: 'msb-raw', config: '/etc/docker/daemon.json', dryRun: false, reload: true }]);
+  });
+
+  it('maps the sockets argument and flags, with Docker\'s runtime root by default', async () => {
+    expect((await run(['sockets', 'web'])).calls.sockets).toEqual([{ container: 'web', root: '/var/run/docker/runtime-runc/moby', json: false }]);
+    expect((await run(['sockets', '--root', '/run/msb', '--json', 'abc'])).calls.sockets).toEqual([{ container: 'abc', root: '/run/msb', json: true }]);
+    expect((await run(['sockets'])).err).toMatch(/^msbctl: missing required argument 'container'/);
   });
 
   it.each([

@@ -3,12 +3,14 @@ import { MsbError, oneLine, toMsbError } from '../oci/errors.js';
 import { BACKUP_SUFFIX } from './daemon-json-file.js';
 import { defaultRuntimePath } from './runtime-path.js';
 import { install, type InstallOptions } from './commands/install.js';
+import { DOCKER_RUNTIME_ROOT, sockets, type SocketsOptions } from './commands/sockets.js';
 import { uninstall, type UninstallOptions } from './commands/uninstall.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
   install: (options: InstallOptions) => void;
   uninstall: (options: UninstallOptions) => void;
+  sockets: (options: SocketsOptions) => Promise<void>;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -26,7 +28,7 @@ export const DEFAULT_CONFIG = '/etc/docker/daemon.json';
  */
 export async function runMsbctl(
   argv: readonly string[],
-  actions: CtlActions = { install, uninstall },
+  actions: CtlActions = { install, uninstall, sockets: (o) => sockets(o) },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
   const program = buildProgram(actions, output);
@@ -87,6 +89,18 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     )
     .option('--name <name>', 'runtime name to remove', 'msb');
   withEditOptions(uninstall).action((opts: Record<string, unknown>) => actions.uninstall({ ...editOptions(opts), name: stringOption(opts, 'name') }));
+
+  program
+    .command('sockets')
+    .summary("list a container's control sockets and their host paths")
+    .description(
+      'print the control sockets a container declared (annotation io.msb.control-socket), one per line:\n' +
+        'the path inside the container, a tab, and the host path a client connects to.',
+    )
+    .argument('<container>', 'container id, id prefix or Docker name')
+    .option('--root <dir>', "the runtime root msb was given (Docker's by default)", DOCKER_RUNTIME_ROOT)
+    .option('--json', 'print {"id", "controlSockets": [{"path", "hostPath"}]}')
+    .action((container: string, opts: Record<string, unknown>) => actions.sockets({ container, root: stringOption(opts, 'root'), json: opts.json === true }));
 
   return program;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError, type ErrorCode } from '../oci/errors.js';
-import { checkAnnotations, ISOLATION_ANNOTATION, KNOWN_ANNOTATIONS } from './annotations.js';
+import { checkAnnotations, CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION, ISOLATION_ANNOTATION, KNOWN_ANNOTATIONS } from './annotations.js';
 
 describe('checkAnnotations', () => {
   it.each<[string, Record<string, string> | undefined]>([
@@ -10,14 +10,22 @@ describe('checkAnnotations', () => {
     ['a name with digits and dashes', { [ISOLATION_ANNOTATION]: 'krun-2' }],
     ['foreign annotations', { 'org.opencontainers.image.ref.name': 'x', 'com.docker.compose.service': 'web', 'dev.gvisor.spec.mount.x.share': 'shared' }],
     ['a key that only resembles io.msb', { 'io.msbx.turbo': 'on', 'msb.isolation': 'anything at all' }],
+    ['the host-uds flag (policy decides later)', { [HOST_UDS_ANNOTATION]: 'all' }],
+    ['one control socket', { [CONTROL_SOCKET_ANNOTATION]: '/run/agent/ctl.sock' }],
+    ['two control sockets', { [CONTROL_SOCKET_ANNOTATION]: '/run/agent/ctl.sock,/var/run/x@1/metrics.sock' }],
   ])('accepts %s', (_name, annotations) => {
     expect(() => checkAnnotations(annotations)).not.toThrow();
   });
 
   it.each<[string, Record<string, string>, ErrorCode, RegExp]>([
-    ['a runsc flag override', { 'dev.gvisor.flag.network': 'host' }, 'forbidden', /^annotation dev\.gvisor\.flag\.network is not allowed: msb sets runsc flags from its policy$/],
-    ['a runsc flag override among others', { a: 'b', 'dev.gvisor.flag.host-uds': 'all' }, 'forbidden', /dev\.gvisor\.flag\.host-uds is not allowed/],
-    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation\)$/],
+    ['a runsc flag override', { 'dev.gvisor.flag.network': 'host' }, 'forbidden', /^annotation dev\.gvisor\.flag\.network is not allowed: msb sets runsc flags from its policy \(only dev\.gvisor\.flag\.host-uds is honoured, within policy\)$/],
+    ['a runsc flag override among others', { a: 'b', 'dev.gvisor.flag.overlay2': 'none' }, 'forbidden', /dev\.gvisor\.flag\.overlay2 is not allowed/],
+    ['a flag that only resembles host-uds', { 'dev.gvisor.flag.fsgofer-host-uds': 'true' }, 'forbidden', /fsgofer-host-uds is not allowed/],
+    ['a bad host-uds value', { [HOST_UDS_ANNOTATION]: 'everything' }, 'invalid-argument', /^annotation dev\.gvisor\.flag\.host-uds="everything" is invalid: expected one of none, open, create, all$/],
+    ['a relative control socket', { [CONTROL_SOCKET_ANNOTATION]: 'run/ctl.sock' }, 'invalid-argument', /^annotation io\.msb\.control-socket="run\/ctl\.sock" is invalid: expected absolute socket paths/],
+    ['a control socket with a space', { [CONTROL_SOCKET_ANNOTATION]: '/run/a b.sock' }, 'invalid-argument', /io\.msb\.control-socket="\/run\/a b\.sock" is invalid/],
+    ['a control socket list with an empty item', { [CONTROL_SOCKET_ANNOTATION]: '/run/a.sock,' }, 'invalid-argument', /is invalid/],
+    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation, io\.msb\.control-socket\)$/],
     ['an upper-case value', { [ISOLATION_ANNOTATION]: 'GVISOR' }, 'invalid-argument', /^annotation io\.msb\.isolation="GVISOR" is invalid: expected a backend name/],
     ['an injection attempt', { [ISOLATION_ANNOTATION]: 'gvisor; rm -rf /' }, 'invalid-argument', /io\.msb\.isolation="gvisor; rm -rf \/" is invalid/],
     ['an empty value', { [ISOLATION_ANNOTATION]: '' }, 'invalid-argument', /io\.msb\.isolation="" is invalid/],

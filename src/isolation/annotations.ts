@@ -3,32 +3,69 @@ import { MsbError } from '../oci/errors.js';
 /** ISOLATION_ANNOTATION selects a container's backend, within what policy allows. */
 export const ISOLATION_ANNOTATION = 'io.msb.isolation';
 
+/** CONTROL_SOCKET_ANNOTATION declares sockets the container creates for the host (comma-separated paths). */
+export const CONTROL_SOCKET_ANNOTATION = 'io.msb.control-socket';
+
+/** HOST_UDS_ANNOTATION is runsc's own per-container --host-uds override, honoured only within policy. */
+export const HOST_UDS_ANNOTATION = 'dev.gvisor.flag.host-uds';
+
+interface AnnotationRule {
+  describe: string;
+  valid: RegExp;
+  expected: string;
+}
+
 /** KNOWN_ANNOTATIONS is the allow-list of per-container knobs, each with its value check. */
-export const KNOWN_ANNOTATIONS: Readonly<Record<string, { describe: string; valid: RegExp; expected: string }>> = {
+export const KNOWN_ANNOTATIONS: Readonly<Record<string, AnnotationRule>> = {
   [ISOLATION_ANNOTATION]: {
     describe: 'the sandbox this container runs in',
     valid: /^[a-z][a-z0-9-]{0,31}$/,
     expected: 'a backend name such as "gvisor"',
   },
+  [CONTROL_SOCKET_ANNOTATION]: {
+    describe: 'sockets the container creates for the host to connect to (policy sockets.control)',
+    valid: /^(\/[A-Za-z0-9._@+-]+)+(,(\/[A-Za-z0-9._@+-]+)+)*$/,
+    expected: 'absolute socket paths separated by commas, such as "/run/agent/ctl.sock"',
+  },
 };
 
 /**
+ * HONOURED_GVISOR_FLAGS are the dev.gvisor.flag.* annotations msb translates into runsc flags
+ * itself, within policy; runsc would ignore them (it needs --allow-flag-override).
+ */
+export const HONOURED_GVISOR_FLAGS: Readonly<Record<string, AnnotationRule>> = {
+  [HOST_UDS_ANNOTATION]: {
+    describe: "runsc's --host-uds for this container, within policy sockets.*",
+    valid: /^(none|open|create|all)$/,
+    expected: 'one of none, open, create, all',
+  },
+};
+
+function checkValue(key: string, value: string, rule: AnnotationRule): void {
+  if (!rule.valid.test(value)) {
+    throw new MsbError('invalid-argument', `annotation ${key}=${JSON.stringify(value)} is invalid: expected ${rule.expected}`);
+  }
+}
+
+/**
  * checkAnnotations refuses io.msb.* keys msb does not know, values that do not parse, and
- * dev.gvisor.flag.* keys: runsc flags are set from policy, and an annotation that runsc would
- * silently ignore (it needs --allow-flag-override) must not look as if it took effect.
+ * dev.gvisor.flag.* keys other than the ones msb honours itself: runsc flags are set from policy,
+ * and an annotation that runsc would silently ignore (it needs --allow-flag-override) must not
+ * look as if it took effect.
  */
 export function checkAnnotations(annotations: Readonly<Record<string, string>> | undefined): void {
   for (const [key, value] of Object.entries(annotations ?? {})) {
     if (key.startsWith('dev.gvisor.flag.')) {
-      throw new MsbError('forbidden', `annotation ${key} is not allowed: msb sets runsc flags from its policy`);
+      const honoured = HONOURED_GVISOR_FLAGS[key];
+      if (!honoured) throw new MsbError('forbidden', `annotation ${key} is not allowed: msb sets runsc flags from its policy (only ${Object.keys(HONOURED_GVISOR_FLAGS).join(', ')} is honoured, within policy)`);
+      checkValue(key, value, honoured);
+      continue;
     }
     if (!key.startsWith('io.msb.')) continue;
     const known = KNOWN_ANNOTATIONS[key];
     if (!known) {
       throw new MsbError('invalid-argument', `unknown annotation ${key} (known: ${Object.keys(KNOWN_ANNOTATIONS).join(', ')})`);
     }
-    if (!known.valid.test(value)) {
-      throw new MsbError('invalid-argument', `annotation ${key}=${JSON.stringify(value)} is invalid: expected ${known.expected}`);
-    }
+    checkValue(key, value, known);
   }
 }

@@ -1,6 +1,7 @@
 import type { ContainerPaths } from '../oci/paths.js';
 import type { GlobalOptions } from '../oci/global-options.js';
 import type { Spec } from '../oci/spec.js';
+import type { ControlSocket } from './control-sockets.js';
 import type { Policy } from './policy.js';
 
 /** CreateRequest is runc's create command as msb received it. */
@@ -35,11 +36,13 @@ export interface PreparedContainer {
   afterCreate(): void;
   /** The sh fragment shim/msb-runtime sources for every later command of this container. */
   launcher: string;
+  /** Sockets the container creates for the host (io.msb.control-socket); the record lists them for msbctl. */
+  controlSockets: ControlSocket[];
   /** What the record remembers about the backend, for list, doctor and humans. */
   summary: Record<string, unknown>;
   /** Runs the backend's create with msb's own stdio; returns the exit status. */
   create(request: CreateRequest): number;
-  /** Removes whatever the backend may have made for this id; used after a failed create. */
+  /** Removes whatever the backend may have made for this id (host directories included); used after a failed create. */
   destroy(id: string): void;
 }
 

@@ -21,6 +21,7 @@ const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },
   gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto' },
   dns: { upstreams: [] },
+  sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
 };
 
 describe('withDefaults', () => {
@@ -43,12 +44,24 @@ describe('parsePolicy', () => {
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'] },
+      sockets: {
+        connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
+        listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
+        control: [{ annotation: 'io.example.agent' }],
+        controlDirectory: '/run/agent-sockets',
+      },
     });
     expect(parsePolicy(text, '/etc/msb/policy.json')).toEqual({
       source: '/etc/msb/policy.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'] },
+      sockets: {
+        connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
+        listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
+        control: [{ annotation: 'io.example.agent' }],
+        controlDirectory: '/run/agent-sockets',
+      },
     });
   });
 
@@ -61,6 +74,10 @@ describe('parsePolicy', () => {
     ['a duplicate in allowed', '{"isolation": {"allowed": ["gvisor", "gvisor"]}}', /^policy \/p\.json: field isolation\.allowed must NOT have duplicate items/],
     ['a host name as DNS upstream', '{"dns": {"upstreams": ["dns.google"]}}', /^policy \/p\.json: field dns\.upstreams\.0 must match pattern/],
     ['a string allowAnnotation', '{"isolation": {"allowAnnotation": "yes"}}', /^policy \/p\.json: field isolation\.allowAnnotation must be boolean/],
+    ['a relative socket path', '{"sockets": {"connect": [{"path": "run/x.sock"}]}}', /^policy \/p\.json: field sockets\.connect\.0\.path must match pattern/],
+    ['a connect rule without a path', '{"sockets": {"connect": [{"image": "x"}]}}', /^policy \/p\.json: field sockets\.connect\.0 must have required property 'path'/],
+    ['a listen rule with a typo', '{"sockets": {"listen": [{"directory": "/d", "imgae": "x"}]}}', /^policy \/p\.json: unknown key "imgae" in field sockets\.listen\.0$/],
+    ['an annotation selector without a key', '{"sockets": {"control": [{"annotation": "=x"}]}}', /^policy \/p\.json: field sockets\.control\.0\.annotation must match pattern/],
     ['an unknown top-level key', '{"bogus": 1}', /^policy \/p\.json: unknown key "bogus" in the top level$/],
     ['an unknown nested key', '{"isolation": {"defualt": "krun"}}', /^policy \/p\.json: unknown key "defualt" in field isolation$/],
   ])('refuses %s', (_name, text, message) => {

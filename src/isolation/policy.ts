@@ -21,12 +21,40 @@ export interface Policy {
     rmemWorkaround: 'auto' | 'always' | 'never';
   };
   dns: { upstreams: string[] };
+  sockets: {
+    connect: SocketConnectRule[];
+    listen: SocketListenRule[];
+    control: SocketSelector[];
+    controlDirectory: string;
+  };
 }
+
+/** SocketSelector limits a socket rule to some containers; an empty selector matches every container. */
+export interface SocketSelector {
+  /** KEY (the container carries the annotation) or KEY=VALUE (with that value). */
+  annotation?: string;
+  /** An image reference: repository (any tag), repository:tag, or an image id sha256:…. */
+  image?: string;
+}
+
+/** SocketConnectRule lets containers connect to one host socket that is bind-mounted into them. */
+export interface SocketConnectRule extends SocketSelector {
+  path: string;
+}
+
+/** SocketListenRule lets containers create sockets in a bind-mounted host directory (or below it). */
+export interface SocketListenRule extends SocketSelector {
+  directory: string;
+}
+
+/** DEFAULT_CONTROL_DIRECTORY holds msb's per-container control-socket directories (short: sun_path has 108 bytes). */
+export const DEFAULT_CONTROL_DIRECTORY = '/run/msb/sockets';
 
 type PolicyFile = {
   isolation?: Partial<Policy['isolation']>;
   gvisor?: Partial<Policy['gvisor']>;
   dns?: Partial<Policy['dns']>;
+  sockets?: Partial<Policy['sockets']>;
 };
 
 /** withDefaults fills in every key the operator left out. */
@@ -45,6 +73,12 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
     },
     dns: { upstreams: file.dns?.upstreams ?? [] },
+    sockets: {
+      connect: file.sockets?.connect ?? [],
+      listen: file.sockets?.listen ?? [],
+      control: file.sockets?.control ?? [],
+      controlDirectory: file.sockets?.controlDirectory ?? DEFAULT_CONTROL_DIRECTORY,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { KNOWN_ANNOTATIONS } from '../isolation/annotations.js';
+import { HONOURED_GVISOR_FLAGS, KNOWN_ANNOTATIONS } from '../isolation/annotations.js';
 import { BACKENDS } from '../isolation/backends.js';
 
 /** NAMESPACES are the namespace types the gVisor backend accepts in config.json. */
@@ -34,7 +34,7 @@ export function features(version: string): Record<string, unknown> {
     annotations: {
       'io.msb.version': version,
       'io.msb.backends': Object.keys(BACKENDS).join(','),
-      'io.msb.annotations': Object.keys(KNOWN_ANNOTATIONS).join(','),
+      'io.msb.annotations': [...Object.keys(KNOWN_ANNOTATIONS), ...Object.keys(HONOURED_GVISOR_FLAGS)].join(','),
     },
   };
 }

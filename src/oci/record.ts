@@ -11,6 +11,8 @@ export interface ContainerRecord {
   created: string;
   selection: string[];
   backendSummary: Record<string, unknown>;
+  /** Declared control sockets: the path in the container and where the host finds it. */
+  controlSockets?: { path: string; hostPath: string }[];
 }
 
 /** writeFileAtomic writes a whole file under a temporary name and renames it into place. */

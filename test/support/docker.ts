@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,6 +13,21 @@ export interface DockerResult {
 export function docker(args: string[], opts: { input?: string; timeout?: number } = {}): DockerResult {
   const r = spawnSync('docker', args, { input: opts.input ?? '', encoding: 'utf8', timeout: opts.timeout ?? 120_000 });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * dockerAsync runs the docker CLI without blocking the event loop, for tests whose own process
+ * must keep serving (a host socket server the container talks to) while docker runs.
+ */
+export function dockerAsync(args: string[], opts: { timeout?: number } = {}): Promise<DockerResult> {
+  return new Promise((resolve) => {
+    const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeout ?? 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** dockerOk runs docker and fails the test with docker's stderr if it did not succeed. */

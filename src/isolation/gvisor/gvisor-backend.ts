@@ -7,6 +7,7 @@ import { MsbError } from '../../oci/errors.js';
 import { backendLogArgs } from '../../oci/global-options.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
+import { prepareHostSockets } from './host-socket-setup.js';
 import { gvisorLauncher } from './launcher.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
@@ -57,7 +58,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Docker's systemd cgroup driver writes cgroupsPath as slice:prefix:name, which only a
   // runtime in systemd mode reads correctly; runsc has the same flag.
   if (ctx.global.systemdCgroup) runscArgs.push('--systemd-cgroup');
-  const resolv = takeOverResolvConf(ctx.spec, join(paths.dir, 'resolv.conf'));
+  const sockets = prepareHostSockets(ctx, runsc, version);
+  runscArgs.push(...sockets.runscArgs);
+  const resolv = takeOverResolvConf(sockets.spec, join(paths.dir, 'resolv.conf'));
   const upstreams = !resolv ? [] : policy.dns.upstreams.length > 0 ? policy.dns.upstreams : hostResolvers();
   const writeResolvConf = (): void => {
     if (resolv) writeFileSync(resolv.generatedPath, containerResolvConf(readOrEmpty(resolv.dockerSource), upstreams, resolv.dockerSource), { mode: 0o644 });
@@ -69,17 +72,22 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     bundle: ctx.bundle,
     runsc,
     runscArgs,
+    ownedDirs: sockets.ownedDirs,
     rmemWorkaround: rmem.apply
       ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
       : undefined,
   });
 
   return {
-    spec: resolv?.spec ?? ctx.spec,
-    writeFiles: writeResolvConf,
+    spec: resolv?.spec ?? sockets.spec,
+    writeFiles(): void {
+      sockets.writeFiles();
+      writeResolvConf();
+    },
     afterCreate: writeResolvConf,
     launcher,
-    summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem },
+    controlSockets: sockets.controlSockets,
+    summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem, hostSockets: sockets.summary },
     create(req: CreateRequest): number {
       mkdirSync(runscRoot, { recursive: true, mode: 0o700 });
       const args = [...runscArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
@@ -94,6 +102,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     },
     destroy(id: string): void {
       spawnSync(runsc, [...runscArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
+      sockets.remove();
     },
   };
 }

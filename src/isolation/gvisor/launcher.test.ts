@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -134,5 +134,25 @@ describe('gvisorLauncher msb_exec_quirk', () => {
     const note = source(quirk, `printf '%s' "$msb_quirk_note"`).out;
     const parsed = JSON.parse(`{"msg":"${note}"}`) as { msg: string };
     expect(parsed.msg).toBe(`gvisor: running runsc in a private mount namespace with /proc/sys/net hidden: ${reason}`);
+  });
+});
+
+describe('gvisorLauncher msb_cleanup', () => {
+  it('is a no-op when msb made no host directories', () => {
+    const r = source(plain, 'msb_cleanup && echo ok');
+    expect(r).toMatchObject({ status: 0, out: 'ok\n' });
+  });
+
+  it('removes exactly the owned directories, whatever their names', () => {
+    const owned = [join(dir, "owned 'one' $HOME"), join(dir, 'owned `two`')];
+    const keep = join(dir, 'keep me');
+    for (const d of [...owned, keep]) mkdirSync(join(d, 'sub'), { recursive: true });
+    const path = join(dir, 'launcher owned.sh');
+    writeFileSync(path, gvisorLauncher({ ...inputs(false), ownedDirs: owned }));
+    const r = source(path, 'msb_cleanup');
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(owned.map((d) => existsSync(d))).toEqual([false, false]);
+    expect(existsSync(keep)).toBe(true);
   });
 });

@@ -12,6 +12,8 @@ export interface LauncherInputs {
   bundle: string;
   runsc: string;
   runscArgs: readonly string[];
+  /** Host directories msb made for this container (control sockets); removed on delete. */
+  ownedDirs?: readonly string[];
   rmemWorkaround?: { unshare: string; mount: string; reason: string };
 }
 
@@ -29,6 +31,8 @@ export function gvisorLauncher(i: LauncherInputs): string {
     `msb_bundle=${shQuote(i.bundle)}`,
     `msb_commands=${shQuote(` ${RUNSC_COMMANDS.join(' ')} `)}`,
     `msb_exec() { exec ${runsc} "$@"; }`,
+    // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.
+    i.ownedDirs && i.ownedDirs.length > 0 ? `msb_cleanup() { rm -rf -- ${shQuoteAll(i.ownedDirs)}; }` : 'msb_cleanup() { :; }',
   ];
   if (i.rmemWorkaround) {
     const w = i.rmemWorkaround;

@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { MsbError, type ErrorCode } from '../errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
@@ -25,6 +26,7 @@ writeFileSync(
   `#!/bin/sh
 here=\${0%/*}
 [ "$1" = --version ] && { printf 'runsc version release-20240807.0\\nspec: 1.1.0\\n'; exit 0; }
+[ "$1" = flags ] && { printf '  -host-uds value\\n    \\tValues: none|open|create|all\\n' >&2; exit 0; }
 n=$(ls "$here/calls" | wc -l)
 printf '%s\\0' "$@" >"$here/calls/$n"
 log=
@@ -207,6 +209,77 @@ describe('create with a fake runsc', () => {
   });
 });
 
+describe('create with host sockets (fake runsc)', () => {
+  function withAnnotations(annotations: Record<string, string>, extraMounts: Record<string, unknown>[] = []): void {
+    const s = spec(annotations) as { mounts: Record<string, unknown>[] };
+    s.mounts.push(...extraMounts);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(s));
+  }
+
+  async function listening(path: string): Promise<Server> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    return server;
+  }
+
+  it('makes the control-socket directory, mounts it, gives runsc --host-uds=create and records the host path', () => {
+    const controlDirectory = join(base, `control ${caseNo}`);
+    writePolicy(policyPath, { sockets: { control: [{}], controlDirectory } });
+    withAnnotations({ 'io.msb.control-socket': '/run/agent/ctl.sock' });
+    create(globals(), id, { bundle }, {});
+    const paths = containerPaths(root, id);
+    const hostDir = join(controlDirectory, id, '0');
+    expect(existsSync(hostDir)).toBe(true);
+    expect(calls().at(-1)).toContain('--host-uds=create');
+    expect(readFileSync(paths.launcher, 'utf8')).toContain("'--host-uds=create' \"$@\"");
+    expect(readFileSync(paths.launcher, 'utf8')).toContain(`msb_cleanup() { rm -rf -- '${join(controlDirectory, id)}'; }`);
+    const record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord;
+    expect(record.controlSockets).toEqual([{ path: '/run/agent/ctl.sock', hostPath: join(hostDir, 'ctl.sock') }]);
+    const rewritten = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { mounts: { destination: string; source: string }[] };
+    expect(rewritten.mounts.at(-1)).toMatchObject({ destination: '/run/agent', source: hostDir, type: 'bind' });
+  });
+
+  it('removes the control-socket directory again when runsc create fails', () => {
+    const controlDirectory = join(base, `control ${caseNo}`);
+    writePolicy(policyPath, { sockets: { control: [{}], controlDirectory } });
+    withAnnotations({ 'io.msb.control-socket': '/run/agent/ctl.sock' });
+    writeFileSync(join(fakeDir, 'fail'), 'boom');
+    expect(failure(() => create(globals(), id, { bundle }, {})).code).toBe('backend');
+    expect(existsSync(join(controlDirectory, id))).toBe(false);
+    expect(existsSync(containerPaths(root, id).dir)).toBe(false);
+  });
+
+  it('gives runsc --host-uds=open for a socket mount policy allows', async () => {
+    const sock = join(base, `s${caseNo}.sock`);
+    const server = await listening(sock);
+    try {
+      writePolicy(policyPath, { sockets: { connect: [{ path: sock }] } });
+      withAnnotations({}, [{ destination: '/run/m.sock', type: 'bind', source: sock, options: ['rbind'] }]);
+      create(globals(), id, { bundle }, {});
+      expect(calls().at(-1)).toContain('--host-uds=open');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a socket mount policy does not allow, before anything is written or run', async () => {
+    const sock = join(base, `s${caseNo}.sock`);
+    const server = await listening(sock);
+    try {
+      withAnnotations({}, [{ destination: '/run/m.sock', type: 'bind', source: sock, options: ['rbind'] }]);
+      const before = readFileSync(join(bundle, 'config.json'), 'utf8');
+      const err = failure(() => create(globals(), id, { bundle }, {}));
+      expect(err.code).toBe('forbidden');
+      expect(err.message).toBe(`gvisor: bind mount of socket ${sock} at /run/m.sock is not allowed: policy ${policyPath} sockets.connect has no rule for ${sock}`);
+      expect(existsSync(join(root, 'msb', 'containers'))).toBe(false);
+      expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(before);
+      expect(calls()).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('create refuses bad input before writing anything', () => {
   it.each<{ name: string; id?: string; opts?: Partial<CreateOptions>; g?: Partial<GlobalOptions>; annotations?: Record<string, string>; config?: string; policy?: Record<string, unknown>; code: ErrorCode; message: RegExp }>([
     { name: 'a bad --preserve-fds', opts: { preserveFds: '-1' }, code: 'invalid-argument', message: /--preserve-fds must be a non-negative integer, got "-1"/ },
@@ -217,6 +290,8 @@ describe('create refuses bad input before writing anything', () => {
     { name: 'a planned backend', g: { isolation: 'krun' }, code: 'unsupported', message: /isolation "krun" .* is not available in this msb build/ },
     { name: 'a policy that forbids annotations', annotations: { 'io.msb.isolation': 'gvisor' }, policy: { isolation: { allowAnnotation: false } }, code: 'forbidden', message: /annotation io\.msb\.isolation=gvisor is not allowed/ },
     { name: 'a missing runsc', policy: { gvisor: { runsc: '/nonexistent/runsc' } }, code: 'host-unsupported', message: /gvisor: runsc not found/ },
+    { name: 'a host-uds annotation beyond policy', annotations: { 'dev.gvisor.flag.host-uds': 'all' }, policy: { gvisor: { runsc }, sockets: { connect: [{ path: '/run/x.sock' }] } }, code: 'forbidden', message: /annotation dev\.gvisor\.flag\.host-uds=all is not allowed: .* allows this container only open \(sockets\.connect\[0\]\)/ },
+    { name: 'a control socket policy does not allow', annotations: { 'io.msb.control-socket': '/run/agent/ctl.sock' }, code: 'forbidden', message: /gvisor: control socket \/run\/agent\/ctl\.sock \(annotation io\.msb\.control-socket\) is not allowed: policy .* sockets\.control has no rule/ },
     { name: 'a missing named policy', g: { policy: '/nonexistent/policy.json' }, code: 'invalid-policy', message: /cannot read policy \/nonexistent\/policy\.json: ENOENT/ },
   ])('$name', (c) => {
     if (c.annotations) writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec(c.annotations)));

@@ -53,7 +53,7 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
   claimRecordDir(paths, id);
   const logOffset = logSize(g.log);
   try {
-    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary });
+    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
     const status = prepared.create({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
     if (status !== 0) {
       const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
