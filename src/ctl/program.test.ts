@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
+import type { DoctorCommandOptions } from './commands/doctor.js';
 import type { InstallOptions } from './commands/install.js';
 import type { SocketsOptions } from './commands/sockets.js';
 import type { UninstallOptions } from './commands/uninstall.js';
@@ -8,7 +9,7 @@ import { defaultRuntimePath } from './runtime-path.js';
 
 /** run parses argv with recording actions and captured output. */
 async function run(argv: string[], failWith?: Error) {
-  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[] } = { install: [], uninstall: [], sockets: [] };
+  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[]; doctor: DoctorCommandOptions[] } = { install: [], uninstall: [], sockets: [], doctor: [] };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
@@ -16,6 +17,10 @@ async function run(argv: string[], failWith?: Error) {
     },
     uninstall: (o) => void calls.uninstall.push(o),
     sockets: async (o) => void calls.sockets.push(o),
+    doctor: async (o) => {
+      calls.doctor.push(o);
+      return 2;
+    },
   };
   let out = '';
   let err = '';
@@ -48,6 +53,13 @@ describe('runMsbctl', () => {
     expect((await run(['sockets', 'web'])).calls.sockets).toEqual([{ container: 'web', root: '/var/run/docker/runtime-runc/moby', json: false }]);
     expect((await run(['sockets', '--root', '/run/msb', '--json', 'abc'])).calls.sockets).toEqual([{ container: 'abc', root: '/run/msb', json: true }]);
     expect((await run(['sockets'])).err).toMatch(/^msbctl: missing required argument 'container'/);
+  });
+
+  it('maps the doctor flags and exits with the status doctor returns', async () => {
+    const r = await run(['doctor', '--json', '--policy', '/tmp/p.json']);
+    expect(r.status).toBe(2);
+    expect(r.calls.doctor).toEqual([{ json: true, verbose: false, config: '/etc/docker/daemon.json', policy: '/tmp/p.json' }]);
+    expect((await run(['doctor', '-v', '--config', '/tmp/d.json'])).calls.doctor).toEqual([{ json: false, verbose: true, config: '/tmp/d.json' }]);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { MsbError, oneLine, toMsbError } from '../oci/errors.js';
 import { BACKUP_SUFFIX } from './daemon-json-file.js';
 import { defaultRuntimePath } from './runtime-path.js';
+import { doctor, type DoctorCommandOptions } from './commands/doctor.js';
 import { install, type InstallOptions } from './commands/install.js';
 import { DOCKER_RUNTIME_ROOT, sockets, type SocketsOptions } from './commands/sockets.js';
 import { uninstall, type UninstallOptions } from './commands/uninstall.js';
@@ -11,6 +12,8 @@ export interface CtlActions {
   install: (options: InstallOptions) => void;
   uninstall: (options: UninstallOptions) => void;
   sockets: (options: SocketsOptions) => Promise<void>;
+  /** doctor returns its own exit status: the worst finding (0 ok, 1 warn, 2 fail). */
+  doctor: (options: DoctorCommandOptions) => Promise<number>;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -28,13 +31,14 @@ export const DEFAULT_CONFIG = '/etc/docker/daemon.json';
  */
 export async function runMsbctl(
   argv: readonly string[],
-  actions: CtlActions = { install, uninstall, sockets: (o) => sockets(o) },
+  actions: CtlActions = { install, uninstall, sockets: (o) => sockets(o), doctor: (o) => doctor(o) },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
-  const program = buildProgram(actions, output);
+  let status = 0;
+  const program = buildProgram({ ...actions, doctor: async (o) => (status = await actions.doctor(o)) }, output);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return status;
   } catch (err) {
     // Commander has already printed help; its "errors" for --help and a bare `msbctl` carry their own status.
     if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version')) return err.exitCode;
@@ -101,6 +105,27 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--root <dir>', "the runtime root msb was given (Docker's by default)", DOCKER_RUNTIME_ROOT)
     .option('--json', 'print {"id", "controlSockets": [{"path", "hostPath"}]}')
     .action((container: string, opts: Record<string, unknown>) => actions.sockets({ container, root: stringOption(opts, 'root'), json: opts.json === true }));
+
+  program
+    .command('doctor')
+    .summary('check every prerequisite of msb on this host, each with a status and the fix')
+    .description(
+      'check the Docker engine, msb\'s runtime names, runsc, the rmem_default quirk, the gVisor platform, KVM,\n' +
+        'microsandbox, tini, runc, cgroups and the DNS relay (docs/doctor.md).\n' +
+        'Exit status: 0 when nothing is wrong, 1 when the worst finding is a warning, 2 when something fails.',
+    )
+    .option('--json', 'print the report as JSON (schema in docs/doctor.md)')
+    .option('-v, --verbose', 'also print what each check looked at')
+    .option('--config <file>', 'daemon.json to read', DEFAULT_CONFIG)
+    .option('--policy <file>', 'policy file to check (default: $MSB_POLICY, else /etc/msb/policy.json)')
+    .action(async (opts: Record<string, unknown>) => {
+      await actions.doctor({
+        json: opts.json === true,
+        verbose: opts.verbose === true,
+        config: stringOption(opts, 'config'),
+        ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
+      });
+    });
 
   return program;
 }

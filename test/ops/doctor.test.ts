@@ -1,0 +1,128 @@
+// `shim/msbctl doctor` on the real host: the report is well-formed JSON, its exit status is the
+// worst finding, and what it says about KVM and the rmem_default quirk matches what this test
+// measures itself (on the build host: kvm-pvm, and Debian's 2022 runsc on kernel 6.18 → the
+// workaround applies).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/paths.js';
+
+const msbctl = join(repoRoot, 'shim/msbctl');
+const skip = process.getuid?.() !== 0 ? 'doctor probes netns and runs runsc do: needs root' : !existsSync(join(repoRoot, 'dist/ctl/msbctl.js')) ? 'msb is not built (npm run build)' : undefined;
+if (skip) console.warn(`SKIP doctor suite: ${skip}`);
+
+const dir = mkdtempSync(join(tmpdir(), 'msb-ops-doctor-'));
+const policy = join(dir, 'policy.json');
+writeFileSync(policy, '{}\n'); // pin the defaults: gvisor.rmemWorkaround auto, platform auto, krun allowed
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Check {
+  id: string;
+  status: string;
+  summary: string;
+  detail?: string;
+  fix?: string;
+  facts?: Record<string, unknown>;
+}
+
+function doctor(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(msbctl, ['doctor', '--policy', policy, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** expectedKvmKind judges /dev/kvm the simple way, independently of inspectKvmHost. */
+function expectedKvmKind(): string {
+  if (!existsSync('/dev/kvm')) return 'missing';
+  const flags = / (vmx|svm)( |$)/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  return existsSync('/sys/module/kvm_pvm') && !flags ? 'kvm-pvm' : 'usable';
+}
+
+/** expectedRmemQuirk: runsc older than release-20240807 and a fresh netns showing rmem_default. */
+function expectedRmemQuirk(): boolean | undefined {
+  const v = spawnSync('runsc', ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) return undefined;
+  const date = Number(/(20\d{6})/.exec(v.stdout)?.[1] ?? '99999999');
+  if (date >= 20240807) return false;
+  return spawnSync('unshare', ['--net', 'sh', '-c', 'test -e /proc/sys/net/core/rmem_default']).status === 0;
+}
+
+const doctorTemps = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('msb-doctor-'));
+
+describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
+  const before = doctorTemps();
+  const run = skip ? undefined : doctor('--json');
+  const report = run ? (JSON.parse(run.stdout) as { schemaVersion: number; status: string; exitCode: number; checks: Check[] }) : undefined;
+  const check = (id: string): Check => {
+    const c = report?.checks.find((x) => x.id === id);
+    if (!c) throw new Error(`no check ${id} in ${run?.stdout}`);
+    return c;
+  };
+
+  it('prints a well-formed report and exits with its worst status', () => {
+    expect(run?.stderr).toBe('');
+    expect(report?.schemaVersion).toBe(1);
+    const order = ['skip', 'ok', 'warn', 'fail'];
+    const worst = report!.checks.map((c) => c.status).reduce((w, s) => (order.indexOf(s) > order.indexOf(w) ? s : w), 'skip');
+    expect(report?.status).toBe(worst);
+    expect(run?.status).toBe({ skip: 0, ok: 0, warn: 1, fail: 2 }[worst]);
+    expect(report?.exitCode).toBe(run?.status);
+    for (const c of report!.checks) {
+      expect(Object.keys(c).every((k) => ['id', 'status', 'summary', 'detail', 'fix', 'facts'].includes(k)), JSON.stringify(c)).toBe(true);
+      expect(order).toContain(c.status);
+      expect(c.summary).not.toBe('');
+      if (c.status === 'warn' || c.status === 'fail') expect(c.fix, c.id).toBeTruthy();
+    }
+    expect(report!.checks.map((c) => c.id)).toEqual([
+      'docker-engine', 'msb-runtime', 'default-runtime', 'policy', 'runsc', 'rmem-quirk', 'gvisor-platform', 'kvm', 'krun-provider', 'tini', 'runc', 'cgroup', 'dns-relay',
+    ]);
+  });
+
+  it('reports KVM as this test finds it (kvm-pvm on the build host)', () => {
+    const kvm = check('kvm');
+    const kind = expectedKvmKind();
+    console.log(`doctor kvm: ${kvm.status}: ${kvm.summary}`);
+    expect(kvm.facts?.kind).toBe(kind);
+    if (kind === 'kvm-pvm') {
+      expect(kvm.status).toBe('warn');
+      expect(kvm.summary).toContain('kvm-pvm');
+      expect(kvm.fix).toMatch(/hardware KVM/);
+    }
+  });
+
+  it('reports the rmem_default quirk and that the workaround applies where it is needed', () => {
+    const rmem = check('rmem-quirk');
+    const quirk = expectedRmemQuirk();
+    console.log(`doctor rmem-quirk: ${rmem.status}: ${rmem.summary}`);
+    expect(rmem.facts?.quirk).toBe(quirk);
+    expect(rmem.facts?.applied).toBe(quirk);
+    expect(rmem.status).toBe('ok');
+    expect(rmem.summary).toMatch(quirk ? /^workaround applies: runsc .* is older than release-20240807 and the kernel namespaces net\.core\.rmem_default/ : /^workaround not needed/);
+  });
+
+  it('runs a real sandbox on the gVisor platform and leaves no temporary root behind', () => {
+    const platform = check('gvisor-platform');
+    expect(platform.status).toBe('ok');
+    expect(platform.facts?.sandboxKernel).toBe(spawnSync('runsc', ['--network=none', `--platform=${String(platform.facts?.platform)}`, '--root', join(dir, 'runsc'), 'do', 'uname', '-r'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout.trim());
+    expect(doctorTemps().filter((f) => !before.includes(f))).toEqual([]);
+  });
+
+  it('finds the engine, runsc, tini and runc that the host has', () => {
+    expect(check('docker-engine').status).toBe(spawnSync('docker', ['version']).status === 0 ? 'ok' : 'fail');
+    expect(check('runsc').facts?.found).toBe(spawnSync('sh', ['-c', 'command -v runsc']).status === 0);
+    expect(check('tini').facts?.found).toBe(spawnSync('sh', ['-c', 'command -v tini']).status === 0);
+    expect(check('runc').facts?.found).toBe(spawnSync('sh', ['-c', 'command -v runc']).status === 0);
+    expect(check('cgroup').facts?.version).toBe(existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : 'v1');
+  });
+
+  it('prints one line per check in human form, each fix indented under it', () => {
+    const human = doctor();
+    expect(human.status).toBe(run?.status);
+    const lines = human.stdout.trimEnd().split('\n');
+    const statusLines = lines.filter((l) => /^(OK|WARN|FAIL|SKIP) /.test(l));
+    expect(statusLines.map((l) => l.split(/\s+/)[1])).toEqual(report!.checks.map((c) => c.id));
+    for (const l of lines) expect(l, l).toMatch(/^(OK|WARN|FAIL|SKIP) |^ +fix: |^msb \S+: \d+ fail, \d+ warn, \d+ ok, \d+ skip \(exit \d\)$/);
+    if (expectedKvmKind() === 'kvm-pvm') expect(human.stdout).toMatch(/^WARN  kvm +.*kvm-pvm/m);
+  });
+});
