@@ -16,11 +16,14 @@ const FIXES: Record<string, string> = {
 export const kvmCheck: DoctorCheck<DoctorContext> = {
   id: 'kvm',
   run(ctx): Finding {
-    const kvm = inspectKvmHost(ctx.host.kvmFs);
+    // Under Docker the runtime runs as root: a non-root doctor judges the device as root would open it.
+    const fs = ctx.host.isRoot ? ctx.host.kvmFs : { ...ctx.host.kvmFs, canReadWrite: ctx.host.kvmFs.exists };
+    const kvm = inspectKvmHost(fs);
     const isolation = ctx.policy().policy.isolation;
     const facts = { kind: kvm.kind, device: kvm.device, kvmPvm: kvm.kvmPvm, cpuVirtualization: kvm.cpuVirtualization ?? null };
-    if (kvm.kind === 'usable') return { status: 'ok', summary: `microVMs can run: ${kvm.reason}`, facts };
-    const summary = `microVMs (isolation krun) cannot run: ${kvm.reason}`;
+    const asUser = ctx.host.isRoot ? '' : ' (access not judged: doctor is not root)';
+    if (kvm.kind === 'usable') return { status: 'ok', summary: `microVMs can run: ${kvm.reason}${asUser}`, facts };
+    const summary = `microVMs (isolation krun) cannot run: ${kvm.reason}${asUser}`;
     if (!isolation.allowed.includes('krun')) return { status: 'skip', summary: `${summary}; policy does not allow krun`, facts };
     return { status: isolation.default === 'krun' ? 'fail' : 'warn', summary, fix: FIXES[kvm.kind], facts };
   },

@@ -49,13 +49,8 @@ export const msbRuntimeCheck: DoctorCheck<DoctorContext> = {
     const file = ctx.daemonJson();
     const docker = await ctx.docker();
     const engine = docker instanceof Error ? undefined : docker.runtimes;
-    let fileRuntimes: Record<string, unknown> | undefined;
-    try {
-      fileRuntimes = file.config ? runtimesOf(file.config, file.path) : undefined;
-    } catch (err) {
-      fileRuntimes = undefined;
-      file.error ??= (err as Error).message;
-    }
+    // parseDaemonJson has already refused a "runtimes" that is not an object.
+    const fileRuntimes = file.config ? runtimesOf(file.config, file.path) : undefined;
     const names = collectRuntimeNames(fileRuntimes, engine);
     const ownCheckout = host.realpath(host.checkout) ?? host.checkout;
     let status: CheckStatus = 'ok';
