@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// ajv is CommonJS: under NodeNext its class is the module's `default` property.
+import AjvModule from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/paths.js';
 
@@ -62,6 +64,8 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
 
   it('prints a well-formed report and exits with its worst status', () => {
     expect(run?.stderr).toBe('');
+    const validate = new AjvModule.default({ strict: false }).compile(JSON.parse(readFileSync(join(repoRoot, 'src/schemas/doctor-report.schema.json'), 'utf8')) as object);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report?.schemaVersion).toBe(1);
     const order = ['skip', 'ok', 'warn', 'fail'];
     const worst = report!.checks.map((c) => c.status).reduce((w, s) => (order.indexOf(s) > order.indexOf(w) ? s : w), 'skip');

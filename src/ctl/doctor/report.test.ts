@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+// ajv is CommonJS: under NodeNext its class is the module's `default` property.
+import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { CHECK_STATUSES, type CheckStatus, exitCodeFor, worstStatus } from './check.js';
 import { DOCTOR_CHECKS } from './checks.js';
@@ -57,6 +59,22 @@ describe('formatReport', () => {
   });
   it('adds the detail with --verbose', () => {
     expect(formatReport(report, true)).toContain('OK    runsc  found\n             looked in PATH\n');
+  });
+});
+
+describe('src/schemas/doctor-report.schema.json', () => {
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/doctor-report.schema.json', import.meta.url), 'utf8')) as { definitions: { check: { properties: { id: { enum: string[] } } } } };
+  const validate = new AjvModule.default({ strict: false }).compile(schema);
+
+  it('lists exactly the check ids doctor runs', () => {
+    expect(schema.definitions.check.properties.id.enum).toEqual(DOCTOR_CHECKS.map((c) => c.id));
+  });
+
+  it('accepts a report and refuses a warn without a fix', async () => {
+    const report = await runChecks(DOCTOR_CHECKS.slice(0, 1).map((c) => ({ id: c.id, run: () => ({ status: 'warn' as const, summary: 's', fix: 'f', facts: { a: 1, b: null } }) })), {}, '0.1.0');
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const { fix: _fix, ...noFix } = report.checks[0]!;
+    expect(validate({ ...report, checks: [noFix] })).toBe(false);
   });
 });
 
