@@ -2,8 +2,9 @@
 // makes containerd's runc v2 shim call msb where it would call runc (the option CRI sets from
 // config.toml's BinaryName). Create, start, exec, kill and delete all work, the container sees
 // gVisor's kernel, and nothing of msb's is left afterwards. Uses Docker's containerd in a
-// namespace of its own, and checks configs/containerd/config.toml parses with this containerd.
-import { spawnSync } from 'node:child_process';
+// namespace of its own. configs/containerd/config.toml is checked with this containerd: it parses,
+// and a second containerd (own root, state and socket in a temporary directory) loads CRI with it.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,5 +133,38 @@ describe.skipIf(skip !== undefined)('ctr run --runc-binary shim/msb-runtime', ()
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a second containerd with the snippet loads its CRI plugin with the msb handler', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-ops-containerd-'));
+    const hadDefaultRoot = existsSync('/var/lib/containerd');
+    const snippet = readFileSync(join(repoRoot, 'configs/containerd/config.toml'), 'utf8').replaceAll('/opt/msb/shim/msb-runtime', runtime).replace(/^version = 2$/m, '');
+    // Top-level keys first (TOML puts a key into the table above it); everything of this instance in dir.
+    const config = [
+      `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"`,
+      snippet,
+      `[grpc]\n  address = "${dir}/containerd.sock"`,
+      `[plugins."io.containerd.runtime.v1.linux"]\n  runtime_root = "${dir}/runc-v1"`,
+      `[plugins."io.containerd.grpc.v1.cri".cni]\n  conf_dir = "${dir}/cni"\n  bin_dir = "${dir}/cni-bin"`,
+    ].join('\n\n');
+    writeFileSync(join(dir, 'config.toml'), config);
+    const log: string[] = [];
+    const daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    daemon.stdout.on('data', (d: Buffer) => void log.push(d.toString()));
+    daemon.stderr.on('data', (d: Buffer) => void log.push(d.toString()));
+    const exited = new Promise((resolve) => daemon.on('exit', resolve));
+    try {
+      const plugins = (): string => sh('ctr', ['--address', join(dir, 'containerd.sock'), 'plugins', 'ls']).stdout;
+      expect(await waitUntil(() => /\scri\s/.test(plugins()), 30_000), log.join('')).toBe(true);
+      expect(plugins()).toMatch(/^io\.containerd\.grpc\.v1\s+cri\s+\S+\s+ok\s*$/m);
+      // CRI logs its whole configuration at start: the handler as it will run it.
+      await waitUntil(() => log.join('').includes('Start cri plugin with config'), 10_000);
+      expect(log.join('')).toContain(`msb:{Type:io.containerd.runc.v2 Path: Engine: PodAnnotations:[io.msb.* dev.gvisor.flag.host-uds] ContainerAnnotations:[io.msb.* dev.gvisor.flag.host-uds] Root: Options:map[BinaryName:${runtime} SystemdCgroup:false]`);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(existsSync('/var/lib/containerd')).toBe(hadDefaultRoot); // nothing written outside dir
   });
 });
