@@ -54,10 +54,12 @@ describe('configs/policy.json', () => {
 
 describe('configs/containerd and configs/kubernetes', () => {
   const toml = read('containerd/config.toml');
-  const handler = /^\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.([A-Za-z0-9_.-]+)\]$/m.exec(toml)?.[1];
+  const names = [...toml.matchAll(/^\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.([A-Za-z0-9_.-]+)\]$/gm)].map((m) => m[1]);
+  const handler = names.find((n) => n !== 'runc');
 
-  it('runs msb-runtime through the runc v2 shim', () => {
-    expect(handler).toBe('msb');
+  it('runs msb-runtime through the runc v2 shim, keeping runc declared as the default', () => {
+    expect(names).toEqual(['runc', 'msb']);
+    expect(toml).toMatch(/^\s*default_runtime_name = "runc"$/m);
     expect(toml).toMatch(/^\s*runtime_type = "io\.containerd\.runc\.v2"$/m);
     expect(toml).toMatch(/^\s*BinaryName = "\/opt\/msb\/shim\/msb-runtime"$/m);
   });
