@@ -110,7 +110,7 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .command('doctor')
     .summary('check every prerequisite of msb on this host, each with a status and the fix')
     .description(
-      'check the Docker engine, msb\'s runtime names, runsc, the rmem_default quirk, the gVisor platform, KVM,\n' +
+      'check the Docker engine, msb\'s runtime names, runsc, the rmem_default quirk, the gVisor platform, KVM, ' +
         'microsandbox, tini, runc, cgroups and the DNS relay (docs/doctor.md).\n' +
         'Exit status: 0 when nothing is wrong, 1 when the worst finding is a warning, 2 when something fails.',
     )
