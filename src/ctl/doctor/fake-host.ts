@@ -4,8 +4,10 @@ import type { DockerFacts, DoctorHost, RunResult } from './host.js';
 import { CGROUP2_SUPER_MAGIC } from './checks/cgroup.js';
 import { type DoctorContext, type DoctorOptions, createDoctorContext } from './context.js';
 
-/** FAKE_CHECKOUT is the fake host's msb checkout; its shim is registered as "msb". */
+/** FAKE_CHECKOUT is the fake host's msb checkout. */
 export const FAKE_CHECKOUT = '/opt/msb';
+
+/** FAKE_RUNTIME is the checkout's shim, registered as "msb" in the fake daemon.json and engine. */
 export const FAKE_RUNTIME = `${FAKE_CHECKOUT}/shim/msb-runtime`;
 
 /** FakeHostSpec is what a test changes: files, commands on PATH, command outputs, the engine. */

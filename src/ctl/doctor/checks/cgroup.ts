@@ -1,8 +1,10 @@
 import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
-/** CGROUP2_SUPER_MAGIC and TMPFS_MAGIC are statfs f_type values (linux/magic.h). */
+/** CGROUP2_SUPER_MAGIC is statfs's f_type for cgroup2 (linux/magic.h): a unified hierarchy. */
 export const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** TMPFS_MAGIC is statfs's f_type for tmpfs (linux/magic.h): /sys/fs/cgroup holding v1 hierarchies. */
 export const TMPFS_MAGIC = 0x01021994;
 
 /** cgroupLayout names the hierarchy from /sys/fs/cgroup's filesystem: v2 (unified), v1, hybrid, or unknown. */
