@@ -42,6 +42,22 @@ describe('msbRuntimeCheck', () => {
       detail: /no longer in daemon\.json/,
     },
     {
+      name: 'an --isolation this build cannot run',
+      spec: { files: daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=krun'] } }), docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=krun'] } } }) },
+      status: 'warn',
+      summary: /^msb \(--isolation=krun\) → /,
+      detail: /create fails: isolation "krun" \(from runtime argument --isolation\) is not available in this msb build/,
+    },
+    {
+      name: 'an --isolation the policy does not allow',
+      spec: {
+        files: { ...daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=gvisor'] } }), '/etc/msb/policy.json': '{"isolation":{"allowRuntimeArgs":false}}' },
+        docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=gvisor'] } } }),
+      },
+      status: 'warn',
+      detail: /create fails: runtime argument --isolation=gvisor is not allowed by policy/,
+    },
+    {
       name: 'engine down: daemon.json alone',
       spec: { docker: new Error('down') },
       status: 'ok',
@@ -69,10 +85,10 @@ describe('msbRuntimeCheck', () => {
   });
 
   it('merges daemon.json and engine names', () => {
-    expect(collectRuntimeNames({ b: { path: '/b' }, a: { path: '/a1' } }, { a: { path: '/a2' }, c: { path: '/c' } })).toEqual([
-      { name: 'a', filePath: '/a1', enginePath: '/a2' },
-      { name: 'b', filePath: '/b' },
-      { name: 'c', enginePath: '/c' },
+    expect(collectRuntimeNames({ b: { path: '/b', runtimeArgs: ['--isolation=gvisor'] }, a: { path: '/a1' } }, { a: { path: '/a2', runtimeArgs: ['--x'] }, c: { path: '/c', runtimeArgs: ['--y'] } })).toEqual([
+      { name: 'a', filePath: '/a1', enginePath: '/a2', args: [] },
+      { name: 'b', filePath: '/b', args: ['--isolation=gvisor'] },
+      { name: 'c', enginePath: '/c', args: ['--y'] },
     ]);
   });
 });

@@ -2,6 +2,7 @@ import { basename, dirname } from 'node:path';
 import { runtimesOf } from '../../daemon-json.js';
 import type { CheckStatus, DoctorCheck, FactValue, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
+import { runtimeArgsProblem } from './runtime-args.js';
 
 /** RuntimeName is one runtime name as daemon.json and the running engine know it. */
 export interface RuntimeName {
@@ -10,17 +11,24 @@ export interface RuntimeName {
   filePath?: string;
   /** path the engine loaded (`docker info` Runtimes), undefined when it has not (yet). */
   enginePath?: string;
+  /** runtimeArgs as daemon.json has them, else as the engine loaded them. */
+  args: string[];
 }
 
 /** collectRuntimeNames merges daemon.json's "runtimes" with the engine's, by name, sorted. */
-export function collectRuntimeNames(file: Record<string, unknown> | undefined, engine: Record<string, { path?: string }> | undefined): RuntimeName[] {
+export function collectRuntimeNames(
+  file: Record<string, unknown> | undefined,
+  engine: Record<string, { path?: string; runtimeArgs?: string[] }> | undefined,
+): RuntimeName[] {
   const byName = new Map<string, RuntimeName>();
   for (const [name, entry] of Object.entries(file ?? {})) {
-    const path = (entry as { path?: unknown } | null)?.path;
-    byName.set(name, { name, ...(typeof path === 'string' ? { filePath: path } : {}) });
+    const { path, runtimeArgs } = (entry ?? {}) as { path?: unknown; runtimeArgs?: unknown };
+    const args = Array.isArray(runtimeArgs) ? runtimeArgs.filter((a): a is string => typeof a === 'string') : [];
+    byName.set(name, { name, args, ...(typeof path === 'string' ? { filePath: path } : {}) });
   }
   for (const [name, entry] of Object.entries(engine ?? {})) {
-    byName.set(name, { ...(byName.get(name) ?? { name }), ...(entry.path ? { enginePath: entry.path } : {}) });
+    const known = byName.get(name);
+    byName.set(name, { ...(known ?? { name, args: entry.runtimeArgs ?? [] }), ...(entry.path ? { enginePath: entry.path } : {}) });
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -33,6 +41,7 @@ export function isMsbRuntimePath(path: string, resolved: string | undefined): bo
 function problems(status: CheckStatus, otherCheckouts: number, total: number): string {
   if (status === 'ok') return '';
   const parts = [otherCheckouts > 0 ? `${otherCheckouts} of ${total} from another checkout` : '', status === 'fail' ? 'some paths missing' : ''].filter(Boolean);
+  // Other warnings (reload, runtime arguments) are spelled out in the detail.
   return ` (${parts.length > 0 ? parts.join(', ') : 'see detail'}; -v for detail)`;
 }
 
@@ -97,7 +106,13 @@ export const msbRuntimeCheck: DoctorCheck<DoctorContext> = {
         notes.push(`dockerd still runs ${entry.enginePath}`);
         fixes.add('reload dockerd: kill -HUP $(cat /var/run/docker.pid)');
       }
-      lines.push(`${entry.name} → ${path}`);
+      const argsProblem = runtimeArgsProblem(entry.args, ctx.policy().policy);
+      if (argsProblem) {
+        raise('warn');
+        notes.push(argsProblem);
+        fixes.add(`fix or remove the runtime name: shim/msbctl uninstall --name ${entry.name}`);
+      }
+      lines.push(`${entry.name}${entry.args.length ? ` (${entry.args.join(' ')})` : ''} → ${path}`);
       details.push(`${entry.name} → ${path}${notes.length ? `: ${notes.join('; ')}` : ''}`);
       if (notes.some((n) => n.startsWith('another checkout'))) otherCheckouts += 1;
     }

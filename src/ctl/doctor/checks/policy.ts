@@ -1,3 +1,5 @@
+import { BACKENDS } from '../../../isolation/backends.js';
+import { selectBackend } from '../../../isolation/select-backend.js';
 import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
@@ -15,6 +17,17 @@ export const policyCheck: DoctorCheck<DoctorContext> = {
       };
     }
     const i = policy.isolation;
+    try {
+      // What a container that asks for nothing gets: the runtime's own choice, with create's message.
+      selectBackend(policy, undefined, undefined, Object.keys(BACKENDS));
+    } catch (err) {
+      return {
+        status: 'fail',
+        summary: `every container that names no sandbox fails create: ${(err as Error).message}`,
+        fix: `set isolation.default in ${policy.source} to one of: ${Object.keys(BACKENDS).filter((b) => i.allowed.includes(b)).join(', ') || '(none allowed: fix isolation.allowed too)'}`,
+        facts: { source: policy.source, valid: true, defaultIsolation: i.default },
+      };
+    }
     return {
       status: 'ok',
       summary: `${policy.source}: default isolation ${i.default}, allowed ${i.allowed.join(', ')}`,
