@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
+import type { HardenOptions } from './commands/harden.js';
 import type { InstallOptions } from './commands/install.js';
 import type { SocketsOptions } from './commands/sockets.js';
 import type { UninstallOptions } from './commands/uninstall.js';
@@ -8,7 +9,7 @@ import { defaultRuntimePath } from './runtime-path.js';
 
 /** run parses argv with recording actions and captured output. */
 async function run(argv: string[], failWith?: Error) {
-  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[] } = { install: [], uninstall: [], sockets: [] };
+  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[]; harden: HardenOptions[] } = { install: [], uninstall: [], sockets: [], harden: [] };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
@@ -16,6 +17,7 @@ async function run(argv: string[], failWith?: Error) {
     },
     uninstall: (o) => void calls.uninstall.push(o),
     sockets: async (o) => void calls.sockets.push(o),
+    harden: (o) => void calls.harden.push(o),
   };
   let out = '';
   let err = '';
@@ -48,6 +50,15 @@ describe('runMsbctl', () => {
     expect((await run(['sockets', 'web'])).calls.sockets).toEqual([{ container: 'web', root: '/var/run/docker/runtime-runc/moby', json: false }]);
     expect((await run(['sockets', '--root', '/run/msb', '--json', 'abc'])).calls.sockets).toEqual([{ container: 'abc', root: '/run/msb', json: true }]);
     expect((await run(['sockets'])).err).toMatch(/^msbctl: missing required argument 'container'/);
+  });
+
+  it('maps the harden files and flags', async () => {
+    expect((await run(['harden', 'a.yml', 'b.yml'])).calls.harden).toEqual([
+      { files: ['a.yml', 'b.yml'], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false },
+    ]);
+    const r = await run(['harden', '--runtime', 'msb-krun', '--isolation', 'krun', '--force', '--exclude', 'db', '--exclude=cache', '--check', '--dry-run', '--diff', 'c.yml']);
+    expect(r.calls.harden).toEqual([{ files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true }]);
+    expect((await run(['harden'])).err).toMatch(/^msbctl: missing required argument 'file'/);
   });
 
   it.each([

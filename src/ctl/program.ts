@@ -5,12 +5,14 @@ import { defaultRuntimePath } from './runtime-path.js';
 import { install, type InstallOptions } from './commands/install.js';
 import { DOCKER_RUNTIME_ROOT, sockets, type SocketsOptions } from './commands/sockets.js';
 import { uninstall, type UninstallOptions } from './commands/uninstall.js';
+import { harden, type HardenOptions } from './commands/harden.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
   install: (options: InstallOptions) => void;
   uninstall: (options: UninstallOptions) => void;
   sockets: (options: SocketsOptions) => Promise<void>;
+  harden: (options: HardenOptions) => void;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -28,7 +30,7 @@ export const DEFAULT_CONFIG = '/etc/docker/daemon.json';
  */
 export async function runMsbctl(
   argv: readonly string[],
-  actions: CtlActions = { install, uninstall, sockets: (o) => sockets(o) },
+  actions: CtlActions = { install, uninstall, sockets: (o) => sockets(o), harden: (o) => harden(o) },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
   const program = buildProgram(actions, output);
@@ -101,6 +103,37 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--root <dir>', "the runtime root msb was given (Docker's by default)", DOCKER_RUNTIME_ROOT)
     .option('--json', 'print {"id", "controlSockets": [{"path", "hostPath"}]}')
     .action((container: string, opts: Record<string, unknown>) => actions.sockets({ container, root: stringOption(opts, 'root'), json: opts.json === true }));
+
+  // msbctl harden: compose files → runtime: msb on every service (docs/fleet.md).
+  program
+    .command('harden')
+    .summary('set runtime: msb on every service of compose files, keeping their formatting')
+    .description(
+      'add `runtime: <runtime>` to every service of the compose files, editing only those lines (comments,\n' +
+        'order and formatting stay). Services with another runtime change only with --force; settings a sandbox\n' +
+        'cannot honour (network_mode: host, privileged, pid/ipc: host) are refused with the reason, and then\n' +
+        'nothing is written. --check writes nothing and fails when any service would run unsandboxed.',
+    )
+    .argument('<file...>', 'compose files (docker-compose.yml, …)')
+    .option('--runtime <name>', 'runtime name to set', 'msb')
+    .option('--isolation <name>', 'also set annotation io.msb.isolation (gvisor, krun); docker-compose 1.x rejects annotations:')
+    .option('--force', 'replace a different runtime (or isolation) a service already sets')
+    .addOption(new Option('--exclude <service>', 'leave this service as it is (repeatable)').argParser(collect).default([], 'none'))
+    .option('--check', 'change nothing; exit 1 when any service is not hardened (for CI)')
+    .option('--dry-run', 'print what would change and the diff; write nothing')
+    .option('--diff', 'print only the unified diff; write nothing')
+    .action((files: string[], opts: Record<string, unknown>) =>
+      actions.harden({
+        files,
+        runtime: stringOption(opts, 'runtime'),
+        ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+        force: opts.force === true,
+        exclude: opts.exclude as string[],
+        check: opts.check === true,
+        dryRun: opts.dryRun === true,
+        diff: opts.diff === true,
+      }),
+    );
 
   return program;
 }
