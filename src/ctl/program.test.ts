@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
+import type { FleetAuditOptions } from './commands/fleet-audit.js';
+import type { FleetMigrateOptions } from './commands/fleet-migrate.js';
 import type { HardenOptions } from './commands/harden.js';
 import type { InstallOptions } from './commands/install.js';
 import type { SocketsOptions } from './commands/sockets.js';
@@ -9,7 +11,14 @@ import { defaultRuntimePath } from './runtime-path.js';
 
 /** run parses argv with recording actions and captured output. */
 async function run(argv: string[], failWith?: Error) {
-  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[]; harden: HardenOptions[] } = { install: [], uninstall: [], sockets: [], harden: [] };
+  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[]; harden: HardenOptions[]; fleetAudit: FleetAuditOptions[]; fleetMigrate: FleetMigrateOptions[] } = {
+    install: [],
+    uninstall: [],
+    sockets: [],
+    harden: [],
+    fleetAudit: [],
+    fleetMigrate: [],
+  };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
@@ -18,6 +27,8 @@ async function run(argv: string[], failWith?: Error) {
     uninstall: (o) => void calls.uninstall.push(o),
     sockets: async (o) => void calls.sockets.push(o),
     harden: (o) => void calls.harden.push(o),
+    fleetAudit: async (o) => void calls.fleetAudit.push(o),
+    fleetMigrate: async (o) => void calls.fleetMigrate.push(o),
   };
   let out = '';
   let err = '';
@@ -59,6 +70,16 @@ describe('runMsbctl', () => {
     const r = await run(['harden', '--runtime', 'msb-krun', '--isolation', 'krun', '--force', '--exclude', 'db', '--exclude=cache', '--check', '--dry-run', '--diff', 'c.yml']);
     expect(r.calls.harden).toEqual([{ files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true }]);
     expect((await run(['harden'])).err).toMatch(/^msbctl: missing required argument 'file'/);
+  });
+
+  it('maps the fleet audit and migrate flags', async () => {
+    expect((await run(['fleet', 'audit'])).calls.fleetAudit).toEqual([{ json: false, check: false, root: '/var/run/docker/runtime-runc/moby' }]);
+    expect((await run(['fleet', 'audit', '--json', '--check'])).calls.fleetAudit).toEqual([{ json: true, check: true, root: '/var/run/docker/runtime-runc/moby' }]);
+    expect((await run(['fleet', 'migrate', 'web', 'db'])).calls.fleetMigrate).toEqual([{ names: ['web', 'db'], runtime: 'msb', dryRun: false, keepOld: false }]);
+    expect((await run(['fleet', 'migrate', '--runtime', 'msb-krun', '--dry-run', '--keep-old', 'web'])).calls.fleetMigrate).toEqual([
+      { names: ['web'], runtime: 'msb-krun', dryRun: true, keepOld: true },
+    ]);
+    expect((await run(['fleet', 'migrate'])).err).toMatch(/^msbctl: missing required argument 'name'/);
   });
 
   it.each([
