@@ -72,6 +72,12 @@ describe.skipIf(skipReason)('msbctl harden with docker-compose 1.29', () => {
     expect(ctl(['harden', '--check', '--runtime', ALIAS, file]).status).toBe(0);
   });
 
+  it('finds the demo stack (docker-compose.yml) hardened for msb', () => {
+    const r = ctl(['harden', '--check', join(repoRoot, 'docker-compose.yml')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/web: sandboxed \(runtime msb\)\n.*client: sandboxed \(runtime msb\)\n$/);
+  });
+
   it('runs the hardened service under the msb alias in gVisor', () => {
     const up = dockerCompose(['up', '-d']);
     expect(up.status, up.stderr).toBe(0);
