@@ -44,6 +44,8 @@ export function parseComposeFile(path: string, text: string): ComposeFile {
   for (const pair of services.items as Pair<unknown, unknown>[]) {
     if (!isScalar(pair.key)) throw new MsbError('invalid-argument', `${path}: a key under services: is not a plain name`);
     const name = String(pair.key.value);
+    // The Compose Specification reserves x-* keys for extensions everywhere, services: included.
+    if (name.startsWith('x-')) continue;
     const effective = data.services[name];
     list.push({ name, key: pair.key, ...shapeOf(pair.value), effective: isRecord(effective) ? effective : {} });
   }

@@ -93,6 +93,13 @@ describe('hardenText round trip', () => {
     expect(added(text, hardenText('c.yml', text, target).output)).toEqual(['    runtime: msb']);
   });
 
+  it('skips x- extension entries under services: and keeps x- fields inside a service', () => {
+    const text = 'x-top: {a: 1}\nservices:\n  x-meta:\n    owner: me\n  web:\n    x-note: hi\n    image: x\n';
+    const r = hardenText('c.yml', text, target);
+    expect(r.plans.map((p) => p.service)).toEqual(['web']);
+    expect(added(text, r.output)).toEqual(['    runtime: msb']);
+  });
+
   it('keeps CRLF line endings and handles a file without a final newline', () => {
     const crlf = 'services:\r\n  app:\r\n    image: x\r\n';
     expect(hardenText('c.yml', crlf, target).output).toBe('services:\r\n  app:\r\n    runtime: msb\r\n    image: x\r\n');
