@@ -16,6 +16,8 @@ const runtime = join(repoRoot, 'shim/msb-runtime');
 const compose = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
 const skipReason = dockerSkipReason() ?? (compose.status === 0 ? undefined : 'docker-compose is not installed (scripts/provision.sh installs it)');
 if (skipReason) console.warn(`SKIP compose-harden suite: ${skipReason}`);
+const composeV1 = compose.stdout.startsWith('1.');
+if (!skipReason && !composeV1) console.warn(`SKIP compose-harden annotations case: docker-compose ${compose.stdout.trim()} is not 1.x`);
 
 const dir = mkdtempSync(join(tmpdir(), 'msb-fleet-compose-'));
 const file = join(dir, 'docker-compose.yml');
@@ -76,6 +78,25 @@ describe.skipIf(skipReason)('msbctl harden with docker-compose 1.29', () => {
     const r = ctl(['harden', '--check', join(repoRoot, 'docker-compose.yml')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/web: sandboxed \(runtime msb\)\n.*client: sandboxed \(runtime msb\)\n$/);
+  });
+
+  it.each([['"2.0"'], ['"3.8"'], ['']])('docker-compose accepts the hardened file with version %s', (version) => {
+    const f = join(dir, `v${version.replace(/\W/g, '') || 'none'}.yml`);
+    writeFileSync(f, `${version ? `version: ${version}\n` : ''}services:\n  app:   # one service\n    image: local/busybox\n`);
+    expect(ctl(['harden', '--runtime', ALIAS, f]).status).toBe(0);
+    const config = spawnSync('docker-compose', ['-f', f, 'config'], { encoding: 'utf8' });
+    expect(config.status, config.stderr).toBe(0);
+    expect(config.stdout).toContain(`runtime: ${ALIAS}`);
+  });
+
+  it.skipIf(!composeV1)('documents that docker-compose 1.x rejects the annotations --isolation adds', () => {
+    const f = join(dir, 'isolation.yml');
+    writeFileSync(f, 'services:\n  app:\n    image: local/busybox\n');
+    const r = ctl(['harden', '--isolation', 'gvisor', f]);
+    expect(r.stderr).toContain('docker-compose 1.x rejects annotations:');
+    const config = spawnSync('docker-compose', ['-f', f, 'config'], { encoding: 'utf8' });
+    expect(config.status).not.toBe(0);
+    expect(config.stderr).toContain("Unsupported config option for services.app: 'annotations'");
   });
 
   it('runs the hardened service under the msb alias in gVisor', () => {
