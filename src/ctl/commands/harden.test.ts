@@ -1,5 +1,8 @@
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { harden, type HardenDeps, type HardenOptions } from './harden.js';
+import { defaultHardenDeps, harden, type HardenDeps, type HardenOptions } from './harden.js';
 
 const UNHARDENED = '# stack\nservices:\n  web:\n    image: local/busybox  # the page\n  db:\n    image: local/busybox\n';
 const HARDENED = '# stack\nservices:\n  web:\n    runtime: msb\n    image: local/busybox  # the page\n  db:\n    runtime: msb\n    image: local/busybox\n';
@@ -91,5 +94,25 @@ describe('msbctl harden', () => {
     [{ files: [] }, /no compose file given/],
   ])('refuses bad arguments: %o', (flags, message) => {
     expect(run({ 'a.yml': UNHARDENED }, flags).error?.message).toMatch(message);
+  });
+});
+
+describe('defaultHardenDeps', () => {
+  it('replaces a file keeping its mode, and writes through a symlink to its target', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-harden-'));
+    try {
+      const file = join(dir, 'compose.yml');
+      const link = join(dir, 'link.yml');
+      writeFileSync(file, UNHARDENED);
+      chmodSync(file, 0o640);
+      symlinkSync(file, link);
+      harden({ files: [link], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false }, { ...defaultHardenDeps(), out: () => undefined });
+      expect(readFileSync(file, 'utf8')).toBe(HARDENED);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(0o640);
+      expect(() => defaultHardenDeps().readFile(join(dir, 'missing.yml'))).toThrow(/^cannot read .*missing.yml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

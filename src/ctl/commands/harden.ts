@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
 import { BACKENDS } from '../../isolation/backends.js';
 import { PLANNED_BACKENDS } from '../../isolation/select-backend.js';
@@ -42,9 +42,11 @@ export function defaultHardenDeps(): HardenDeps {
       }
     },
     writeFile: (path, text) => {
-      const tmp = `${path}.msbctl-${process.pid}.tmp`;
-      writeFileSync(tmp, text, { mode: statSync(path).mode & 0o7777 });
-      renameSync(tmp, path);
+      // Write through a symlink to its target, so the link stays a link.
+      const real = realpathSync(path);
+      const tmp = `${real}.msbctl-${process.pid}.tmp`;
+      writeFileSync(tmp, text, { mode: statSync(real).mode & 0o7777 });
+      renameSync(tmp, real);
     },
   };
 }
