@@ -1,6 +1,6 @@
 // msbctl fleet audit and migrate against the real engine: a runc busybox httpd with a named
 // volume, a user-defined network with an alias and a static address, a port published on
-// 127.0.0.1 and a restart policy moves to msb (a runtime alias registered from this checkout);
+// 127.0.0.1, an anonymous volume and a restart policy moves to msb (a runtime alias registered from this checkout);
 // it answers on the same host port, keeps its volume data, and a runc peer still finds it by its
 // alias. --dry-run changes nothing; a migration whose new container cannot start rolls back.
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,7 @@ if (skipReason) console.warn(`SKIP fleet-migrate suite: ${skipReason}`);
 const dir = mkdtempSync(join(tmpdir(), 'msb-fleet-'));
 const page = `hello from the volume ${process.pid}\n`;
 let port = 0;
+let anonVolume = '';
 
 function ctl(args: string[]) {
   return spawnSync(msbctl, args, { encoding: 'utf8', timeout: 180_000 });
@@ -70,7 +71,7 @@ function inspect(name: string): Record<string, any> {
 }
 
 function startWeb(): void {
-  dockerOk(['run', '-d', '--name', WEB, '--runtime', 'runc', '--network', NET, '--network-alias', 'webalias', '--ip', STATIC_IP, '-v', `${VOLUME}:/www`,
+  dockerOk(['run', '-d', '--name', WEB, '--runtime', 'runc', '--network', NET, '--network-alias', 'webalias', '--ip', STATIC_IP, '-v', `${VOLUME}:/www`, '-v', '/anon',
     '-p', `127.0.0.1:${port}:8080`, '--restart', 'unless-stopped', '--label', 'io.msb.test=fleet', '-e', 'GREETING=hi', '-w', '/www',
     'local/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']);
 }
@@ -89,6 +90,8 @@ beforeAll(async () => {
   dockerOk(['volume', 'create', VOLUME]);
   dockerOk(['run', '--rm', '--runtime', 'runc', '-v', `${VOLUME}:/www`, 'local/busybox', 'sh', '-c', `printf '${page.replace('\n', '\\n')}' > /www/index.html`]);
   startWeb();
+  dockerOk(['exec', WEB, 'sh', '-c', 'echo kept > /anon/f']);
+  anonVolume = (inspect(WEB).Mounts as { Name: string; Destination: string }[]).find((m) => m.Destination === '/anon')!.Name;
 });
 
 afterAll(() => {
@@ -96,6 +99,7 @@ afterAll(() => {
   for (const n of [WEB, `${WEB}-pre-msb`, `${WEB}-msb-new`]) docker(['rm', '-f', n]);
   docker(['network', 'rm', NET]);
   docker(['volume', 'rm', VOLUME]);
+  if (anonVolume) docker(['volume', 'rm', anonVolume]);
   for (const a of [ALIAS, BROKEN]) ctl(['uninstall', '--name', a]);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -152,7 +156,9 @@ describe.skipIf(skipReason)('msbctl fleet audit and migrate', () => {
     expect(after.Config.Labels['io.msb.test']).toBe('fleet');
     expect(after.HostConfig.RestartPolicy).toEqual(before.HostConfig.RestartPolicy);
     expect(after.HostConfig.PortBindings).toEqual(before.HostConfig.PortBindings);
-    expect(after.Mounts.map((m: any) => [m.Name, m.Destination])).toEqual([[VOLUME, '/www']]);
+    // The anonymous volume is reattached by name, data and all.
+    expect(after.Mounts.map((m: any) => [m.Name, m.Destination]).sort()).toEqual([[anonVolume, '/anon'], [VOLUME, '/www']].sort());
+    expect(dockerOk(['exec', WEB, 'cat', '/anon/f'])).toBe('kept\n');
     expect(after.NetworkSettings.Networks[NET].IPAddress).toBe(STATIC_IP);
     expect(after.NetworkSettings.Networks[NET].Aliases).toContain('webalias');
     expect(docker(['inspect', `${WEB}-pre-msb`]).status).not.toBe(0);
