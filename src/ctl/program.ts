@@ -113,10 +113,10 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .command('harden')
     .summary('set runtime: msb on every service of compose files, keeping their formatting')
     .description(
-      'add `runtime: <runtime>` to every service of the compose files, editing only those lines (comments,\n' +
-        'order and formatting stay). Services with another runtime change only with --force; settings a sandbox\n' +
-        'cannot honour (network_mode: host, privileged, pid/ipc: host) are refused with the reason, and then\n' +
-        'nothing is written. --check writes nothing and fails when any service would run unsandboxed.',
+      'add `runtime: <runtime>` to every service of the compose files, editing only those lines (comments, order and ' +
+        'formatting stay). Services with another runtime change only with --force; settings a sandbox cannot honour ' +
+        '(network_mode: host, privileged, pid/ipc: host) are refused with the reason, and then nothing is written. ' +
+        '--check writes nothing and fails when any service would run unsandboxed.',
     )
     .argument('<file...>', 'compose files (docker-compose.yml, …)')
     .option('--runtime <name>', 'runtime name to set', 'msb')
@@ -153,10 +153,10 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .command('migrate')
     .summary('recreate running containers under msb with the same configuration')
     .description(
-      'recreate each named running container under the msb runtime with the same configuration (image, command,\n' +
-        'env, mounts and volumes, networks with aliases and addresses, ports, restart policy, labels, limits…).\n' +
+      'recreate each named running container under the msb runtime with the same configuration (image, command, ' +
+        'env, mounts and volumes, networks with aliases and addresses, ports, restart policy, labels, limits…). ' +
         'Containers msb cannot reproduce faithfully are refused with the reason, and then nothing changes.\n' +
-        'Order: create <name>-msb-new, stop the old, rename it <name>-pre-msb, rename the new, start it, check it\n' +
+        'Order: create <name>-msb-new, stop the old, rename it <name>-pre-msb, rename the new, start it, check it ' +
         'keeps running, remove the old (volumes stay). Any failure rolls back and restarts the old container.',
     )
     .argument('<name...>', 'container names or ids')

@@ -45,7 +45,7 @@ export async function auditFleet(docker: FleetDocker, root: string, readRecord: 
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** fleetAudit prints the audit as a table (or JSON lines' array with --json); --check fails when any container runs outside msb. */
+/** fleetAudit prints the audit as a table (a JSON array with --json); --check fails when any container runs outside msb. */
 export async function fleetAudit(options: FleetAuditOptions, deps: FleetAuditDeps = { docker: dockerodeFleet(), out: (l) => process.stdout.write(`${l}\n`), readRecord: readSandboxRecord }): Promise<void> {
   const rows = await auditFleet(deps.docker, options.root, deps.readRecord);
   if (options.json) deps.out(JSON.stringify(rows, null, 2));
