@@ -35,7 +35,7 @@ export async function migrateContainer(docker: FleetDocker, plan: RecreatePlan, 
     step(`create ${names.fresh} under ${s.runtime}`);
     const fresh = await docker.create({ ...plan.create, name: names.fresh });
     undo.push({ what: `remove ${names.fresh}`, run: () => docker.remove(fresh) });
-    step(`connect ${plan.extraNetworks.length} more network(s)${plan.extraNetworks.length ? `: ${plan.extraNetworks.map((x) => x.network).join(', ')}` : ''}`);
+    step(plan.extraNetworks.length > 0 ? `connect its other networks: ${plan.extraNetworks.map((x) => x.network).join(', ')}` : 'no other networks to connect');
     for (const x of plan.extraNetworks) await docker.connect(x.network, fresh, x.endpoint);
     if (s.keepOld) {
       step('set the old container\'s restart policy to "no" so it stays stopped');
