@@ -67,7 +67,8 @@ export function planRecreate(c: Inspect, runtime: string, currentImageId: string
     `command ${JSON.stringify([...(asList(c.Config.Entrypoint)), ...(asList(c.Config.Cmd))])}`,
     ...[primary, ...extra].filter((n) => n !== undefined).map((n) => `network ${n.network}${describeEndpoint(n.endpoint)}`),
     ...Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, list]) => (list as { HostIp: string; HostPort: string }[]).map((b) => `port ${b.HostIp || '0.0.0.0'}:${b.HostPort} → ${port}`)),
-    ...c.Mounts.map((m) => `mount ${m.Type} ${m.Type === 'bind' ? m.Source : m.Name} → ${m.Destination}${m.RW ? '' : ' (ro)'}${anonymous.includes(m) ? ' (anonymous volume, reattached by name)' : ''}`),
+    // Docker lists Mounts in Go map order (varies per inspect): sort them for a stable plan.
+    ...[...c.Mounts].sort((a, b) => a.Destination.localeCompare(b.Destination)).map((m) => `mount ${m.Type} ${m.Type === 'bind' ? m.Source : m.Name} → ${m.Destination}${m.RW ? '' : ' (ro)'}${anonymous.includes(m) ? ' (anonymous volume, reattached by name)' : ''}`),
     `restart policy ${c.HostConfig.RestartPolicy?.Name || 'no'}`,
   ];
   return { plan: { id: c.Id, name, fromRuntime: c.HostConfig.Runtime || 'engine default', create, extraNetworks: extra, summary, warnings }, reasons: [] };
@@ -79,7 +80,7 @@ function anonymousVolumes(c: Inspect): Inspect['Mounts'] {
     ...(c.HostConfig.Binds ?? []).map((b) => b.split(':')[1]),
     ...((c.HostConfig.Mounts ?? []) as { Target?: string }[]).map((m) => m.Target),
   ]);
-  return c.Mounts.filter((m) => m.Type === 'volume' && m.Name !== undefined && !named.has(m.Destination));
+  return c.Mounts.filter((m) => m.Type === 'volume' && m.Name !== undefined && !named.has(m.Destination)).sort((a, b) => a.Destination.localeCompare(b.Destination));
 }
 
 function splitNetworks(c: Inspect): { primary?: { network: string; endpoint: Docker.EndpointSettings }; extra: { network: string; endpoint: Docker.EndpointSettings }[] } {
