@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
 import type { DoctorCommandOptions } from './commands/doctor.js';
+import type { FleetAuditOptions } from './commands/fleet-audit.js';
+import type { FleetMigrateOptions } from './commands/fleet-migrate.js';
+import type { HardenOptions } from './commands/harden.js';
 import type { InstallOptions } from './commands/install.js';
 import type { SocketsOptions } from './commands/sockets.js';
 import type { UninstallOptions } from './commands/uninstall.js';
@@ -9,7 +12,15 @@ import { defaultRuntimePath } from './runtime-path.js';
 
 /** run parses argv with recording actions and captured output. */
 async function run(argv: string[], failWith?: Error) {
-  const calls: { install: InstallOptions[]; uninstall: UninstallOptions[]; sockets: SocketsOptions[]; doctor: DoctorCommandOptions[] } = { install: [], uninstall: [], sockets: [], doctor: [] };
+  const calls: {
+    install: InstallOptions[];
+    uninstall: UninstallOptions[];
+    sockets: SocketsOptions[];
+    doctor: DoctorCommandOptions[];
+    harden: HardenOptions[];
+    fleetAudit: FleetAuditOptions[];
+    fleetMigrate: FleetMigrateOptions[];
+  } = { install: [], uninstall: [], sockets: [], doctor: [], harden: [], fleetAudit: [], fleetMigrate: [] };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
@@ -21,6 +32,9 @@ async function run(argv: string[], failWith?: Error) {
       calls.doctor.push(o);
       return 2;
     },
+    harden: (o) => void calls.harden.push(o),
+    fleetAudit: async (o) => void calls.fleetAudit.push(o),
+    fleetMigrate: async (o) => void calls.fleetMigrate.push(o),
   };
   let out = '';
   let err = '';
@@ -60,6 +74,25 @@ describe('runMsbctl', () => {
     expect(r.status).toBe(2);
     expect(r.calls.doctor).toEqual([{ json: true, verbose: false, config: '/etc/docker/daemon.json', policy: '/tmp/p.json' }]);
     expect((await run(['doctor', '-v', '--config', '/tmp/d.json'])).calls.doctor).toEqual([{ json: false, verbose: true, config: '/tmp/d.json' }]);
+  });
+
+  it('maps the harden files and flags', async () => {
+    expect((await run(['harden', 'a.yml', 'b.yml'])).calls.harden).toEqual([
+      { files: ['a.yml', 'b.yml'], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false },
+    ]);
+    const r = await run(['harden', '--runtime', 'msb-krun', '--isolation', 'krun', '--force', '--exclude', 'db', '--exclude=cache', '--check', '--dry-run', '--diff', 'c.yml']);
+    expect(r.calls.harden).toEqual([{ files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true }]);
+    expect((await run(['harden'])).err).toMatch(/^msbctl: missing required argument 'file'/);
+  });
+
+  it('maps the fleet audit and migrate flags', async () => {
+    expect((await run(['fleet', 'audit'])).calls.fleetAudit).toEqual([{ json: false, check: false, root: '/var/run/docker/runtime-runc/moby' }]);
+    expect((await run(['fleet', 'audit', '--json', '--check'])).calls.fleetAudit).toEqual([{ json: true, check: true, root: '/var/run/docker/runtime-runc/moby' }]);
+    expect((await run(['fleet', 'migrate', 'web', 'db'])).calls.fleetMigrate).toEqual([{ names: ['web', 'db'], runtime: 'msb', dryRun: false, keepOld: false }]);
+    expect((await run(['fleet', 'migrate', '--runtime', 'msb-krun', '--dry-run', '--keep-old', 'web'])).calls.fleetMigrate).toEqual([
+      { names: ['web'], runtime: 'msb-krun', dryRun: true, keepOld: true },
+    ]);
+    expect((await run(['fleet', 'migrate'])).err).toMatch(/^msbctl: missing required argument 'name'/);
   });
 
   it.each([

@@ -6,6 +6,9 @@ import { doctor, type DoctorCommandOptions } from './commands/doctor.js';
 import { install, type InstallOptions } from './commands/install.js';
 import { DOCKER_RUNTIME_ROOT, sockets, type SocketsOptions } from './commands/sockets.js';
 import { uninstall, type UninstallOptions } from './commands/uninstall.js';
+import { harden, type HardenOptions } from './commands/harden.js';
+import { fleetAudit, type FleetAuditOptions } from './commands/fleet-audit.js';
+import { fleetMigrate, type FleetMigrateOptions } from './commands/fleet-migrate.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
@@ -14,6 +17,9 @@ export interface CtlActions {
   sockets: (options: SocketsOptions) => Promise<void>;
   /** doctor returns its own exit status: the worst finding (0 ok, 1 warn, 2 fail). */
   doctor: (options: DoctorCommandOptions) => Promise<number>;
+  harden: (options: HardenOptions) => void;
+  fleetAudit: (options: FleetAuditOptions) => Promise<void>;
+  fleetMigrate: (options: FleetMigrateOptions) => Promise<void>;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -31,7 +37,15 @@ export const DEFAULT_CONFIG = '/etc/docker/daemon.json';
  */
 export async function runMsbctl(
   argv: readonly string[],
-  actions: CtlActions = { install, uninstall, sockets: (o) => sockets(o), doctor: (o) => doctor(o) },
+  actions: CtlActions = {
+    install,
+    uninstall,
+    sockets: (o) => sockets(o),
+    doctor: (o) => doctor(o),
+    harden: (o) => harden(o),
+    fleetAudit: (o) => fleetAudit(o),
+    fleetMigrate: (o) => fleetMigrate(o),
+  },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
   let status = 0;
@@ -126,6 +140,65 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
         ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
       });
     });
+
+  // msbctl harden: compose files → runtime: msb on every service (docs/fleet.md).
+  program
+    .command('harden')
+    .summary('set runtime: msb on every service of compose files, keeping their formatting')
+    .description(
+      'add `runtime: <runtime>` to every service of the compose files, editing only those lines (comments, order and ' +
+        'formatting stay). Services with another runtime change only with --force; settings a sandbox cannot honour ' +
+        '(network_mode: host, privileged, pid/ipc: host) are refused with the reason, and then nothing is written. ' +
+        '--check writes nothing and fails when any service would run unsandboxed.',
+    )
+    .argument('<file...>', 'compose files (docker-compose.yml, …)')
+    .option('--runtime <name>', 'runtime name to set', 'msb')
+    .option('--isolation <name>', 'also set annotation io.msb.isolation (gvisor, krun); docker-compose 1.x rejects annotations:')
+    .option('--force', 'replace a different runtime (or isolation) a service already sets')
+    .addOption(new Option('--exclude <service>', 'leave this service as it is (repeatable)').argParser(collect).default([], 'none'))
+    .option('--check', 'change nothing; exit 1 when any service is not hardened (for CI)')
+    .option('--dry-run', 'print what would change and the diff; write nothing')
+    .option('--diff', 'print only the unified diff; write nothing')
+    .action((files: string[], opts: Record<string, unknown>) =>
+      actions.harden({
+        files,
+        runtime: stringOption(opts, 'runtime'),
+        ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+        force: opts.force === true,
+        exclude: opts.exclude as string[],
+        check: opts.check === true,
+        dryRun: opts.dryRun === true,
+        diff: opts.diff === true,
+      }),
+    );
+
+  // msbctl fleet audit|migrate: running containers outside msb, and moving them in (docs/fleet.md).
+  const fleet = program.command('fleet').summary('audit running containers and move them under msb');
+  fleet
+    .command('audit')
+    .summary('list running containers with their runtime and sandbox')
+    .description('list running containers with the runtime each uses (the engine default when it names none) and, under msb, its sandbox')
+    .option('--json', 'print a JSON array of {id, name, image, runtime, defaultRuntime, sandboxed, sandbox}')
+    .option('--check', 'exit 1 when any running container is outside msb')
+    .option('--root <dir>', "the runtime root where msb keeps its records (Docker's by default)", DOCKER_RUNTIME_ROOT)
+    .action((opts: Record<string, unknown>) => actions.fleetAudit({ json: opts.json === true, check: opts.check === true, root: stringOption(opts, 'root') }));
+  fleet
+    .command('migrate')
+    .summary('recreate running containers under msb with the same configuration')
+    .description(
+      'recreate each named running container under the msb runtime with the same configuration (image, command, ' +
+        'env, mounts and volumes, networks with aliases and addresses, ports, restart policy, labels, limits…). ' +
+        'Containers msb cannot reproduce faithfully are refused with the reason, and then nothing changes.\n' +
+        'Order: create <name>-msb-new, stop the old, rename it <name>-pre-msb, rename the new, start it, check it ' +
+        'keeps running, remove the old (volumes stay). Any failure rolls back and restarts the old container.',
+    )
+    .argument('<name...>', 'container names or ids')
+    .option('--runtime <name>', 'the msb runtime name to move them to', 'msb')
+    .option('--dry-run', 'print the plan; change nothing')
+    .option('--keep-old', 'keep the old container, stopped, as <name>-pre-msb (restart policy "no")')
+    .action((names: string[], opts: Record<string, unknown>) =>
+      actions.fleetMigrate({ names, runtime: stringOption(opts, 'runtime'), dryRun: opts.dryRun === true, keepOld: opts.keepOld === true }),
+    );
 
   return program;
 }

@@ -1,0 +1,130 @@
+import { readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
+import { BACKENDS } from '../../isolation/backends.js';
+import { PLANNED_BACKENDS } from '../../isolation/select-backend.js';
+import { MsbError } from '../../oci/errors.js';
+import { validateRuntimeName } from '../daemon-json.js';
+import { type HardenedFile, hardenText } from '../harden/harden-file.js';
+import { unifiedDiff } from '../harden/line-diff.js';
+import type { ServicePlan } from '../harden/plan-service.js';
+
+/** HardenOptions are `msbctl harden`'s files and flags, already parsed. */
+export interface HardenOptions {
+  files: string[];
+  runtime: string;
+  isolation?: string;
+  force: boolean;
+  exclude: string[];
+  check: boolean;
+  dryRun: boolean;
+  diff: boolean;
+}
+
+/** HardenDeps is the system boundary of `msbctl harden`; tests keep files in memory. */
+export interface HardenDeps {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  readFile: (path: string) => string;
+  /** Replaces a file's content atomically, keeping its permissions. */
+  writeFile: (path: string, text: string) => void;
+}
+
+/** defaultHardenDeps reads and writes the real files and prints to stdout/stderr. */
+export function defaultHardenDeps(): HardenDeps {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    readFile: (path) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new MsbError('not-found', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    writeFile: (path, text) => {
+      // Write through a symlink to its target, so the link stays a link.
+      const real = realpathSync(path);
+      const tmp = `${real}.msbctl-${process.pid}.tmp`;
+      writeFileSync(tmp, text, { mode: statSync(real).mode & 0o7777 });
+      renameSync(tmp, real);
+    },
+  };
+}
+
+/**
+ * harden sets `runtime: <runtime>` (and with --isolation the io.msb.isolation annotation) on every
+ * service of the given compose files, editing only those lines; --check instead fails when any
+ * service would not run sandboxed. Nothing is written when any service is refused.
+ */
+export function harden(options: HardenOptions, deps: HardenDeps = defaultHardenDeps()): void {
+  const target = { runtime: validateRuntimeName(options.runtime), isolation: checkIsolation(options.isolation), force: options.force, exclude: options.exclude };
+  if (options.files.length === 0) throw new MsbError('invalid-argument', 'no compose file given');
+  const results = options.files.map((path) => hardenText(path, deps.readFile(path), target));
+  for (const r of results) for (const p of r.plans) for (const w of p.warnings) deps.err(`msbctl harden: warning: ${r.path}: ${p.service}: ${w.setting}: ${w.reason}`);
+  const unknown = options.exclude.filter((name) => !results.some((r) => r.plans.some((p) => p.service === name)));
+  if (unknown.length > 0) throw new MsbError('invalid-argument', `--exclude names no service of these files: ${unknown.join(', ')}`);
+  if (options.check) return check(results, target.runtime, deps);
+  if (target.isolation !== undefined) {
+    // compose_spec.json of docker-compose 1.29 has no `annotations` ("Unsupported config option").
+    deps.err(`msbctl harden: note: docker-compose 1.x rejects annotations:; there, use a runtime alias instead (msbctl install --name msb-${target.isolation} --runtime-arg=--isolation=${target.isolation}, then harden --runtime msb-${target.isolation})`);
+  }
+  const refused = results.flatMap((r) => r.plans.filter((p) => p.status === 'refused').map((p) => `${p.service} in ${r.path}`));
+  if (!options.diff) for (const r of results) for (const p of r.plans) deps.out(`${r.path}: ${p.service}: ${describe(p, target.runtime, options.dryRun)}`);
+  if (refused.length > 0) throw new MsbError('unsupported', `nothing written: ${refused.length} service(s) cannot be hardened (${refused.join(', ')}); change them, or leave them unsandboxed with --exclude`);
+  const changed = results.filter((r) => r.output !== r.text);
+  if (options.diff || options.dryRun) {
+    for (const r of changed) for (const line of unifiedDiff(r.path, `${r.path} (hardened)`, r.text, r.output)) deps.out(line);
+    if (options.dryRun) deps.out(`dry run: ${changed.length} file(s) would change; nothing written`);
+    return;
+  }
+  for (const r of changed) {
+    deps.writeFile(r.path, r.output);
+    deps.out(`wrote ${r.path}`);
+  }
+  if (changed.length === 0) deps.out('nothing to change: every service is already hardened or excluded');
+}
+
+function describe(p: ServicePlan, runtime: string, dryRun: boolean): string {
+  switch (p.status) {
+    case 'hardened':
+      return `already runs under ${runtime}`;
+    case 'excluded':
+      return 'excluded: left as it is (runs unsandboxed)';
+    case 'change':
+      return `${dryRun ? 'would ' : 'hardened: '}${p.changes.join(', ')}`;
+    case 'refused':
+      return `refused: ${p.reasons.join('; ')}`;
+  }
+}
+
+function check(results: HardenedFile[], runtime: string, deps: HardenDeps): void {
+  const failing: string[] = [];
+  for (const r of results) {
+    for (const p of r.plans) {
+      if (p.status === 'change' || p.status === 'refused') failing.push(`${p.service} in ${r.path}`);
+      deps.out(`${r.path}: ${p.service}: ${verdict(p, runtime)}`);
+    }
+  }
+  if (failing.length > 0) throw new MsbError('forbidden', `check failed: ${failing.length} service(s) would not run under ${runtime}: ${failing.join(', ')}`);
+}
+
+function verdict(p: ServicePlan, runtime: string): string {
+  switch (p.status) {
+    case 'hardened':
+      return `sandboxed (runtime ${runtime})`;
+    case 'excluded':
+      return 'excluded: runs unsandboxed by choice';
+    case 'change':
+      return `NOT HARDENED: harden would ${p.changes.join(', ')}`;
+    case 'refused':
+      return `NOT HARDENED: ${p.reasons.join('; ')}`;
+  }
+}
+
+function checkIsolation(isolation: string | undefined): string | undefined {
+  const known = [...Object.keys(BACKENDS), ...PLANNED_BACKENDS];
+  if (isolation !== undefined && !known.includes(isolation)) {
+    throw new MsbError('invalid-argument', `unknown --isolation ${JSON.stringify(isolation)} for annotation ${ISOLATION_ANNOTATION}; known: ${known.join(', ')}`);
+  }
+  return isolation;
+}
