@@ -16,7 +16,7 @@ function mountArg(m: VmConfig['mounts'][number]): string[] {
  * address; -q keeps msb's progress output out of the container's logs.
  */
 export function msbRunArgs(vm: VmConfig): string[] {
-  const a = ['run', '--name', vm.name, '-q', '--pull', 'never'];
+  const a = ['run', '--name', vm.name, '-q', '--pull', 'never', '--log-level', 'info'];
   const r = vm.resources;
   if (r.cpus !== undefined) a.push('--cpus', String(r.cpus));
   if (r.memoryMiB !== undefined) a.push('--memory', `${r.memoryMiB}M`);

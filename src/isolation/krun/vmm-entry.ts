@@ -10,8 +10,8 @@ import { MSB_HOME_DIR } from './krun-process.js';
  * with the reason instead of msb's "run `msb logs`" hint, which points into a tmpfs that is gone
  * once the container stops.
  */
-export function vmmEntryScript(name: string, hostNote: string | undefined): string {
-  const log = `${MSB_HOME_DIR}/sandboxes/${name}/logs/runtime.log`;
+export function vmmEntryScript(name: string, hostNote: string | undefined, home: string = MSB_HOME_DIR): string {
+  const log = `${home}/sandboxes/${name}/logs/runtime.log`;
   return [
     '# msb (krun) VMM entry: written at create; sourced by no one, run by tini as `sh entry.sh msb run ...`.',
     'trap : HUP INT QUIT TERM USR1 USR2',
@@ -23,7 +23,7 @@ export function vmmEntryScript(name: string, hostNote: string | undefined): stri
     '[ -r "$log" ] && while IFS= read -r line; do case $line in *ERROR*) failed=1 ;; esac; done <"$log"',
     '[ -n "$failed" ] || exit "$rc"',
     'printf \'msb: krun: the microVM failed (msb exit %s); msb runtime log:\\n\' "$rc" >&2',
-    'while IFS= read -r line; do case $line in DEBUG*|TRACE*) ;; *) printf \'  %s\\n\' "$line" >&2 ;; esac; done <"$log"',
+    'while IFS= read -r line; do case $line in *\' DEBUG \'*|*\' TRACE \'*) ;; *) printf \'  %s\\n\' "$line" >&2 ;; esac; done <"$log"',
     `printf 'msb: krun: msb inspect %s:\\n' ${shQuote(name)} >&2`,
     `"$1" inspect ${shQuote(name)} >&2 2>&1`,
     hostNote ? `printf 'msb: krun: %s\\n' ${shQuote(hostNote)} >&2` : ':',
