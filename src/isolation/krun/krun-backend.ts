@@ -119,7 +119,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
     afterCreate(): void {},
     launcher: krunLauncher({ id: ctx.id, bundle: ctx.bundle, root: ctx.global.root, runc, runcArgs, ownedFiles: volumeImage ? [volumeImage] : [] }),
     controlSockets: [],
-    summary: { msb: provider.msb, msbVersion: provider.version, runc, runcRoot, vm, hostCheck: hostNote ?? 'usable' },
+    summary: { msb: provider.msb, msbVersion: provider.version, runc, runcArgs, runcRoot, vm, vmmHeadroomMiB: krun.vmmHeadroomMiB, hostCheck: hostNote ?? 'usable' },
     create(req: CreateRequest): number {
       mkdirSync(runcRoot, { recursive: true, mode: 0o700 });
       const args = [...runcArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
