@@ -5,12 +5,15 @@ import { defaultRuntimePath } from './runtime-path.js';
 import { install, type InstallOptions } from './commands/install.js';
 import { DOCKER_RUNTIME_ROOT, sockets, type SocketsOptions } from './commands/sockets.js';
 import { uninstall, type UninstallOptions } from './commands/uninstall.js';
+import { translate, type TranslateOptions } from './commands/translate.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
   install: (options: InstallOptions) => void;
   uninstall: (options: UninstallOptions) => void;
   sockets: (options: SocketsOptions) => Promise<void>;
+  /** Optional so callers that predate it keep compiling; defaults to the real translate. */
+  translate?: (options: TranslateOptions) => void;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -101,6 +104,24 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--root <dir>', "the runtime root msb was given (Docker's by default)", DOCKER_RUNTIME_ROOT)
     .option('--json', 'print {"id", "controlSockets": [{"path", "hostPath"}]}')
     .action((container: string, opts: Record<string, unknown>) => actions.sockets({ container, root: stringOption(opts, 'root'), json: opts.json === true }));
+
+  // msbctl translate: the backend decision, rewritten config.json and microVM config for a bundle (krun.md).
+  program
+    .command('translate')
+    .summary("print create's decision for a bundle without running anything")
+    .description('print, as JSON, the backend msb would choose for a bundle and why, the rewritten config.json,\nand for krun the microVM configuration (the host check is reported, not enforced)')
+    .requiredOption('--bundle <dir>', 'OCI bundle directory (holding config.json)')
+    .option('--id <id>', 'container id to translate as', 'msbctl-translate')
+    .option('--policy <file>', 'operator policy (default $MSB_POLICY, else /etc/msb/policy.json)')
+    .option('--isolation <name>', 'as the runtime argument --isolation of a runtime alias')
+    .action((opts: Record<string, unknown>) =>
+      (actions.translate ?? translate)({
+        bundle: stringOption(opts, 'bundle'),
+        id: stringOption(opts, 'id'),
+        ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
+        ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+      }),
+    );
 
   return program;
 }
