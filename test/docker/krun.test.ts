@@ -26,7 +26,8 @@ const dir = mkdtempSync(join(tmpdir(), 'msb-krun-'));
 const msbctl = join(repoRoot, 'shim/msbctl');
 const runtime = join(repoRoot, 'shim/msb-runtime');
 const warnPolicy = join(dir, 'warn.json');
-const aliases = { krun: 'msb-krun', warn: 'msb-krun-warn' };
+const aliases = { krun: 'msb-krun', warn: 'msb-krun-warn', sized: 'msb-krun-sized' };
+const injectAnnotation = join(repoRoot, 'test/support/wrappers/inject-annotation.sh');
 const prefix = `msb-krun-t${process.pid}`;
 
 function ctl(args: string[]): void {
@@ -57,9 +58,11 @@ beforeAll(async () => {
   writeFileSync(warnPolicy, JSON.stringify({ krun: { hostCheck: 'warn' } }));
   ctl(['install', '--name', aliases.krun, '--path', runtime, '--runtime-arg=--isolation=krun']);
   ctl(['install', '--name', aliases.warn, '--path', runtime, '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${warnPolicy}`]);
+  // Docker 20.10 has no --annotation: the wrapper adds io.msb.krun.memory=300 to config.json.
+  ctl(['install', '--name', aliases.sized, '--path', injectAnnotation, '--runtime-arg=--annotation', '--runtime-arg=io.msb.krun.memory=300', '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${warnPolicy}`]);
   const ok = await waitUntil(() => {
     const info = docker(['info', '--format', '{{json .Runtimes}}']).stdout;
-    return info.includes(`"${aliases.krun}"`) && info.includes(`"${aliases.warn}"`);
+    return Object.values(aliases).every((a) => info.includes(`"${a}"`));
   });
   if (!ok) throw new Error('dockerd did not pick up the krun aliases after SIGHUP');
 }, 60_000);
@@ -94,6 +97,17 @@ describe.skipIf(checkSkip !== undefined)('krun host check on a host that cannot 
     expect(err).toContain('Image:          /msb/guest');
     expect(err).toContain('KRUN_TEST=1');
     expect(err).toContain(`msb: krun: host check (krun.hostCheck=warn): this host cannot boot libkrun microVMs: ${host.reason}`);
+    expect(leftovers(id)).toEqual([]);
+  }, 120_000);
+
+  it('a per-container sizing annotation reaches msb: io.msb.krun.memory=300 within a 1 GiB limit', async () => {
+    const { r, id } = await runToEnd(aliases.sized, ['-m', '1g', '-v', `${dir}:/data:ro`, '--tmpfs', '/cache:size=32m', 'local/busybox', 'true']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/entering VM/);
+    expect(r.stderr).toMatch(/Memory:\s+300 MiB/);
+    expect(r.stderr).toMatch(/Max Memory:\s+928 MiB/);
+    expect(r.stderr).toMatch(/\/data\s+→ \/msb\/mounts\/0 \(ro\)/);
+    expect(r.stderr).toMatch(/\/cache\s+→ tmpfs \(32 MiB\)/);
     expect(leftovers(id)).toEqual([]);
   }, 120_000);
 
