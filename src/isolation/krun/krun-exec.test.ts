@@ -13,14 +13,14 @@ describe('krunExecProcess', () => {
       args: ['/msb/pkg/bin/msb', 'exec', '--quiet', '--tty', '--user', '1000:100', '--workdir', '/srv', '--env', 'PATH=/bin', '--env', 'A=1', 'c-x', '--', 'sh'],
     },
     {
-      name: 'docker exec c cat (no tty, root, no cwd)',
+      name: 'docker exec -i c cat (no tty: streamed, root, no cwd)',
       p: { args: ['cat', '-'] },
-      args: ['/msb/pkg/bin/msb', 'exec', '--quiet', '--no-tty', '--user', '0:0', '--workdir', '/', 'c-x', '--', 'cat', '-'],
+      args: ['/msb/pkg/bin/msb', 'exec', '--quiet', '--stream', '--user', '0:0', '--workdir', '/', 'c-x', '--', 'cat', '-'],
     },
     {
       name: 'arguments that look like msb flags stay after --',
       p: { args: ['sh', '-c', 'echo --tty'], env: [] },
-      args: ['/msb/pkg/bin/msb', 'exec', '--quiet', '--no-tty', '--user', '0:0', '--workdir', '/', 'c-x', '--', 'sh', '-c', 'echo --tty'],
+      args: ['/msb/pkg/bin/msb', 'exec', '--quiet', '--stream', '--user', '0:0', '--workdir', '/', 'c-x', '--', 'sh', '-c', 'echo --tty'],
     },
   ])('$name', ({ p, args }) => {
     const out = krunExecProcess({ ...p, capabilities: { bounding: ['CAP_KILL'] } }, 'c-x');

@@ -20,14 +20,16 @@ export interface KrunContainer {
 /**
  * krunExecProcess turns the process Docker asks to exec into the process runc execs in the VMM's
  * container: `msb exec <sandbox>` with the command, env, cwd, uid:gid and tty carried over, so the
- * command runs in the guest (crun's krun handler runs it on the host, crun #1098). Capabilities,
- * apparmor and the other fields stay for runc and apply to msb exec itself.
+ * command runs in the guest (crun's krun handler runs it on the host, crun #1098). Without a tty
+ * it uses `--stream` (msb exec --help: stdin and stdout streamed both ways without a PTY), which
+ * is what `docker exec -i` needs; msb's default non-tty exec collects the output until the command
+ * ends. Capabilities, apparmor and the other fields stay for runc and apply to msb exec itself.
  */
 export function krunExecProcess(p: Process, sandbox: string): Process {
   const args = p.args ?? [];
   if (args.length === 0) throw new MsbError('invalid-argument', 'exec: the process has no args');
   const user = p.user ?? {};
-  const msb = [VMM_MSB, 'exec', '--quiet', p.terminal === true ? '--tty' : '--no-tty', '--user', `${user.uid ?? 0}:${user.gid ?? 0}`, '--workdir', p.cwd ?? '/'];
+  const msb = [VMM_MSB, 'exec', '--quiet', p.terminal === true ? '--tty' : '--stream', '--user', `${user.uid ?? 0}:${user.gid ?? 0}`, '--workdir', p.cwd ?? '/'];
   for (const e of p.env ?? []) msb.push('--env', e);
   return { ...p, args: [...msb, sandbox, '--', ...args], env: [...VMM_ENV], cwd: '/', user: { uid: 0, gid: 0 } };
 }
