@@ -26,6 +26,8 @@ const dir = mkdtempSync(join(tmpdir(), 'msb-krun-'));
 const msbctl = join(repoRoot, 'shim/msbctl');
 const runtime = join(repoRoot, 'shim/msb-runtime');
 const warnPolicy = join(dir, 'warn.json');
+const volumePolicy = join(dir, 'volume.json');
+const volumeDirectory = join(dir, 'volumes');
 const aliases = { krun: 'msb-krun', warn: 'msb-krun-warn', sized: 'msb-krun-sized' };
 const injectAnnotation = join(repoRoot, 'test/support/wrappers/inject-annotation.sh');
 const prefix = `msb-krun-t${process.pid}`;
@@ -56,10 +58,11 @@ async function runToEnd(alias: string, args: string[]): Promise<{ r: Awaited<Ret
 beforeAll(async () => {
   if (skipReason) return;
   writeFileSync(warnPolicy, JSON.stringify({ krun: { hostCheck: 'warn' } }));
+  writeFileSync(volumePolicy, JSON.stringify({ krun: { hostCheck: 'warn', dockerVolumeMiB: 64, volumeDirectory } }));
   ctl(['install', '--name', aliases.krun, '--path', runtime, '--runtime-arg=--isolation=krun']);
   ctl(['install', '--name', aliases.warn, '--path', runtime, '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${warnPolicy}`]);
   // Docker 20.10 has no --annotation: the wrapper adds io.msb.krun.memory=300 to config.json.
-  ctl(['install', '--name', aliases.sized, '--path', injectAnnotation, '--runtime-arg=--annotation', '--runtime-arg=io.msb.krun.memory=300', '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${warnPolicy}`]);
+  ctl(['install', '--name', aliases.sized, '--path', injectAnnotation, '--runtime-arg=--annotation', '--runtime-arg=io.msb.krun.memory=300', '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${volumePolicy}`]);
   const ok = await waitUntil(() => {
     const info = docker(['info', '--format', '{{json .Runtimes}}']).stdout;
     return Object.values(aliases).every((a) => info.includes(`"${a}"`));
@@ -100,7 +103,7 @@ describe.skipIf(checkSkip !== undefined)('krun host check on a host that cannot 
     expect(leftovers(id)).toEqual([]);
   }, 120_000);
 
-  it('a per-container sizing annotation reaches msb: io.msb.krun.memory=300 within a 1 GiB limit', async () => {
+  it('a sizing annotation (io.msb.krun.memory=300), a read-only bind, a tmpfs and the /var/lib/docker disk volume reach msb', async () => {
     const { r, id } = await runToEnd(aliases.sized, ['-m', '1g', '-v', `${dir}:/data:ro`, '--tmpfs', '/cache:size=32m', 'local/busybox', 'true']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/entering VM/);
@@ -108,7 +111,9 @@ describe.skipIf(checkSkip !== undefined)('krun host check on a host that cannot 
     expect(r.stderr).toMatch(/Max Memory:\s+928 MiB/);
     expect(r.stderr).toMatch(/\/data\s+→ \/msb\/mounts\/0 \(ro\)/);
     expect(r.stderr).toMatch(/\/cache\s+→ tmpfs \(32 MiB\)/);
+    expect(r.stderr).toMatch(/\/var\/lib\/docker → disk:\/msb\/volumes\/docker\.img \(raw\) \[ext4\]/);
     expect(leftovers(id)).toEqual([]);
+    expect(existsSync(join(volumeDirectory, `${id}.img`))).toBe(false);
   }, 120_000);
 
   it('a bind-mounted host socket is refused at create, naming the socket', async () => {
