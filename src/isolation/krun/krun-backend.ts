@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, sy
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseResolvConf } from '../../dns/resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
-import { backendLogArgs } from '../../oci/global-options.js';
+import { backendLogArgs, logTargetOf } from '../../oci/global-options.js';
+import { appendLogLine } from '../../oci/log.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
@@ -81,7 +82,8 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   const runc = required(krun.runc, 'runc', policy.source);
   const tini = required(krun.tini, 'tini', policy.source);
   const hostNote = checkHost(inspectKvmHost(), krun.hostCheck, policy.source);
-  if (hostNote) ctx.debug(`krun: ${hostNote}`);
+  // A warning, not only debug: the operator chose to run where guests are known to fail.
+  if (hostNote) appendLogLine(logTargetOf(ctx.global), 'warning', `msb: krun: ${hostNote}`);
   checkNetworkNamespace(spec, undefined, 'krun');
   if (ctx.preserveFds > 0) throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
   checkKrunSockets(spec, policy, bindMountFacts(spec), { annotations: spec.annotations ?? {}, image: dockerImageOf(spec, ctx.id) });
