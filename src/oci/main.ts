@@ -66,7 +66,7 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
 
 function helpText(): string {
   const lines = [
-    'msb-runtime: a runc-compatible OCI runtime that runs containers in gVisor (and, later, libkrun) sandboxes',
+    'msb-runtime: a runc-compatible OCI runtime that runs containers in gVisor sandboxes or libkrun microVMs',
     '',
     'usage: msb-runtime [global flags] <command> [flags] <container-id>',
     '',
