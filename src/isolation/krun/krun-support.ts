@@ -14,6 +14,7 @@ export interface KrunFieldSupport {
  * that implements it.
  */
 export const KRUN_SUPPORT: readonly KrunFieldSupport[] = [
+  { field: 'root.path', handling: 'mapped', how: 'bound non-recursively at /msb/guest in the VMM\'s container; msb boots it as the guest root over virtio-fs' },
   { field: 'process.args', handling: 'mapped', how: 'the guest command: `msb run … /msb/guest -- ARGS` (vm-config.ts)' },
   { field: 'process.env', handling: 'mapped', how: '`--env` each; the VMM process gets only PATH, MSB_HOME, HOME, TMPDIR' },
   { field: 'process.cwd', handling: 'mapped', how: '`--workdir`' },
@@ -34,6 +35,7 @@ export const KRUN_SUPPORT: readonly KrunFieldSupport[] = [
   { field: 'published and exposed ports', handling: 'mapped', how: '`--port 0.0.0.0:P:P[/udp]` from Docker\'s hostconfig.json/config.v2.json (docker-ports.ts)' },
   { field: 'linux.namespaces (network)', handling: 'mapped', how: 'msb\'s user-mode network runs inside it: `--net all --net-ipv4-pool krun.ipv4Pool`, rebind protection per krun.dnsRebindProtection' },
   { field: 'hooks', handling: 'mapped', how: 'kept: runc runs them on the host (libnetwork-setkey)' },
+  { field: 'annotations io.msb.krun.memory, io.msb.krun.cpus, io.msb.krun.docker-volume', handling: 'mapped', how: 'per-container guest RAM, vCPUs and /var/lib/docker disk size (annotations.ts)' },
   { field: 'linux.cgroupsPath, linux.resources', handling: 'mapped', how: 'kept: runc puts the VMM (and so the guest\'s RAM) in the container\'s cgroup' },
   { field: 'process.user.additionalGids', handling: 'approximated', how: 'dropped: msb takes uid:gid only' },
   { field: 'process.capabilities, noNewPrivileges, apparmorProfile, selinuxLabel, oomScoreAdj', handling: 'approximated', how: 'apply to the VMM (msb); in the guest the workload has its own kernel and is confined by the VM' },
@@ -46,6 +48,7 @@ export const KRUN_SUPPORT: readonly KrunFieldSupport[] = [
   { field: 'tmpfs options other than size, ro, noexec, nosuid, nodev', handling: 'approximated', how: 'dropped' },
   { field: 'resolv.conf search and options', handling: 'approximated', how: 'the guest resolves through msb\'s gateway DNS' },
   { field: 'process.consoleSize, domainname', handling: 'approximated', how: 'not passed to the guest' },
+  { field: 'every other field (linux.personality, linux.intelRdt, linux.mountLabel, process.scheduler, process.ioPriority, time namespace …)', handling: 'approximated', how: 'kept for runc: applies to the VMM\'s process, not inside the guest' },
   { field: 'host network namespace (--network host)', handling: 'refused', how: 'msb\'s network and published ports would be the host\'s' },
   { field: 'linux.devices (--device), --privileged', handling: 'refused', how: 'no host device reaches the guest' },
   { field: 'root.readonly (--read-only)', handling: 'refused', how: 'msb boots the root read-write over virtio-fs' },
