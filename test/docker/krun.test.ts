@@ -116,6 +116,27 @@ describe.skipIf(checkSkip !== undefined)('krun host check on a host that cannot 
     expect(existsSync(join(volumeDirectory, `${id}.img`))).toBe(false);
   }, 120_000);
 
+  it('while msb boots: docker top lists the VMM processes, docker exec reaches msb exec in the VMM, docker stop ends it (143)', async () => {
+    const name = `${prefix}-top`;
+    const id = dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.warn}`, 'local/busybox', 'sleep', '100']).trim();
+    try {
+      const top = dockerOk(['top', name, '-o', 'pid,args']);
+      expect(top).toContain('/msb/bin/tini -g -- /bin/sh /msb/entry.sh /msb/pkg/bin/msb run');
+      expect(top).toMatch(/\/msb\/pkg\/bin\/msb sandbox .*--name c-[0-9a-f]{12}/);
+      // The guest never becomes ready here, so msb exec answers for the sandbox: proof that exec
+      // ran msb exec inside the VMM's container rather than the command on the host.
+      const exec = docker(['exec', name, 'echo', 'on-the-host?']);
+      expect(exec.stdout).not.toContain('on-the-host?');
+      expect(exec.status).not.toBe(0);
+      expect(`${exec.stdout}${exec.stderr}`).toMatch(/sandbox 'c-[0-9a-f]{12}'/);
+      dockerOk(['stop', '-t', '5', name]);
+      expect(dockerOk(['inspect', '--format', '{{.State.ExitCode}}', name]).trim()).toBe('143');
+    } finally {
+      docker(['rm', '-f', name]);
+    }
+    expect(leftovers(id)).toEqual([]);
+  }, 120_000);
+
   it('a bind-mounted host socket is refused at create, naming the socket', async () => {
     const { r, id } = await runToEnd(aliases.warn, ['-v', '/var/run/docker.sock:/var/run/docker.sock', 'local/busybox', 'true']);
     expect(r.status).toBe(125);
