@@ -75,3 +75,24 @@ describe('runMsbctl', () => {
     expect(r.out).toContain('.msb-backup');
   });
 });
+
+describe('msbctl translate', () => {
+  async function translateCalls(argv: string[]) {
+    const seen: unknown[] = [];
+    const actions: CtlActions = { install: () => undefined, uninstall: () => undefined, sockets: async () => undefined, translate: (o) => void seen.push(o) };
+    let err = '';
+    const status = await runMsbctl(argv, actions, { out: () => undefined, err: (t) => void (err += t) });
+    return { status, seen, err };
+  }
+
+  it('maps --bundle, --id, --policy and --isolation', async () => {
+    expect((await translateCalls(['translate', '--bundle', '/b', '--isolation', 'krun', '--policy', '/p.json', '--id', 'x1'])).seen).toEqual([{ bundle: '/b', id: 'x1', policy: '/p.json', isolation: 'krun' }]);
+    expect((await translateCalls(['translate', '--bundle', '/b'])).seen).toEqual([{ bundle: '/b', id: 'msbctl-translate' }]);
+  });
+
+  it('requires --bundle', async () => {
+    const r = await translateCalls(['translate']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^msbctl: required option '--bundle <dir>' not specified/);
+  });
+});
