@@ -25,7 +25,7 @@ export const KRUN_SUPPORT: readonly KrunFieldSupport[] = [
   { field: 'mounts (bind directory)', handling: 'mapped', how: 'bound at /msb/mounts/N in the VMM, `--mount-dir /msb/mounts/N:DEST[:ro]` (vm-mounts.ts)' },
   { field: 'mounts (bind file)', handling: 'mapped', how: '`--mount-file`; Docker\'s /etc/hosts and /etc/hostname too' },
   { field: 'mounts (tmpfs)', handling: 'mapped', how: 'a guest `--tmpfs DEST[:SIZE][:ro,noexec,nosuid,nodev]`' },
-  { field: 'mounts (ro option)', handling: 'mapped', how: 'read-only in the VMM and `:ro` for msb' },
+  { field: 'mounts (ro, nosuid, nodev, noexec options)', handling: 'mapped', how: 'kept in the VMM and passed to msb (`:ro,nosuid,…`)' },
   { field: 'mounts (proc, sysfs, cgroup, devpts, mqueue, /dev/*)', handling: 'mapped', how: 'kept for the VMM only: the guest kernel mounts its own' },
   { field: 'mounts (/etc/resolv.conf)', handling: 'mapped', how: 'kept for the VMM: msb forwards guest DNS to its nameservers (`--dns-nameserver`), so 127.0.0.11 works' },
   { field: 'linux.resources.memory.limit', handling: 'mapped', how: 'guest RAM = limit − krun.vmmHeadroomMiB (vm-resources.ts); the cgroup keeps the limit' },

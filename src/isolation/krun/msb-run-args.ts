@@ -6,7 +6,8 @@ function mountArg(m: VmConfig['mounts'][number]): string[] {
     const size = m.sizeMiB !== undefined ? `:${m.sizeMiB}M` : opts ? ':' : '';
     return ['--tmpfs', `${m.destination}${size}${opts}`];
   }
-  return [m.kind === 'dir' ? '--mount-dir' : '--mount-file', `${m.source}:${m.destination}${m.readonly ? ':ro' : ''}`];
+  const opts = [...(m.readonly ? ['ro'] : []), ...(m.flags ?? [])];
+  return [m.kind === 'dir' ? '--mount-dir' : '--mount-file', `${m.source}:${m.destination}${opts.length > 0 ? `:${opts.join(',')}` : ''}`];
 }
 
 /**

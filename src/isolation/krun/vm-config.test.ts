@@ -142,7 +142,7 @@ describe('msbRunArgs', () => {
         process: { args: ['nginx', '-g', 'daemon off;'], env: ['A=1', 'B=two words'], cwd: '/srv', user: { uid: 33, gid: 33 }, terminal: true, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 }] },
         linux: { namespaces: [{ type: 'network' }], resources: { memory: { limit: 1024 * 1024 * 1024, reservation: 256 * 1024 * 1024 }, cpu: { quota: 200000, period: 100000 } } },
         mounts: [
-          { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'ro'] },
+          { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'ro', 'nodev'] },
           { destination: '/cache', type: 'tmpfs', source: 'tmpfs', options: ['size=64m', 'noexec'] },
           { destination: '/scratch', type: 'tmpfs', source: 'tmpfs' },
         ],
@@ -154,7 +154,7 @@ describe('msbRunArgs', () => {
       'run', '--name', 'c-1f4522750550', '-q', '--pull', 'never', '--log-level', 'info',
       '--cpus', '2', '--memory', '256M', '--max-memory', '928M', '--hostname', 'web',
       '--user', '33:33', '--workdir', '/srv', '--tty', '--env', 'A=1', '--env', 'B=two words', '--rlimit', 'nofile=1024:4096',
-      '--mount-dir', '/msb/mounts/0:/data:ro', '--tmpfs', '/cache:64M:noexec', '--tmpfs', '/scratch',
+      '--mount-dir', '/msb/mounts/0:/data:ro,nodev', '--tmpfs', '/cache:64M:noexec', '--tmpfs', '/scratch',
       '--mount-disk', '/msb/volumes/docker.img:/var/lib/docker:fstype=ext4',
       '--net', 'all', '--net-ipv4-pool', '100.64.0.0/16', '--no-dns-rebind-protection',
       '--dns-nameserver', '127.0.0.11', '--dns-nameserver', '10.0.0.2', '--port', '0.0.0.0:80:80',

@@ -8,7 +8,7 @@ export type MountKind = 'directory' | 'file' | 'socket' | 'missing';
 
 /** GuestMount is one mount msb makes inside the guest: a host directory or file over virtio-fs, or a guest tmpfs. */
 export type GuestMount =
-  | { kind: 'dir' | 'file'; source: string; destination: string; readonly: boolean }
+  | { kind: 'dir' | 'file'; source: string; destination: string; readonly: boolean; flags?: string[] }
   | { kind: 'tmpfs'; destination: string; sizeMiB?: number; options: string[] };
 
 /** MountPlan splits the container's mounts between the VMM's container (runc) and the guest (msb). */
@@ -27,6 +27,14 @@ export const KERNEL_FS_TYPES: readonly string[] = ['proc', 'sysfs', 'cgroup', 'c
 
 /** GUEST_TMPFS_OPTIONS are the tmpfs options passed on to msb; others (mode=, uid=...) are dropped. */
 export const GUEST_TMPFS_OPTIONS: readonly string[] = ['ro', 'noexec', 'nosuid', 'nodev'];
+
+/** GUEST_BIND_FLAGS are the bind options msb's --mount-dir/--mount-file also take (besides ro). */
+export const GUEST_BIND_FLAGS: readonly string[] = ['nosuid', 'nodev', 'noexec'];
+
+function bindFlags(options: readonly string[]): { flags?: string[] } {
+  const flags = options.filter((o) => GUEST_BIND_FLAGS.includes(o));
+  return flags.length > 0 ? { flags } : {};
+}
 
 /** NETWORK_FILES are Docker's per-container files: msb reads resolv.conf in the VMM; hosts and hostname go on to the guest. */
 const NETWORK_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/hostname'];
@@ -93,7 +101,7 @@ export function planMounts(mounts: readonly Mount[], kindOf: (source: string) =>
     checkPath('bind mount destination', dest);
     const at = `${VMM_MOUNTS_DIR}/${n++}`;
     plan.vmm.push({ ...m, destination: at });
-    plan.guest.push({ kind: kind === 'directory' ? 'dir' : 'file', source: at, destination: dest, readonly: options.includes('ro') });
+    plan.guest.push({ kind: kind === 'directory' ? 'dir' : 'file', source: at, destination: dest, readonly: options.includes('ro'), ...bindFlags(options) });
     const ignored = options.filter((o) => /^r?(shared|slave|private|unbindable)$/.test(o) && o !== 'rprivate' && o !== 'private');
     if (ignored.length > 0) plan.notes.push(`mount ${dest}: propagation ${ignored.join(',')} does not cross into the guest`);
   }
