@@ -185,6 +185,21 @@ describe.skipIf(bootSkip !== undefined)('krun microVMs on a KVM host', () => {
     }
   }, 120_000);
 
+  it('docker update resizes the running guest within its boot-time maximum and refuses beyond it', () => {
+    const name = `${prefix}-update`;
+    dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.krun}`, '-m', '1g', '--memory-reservation', '256m', 'local/busybox', 'sleep', '300']);
+    try {
+      dockerOk(['update', '--memory', '800m', name]);
+      const grown = docker(['exec', name, 'sh', '-c', "grep MemTotal /proc/meminfo"]);
+      expect(grown.status).toBe(0);
+      const refused = docker(['update', '--memory', '4g', '--memory-swap', '4g', name]);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('msb: krun: cannot grow the guest to');
+    } finally {
+      docker(['rm', '-f', name]);
+    }
+  }, 120_000);
+
   it('published ports reach a server in the guest', async () => {
     const name = `${prefix}-port`;
     dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.krun}`, '-p', '127.0.0.1::80', 'local/busybox', 'sh', '-c', 'echo krun-page > /www; httpd -f -p 80 -h /']);
