@@ -14,6 +14,8 @@ export interface BenchOptions {
   image: string;
   msbctl: string;
   out: string;
+  /** Part 3 (krun) pairs; 0 skips it. */
+  krunPairs: number;
 }
 
 const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] [--msbctl PATH] [--out FILE]
@@ -22,6 +24,7 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --image IMG   image with sleep and true (default local/busybox)
   --msbctl P    msbctl used to (un)register the raw runtime (default shim/msbctl)
   --out FILE    machine-readable result (default .bench/latest.json)
+  --krun-pairs N  krun pairs (docker run vs msb run to "entering VM"), 0 to skip (default 5)
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -35,6 +38,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     image: 'local/busybox',
     msbctl: join(repoRoot, 'shim', 'msbctl'),
     out: join(repoRoot, '.bench', 'latest.json'),
+    krunPairs: 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -55,6 +59,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--image': opts.image = value(); break;
       case '--msbctl': opts.msbctl = value(); break;
       case '--out': opts.out = value(); break;
+      case '--krun-pairs': opts.krunPairs = count(0); break;
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

@@ -7,6 +7,8 @@ import { type BenchOptions, HelpRequested, parseBenchArgs, repoRoot } from './be
 import { Cleanup, Interrupted } from './cleanup.js';
 import { measureDockerRun } from './docker-run.js';
 import { hostFacts } from './host-facts.js';
+import { measureKrunBoot, writeKrunWrapper } from './krun-boot.js';
+import { findKrunProvider } from '../isolation/krun/provider.js';
 import { DOCKER_RUNTIME_ROOT, probeMsbRunscFlags } from './msb-flags.js';
 import { exportRootfs, makeBundle } from './oci-bundle.js';
 import { RAW_ROOT_SUBDIR, rawWrapperScript, writeRawWrapper } from './raw-runsc.js';
@@ -17,6 +19,9 @@ import { CommandFailed, stdoutOf } from './timed-spawn.js';
 
 /** RAW_RUNTIME_NAME is the name the raw wrapper is registered under in daemon.json. */
 export const RAW_RUNTIME_NAME = 'msb-bench-raw';
+
+/** KRUN_RUNTIME_NAME is the name part 3 registers msb under with --isolation=krun. */
+export const KRUN_RUNTIME_NAME = 'msb-krun-bench';
 
 function progress(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
@@ -111,7 +116,19 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   );
   problems.push(...runtimeCommands.leftovers.map((p) => `after runtime commands: ${p}`));
 
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, problems };
+  // Part 3: krun, docker run → msb's "entering VM" against msb run of the same rootfs.
+  let krunBoot;
+  if (opts.krunPairs > 0) {
+    const krunWrapper = writeKrunWrapper(work, join(repoRoot, 'shim', 'msb-runtime'));
+    progress(`registering ${KRUN_RUNTIME_NAME} → ${krunWrapper}`);
+    installRuntime(opts.msbctl, KRUN_RUNTIME_NAME, krunWrapper);
+    const unregisterKrun = cleanup.push(`${opts.msbctl} uninstall --name ${KRUN_RUNTIME_NAME}`, () => uninstallRuntime(opts.msbctl, KRUN_RUNTIME_NAME));
+    krunBoot = await measureKrunBoot(cleanup, { runtime: KRUN_RUNTIME_NAME, image: opts.image, msb: findKrunProvider().msb, rootfs, work, pairs: opts.krunPairs }, progress);
+    uninstallRuntime(opts.msbctl, KRUN_RUNTIME_NAME);
+    unregisterKrun();
+  }
+
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), problems };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DockerRunResult } from './docker-run.js';
 import type { HostFacts } from './host-facts.js';
+import type { KrunBootResult } from './krun-boot.js';
 import type { MsbRunscFlags } from './msb-flags.js';
 import { RUNTIME_COMMANDS, type RuntimeCommandsResult } from './runtime-commands.js';
 
@@ -13,6 +14,7 @@ export interface BenchResult {
   rawWrapperScript: string;
   dockerRun: DockerRunResult;
   runtimeCommands: RuntimeCommandsResult;
+  krunBoot?: KrunBootResult;
   problems: string[];
 }
 
@@ -64,6 +66,21 @@ export function formatReport(r: BenchResult): string {
       }),
     ),
   ];
+  const k = r.krunBoot;
+  if (k) {
+    out.push(
+      '',
+      `3. krun: time to msb's "entering VM", ${k.dockerCommand.join(' ')} vs ${k.directCommand.join(' ')}  (${k.pairs} interleaved pairs)`,
+      table(
+        ['path', 'median ms', 'p90 ms', 'min ms', 'max ms', 'VMM RSS MiB (median)'],
+        [
+          ['docker run (msb krun)', ms(k.docker.median), ms(k.docker.p90), ms(k.docker.min), ms(k.docker.max), ms(k.vmmRssMiB.docker.median)],
+          ['msb run direct', ms(k.direct.median), ms(k.direct.p90), ms(k.direct.min), ms(k.direct.max), ms(k.vmmRssMiB.direct.median)],
+        ],
+      ),
+      `ratio docker/direct of medians: ${x(k.ratioOfMedians)}; container cgroup memory.current median ${ms(k.cgroupMiB.median)} MiB`,
+    );
+  }
   if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
   return `${out.join('\n')}\n`;
 }

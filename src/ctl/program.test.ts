@@ -6,6 +6,7 @@ import type { FleetMigrateOptions } from './commands/fleet-migrate.js';
 import type { HardenOptions } from './commands/harden.js';
 import type { InstallOptions } from './commands/install.js';
 import type { SocketsOptions } from './commands/sockets.js';
+import type { TranslateOptions } from './commands/translate.js';
 import type { UninstallOptions } from './commands/uninstall.js';
 import { type CtlActions, runMsbctl } from './program.js';
 import { defaultRuntimePath } from './runtime-path.js';
@@ -20,7 +21,8 @@ async function run(argv: string[], failWith?: Error) {
     harden: HardenOptions[];
     fleetAudit: FleetAuditOptions[];
     fleetMigrate: FleetMigrateOptions[];
-  } = { install: [], uninstall: [], sockets: [], doctor: [], harden: [], fleetAudit: [], fleetMigrate: [] };
+    translate: TranslateOptions[];
+  } = { install: [], uninstall: [], sockets: [], doctor: [], harden: [], fleetAudit: [], fleetMigrate: [], translate: [] };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
@@ -35,6 +37,7 @@ async function run(argv: string[], failWith?: Error) {
     harden: (o) => void calls.harden.push(o),
     fleetAudit: async (o) => void calls.fleetAudit.push(o),
     fleetMigrate: async (o) => void calls.fleetMigrate.push(o),
+    translate: (o) => void calls.translate.push(o),
   };
   let out = '';
   let err = '';
@@ -118,5 +121,18 @@ describe('runMsbctl', () => {
     expect(r.status).toBe(0);
     expect(r.out).toContain('--runtime-arg <arg>');
     expect(r.out).toContain('.msb-backup');
+  });
+});
+
+describe('msbctl translate', () => {
+  it('maps --bundle, --id, --policy and --isolation', async () => {
+    expect((await run(['translate', '--bundle', '/b', '--isolation', 'krun', '--policy', '/p.json', '--id', 'x1'])).calls.translate).toEqual([{ bundle: '/b', id: 'x1', policy: '/p.json', isolation: 'krun' }]);
+    expect((await run(['translate', '--bundle', '/b'])).calls.translate).toEqual([{ bundle: '/b', id: 'msbctl-translate' }]);
+  });
+
+  it('requires --bundle', async () => {
+    const r = await run(['translate']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^msbctl: required option '--bundle <dir>' not specified/);
   });
 });

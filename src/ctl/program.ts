@@ -9,6 +9,7 @@ import { uninstall, type UninstallOptions } from './commands/uninstall.js';
 import { harden, type HardenOptions } from './commands/harden.js';
 import { fleetAudit, type FleetAuditOptions } from './commands/fleet-audit.js';
 import { fleetMigrate, type FleetMigrateOptions } from './commands/fleet-migrate.js';
+import { translate, type TranslateOptions } from './commands/translate.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
@@ -20,6 +21,7 @@ export interface CtlActions {
   harden: (options: HardenOptions) => void;
   fleetAudit: (options: FleetAuditOptions) => Promise<void>;
   fleetMigrate: (options: FleetMigrateOptions) => Promise<void>;
+  translate: (options: TranslateOptions) => void;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -45,6 +47,7 @@ export async function runMsbctl(
     harden: (o) => harden(o),
     fleetAudit: (o) => fleetAudit(o),
     fleetMigrate: (o) => fleetMigrate(o),
+    translate,
   },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
@@ -198,6 +201,24 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--keep-old', 'keep the old container, stopped, as <name>-pre-msb (restart policy "no")')
     .action((names: string[], opts: Record<string, unknown>) =>
       actions.fleetMigrate({ names, runtime: stringOption(opts, 'runtime'), dryRun: opts.dryRun === true, keepOld: opts.keepOld === true }),
+    );
+
+  // msbctl translate: the backend decision, rewritten config.json and microVM config for a bundle (krun.md).
+  program
+    .command('translate')
+    .summary("print create's decision for a bundle without running anything")
+    .description('print, as JSON, the backend msb would choose for a bundle and why, the rewritten config.json,\nand for krun the microVM configuration (the host check is reported, not enforced)')
+    .requiredOption('--bundle <dir>', 'OCI bundle directory (holding config.json)')
+    .option('--id <id>', 'container id to translate as', 'msbctl-translate')
+    .option('--policy <file>', 'operator policy (default $MSB_POLICY, else /etc/msb/policy.json)')
+    .option('--isolation <name>', 'as the runtime argument --isolation of a runtime alias')
+    .action((opts: Record<string, unknown>) =>
+      actions.translate({
+        bundle: stringOption(opts, 'bundle'),
+        id: stringOption(opts, 'id'),
+        ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
+        ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+      }),
     );
 
   return program;

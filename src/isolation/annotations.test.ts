@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError, type ErrorCode } from '../oci/errors.js';
-import { checkAnnotations, CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION, ISOLATION_ANNOTATION, KNOWN_ANNOTATIONS } from './annotations.js';
+import { checkAnnotations, CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION, ISOLATION_ANNOTATION, KNOWN_ANNOTATIONS, KRUN_CPUS_ANNOTATION, KRUN_DOCKER_VOLUME_ANNOTATION, KRUN_MEMORY_ANNOTATION } from './annotations.js';
 
 describe('checkAnnotations', () => {
   it.each<[string, Record<string, string> | undefined]>([
@@ -13,6 +13,8 @@ describe('checkAnnotations', () => {
     ['the host-uds flag (policy decides later)', { [HOST_UDS_ANNOTATION]: 'all' }],
     ['one control socket', { [CONTROL_SOCKET_ANNOTATION]: '/run/agent/ctl.sock' }],
     ['two control sockets', { [CONTROL_SOCKET_ANNOTATION]: '/run/agent/ctl.sock,/var/run/x@1/metrics.sock' }],
+    ['microVM sizing', { [KRUN_MEMORY_ANNOTATION]: '1024', [KRUN_CPUS_ANNOTATION]: '2', [KRUN_DOCKER_VOLUME_ANNOTATION]: '8192' }],
+    ['the largest vCPU count and no docker volume', { [KRUN_CPUS_ANNOTATION]: '255', [KRUN_DOCKER_VOLUME_ANNOTATION]: '0' }],
   ])('accepts %s', (_name, annotations) => {
     expect(() => checkAnnotations(annotations)).not.toThrow();
   });
@@ -25,7 +27,11 @@ describe('checkAnnotations', () => {
     ['a relative control socket', { [CONTROL_SOCKET_ANNOTATION]: 'run/ctl.sock' }, 'invalid-argument', /^annotation io\.msb\.control-socket="run\/ctl\.sock" is invalid: expected absolute socket paths/],
     ['a control socket with a space', { [CONTROL_SOCKET_ANNOTATION]: '/run/a b.sock' }, 'invalid-argument', /io\.msb\.control-socket="\/run\/a b\.sock" is invalid/],
     ['a control socket list with an empty item', { [CONTROL_SOCKET_ANNOTATION]: '/run/a.sock,' }, 'invalid-argument', /is invalid/],
-    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation, io\.msb\.control-socket\)$/],
+    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation, io\.msb\.control-socket, io\.msb\.krun\.memory, io\.msb\.krun\.cpus, io\.msb\.krun\.docker-volume\)$/],
+    ['a guest memory with a unit', { [KRUN_MEMORY_ANNOTATION]: '1G' }, 'invalid-argument', /^annotation io\.msb\.krun\.memory="1G" is invalid: expected a whole number of MiB/],
+    ['zero guest memory', { [KRUN_MEMORY_ANNOTATION]: '0' }, 'invalid-argument', /io\.msb\.krun\.memory="0" is invalid/],
+    ['256 vCPUs', { [KRUN_CPUS_ANNOTATION]: '256' }, 'invalid-argument', /^annotation io\.msb\.krun\.cpus="256" is invalid: expected a whole number of vCPUs from 1 to 255$/],
+    ['a negative docker volume', { [KRUN_DOCKER_VOLUME_ANNOTATION]: '-1' }, 'invalid-argument', /io\.msb\.krun\.docker-volume="-1" is invalid/],
     ['an upper-case value', { [ISOLATION_ANNOTATION]: 'GVISOR' }, 'invalid-argument', /^annotation io\.msb\.isolation="GVISOR" is invalid: expected a backend name/],
     ['an injection attempt', { [ISOLATION_ANNOTATION]: 'gvisor; rm -rf /' }, 'invalid-argument', /io\.msb\.isolation="gvisor; rm -rf \/" is invalid/],
     ['an empty value', { [ISOLATION_ANNOTATION]: '' }, 'invalid-argument', /io\.msb\.isolation="" is invalid/],

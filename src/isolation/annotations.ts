@@ -9,6 +9,15 @@ export const CONTROL_SOCKET_ANNOTATION = 'io.msb.control-socket';
 /** HOST_UDS_ANNOTATION is runsc's own per-container --host-uds override, honoured only within policy. */
 export const HOST_UDS_ANNOTATION = 'dev.gvisor.flag.host-uds';
 
+/** KRUN_MEMORY_ANNOTATION overrides the microVM's guest RAM in MiB (within the container's memory limit). */
+export const KRUN_MEMORY_ANNOTATION = 'io.msb.krun.memory';
+
+/** KRUN_CPUS_ANNOTATION overrides the microVM's vCPU count. */
+export const KRUN_CPUS_ANNOTATION = 'io.msb.krun.cpus';
+
+/** KRUN_DOCKER_VOLUME_ANNOTATION sizes a disk-backed /var/lib/docker in MiB for docker-in-VM (0 = none). */
+export const KRUN_DOCKER_VOLUME_ANNOTATION = 'io.msb.krun.docker-volume';
+
 interface AnnotationRule {
   describe: string;
   valid: RegExp;
@@ -26,6 +35,21 @@ export const KNOWN_ANNOTATIONS: Readonly<Record<string, AnnotationRule>> = {
     describe: 'sockets the container creates for the host to connect to (policy sockets.control)',
     valid: /^(\/[A-Za-z0-9._@+-]+)+(,(\/[A-Za-z0-9._@+-]+)+)*$/,
     expected: 'absolute socket paths separated by commas, such as "/run/agent/ctl.sock"',
+  },
+  [KRUN_MEMORY_ANNOTATION]: {
+    describe: "the microVM's guest RAM in MiB (krun), within the container's memory limit minus the VMM headroom",
+    valid: /^[1-9][0-9]{0,6}$/,
+    expected: 'a whole number of MiB such as "1024"',
+  },
+  [KRUN_CPUS_ANNOTATION]: {
+    describe: "the microVM's vCPU count (krun)",
+    valid: /^([1-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$/,
+    expected: 'a whole number of vCPUs from 1 to 255',
+  },
+  [KRUN_DOCKER_VOLUME_ANNOTATION]: {
+    describe: 'a disk-backed /var/lib/docker of this many MiB inside the microVM (krun), 0 for none',
+    valid: /^(0|[1-9][0-9]{0,7})$/,
+    expected: 'a whole number of MiB such as "8192", or "0"',
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
 import { gvisorBackend } from './gvisor/gvisor-backend.js';
+import { krunBackend } from './krun/krun-backend.js';
 
 /** BACKENDS are the sandboxes this build can run, by isolation name. */
-export const BACKENDS: Readonly<Record<string, Backend>> = { gvisor: gvisorBackend };
+export const BACKENDS: Readonly<Record<string, Backend>> = { gvisor: gvisorBackend, krun: krunBackend };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
-import { DEFAULT_POLICY_PATH, loadPolicy, parsePolicy, type Policy, withDefaults } from './policy.js';
+import { DEFAULT_KRUN_POLICY, DEFAULT_POLICY_PATH, loadPolicy, parsePolicy, type Policy, withDefaults } from './policy.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: failed`), { code });
@@ -21,6 +21,7 @@ const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },
   gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto' },
   dns: { upstreams: [] },
+  krun: DEFAULT_KRUN_POLICY,
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
 };
 
@@ -44,6 +45,7 @@ describe('parsePolicy', () => {
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'] },
+      krun: { hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
         listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
@@ -56,6 +58,7 @@ describe('parsePolicy', () => {
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'] },
+      krun: { ...DEFAULT_KRUN_POLICY, hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
         listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
@@ -78,6 +81,11 @@ describe('parsePolicy', () => {
     ['a connect rule without a path', '{"sockets": {"connect": [{"image": "x"}]}}', /^policy \/p\.json: field sockets\.connect\.0 must have required property 'path'/],
     ['a listen rule with a typo', '{"sockets": {"listen": [{"directory": "/d", "imgae": "x"}]}}', /^policy \/p\.json: unknown key "imgae" in field sockets\.listen\.0$/],
     ['an annotation selector without a key', '{"sockets": {"control": [{"annotation": "=x"}]}}', /^policy \/p\.json: field sockets\.control\.0\.annotation must match pattern/],
+    ['a bad krun host check', '{"krun": {"hostCheck": "ignore"}}', /^policy \/p\.json: field krun\.hostCheck must be equal to one of the allowed values/],
+    ['a negative guest memory', '{"krun": {"memoryMiB": -1}}', /^policy \/p\.json: field krun\.memoryMiB must be >= 0/],
+    ['a fractional vCPU count', '{"krun": {"vcpus": 1.5}}', /^policy \/p\.json: field krun\.vcpus must be integer/],
+    ['a guest pool that is not a CIDR', '{"krun": {"ipv4Pool": "100.64.0.0"}}', /^policy \/p\.json: field krun\.ipv4Pool must match pattern/],
+    ['an unknown krun key', '{"krun": {"memory": 512}}', /^policy \/p\.json: unknown key "memory" in field krun$/],
     ['an unknown top-level key', '{"bogus": 1}', /^policy \/p\.json: unknown key "bogus" in the top level$/],
     ['an unknown nested key', '{"isolation": {"defualt": "krun"}}', /^policy \/p\.json: unknown key "defualt" in field isolation$/],
   ])('refuses %s', (_name, text, message) => {

@@ -21,6 +21,7 @@ export interface Policy {
     rmemWorkaround: 'auto' | 'always' | 'never';
   };
   dns: { upstreams: string[] };
+  krun: KrunPolicy;
   sockets: {
     connect: SocketConnectRule[];
     listen: SocketListenRule[];
@@ -28,6 +29,47 @@ export interface Policy {
     controlDirectory: string;
   };
 }
+
+/** KrunPolicy is the libkrun microVM backend's host configuration (docs/krun.md). */
+export interface KrunPolicy {
+  /** runc, which keeps namespaces, cgroups, hooks and the console for the VMM process. */
+  runc: string;
+  /** tini, the init in front of msb (msb ignores SIGTERM as PID 1). */
+  tini: string;
+  /** microsandbox's platform package directory; empty = the package installed beside msb. */
+  packageDir: string;
+  /** enforce: create fails on hosts that cannot boot libkrun guests; warn: log it and try. */
+  hostCheck: 'enforce' | 'warn';
+  /** Guest RAM in MiB; 0 = derive from the container's memory limit (else msb's default). */
+  memoryMiB: number;
+  /** Guest vCPUs; 0 = derive from the CPU quota or cpuset (else msb's default). */
+  vcpus: number;
+  /** Memory the VMM itself needs inside the container's cgroup, kept out of the guest's RAM. */
+  vmmHeadroomMiB: number;
+  /** msb's DNS rebind protection (NXDOMAINs private answers, which Docker's service names are). */
+  dnsRebindProtection: boolean;
+  /** Guest address pool (per-sandbox /30s), away from Docker's bridge pools. */
+  ipv4Pool: string;
+  /** Disk-backed /var/lib/docker volume in MiB for docker-in-VM; 0 = none. */
+  dockerVolumeMiB: number;
+  /** Where disk-backed volumes are created (must be on a real disk, not tmpfs). */
+  volumeDirectory: string;
+}
+
+/** DEFAULT_KRUN_POLICY is the krun section when the operator sets nothing. */
+export const DEFAULT_KRUN_POLICY: KrunPolicy = {
+  runc: 'runc',
+  tini: 'tini-static',
+  packageDir: '',
+  hostCheck: 'enforce',
+  memoryMiB: 0,
+  vcpus: 0,
+  vmmHeadroomMiB: 96,
+  dnsRebindProtection: false,
+  ipv4Pool: '100.64.0.0/16',
+  dockerVolumeMiB: 0,
+  volumeDirectory: '/var/lib/msb/volumes',
+};
 
 /** SocketSelector limits a socket rule to some containers; an empty selector matches every container. */
 export interface SocketSelector {
@@ -54,6 +96,7 @@ type PolicyFile = {
   isolation?: Partial<Policy['isolation']>;
   gvisor?: Partial<Policy['gvisor']>;
   dns?: Partial<Policy['dns']>;
+  krun?: Partial<KrunPolicy>;
   sockets?: Partial<Policy['sockets']>;
 };
 
@@ -73,6 +116,7 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
     },
     dns: { upstreams: file.dns?.upstreams ?? [] },
+    krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },
     sockets: {
       connect: file.sockets?.connect ?? [],
       listen: file.sockets?.listen ?? [],

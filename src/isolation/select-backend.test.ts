@@ -57,15 +57,7 @@ describe('selectBackend: order annotation > runtime args > policy default', () =
 
 describe('selectBackend: refusals (msb never falls back)', () => {
   it.each<{ name: string; policy: Policy; args?: string; annotations?: Record<string, string>; available?: string[]; code: ErrorCode; message: RegExp }>([
-    {
-      name: 'a planned backend from runtime args',
-      policy: policy(),
-      args: 'krun',
-      code: 'unsupported',
-      message: /^isolation "krun" \(from runtime argument --isolation\) is not available in this msb build \(available: gvisor\)$/,
-    },
-    { name: 'a planned backend from the annotation', policy: policy(), annotations: ann('krun'), code: 'unsupported', message: /"krun" \(from annotation io\.msb\.isolation\)/ },
-    { name: 'a planned backend as policy default', policy: policy({ default: 'krun' }), code: 'unsupported', message: /"krun" \(from policy default \(\/etc\/msb\/policy\.json\)\)/ },
+    { name: 'a backend this build lacks', policy: policy(), args: 'krun', code: 'invalid-argument', message: /^unknown isolation "krun" \(from runtime argument --isolation\); known: gvisor$/ },
     { name: 'an unknown backend', policy: policy(), args: 'bogus', code: 'invalid-argument', message: /^unknown isolation "bogus" \(from runtime argument --isolation\); known: gvisor$/ },
     { name: 'an unknown annotation value', policy: policy(), annotations: ann('kata'), code: 'invalid-argument', message: /unknown isolation "kata" \(from annotation io\.msb\.isolation\)/ },
     {

@@ -3,7 +3,7 @@ import { ISOLATION_ANNOTATION } from './annotations.js';
 import type { Policy } from './policy.js';
 
 /** PLANNED_BACKENDS are isolation names msb will know but this build cannot run yet. */
-export const PLANNED_BACKENDS: readonly string[] = ['krun'];
+export const PLANNED_BACKENDS: readonly string[] = [];
 
 /** BackendChoice is the selected backend and, in order, why each candidate was taken or skipped. */
 export interface BackendChoice {

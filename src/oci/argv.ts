@@ -45,6 +45,34 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
   },
   ps: { help: 'ps <id> [ps args]: list a container\'s processes', argsAfterId: true, flags: [{ name: 'format', aliases: ['f'], value: true, help: 'table or json' }] },
   help: { help: 'help: this text', flags: [] },
+  // exec and update reach Node only for backends whose launcher routes them here (krun: the
+  // command must run in the guest, the resize must reach it); the others exec their backend.
+  exec: {
+    help: 'exec <id> [args]: run a process in the container (krun: in the microVM)',
+    argsAfterId: true,
+    flags: [
+      { name: 'process', aliases: ['p'], value: true, help: 'process.json' },
+      { name: 'detach', aliases: ['d'], value: false, help: 'do not wait' },
+      { name: 'pid-file', value: true, help: 'write the process pid here' },
+      { name: 'console-socket', value: true, help: 'send the pty master here' },
+      { name: 'tty', aliases: ['t'], value: false, help: 'allocate a pty' },
+      { name: 'cwd', value: true, help: 'working directory' },
+      { name: 'env', aliases: ['e'], value: true, help: 'KEY=VALUE' },
+      { name: 'user', aliases: ['u'], value: true, help: 'uid[:gid]' },
+      { name: 'additional-gids', aliases: ['g'], value: true, help: 'accepted for runc compatibility' },
+      { name: 'cap', aliases: ['c'], value: true, help: 'accepted for runc compatibility' },
+      { name: 'apparmor', value: true, help: 'accepted for runc compatibility' },
+      { name: 'process-label', value: true, help: 'accepted for runc compatibility' },
+      { name: 'no-new-privs', value: false, help: 'accepted for runc compatibility' },
+      { name: 'preserve-fds', value: true, help: 'accepted for runc compatibility' },
+      { name: 'cgroup', value: true, help: 'accepted for runc compatibility' },
+      { name: 'ignore-paused', value: false, help: 'accepted for runc compatibility' },
+    ],
+  },
+  update: {
+    help: 'update <id>: change a running container\'s resources (krun: resizes the microVM)',
+    flags: [{ name: 'resources', aliases: ['r'], value: true, help: 'resources JSON file, - for stdin' }],
+  },
 };
 
 /** ParsedArgv is a runtime command line: global options, command, its flags and operands. */

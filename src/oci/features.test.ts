@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateOci } from '../../test/support/oci-schemas.js';
 import { ociSchemaDir, sharedSkipReason, specExample } from '../../test/support/paths.js';
 import { BACKENDS } from '../isolation/backends.js';
+import { krunFields } from '../isolation/krun/krun-support.js';
 import { features, HOOKS, MOUNT_OPTIONS, NAMESPACES } from './features.js';
 
 describe('features', () => {
@@ -22,12 +23,18 @@ describe('features', () => {
   });
 
   it('names msb\'s version, backends and annotations under io.msb keys', () => {
-    expect(features('9.9.9').annotations).toEqual({
+    expect(features('9.9.9').annotations).toMatchObject({
       'io.msb.version': '9.9.9',
       'io.msb.backends': Object.keys(BACKENDS).join(','),
-      'io.msb.annotations': 'io.msb.isolation,io.msb.control-socket,dev.gvisor.flag.host-uds',
+      'io.msb.annotations': 'io.msb.isolation,io.msb.control-socket,io.msb.krun.memory,io.msb.krun.cpus,io.msb.krun.docker-volume,dev.gvisor.flag.host-uds',
     });
     expect(Object.keys(BACKENDS)).toContain('gvisor');
+  });
+
+  it("reports the krun backend's translation table from the list docs/krun.md shows", () => {
+    const a = features('x').annotations as Record<string, string>;
+    for (const h of ['mapped', 'approximated', 'refused'] as const) expect(a[`io.msb.krun.${h}`]).toBe(krunFields(h).join('; '));
+    expect(a['io.msb.krun.refused']).toContain('--privileged');
   });
 
   it('declares OCI 1.0.0 to 1.1.0', () => {

@@ -1,5 +1,6 @@
 import { HONOURED_GVISOR_FLAGS, KNOWN_ANNOTATIONS } from '../isolation/annotations.js';
 import { BACKENDS } from '../isolation/backends.js';
+import { krunFields } from '../isolation/krun/krun-support.js';
 
 /** NAMESPACES are the namespace types the gVisor backend accepts in config.json. */
 export const NAMESPACES: readonly string[] = ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'];
@@ -35,6 +36,10 @@ export function features(version: string): Record<string, unknown> {
       'io.msb.version': version,
       'io.msb.backends': Object.keys(BACKENDS).join(','),
       'io.msb.annotations': [...Object.keys(KNOWN_ANNOTATIONS), ...Object.keys(HONOURED_GVISOR_FLAGS)].join(','),
+      // The krun backend's translation table (krun-support.ts, docs/krun.md), field names joined by "; ".
+      'io.msb.krun.mapped': krunFields('mapped').join('; '),
+      'io.msb.krun.approximated': krunFields('approximated').join('; '),
+      'io.msb.krun.refused': krunFields('refused').join('; '),
     },
   };
 }

@@ -13,8 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const parsed = parseRuntimeArgv(argv);
     global = parsed.global;
-    await dispatch(parsed);
-    return 0;
+    return (await dispatch(parsed)) ?? 0;
   } catch (err) {
     return fail(global, toMsbError(err));
   }
@@ -26,7 +25,7 @@ function operand(parsed: ParsedArgv, what: string): string {
   return value;
 }
 
-async function dispatch(parsed: ParsedArgv): Promise<void> {
+async function dispatch(parsed: ParsedArgv): Promise<number | void> {
   const { global, flags } = parsed;
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
   switch (parsed.command) {
@@ -55,6 +54,11 @@ async function dispatch(parsed: ParsedArgv): Promise<void> {
       (await import('./commands/ps.js')).ps(global, id, parsed.operands.slice(1), { format: str('format') });
       return;
     }
+    case 'exec':
+    case 'update': {
+      const { routedCommand } = await import('./commands/routed.js');
+      return routedCommand(global, parsed);
+    }
     default:
       process.stdout.write(helpText());
   }
@@ -62,7 +66,7 @@ async function dispatch(parsed: ParsedArgv): Promise<void> {
 
 function helpText(): string {
   const lines = [
-    'msb-runtime: a runc-compatible OCI runtime that runs containers in gVisor (and, later, libkrun) sandboxes',
+    'msb-runtime: a runc-compatible OCI runtime that runs containers in gVisor sandboxes or libkrun microVMs',
     '',
     'usage: msb-runtime [global flags] <command> [flags] <container-id>',
     '',

@@ -36,7 +36,7 @@ const cases: Case[] = [
   },
   { name: 'a missing root', bundle: { mutate: (s) => delete s.root }, message: /field \(top level\) must have required property 'root'/ },
   { name: 'an unknown backend from runtimeArgs', globals: ['--isolation=bogus'], message: /unknown isolation "bogus" \(from runtime argument --isolation\); known: gvisor/ },
-  { name: 'a backend this build cannot run', globals: ['--isolation=krun'], message: /isolation "krun" .* is not available in this msb build/ },
+  { name: 'krun without its runc', globals: ['--isolation=krun'], policy: '{"krun": {"runc": "/nonexistent/runc"}}', message: /krun: \/nonexistent\/runc not found \(policy krun\.runc=/ },
   { name: 'a bad annotation value', bundle: { annotations: { 'io.msb.isolation': 'GVISOR; rm -rf /' } }, message: /annotation io\.msb\.isolation="GVISOR; rm -rf \/" is invalid/ },
   { name: 'an unknown io.msb annotation', bundle: { annotations: { 'io.msb.turbo': 'on' } }, message: /unknown annotation io\.msb\.turbo/ },
   { name: 'a runsc flag override annotation', bundle: { annotations: { 'dev.gvisor.flag.network': 'host' } }, message: /annotation dev\.gvisor\.flag\.network is not allowed/ },

@@ -20,17 +20,17 @@ const realInodeOf: InodeOf = (path) => {
  * serve the host's interfaces from inside the sandbox — and with the rmem_default workaround
  * active, its own "root network namespace" guard would not stop it.
  */
-export function checkNetworkNamespace(spec: Spec, inodeOf: InodeOf = realInodeOf): void {
+export function checkNetworkNamespace(spec: Spec, inodeOf: InodeOf = realInodeOf, backend = 'gvisor'): void {
   const netns = spec.linux?.namespaces?.find((ns) => ns.type === 'network');
   if (!netns) {
-    throw new MsbError('forbidden', 'gvisor: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network');
+    throw new MsbError('forbidden', `${backend}: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network`);
   }
   if (netns.path) {
     // msb runs in the host's netns (containerd's shims do); /proc/1 may be hidden from it.
     const host = [inodeOf('/proc/self/ns/net'), inodeOf('/proc/1/ns/net')].filter((i) => i !== undefined);
     const target = inodeOf(netns.path);
     if (target !== undefined && host.includes(target)) {
-      throw new MsbError('forbidden', `gvisor: network namespace ${netns.path} is the host's, which msb does not allow; use a Docker network`);
+      throw new MsbError('forbidden', `${backend}: network namespace ${netns.path} is the host's, which msb does not allow; use a Docker network`);
     }
   }
 }

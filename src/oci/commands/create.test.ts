@@ -287,7 +287,7 @@ describe('create refuses bad input before writing anything', () => {
     { name: 'an invalid id', id: '../escape', code: 'invalid-argument', message: /invalid container id/ },
     { name: 'a malformed config.json', config: '{"ociVersion": ', code: 'invalid-spec', message: /config\.json: malformed JSON/ },
     { name: 'a forbidden runsc flag annotation', annotations: { 'dev.gvisor.flag.network': 'host' }, code: 'forbidden', message: /dev\.gvisor\.flag\.network is not allowed/ },
-    { name: 'a planned backend', g: { isolation: 'krun' }, code: 'unsupported', message: /isolation "krun" .* is not available in this msb build/ },
+    { name: 'krun without its runc', g: { isolation: 'krun' }, policy: { krun: { runc: '/nonexistent/runc' } }, code: 'host-unsupported', message: /^krun: \/nonexistent\/runc not found \(policy krun\.runc=/ },
     { name: 'a policy that forbids annotations', annotations: { 'io.msb.isolation': 'gvisor' }, policy: { isolation: { allowAnnotation: false } }, code: 'forbidden', message: /annotation io\.msb\.isolation=gvisor is not allowed/ },
     { name: 'a missing runsc', policy: { gvisor: { runsc: '/nonexistent/runsc' } }, code: 'host-unsupported', message: /gvisor: runsc not found/ },
     { name: 'a host-uds annotation beyond policy', annotations: { 'dev.gvisor.flag.host-uds': 'all' }, policy: { gvisor: { runsc }, sockets: { connect: [{ path: '/run/x.sock' }] } }, code: 'forbidden', message: /annotation dev\.gvisor\.flag\.host-uds=all is not allowed: .* allows this container only open \(sockets\.connect\[0\]\)/ },

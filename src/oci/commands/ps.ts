@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MsbError } from '../errors.js';
 import { backendLogArgs, type GlobalOptions } from '../global-options.js';
 import { containerPaths } from '../paths.js';
+import { readRecord } from '../record.js';
 
 function backend(g: GlobalOptions, id: string, args: string[]): string {
   const launcher = join(containerPaths(g.root, id).dir, 'launcher.sh');
@@ -23,8 +24,14 @@ function backend(g: GlobalOptions, id: string, args: string[]): string {
  * unrelated host processes — so msb reports the sandbox's own host process, the container's pid.
  */
 export function ps(g: GlobalOptions, id: string, psArgs: string[], opts: { format?: string }): void {
+  // krun: the VMM's processes (tini, msb) are real host processes in the container's cgroup, and
+  // runc lists them; the guest's processes have no host pids at all.
   if (opts.format !== 'json') {
     process.stdout.write(backend(g, id, [...backendLogArgs(g), 'ps', id, ...psArgs]));
+    return;
+  }
+  if (readRecord(containerPaths(g.root, id), id).backend === 'krun') {
+    process.stdout.write(backend(g, id, [...backendLogArgs(g), 'ps', '--format', 'json', id]));
     return;
   }
   const state = JSON.parse(backend(g, id, [...backendLogArgs(g), 'state', id])) as { pid?: number };

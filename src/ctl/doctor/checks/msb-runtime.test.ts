@@ -43,10 +43,10 @@ describe('msbRuntimeCheck', () => {
     },
     {
       name: 'an --isolation this build cannot run',
-      spec: { files: daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=krun'] } }), docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=krun'] } } }) },
+      spec: { files: daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=kata'] } }), docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=kata'] } } }) },
       status: 'warn',
-      summary: /^msb \(--isolation=krun\) → /,
-      detail: /create fails: isolation "krun" \(from runtime argument --isolation\) is not available in this msb build/,
+      summary: /^msb \(--isolation=kata\) → /,
+      detail: /create fails: unknown isolation "kata" \(from runtime argument --isolation\); known: gvisor, krun/,
     },
     {
       name: 'an --isolation the policy does not allow',

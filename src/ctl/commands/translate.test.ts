@@ -1,0 +1,42 @@
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
+import { which } from '../../oci/which.js';
+import { translate } from './translate.js';
+
+const skip = sharedSkipReason() ?? (which('runc') && which('tini-static') ? undefined : 'runc or tini-static is not installed');
+if (skip) console.warn(`SKIP msbctl translate: ${skip}`);
+
+describe.skipIf(skip !== undefined)('msbctl translate', () => {
+  const bundle = mkdtempSync(join(tmpdir(), 'msb-translate-'));
+  copyFileSync(specExample('docker-20.10-config.json'), join(bundle, 'config.json'));
+  const policy = join(bundle, 'policy.json');
+  writeFileSync(policy, JSON.stringify({ krun: { vmmHeadroomMiB: 64 } }));
+
+  it("prints the krun decision, the rewritten config.json and the VM config for Docker's bundle", () => {
+    let text = '';
+    translate({ bundle, id: 'abc123', policy, isolation: 'krun' }, (t) => void (text += t));
+    const doc = JSON.parse(text) as { backend: string; selection: string[]; hostCheck: { policy: string; host: string; create: string }; config: { process: { args: string[] }; root: { readonly: boolean } }; vm: { name: string; args: string[] } };
+    expect(doc.backend).toBe('krun');
+    expect(doc.selection).toContain('runtime argument --isolation: krun (chosen)');
+    expect(doc.hostCheck.policy).toBe('enforce');
+    expect(['usable', 'missing', 'inaccessible', 'kvm-pvm']).toContain(doc.hostCheck.host);
+    expect(doc.config.process.args.slice(0, 7)).toEqual(['/msb/bin/tini', '-g', '--', '/bin/sh', '/msb/entry.sh', '/msb/pkg/bin/msb', 'run']);
+    expect(doc.config.root.readonly).toBe(true);
+    expect(doc.vm.name).toBe('c-abc123');
+    expect(doc.vm.args).toEqual(['sleep', '100']);
+  });
+
+  if (!which('runsc')) console.warn('SKIP msbctl translate for gVisor: runsc is not installed');
+  it.skipIf(!which('runsc'))('prints the gVisor decision without a VM config', () => {
+    let text = '';
+    const policyPath = join(bundle, 'gvisor.json');
+    writeFileSync(policyPath, JSON.stringify({}));
+    translate({ bundle, id: 'abc123', policy: policyPath }, (t) => void (text += t));
+    const doc = JSON.parse(text) as { backend: string; vm?: unknown };
+    expect(doc.backend).toBe('gvisor');
+    expect(doc.vm).toBeUndefined();
+  });
+});

@@ -1,0 +1,37 @@
+import type { VmConfig } from './vm-config.js';
+
+function mountArg(m: VmConfig['mounts'][number]): string[] {
+  if (m.kind === 'tmpfs') {
+    const opts = m.options.length > 0 ? `:${m.options.join(',')}` : '';
+    const size = m.sizeMiB !== undefined ? `:${m.sizeMiB}M` : opts ? ':' : '';
+    return ['--tmpfs', `${m.destination}${size}${opts}`];
+  }
+  const opts = [...(m.readonly ? ['ro'] : []), ...(m.flags ?? [])];
+  return [m.kind === 'dir' ? '--mount-dir' : '--mount-file', `${m.source}:${m.destination}${opts.length > 0 ? `:${opts.join(',')}` : ''}`];
+}
+
+/**
+ * msbRunArgs is the `msb run` command line for a VmConfig (flags from `msb run --help`, msb
+ * 0.6.18). --net all: msb's default denies private destinations, i.e. every other container;
+ * ports bind 0.0.0.0 because msb binds loopback by default and Docker DNATs to the container's
+ * address; -q keeps msb's progress output out of the container's logs.
+ */
+export function msbRunArgs(vm: VmConfig): string[] {
+  const a = ['run', '--name', vm.name, '-q', '--pull', 'never', '--log-level', 'info'];
+  const r = vm.resources;
+  if (r.cpus !== undefined) a.push('--cpus', String(r.cpus));
+  if (r.memoryMiB !== undefined) a.push('--memory', `${r.memoryMiB}M`);
+  if (r.maxMemoryMiB !== undefined) a.push('--max-memory', `${r.maxMemoryMiB}M`);
+  if (vm.hostname) a.push('--hostname', vm.hostname);
+  a.push('--user', vm.user, '--workdir', vm.cwd, vm.terminal ? '--tty' : '--no-tty');
+  for (const e of vm.env) a.push('--env', e);
+  for (const l of vm.rlimits) a.push('--rlimit', l);
+  for (const m of vm.mounts) a.push(...mountArg(m));
+  if (vm.dockerVolume) a.push('--mount-disk', `${vm.dockerVolume.image}:${vm.dockerVolume.destination}:fstype=ext4`);
+  a.push('--net', vm.network.profile, '--net-ipv4-pool', vm.network.ipv4Pool);
+  if (!vm.network.dnsRebindProtection) a.push('--no-dns-rebind-protection');
+  for (const ns of vm.network.nameservers) a.push('--dns-nameserver', ns);
+  for (const p of vm.ports) a.push('--port', p);
+  a.push(vm.rootfs, '--', ...vm.args);
+  return a;
+}

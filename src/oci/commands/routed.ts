@@ -1,0 +1,37 @@
+import type { ParsedArgv } from '../argv.js';
+import { MsbError } from '../errors.js';
+import { backendLogArgs, type GlobalOptions } from '../global-options.js';
+import { containerPaths } from '../paths.js';
+import { readRecord } from '../record.js';
+
+/**
+ * routedCommand serves exec and update for containers whose launcher sends them to Node (krun:
+ * exec must run in the guest, update must resize it). It returns the exit status to report.
+ */
+export async function routedCommand(g: GlobalOptions, parsed: ParsedArgv): Promise<number> {
+  const id = parsed.operands[0];
+  if (!id) throw new MsbError('invalid-argument', `${parsed.command}: container id cannot be empty`);
+  const paths = containerPaths(g.root, id);
+  const record = readRecord(paths, id);
+  if (record.backend !== 'krun') throw new MsbError('unsupported', `${parsed.command} through msb's Node half serves krun containers only; ${id} runs under ${record.backend}`);
+  const s = record.backendSummary as { runc: string; runcArgs: string[]; vm: { name: string }; vmmHeadroomMiB: number };
+  const c = { id, dir: paths.dir, runc: s.runc, runcArgs: s.runcArgs, sandbox: s.vm.name };
+  const f = parsed.flags;
+  const str = (k: string): string | undefined => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+  if (parsed.command === 'update') {
+    const { krunUpdate } = await import('../../isolation/krun/krun-update.js');
+    return krunUpdate(c, backendLogArgs(g), str('resources'), s.vmmHeadroomMiB);
+  }
+  const { krunExec } = await import('../../isolation/krun/krun-exec.js');
+  return krunExec(c, backendLogArgs(g), {
+    process: str('process'),
+    detach: f.detach === true,
+    pidFile: str('pid-file'),
+    consoleSocket: str('console-socket'),
+    tty: f.tty === true,
+    cwd: str('cwd'),
+    env: str('env'),
+    user: str('user'),
+    args: parsed.operands.slice(1),
+  });
+}
