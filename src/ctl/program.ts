@@ -5,12 +5,16 @@ import { defaultRuntimePath } from './runtime-path.js';
 import { install, type InstallOptions } from './commands/install.js';
 import { DOCKER_RUNTIME_ROOT, sockets, type SocketsOptions } from './commands/sockets.js';
 import { uninstall, type UninstallOptions } from './commands/uninstall.js';
+import { dnsServe, dnsStatus, type DnsStatusOptions } from './commands/dns.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
   install: (options: InstallOptions) => void;
   uninstall: (options: UninstallOptions) => void;
   sockets: (options: SocketsOptions) => Promise<void>;
+  /** msbctl dns serve / status (docs/dns.md); optional so callers may leave them out. */
+  dnsServe?: () => Promise<void>;
+  dnsStatus?: (options: DnsStatusOptions) => Promise<void>;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -101,6 +105,18 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--root <dir>', "the runtime root msb was given (Docker's by default)", DOCKER_RUNTIME_ROOT)
     .option('--json', 'print {"id", "controlSockets": [{"path", "hostPath"}]}')
     .action((container: string, opts: Record<string, unknown>) => actions.sockets({ container, root: stringOption(opts, 'root'), json: opts.json === true }));
+
+  // msbctl dns: the DNS relay that keeps Docker's names resolving under gVisor (docs/dns.md).
+  const dns = program.command('dns').summary('the DNS relay for gVisor containers (serve, status)');
+  dns
+    .command('serve')
+    .summary('run the DNS relay in the foreground (as a service: configs/msb-dns.service)')
+    .action(() => (actions.dnsServe ?? dnsServe)());
+  dns
+    .command('status')
+    .summary('show what the DNS relay serves, per network and container')
+    .option('--json', 'print the relay\'s status as JSON')
+    .action((opts: Record<string, unknown>) => (actions.dnsStatus ?? dnsStatus)({ json: opts.json === true }));
 
   return program;
 }

@@ -23,7 +23,7 @@ function hexToIPv4(hex: string): string {
 /** parseDefaultGateway reads the default route's gateway from /proc/<pid>/net/route (little-endian hex). */
 export function parseDefaultGateway(route: string): string | undefined {
   for (const line of route.split('\n').slice(1)) {
-    const [, destination, gateway, , , , , , mask] = line.trim().split(/\s+/);
+    const [, destination, gateway, , , , , mask] = line.trim().split(/\s+/);
     if (destination === '00000000' && mask === '00000000' && gateway && gateway !== '00000000') return hexToIPv4(gateway);
   }
   return undefined;

@@ -82,7 +82,8 @@ export function startRelaySupervisor(stateDir = RELAY_STATE_DIR, node = process.
   const loop = 'while :; do "$1" "$2" serve --supervised --state-dir "$3"; sleep 0.2; done';
   const args = ['sh', '-c', loop, 'msb-dns-supervisor', node, relayEntry(), stateDir];
   const flock = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p));
-  const [cmd, ...rest] = flock ? [flock, '-n', supervisorLock, ...args] : args;
+  // -o: the loop and the relay must not inherit the lock, or a relay outliving its loop blocks the next one.
+  const [cmd, ...rest] = flock ? [flock, '-n', '-o', supervisorLock, ...args] : args;
   const child = spawn(cmd as string, rest, { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   child.on('error', () => undefined);
   child.unref();

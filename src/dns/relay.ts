@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
-import { IdChannel } from './docker-channel.js';
+import { IdChannel } from './id-channel.js';
 import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
 import type { Registration } from './registration.js';
 import { type Entry, Registry } from './registry.js';
@@ -19,6 +19,9 @@ export interface RelayOptions {
   connectDockerTcp?: (reg: Registration) => Promise<TcpSocket>;
   /** How long an upstream server gets before the next one is asked. */
   upstreamTimeoutMs?: number;
+  /** Where Docker's resolver is inside the netns (127.0.0.11:53) and the upstreams' port (53); tests move them. */
+  embeddedDns?: { address: string; port: number };
+  upstreamPort?: number;
 }
 
 /** Origin says who answered a query. */
@@ -61,10 +64,14 @@ export class DnsRelay {
   private upstreamPool: IdChannel[] = [];
   private nextUpstream = 0;
   private readonly port: number;
+  private readonly upstreamPort: number;
+  private readonly embedded: { address: string; port: number };
   private readonly log: (msg: string) => void;
 
   constructor(private readonly o: RelayOptions) {
     this.port = o.port ?? 53;
+    this.upstreamPort = o.upstreamPort ?? 53;
+    this.embedded = o.embeddedDns ?? { address: EMBEDDED_DNS, port: 53 };
     this.log = o.log ?? (() => undefined);
   }
 
@@ -112,7 +119,8 @@ export class DnsRelay {
     if (!entry || !st) return undefined;
     if (!st.channel) {
       const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, { nsenter: this.o.nsenter }));
-      st.channel = open(entry.reg).then((s) => new IdChannel(s, (a, p) => a === EMBEDDED_DNS && p === 53));
+      const { address, port } = this.embedded;
+      st.channel = open(entry.reg).then((s) => new IdChannel(s, (a, p) => a === address && p === port));
       st.channel.catch(() => {
         if (this.states.get(id) === st) st.channel = undefined; // retried on the next query
       });
@@ -213,7 +221,7 @@ export class DnsRelay {
       return tcpExchange(c, query, 5000);
     }
     for (const server of reg.upstreams) {
-      const reply = await tcpExchange(connect(53, server), query, this.o.upstreamTimeoutMs ?? 2000).catch(() => undefined);
+      const reply = await tcpExchange(connect(this.upstreamPort, server), query, this.o.upstreamTimeoutMs ?? 2000).catch(() => undefined);
       if (reply) return reply;
     }
     return undefined;
@@ -247,7 +255,7 @@ export class DnsRelay {
     if (!channel) return toUpstream();
     channel.then(
       (ch) => {
-        const sent = ch.ask(query, question, EMBEDDED_DNS, 53, 5000, (msg) => {
+        const sent = ch.ask(query, question, this.embedded.address, this.embedded.port, 5000, (msg) => {
           const rcode = msg ? readHeader(msg)?.rcode : undefined;
           if (rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED || rcode === Rcode.NOTIMP) toUpstream();
           else finish(msg, 'docker');
@@ -266,11 +274,11 @@ export class DnsRelay {
       for (let i = 0; i < 4; i++) {
         const s = createSocket('udp4');
         s.bind(0);
-        this.upstreamPool.push(new IdChannel(s, (_a, p) => p === 53));
+        this.upstreamPool.push(new IdChannel(s, () => true));
       }
     }
     const ch = this.upstreamPool[this.nextUpstream++ % this.upstreamPool.length] as IdChannel;
-    const ok = ch.ask(query, question, server, 53, this.o.upstreamTimeoutMs ?? 2000, (msg) => {
+    const ok = ch.ask(query, question, server, this.upstreamPort, this.o.upstreamTimeoutMs ?? 2000, (msg) => {
       if (msg) done(msg);
       else this.askUpstream(servers, index + 1, query, question, done);
     });

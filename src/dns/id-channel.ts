@@ -6,6 +6,8 @@ export type AnswerHandler = (reply: Buffer | undefined) => void;
 
 interface Pending {
   question: Question;
+  address: string;
+  port: number;
   handler: AnswerHandler;
   timer: NodeJS.Timeout;
   sentAt: number;
@@ -13,7 +15,7 @@ interface Pending {
 
 /**
  * IdChannel sends queries through one UDP socket under fresh message ids and matches replies
- * by id, sender and question. The relay keeps one to Docker's embedded DNS per container (a
+ * by id, the server asked and the question. The relay keeps one to Docker's embedded DNS per container (a
  * socket in the container's netns) and a few to the upstream resolvers.
  */
 export class IdChannel {
@@ -48,6 +50,8 @@ export class IdChannel {
     }, timeoutMs);
     this.pending.set(id, {
       question,
+      address,
+      port,
       timer,
       sentAt: performance.now(),
       handler: (reply) => handler(reply ? withId(reply, originalId) : undefined),
@@ -60,7 +64,7 @@ export class IdChannel {
     const h = readHeader(msg);
     if (!h?.response || !this.peer(address, port)) return;
     const p = this.pending.get(h.id);
-    if (!p || !sameQuestion(p.question, readQuestion(msg))) return; // a stale or forged reply
+    if (!p || p.address !== address || p.port !== port || !sameQuestion(p.question, readQuestion(msg))) return; // a stale or forged reply
     this.pending.delete(h.id);
     clearTimeout(p.timer);
     this.latencyMs = this.latencyMs * 0.9 + (performance.now() - p.sentAt) * 0.1;
