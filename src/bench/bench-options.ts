@@ -14,6 +14,8 @@ export interface BenchOptions {
   image: string;
   msbctl: string;
   out: string;
+  /** --only dns: run part 3 (the DNS relay) alone. */
+  only?: 'dns';
 }
 
 const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] [--msbctl PATH] [--out FILE]
@@ -22,6 +24,7 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --image IMG   image with sleep and true (default local/busybox)
   --msbctl P    msbctl used to (un)register the raw runtime (default shim/msbctl)
   --out FILE    machine-readable result (default .bench/latest.json)
+  --only dns    run only part 3, the DNS relay against Docker's embedded DNS
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -55,6 +58,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--image': opts.image = value(); break;
       case '--msbctl': opts.msbctl = value(); break;
       case '--out': opts.out = value(); break;
+      case '--only': {
+        const v = value();
+        if (v !== 'dns') throw new Error(`--only takes dns, got ${v}\n${USAGE}`);
+        opts.only = v;
+        break;
+      }
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

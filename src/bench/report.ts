@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DnsBenchResult } from './dns-relay-bench.js';
 import type { DockerRunResult } from './docker-run.js';
 import type { HostFacts } from './host-facts.js';
 import type { MsbRunscFlags } from './msb-flags.js';
@@ -11,8 +12,10 @@ export interface BenchResult {
   host: HostFacts;
   msbRunsc: MsbRunscFlags;
   rawWrapperScript: string;
-  dockerRun: DockerRunResult;
-  runtimeCommands: RuntimeCommandsResult;
+  dockerRun?: DockerRunResult;
+  runtimeCommands?: RuntimeCommandsResult;
+  /** Part 3: the DNS relay (docs/dns.md). */
+  dns?: DnsBenchResult;
   problems: string[];
 }
 
@@ -38,13 +41,42 @@ export function table(header: string[], rows: string[][]): string {
 
 /** formatReport is the human-readable summary printed to stdout. */
 export function formatReport(r: BenchResult): string {
-  const d = r.dockerRun;
   const h = r.host;
   const out: string[] = [
     `msb benchmark ${r.date}`,
     `host: kernel ${h.kernel}, ${h.cpus} × ${h.cpuModel}; ${h.runsc}; docker ${h.docker.server}; node ${h.node}; ${h.msb}, checkout ${h.git}`,
     `runsc as msb runs it: ${r.msbRunsc.runsc} ${r.msbRunsc.runscFlags.join(' ')}; rmem_default workaround for start/restore: ${r.msbRunsc.rmemWorkaround.apply ? 'yes' : 'no'}`,
-    '',
+  ];
+  if (r.dockerRun && r.runtimeCommands) out.push('', ...formatParts12(r.dockerRun, r.runtimeCommands));
+  if (r.dns) out.push('', ...formatDns(r.dns));
+  if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
+  return `${out.join('\n')}\n`;
+}
+
+function formatDns(n: DnsBenchResult): string[] {
+  const t = n.target;
+  return [
+    `3. DNS: ${n.queries} queries for a container name from one runc container's netns, alternating Docker's 127.0.0.11 (direct) and msb's relay`,
+    table(
+      ['path', 'p50 ms', 'p99 ms'],
+      [
+        ['direct 127.0.0.11', ms(n.direct.p50), ms(n.direct.p99)],
+        ['msb relay', ms(n.relay.p50), ms(n.relay.p99)],
+      ],
+    ),
+    `ratio relay/direct of p50: ${x(n.p50Ratio)}  (target ≤ ${t.maxP50Ratio.toFixed(2)}×: ${t.met.p50 ? 'met' : 'NOT met'}); lost ${n.lost}`,
+    table(
+      ['offered q/s', 'relay answered', 'direct answered'],
+      n.rates.map((r) => [String(r.offeredQps), `${r.relay.answered}/${r.relay.sent}`, `${r.direct.answered}/${r.direct.sent}`]),
+    ),
+    `sustained with no loss: ${n.sustainedQps} q/s (target ≥ ${t.minQps}: ${t.met.qps ? 'met' : 'NOT met'})`,
+    `relay RSS with ${n.registrations} registered containers: ${n.rssMb.toFixed(1)} MB (target ≤ ${t.maxRssMb}: ${t.met.rss ? 'met' : 'NOT met'})`,
+  ];
+}
+
+function formatParts12(d: DockerRunResult, runtimeCommands: RuntimeCommandsResult): string[] {
+  const r = { runtimeCommands };
+  const out: string[] = [
     `1. ${d.command.join(' ')}  (${d.pairs} interleaved pairs)`,
     table(
       ['runtime', 'median ms', 'p90 ms', 'min ms', 'max ms'],
@@ -64,8 +96,7 @@ export function formatReport(r: BenchResult): string {
       }),
     ),
   ];
-  if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** writeResult writes the machine-readable result (pretty JSON) to path. */

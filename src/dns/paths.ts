@@ -8,8 +8,13 @@ export function relayPaths(stateDir = RELAY_STATE_DIR): { stateDir: string; cont
   return { stateDir, control: join(stateDir, 'control.sock'), roots: join(stateDir, 'roots'), supervisorLock: join(stateDir, 'supervisor.lock') };
 }
 
-/** RELAY_LOCK is the abstract socket whose exclusive bind makes one relay per host active (freed when its holder dies). */
-export const RELAY_LOCK = '\0msb-dns-relay-lock';
+/**
+ * relayLock is the abstract socket whose exclusive bind makes one relay per state directory
+ * (one per host for the default) active; the kernel frees it when its holder dies.
+ */
+export function relayLock(stateDir = RELAY_STATE_DIR): string {
+  return stateDir === RELAY_STATE_DIR ? '\0msb-dns-relay-lock' : `\0msb-dns-relay-lock:${stateDir}`;
+}
 
 /** REGISTRATION_FILE is the file in a container's record directory that registers it with the relay. */
 export const REGISTRATION_FILE = 'dns.json';

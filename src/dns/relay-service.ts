@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wat
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { DnsRelay } from './relay.js';
-import { relayPaths, RELAY_LOCK, RELAY_STATE_DIR, REGISTRATION_FILE } from './paths.js';
+import { relayLock, relayPaths, RELAY_STATE_DIR, REGISTRATION_FILE } from './paths.js';
 import { startRelaySupervisor } from './relay-client.js';
 import { parseRegistration, type Registration } from './registration.js';
 
@@ -29,12 +29,12 @@ function listen(server: Server, path: string): Promise<void> {
 }
 
 /** acquireLock binds the abstract lock socket, waiting as a standby while another relay holds it. */
-async function acquireLock(log: (m: string) => void): Promise<Server> {
+async function acquireLock(name: string, log: (m: string) => void): Promise<Server> {
   let warned = false;
   for (;;) {
     const lock = createServer((c) => c.destroy());
     try {
-      await listen(lock, RELAY_LOCK);
+      await listen(lock, name);
       return lock;
     } catch {
       if (!warned) log('another relay is active; waiting to take over');
@@ -64,7 +64,10 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   const log = o.log ?? ((m: string) => process.stderr.write(`msb-dns: ${m}\n`));
   const paths = relayPaths(o.stateDir ?? RELAY_STATE_DIR);
   const parent = process.ppid;
-  const lock = await acquireLock(log);
+  const lock = await acquireLock(relayLock(paths.stateDir), log);
+  // Only the host's relay looks at Docker's runtime root unasked; another state directory (the
+  // benchmark's) serves the roots and registrations it is given.
+  const defaultRoots = paths.stateDir === RELAY_STATE_DIR ? [DOCKER_CONTAINERS_DIR] : [];
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const nsenter = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)) ?? spawnSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).stdout.trim();
   const relay = new DnsRelay({ nsenter, log });
@@ -78,7 +81,7 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
     } catch {
       // none recorded yet
     }
-    return [...new Set([DOCKER_CONTAINERS_DIR, ...listed])];
+    return [...new Set([...defaultRoots, ...listed])];
   };
 
   const registerDir = async (dir: string): Promise<boolean> => {
@@ -209,6 +212,6 @@ export function statusOf(relay: DnsRelay, extra: Record<string, unknown>): Recor
 
 function countersOf(st: ReturnType<DnsRelay['stateOf']>): Record<string, number> {
   if (!st) return {};
-  const { channel: _channel, ...counters } = st;
+  const { channel: _channel, open: _open, ...counters } = st;
   return counters;
 }

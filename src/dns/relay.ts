@@ -2,6 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { IdChannel } from './id-channel.js';
+import { Limiter } from './limiter.js';
 import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
 import type { Registration } from './registration.js';
 import { type Entry, Registry } from './registry.js';
@@ -9,6 +10,18 @@ import { tcpExchange, TcpFramer } from './tcp-framing.js';
 
 /** EMBEDDED_DNS is where Docker's resolver listens inside every container's netns. */
 const EMBEDDED_DNS = '127.0.0.11';
+
+/** BUFFER_BYTES of socket buffer absorb bursts while Node is busy (capped by net.core.rmem_max). */
+const BUFFER_BYTES = 4 << 20;
+
+function enlargeBuffers(s: UdpSocket): void {
+  try {
+    s.setRecvBufferSize(BUFFER_BYTES);
+    s.setSendBufferSize(BUFFER_BYTES);
+  } catch {
+    // not bound yet or capped: the default buffer still works
+  }
+}
 
 /** RelayOptions configure a relay; the socket factories are the system boundary tests replace. */
 export interface RelayOptions {
@@ -35,6 +48,8 @@ interface Listener {
 
 interface ContainerState {
   channel?: Promise<IdChannel>;
+  /** The channel once open: the hot path skips the promise. */
+  open?: IdChannel;
   dropsRate: number;
   dropsMalformed: number;
   answeredDocker: number;
@@ -63,6 +78,7 @@ export class DnsRelay {
   private readonly states = new Map<string, ContainerState>();
   private upstreamPool: IdChannel[] = [];
   private nextUpstream = 0;
+  private readonly opener = new Limiter(4);
   private readonly port: number;
   private readonly upstreamPort: number;
   private readonly embedded: { address: string; port: number };
@@ -83,7 +99,7 @@ export class DnsRelay {
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
     await Promise.all(opened.map((gw) => this.openListener(gw)));
     this.log(`registered ${reg.id.slice(0, 12)}: ${reg.addresses.join(',')} via ${reg.gateways.join(',')}, upstreams ${reg.upstreams.join(',') || 'none'}`);
-    this.channel(reg.id)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
+    this.channel(reg.id, false)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
   }
 
   /** unregister forgets a container and stops listening on gateways nobody uses. */
@@ -113,14 +129,20 @@ export class DnsRelay {
     this.upstreamPool = [];
   }
 
-  private channel(id: string): Promise<IdChannel> | undefined {
+  private channel(id: string, urgent = true): Promise<IdChannel> | undefined {
     const entry = this.registry.get(id);
     const st = this.states.get(id);
     if (!entry || !st) return undefined;
     if (!st.channel) {
       const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, { nsenter: this.o.nsenter }));
-      const { address, port } = this.embedded;
-      st.channel = open(entry.reg).then((s) => new IdChannel(s, (a, p) => a === address && p === port));
+      st.channel = this.opener.run(() => open(entry.reg), urgent).then(async (s) => {
+        enlargeBuffers(s);
+        const ch = new IdChannel(s, 5000);
+        await ch.connectTo(this.embedded.address, this.embedded.port);
+        if (this.states.get(id) === st) st.open = ch;
+        else ch.close(); // unregistered meanwhile
+        return ch;
+      });
       st.channel.catch(() => {
         if (this.states.get(id) === st) st.channel = undefined; // retried on the next query
       });
@@ -129,7 +151,7 @@ export class DnsRelay {
   }
 
   private async openListener(gw: string): Promise<void> {
-    const udp = createSocket({ type: 'udp4' });
+    const udp = createSocket({ type: 'udp4', recvBufferSize: BUFFER_BYTES, sendBufferSize: BUFFER_BYTES });
     const tcp = createServer((c) => this.onTcp(gw, c));
     const listener: Listener = { udp, tcp };
     this.listeners.set(gw, listener);
@@ -235,11 +257,9 @@ export class DnsRelay {
     const st = this.states.get(entry.reg.id);
     let done = false;
     let upstreamAsked = false;
-    let fallback: NodeJS.Timeout | undefined;
     const finish = (msg: Buffer | undefined, origin: Origin): void => {
       if (done || !msg) return;
       done = true;
-      if (fallback) clearTimeout(fallback);
       if (st) st[origin === 'docker' ? 'answeredDocker' : 'answeredUpstream']++;
       reply(msg, origin);
     };
@@ -251,20 +271,25 @@ export class DnsRelay {
         finish(msg, 'upstream');
       });
     };
-    const channel = this.channel(entry.reg.id);
-    if (!channel) return toUpstream();
-    channel.then(
-      (ch) => {
-        const sent = ch.ask(query, question, this.embedded.address, this.embedded.port, 5000, (msg) => {
+    const viaDocker = (ch: IdChannel): void => {
+      const sent = ch.ask(
+        query,
+        question,
+        this.embedded.address,
+        this.embedded.port,
+        (msg) => {
           const rcode = msg ? readHeader(msg)?.rcode : undefined;
           if (rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED || rcode === Rcode.NOTIMP) toUpstream();
           else finish(msg, 'docker');
-        });
-        if (!sent) return toUpstream();
-        fallback = setTimeout(toUpstream, Math.min(250, Math.max(25, ch.latencyMs * 5)));
-      },
-      () => toUpstream(),
-    );
+        },
+        toUpstream,
+      );
+      if (!sent) toUpstream();
+    };
+    if (st?.open) return viaDocker(st.open);
+    const channel = this.channel(entry.reg.id);
+    if (!channel) return toUpstream();
+    channel.then(viaDocker, toUpstream);
   }
 
   private askUpstream(servers: readonly string[], index: number, query: Buffer, question: Question, done: (msg: Buffer | undefined) => void): void {
@@ -272,13 +297,13 @@ export class DnsRelay {
     if (server === undefined) return done(undefined);
     if (this.upstreamPool.length === 0) {
       for (let i = 0; i < 4; i++) {
-        const s = createSocket('udp4');
+        const s = createSocket({ type: 'udp4', recvBufferSize: BUFFER_BYTES });
         s.bind(0);
-        this.upstreamPool.push(new IdChannel(s, () => true));
+        this.upstreamPool.push(new IdChannel(s, this.o.upstreamTimeoutMs ?? 2000));
       }
     }
     const ch = this.upstreamPool[this.nextUpstream++ % this.upstreamPool.length] as IdChannel;
-    const ok = ch.ask(query, question, server, this.upstreamPort, this.o.upstreamTimeoutMs ?? 2000, (msg) => {
+    const ok = ch.ask(query, question, server, this.upstreamPort, (msg) => {
       if (msg) done(msg);
       else this.askUpstream(servers, index + 1, query, question, done);
     });
