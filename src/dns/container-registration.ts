@@ -15,6 +15,7 @@ export interface RegistrationInputs {
   policyUpstreams: readonly string[];
   hostResolvers: () => string[];
   rateLimit: number;
+  cacheMs?: number;
 }
 
 /** ContainerRegistration is a registration and the nameserver the container's resolv.conf names. */
@@ -68,6 +69,7 @@ export function containerRegistration(i: RegistrationInputs, read: (p: string) =
     upstreams: upstreams.filter((u) => isIPv4(u)),
     rateLimit: i.rateLimit,
   };
+  if (i.cacheMs !== undefined) reg.cacheMs = i.cacheMs;
   const nameserver = defaultGateway && gatewayList.includes(defaultGateway) ? defaultGateway : (gatewayList[0] as string);
   return { reg, nameserver };
 }

@@ -26,6 +26,8 @@ export interface Registration {
   upstreams: string[];
   /** Queries per second this container may ask. */
   rateLimit: number;
+  /** How long answers may be reused (AnswerCache); 0 asks every time. */
+  cacheMs?: number;
 }
 
 /** RegistrationError names what is wrong with a registration. */
@@ -55,6 +57,10 @@ export function parseRegistration(value: unknown): Registration {
     rateLimit,
   };
   if (typeof r.dir === 'string') reg.dir = r.dir;
+  if (r.cacheMs !== undefined) {
+    if (typeof r.cacheMs !== 'number' || !(r.cacheMs >= 0)) throw new RegistrationError('registration cacheMs must be a number ≥ 0');
+    reg.cacheMs = r.cacheMs;
+  }
   if (typeof r.netnsInode === 'number') reg.netnsInode = r.netnsInode;
   if (reg.addresses.length === 0 || reg.gateways.length === 0) throw new RegistrationError('registration needs at least one address and one gateway');
   return reg;

@@ -14,7 +14,7 @@ export interface RelayStepInputs {
   pidFile?: string;
   dockerResolvConf: string;
   dockerText: string;
-  policy: { upstreams: readonly string[]; relay: boolean; rateLimit: number };
+  policy: { upstreams: readonly string[]; relay: boolean; rateLimit: number; cacheMs: number };
   debug: (msg: string) => void;
 }
 
@@ -49,7 +49,7 @@ export function registerWithRelay(i: RelayStepInputs): string | undefined {
     i.debug('dns: the sandbox shares the host network namespace; no relay registration');
     return undefined;
   }
-  const r = containerRegistration({ id: i.id, dir: i.dir, pid, dockerResolvConf: i.dockerResolvConf, policyUpstreams: i.policy.upstreams, hostResolvers, rateLimit: i.policy.rateLimit });
+  const r = containerRegistration({ id: i.id, dir: i.dir, pid, dockerResolvConf: i.dockerResolvConf, policyUpstreams: i.policy.upstreams, hostResolvers, rateLimit: i.policy.rateLimit, cacheMs: i.policy.cacheMs });
   if ('reason' in r) {
     i.debug(`dns: no relay registration: ${r.reason}; container names will not resolve`);
     return undefined;

@@ -54,6 +54,7 @@ interface ContainerState {
   dropsMalformed: number;
   answeredDocker: number;
   answeredUpstream: number;
+  answeredCache: number;
 }
 
 /** RelayCounters are relay-wide counters for status and the benchmark. */
@@ -95,7 +96,7 @@ export class DnsRelay {
   async register(reg: Registration): Promise<void> {
     this.states.get(reg.id)?.channel?.then((c) => c.close(), () => undefined);
     const { opened, closed } = this.registry.add(reg);
-    this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0 });
+    this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0, answeredCache: 0 });
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
     await Promise.all(opened.map((gw) => this.openListener(gw)));
     this.log(`registered ${reg.id.slice(0, 12)}: ${reg.addresses.join(',')} via ${reg.gateways.join(',')}, upstreams ${reg.upstreams.join(',') || 'none'}`);
@@ -255,12 +256,18 @@ export class DnsRelay {
    */
   private resolve(entry: Entry, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
     const st = this.states.get(entry.reg.id);
+    const cached = entry.cache.get(query);
+    if (cached) {
+      if (st) st.answeredCache++;
+      return reply(cached, 'docker');
+    }
     let done = false;
     let upstreamAsked = false;
     const finish = (msg: Buffer | undefined, origin: Origin): void => {
       if (done || !msg) return;
       done = true;
       if (st) st[origin === 'docker' ? 'answeredDocker' : 'answeredUpstream']++;
+      entry.cache.put(query, msg);
       reply(msg, origin);
     };
     const toUpstream = (): void => {

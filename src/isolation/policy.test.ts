@@ -20,7 +20,7 @@ function policyError(fn: () => unknown): MsbError {
 const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },
   gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto' },
-  dns: { upstreams: [], relay: true, rateLimit: 10_000 },
+  dns: { upstreams: [], relay: true, rateLimit: 10_000, cacheMs: 1000 },
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
 };
 
@@ -43,7 +43,7 @@ describe('parsePolicy', () => {
       $schema: './policy.schema.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
-      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500 },
+      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
         listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
@@ -55,7 +55,7 @@ describe('parsePolicy', () => {
       source: '/etc/msb/policy.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
-      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500 },
+      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
         listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
