@@ -5,9 +5,9 @@
 // disturbs nor is disturbed by the host's relay; registrations are synthetic, through its
 // control API, all pointing at the client container's netns.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlRequest } from '../dns/relay-client.js';
+import { controlRequest, RELAY_NODE_FLAGS } from '../dns/relay-client.js';
 import { repoRoot } from './bench-options.js';
 import type { Cleanup } from './cleanup.js';
 import { quantile } from './stats.js';
@@ -33,7 +33,10 @@ export interface DnsBenchResult {
   sustainedQps: number;
   sustainedQpsCached: number;
   registrations: number;
+  /** Resident memory with 100 registrations, settled, before the sustained-load runs. */
   rssMb: number;
+  /** The relay's peak resident memory over the whole part, sustained load included. */
+  peakRssMb: number;
   target: typeof DNS_TARGETS & { met: { p50: boolean; qps: boolean; rss: boolean } };
 }
 
@@ -47,8 +50,8 @@ function load(pid: number, args: string[]): Record<string, unknown> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -69,7 +72,7 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
 
   const stateDir = join(o.work, 'dns');
   progress(`starting a DNS relay with state directory ${stateDir}`);
-  const relay = spawn(process.execPath, [join(repoRoot, 'dist/dns/relay-main.js'), 'serve', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const relay = spawn(process.execPath, [...RELAY_NODE_FLAGS, join(repoRoot, 'dist/dns/relay-main.js'), 'serve', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', openSync(join(o.work, 'dns-relay.log'), 'a')] });
   cleanup.push(`kill the benchmark's DNS relay (pid ${relay.pid})`, () => void relay.kill('SIGTERM'));
   const registration = (i: number, cacheMs?: number): object => ({
     id: `${tag}-${i}`,
@@ -107,9 +110,23 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
   const latU = load(pid, ['latency', '127.0.0.11', gateway, target, String(queries)]) as { times: Record<string, number[]>; lost: number };
   const uncached = { ...summary(latU.times[gateway]), directP50: summary(latU.times['127.0.0.11']).p50 };
 
+  const registrations = 100;
+  progress(`registering ${registrations - 1} more (synthetic) containers`);
+  await controlRequest({ op: 'register', registration: registration(0) }, stateDir, 1000);
+  for (let i = 1; i < registrations; i++) await controlRequest({ op: 'register', registration: registration(i) }, stateDir, 5000);
+  await sleep(8000); // each registration opens its netns socket (four at a time)
+  load(pid, ['rate', gateway, target, '2000', '1']);
+  await sleep(2000);
+  const rss = statusMb(relay.pid as number, 'VmRSS');
+  const status = await controlRequest({ op: 'status' }, stateDir);
+  const served = (status as { containers?: unknown[] }).containers?.length ?? 0;
+  if (served !== registrations) throw new Error(`the relay serves ${served} registrations, expected ${registrations}`);
+
   const rates: DnsBenchResult['rates'] = [];
   let sustainedQps = 0;
   let sustainedQpsCached = 0;
+  let unbroken = true;
+  let unbrokenCached = true;
   for (const qps of [2000, 5000, 8000, 12000]) {
     progress(`sustained: ${qps} queries/s for 3 s, to the relay (cache off, then on) and to 127.0.0.11`);
     await controlRequest({ op: 'register', registration: registration(0, 0) }, stateDir, 1000);
@@ -118,21 +135,12 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
     const c = load(pid, ['rate', gateway, target, String(qps), '3']) as { sent: number; answered: number; offeredQps: number };
     const d = load(pid, ['rate', '127.0.0.11', target, String(qps), '3']) as { sent: number; answered: number };
     rates.push({ offeredQps: Math.round(r.offeredQps), relay: { answered: r.answered, sent: r.sent }, relayCached: { answered: c.answered, sent: c.sent }, direct: { answered: d.answered, sent: d.sent } });
-    if (r.answered === r.sent && sustainedQps === Math.round(rates.at(-2)?.offeredQps ?? 0)) sustainedQps = Math.round(r.offeredQps);
-    if (c.answered === c.sent && sustainedQpsCached === Math.round(rates.at(-2)?.offeredQps ?? 0)) sustainedQpsCached = Math.round(c.offeredQps);
-    if (r.answered < r.sent && c.answered < c.sent) break;
+    unbroken &&= r.answered === r.sent;
+    unbrokenCached &&= c.answered === c.sent;
+    if (unbroken) sustainedQps = Math.round(r.offeredQps);
+    if (unbrokenCached) sustainedQpsCached = Math.round(c.offeredQps);
+    if (!unbroken && !unbrokenCached) break;
   }
-
-  const registrations = 100;
-  progress(`registering ${registrations - 1} more (synthetic) containers`);
-  await controlRequest({ op: 'register', registration: registration(0) }, stateDir, 1000);
-  for (let i = 1; i < registrations; i++) await controlRequest({ op: 'register', registration: registration(i) }, stateDir, 5000);
-  await sleep(8000); // each registration opens its netns socket (four at a time)
-  load(pid, ['rate', gateway, target, '2000', '1']);
-  const rss = rssMb(relay.pid as number);
-  const status = await controlRequest({ op: 'status' }, stateDir);
-  const served = (status as { containers?: unknown[] }).containers?.length ?? 0;
-  if (served !== registrations) throw new Error(`the relay serves ${served} registrations, expected ${registrations}`);
 
   const p50Ratio = relayed.p50 / direct.p50;
   return {
@@ -149,6 +157,7 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
     sustainedQpsCached,
     registrations,
     rssMb: rss,
+    peakRssMb: statusMb(relay.pid as number, 'VmHWM'),
     target: { ...DNS_TARGETS, met: { p50: p50Ratio <= DNS_TARGETS.maxP50Ratio, qps: sustainedQpsCached >= DNS_TARGETS.minQps, rss: rss <= DNS_TARGETS.maxRssMb } },
   };
 }
