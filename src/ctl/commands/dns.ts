@@ -15,6 +15,7 @@ interface ContainerLine {
   queries: number;
   answeredDocker?: number;
   answeredUpstream?: number;
+  answeredCache?: number;
   dropsRate?: number;
   dropsMalformed?: number;
 }
@@ -32,7 +33,7 @@ export function formatDnsStatus(s: RelayStatus): string {
     for (const id of n.containers) {
       const c = byId.get(id);
       if (!c) continue;
-      lines.push(`  ${id.slice(0, 12)}  ${c.addresses.join(',')}  queries ${c.queries} (docker ${c.answeredDocker ?? 0}, upstream ${c.answeredUpstream ?? 0}, dropped ${(c.dropsRate ?? 0) + (c.dropsMalformed ?? 0)})  upstreams ${c.upstreams.join(',') || 'none'}`);
+      lines.push(`  ${id.slice(0, 12)}  ${c.addresses.join(',')}  queries ${c.queries} (docker ${c.answeredDocker ?? 0}, upstream ${c.answeredUpstream ?? 0}, cache ${c.answeredCache ?? 0}, dropped ${(c.dropsRate ?? 0) + (c.dropsMalformed ?? 0)})  upstreams ${c.upstreams.join(',') || 'none'}`);
     }
   }
   if ((st.networks ?? []).length === 0) lines.push('no containers registered');

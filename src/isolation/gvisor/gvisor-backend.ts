@@ -72,7 +72,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const afterCreate = (): void => {
     if (!resolv) return;
     const dockerText = readOrEmpty(resolv.dockerSource);
-    const relay = registerWithRelay({ id: ctx.id, dir: paths.dir, pidFile, dockerResolvConf: resolv.dockerSource, dockerText, policy: policy.dns, debug: ctx.debug });
+    let relay: string | undefined;
+    try {
+      relay = registerWithRelay({ id: ctx.id, dir: paths.dir, pidFile, dockerResolvConf: resolv.dockerSource, dockerText, policy: policy.dns, debug: ctx.debug });
+    } catch (err) {
+      // DNS must not fail the container: it keeps the upstream resolvers, and the log says why.
+      ctx.debug(`dns: no relay registration: ${(err as Error).message}; container names will not resolve`);
+    }
     if (relay) writeFileSync(resolv.generatedPath, relayResolvConf(dockerText, relay, resolv.dockerSource), { mode: 0o644 });
     else writeResolvConf();
   };
