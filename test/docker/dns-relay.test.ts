@@ -18,9 +18,11 @@ import { docker, dockerAsync, dockerOk, dockerSkipReason } from '../support/dock
 const ALIAS = 'msb-dns-relay';
 const NET = 'msb-dns-relay-net';
 const UPSTREAM_NET = 'msb-dns-relay-upstream';
-const C = { target: 'msb-dns-relay-target', runc: 'msb-dns-relay-runc', msb: 'msb-dns-relay-msb' };
+const C = { target: 'msb-dns-relay-target', runc: 'msb-dns-relay-runc', msb: 'msb-dns-relay-msb', other: 'msb-dns-relay-other', limited: 'msb-dns-relay-limited' };
+const LIMITED_ALIAS = 'msb-dns-relay-limited';
 const dir = mkdtempSync(join(tmpdir(), 'msb-dns-relay-'));
 const policy = join(dir, 'policy.json');
+const limitedPolicy = join(dir, 'limited.json');
 const dnsq = buildDnsq(dir);
 const skipReason = dockerSkipReason('runc') ?? ('skip' in dnsq ? dnsq.skip : undefined);
 if (skipReason) console.warn(`SKIP dns relay suite: ${skipReason}`);
@@ -28,9 +30,9 @@ if (skipReason) console.warn(`SKIP dns relay suite: ${skipReason}`);
 let upstream: UpstreamServer | undefined;
 let gateway = '';
 
-function run(name: string, extra: string[]): void {
+function run(name: string, extra: string[], network = NET): void {
   const mount = 'path' in dnsq ? ['-v', `${dnsq.path}:/dnsq:ro`] : [];
-  dockerOk(['run', '-d', '--name', name, '--network', NET, ...mount, ...extra, 'local/busybox', 'sleep', '600']);
+  dockerOk(['run', '-d', '--name', name, '--network', network, ...mount, ...extra, 'local/busybox', 'sleep', '600']);
 }
 
 beforeAll(async () => {
@@ -43,10 +45,15 @@ beforeAll(async () => {
   gateway = networkGateway(NET);
   upstream = await startUpstream(networkGateway(UPSTREAM_NET));
   writeFileSync(policy, JSON.stringify({}));
+  writeFileSync(limitedPolicy, JSON.stringify({ dns: { rateLimit: 1 } }));
   await installAlias(ALIAS, policy);
+  await installAlias(LIMITED_ALIAS, limitedPolicy);
   run(C.target, ['--network-alias', 'shared-alias', '--network-alias', 'target-alias']);
-  run(C.runc, ['--dns', upstream.address, '--network-alias', 'shared-alias']);
-  run(C.msb, ['--runtime', ALIAS, '--dns', upstream.address, '--network-alias', 'msb-alias']);
+  run(C.other, [], UPSTREAM_NET); // on another network: neither container may see it
+  const link = ['--link', `${C.target}:linked-target`];
+  run(C.runc, ['--dns', upstream.address, '--network-alias', 'shared-alias', ...link]);
+  run(C.msb, ['--runtime', ALIAS, '--dns', upstream.address, '--network-alias', 'msb-alias', ...link]);
+  run(C.limited, ['--runtime', LIMITED_ALIAS, '--dns', upstream.address]);
 }, 120_000);
 
 afterAll(async () => {
@@ -55,6 +62,7 @@ afterAll(async () => {
   for (const n of [NET, UPSTREAM_NET]) docker(['network', 'rm', n]);
   await upstream?.close();
   uninstallAlias(ALIAS);
+  uninstallAlias(LIMITED_ALIAS);
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
@@ -72,6 +80,8 @@ describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against 
       ['target-alias', 1],
       ['shared-alias', 1], // two containers behind one alias
       ['msb-alias', 1],
+      ['linked-target', 1], // a --link alias
+      [C.other, 1], // a container on another network: not visible here
       [`${C.target}.${NET}`, 1],
       [dockerOk(['inspect', '-f', '{{.Id}}', C.target]).trim().slice(0, 12), 1], // short container id
       [C.target, 28], // AAAA on an IPv4 network
@@ -113,6 +123,17 @@ describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against 
   it('does not answer an address msb did not register (the runc container asking the relay)', async () => {
     expect(await ask(C.runc, gateway, C.target)).toBeUndefined();
     expect(await ask(C.runc, gateway, C.target, 1, { tcp: true })).toBeUndefined();
+  });
+
+  it('limits each container\'s query rate (policy dns.rateLimit: 1 a second, bursts of 2)', async () => {
+    const hex = buildQuery(9, C.target).toString('hex');
+    const r = await dockerAsync(['exec', C.limited, 'sh', '-c', `for i in 1 2 3 4; do /dnsq ${gateway} ${hex} >/dev/null 2>&1 && echo ok || echo dropped; done`], { timeout: 60_000 });
+    const outcomes = r.stdout.trim().split('\n');
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(outcomes).toContain('dropped');
+    const s = await relayStatus();
+    const id = dockerOk(['inspect', '-f', '{{.Id}}', C.limited]).trim();
+    expect(s.running && (s.status.containers as { id: string; dropsRate: number }[]).find((c) => c.id === id)?.dropsRate).toBeGreaterThan(0);
   });
 
   it('drops malformed packets without answering and keeps serving', async () => {
