@@ -35,6 +35,8 @@ export interface RelayOptions {
   /** Where Docker's resolver is inside the netns (127.0.0.11:53) and the upstreams' port (53); tests move them. */
   embeddedDns?: { address: string; port: number };
   upstreamPort?: number;
+  /** How long after registration the netns socket is opened if no query asked for it first. */
+  openDelayMs?: number;
 }
 
 /** Origin says who answered a query. */
@@ -100,7 +102,11 @@ export class DnsRelay {
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
     await Promise.all(opened.map((gw) => this.openListener(gw)));
     this.log(`registered ${reg.id.slice(0, 12)}: ${reg.addresses.join(',')} via ${reg.gateways.join(',')}, upstreams ${reg.upstreams.join(',') || 'none'}`);
-    this.channel(reg.id, false)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
+    // Open the netns socket a little later: its Node child would compete for the CPU with the
+    // container's own start (docs/dns.md); a query before then opens it at once.
+    setTimeout(() => {
+      if (this.registry.get(reg.id)?.reg === reg) this.channel(reg.id, false)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
+    }, this.o.openDelayMs ?? 1000).unref();
   }
 
   /** unregister forgets a container and stops listening on gateways nobody uses. */
