@@ -3,7 +3,8 @@
 //   rate SERVER NAME QPS SECONDS           QPS queries a second for SECONDS; counts the answers
 // Prints one JSON object. Servers are addresses; port 53.
 import { createSocket, type Socket } from 'node:dgram';
-import { buildQuery, readHeader } from '../dns/dns-wire.js';
+import { buildQuery } from '../dns/dns-message.js';
+import { readHeader } from '../dns/dns-wire.js';
 
 function open(): Promise<Socket> {
   // A large receive buffer: a reply dropped because this client was busy sending is not the relay's loss.

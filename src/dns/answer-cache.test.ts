@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnswerCache } from './answer-cache.js';
-import { buildQuery, buildResponse, readHeader, Rcode } from './dns-wire.js';
+import { buildQuery, buildResponse } from './dns-message.js';
+import { readHeader, Rcode } from './dns-wire.js';
 
 const A = { type: 1, ttl: 600, data: Buffer.from([10, 0, 0, 1]) };
 

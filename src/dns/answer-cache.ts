@@ -1,4 +1,5 @@
-import { readAnswers, readHeader, Rcode } from './dns-wire.js';
+import { readAnswers } from './dns-message.js';
+import { readHeader, Rcode } from './dns-wire.js';
 
 /** DEFAULT_CACHE_MS bounds how long the relay reuses an answer (policy dns.cacheMs; 0 turns the cache off). */
 export const DEFAULT_CACHE_MS = 1000;

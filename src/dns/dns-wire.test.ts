@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildQuery, buildResponse, checkQuery, encodeName, readAnswers, readHeader, readName, readQuestion, Rcode, sameQuestion, withId } from './dns-wire.js';
+import { buildQuery, buildResponse, encodeName, readAnswers } from './dns-message.js';
+import { checkQuery, readHeader, readName, readQuestion, Rcode, sameQuestion, withId } from './dns-wire.js';
 
 const q = buildQuery(0x1234, 'Web.Example', 1);
 

@@ -4,7 +4,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildQuery, buildResponse, readAnswers, readHeader, readQuestion, Rcode } from './dns-wire.js';
+import { buildQuery, buildResponse, readAnswers } from './dns-message.js';
+import { readHeader, readQuestion, Rcode } from './dns-wire.js';
 import { DnsRelay } from './relay.js';
 import type { Registration } from './registration.js';
 import { tcpExchange, TcpFramer } from './tcp-framing.js';

@@ -1,8 +1,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { IdChannel } from './id-channel.js';
 import { Limiter } from './limiter.js';
+import { UpstreamClient } from './upstream-client.js';
 import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
 import type { Registration } from './registration.js';
 import { type Entry, Registry } from './registry.js';
@@ -79,17 +80,15 @@ export class DnsRelay {
   readonly counters: RelayCounters = { unregistered: 0, malformed: 0, rateLimited: 0, unanswered: 0 };
   private readonly listeners = new Map<string, Listener>();
   private readonly states = new Map<string, ContainerState>();
-  private upstreamPool: IdChannel[] = [];
-  private nextUpstream = 0;
+  private readonly upstream: UpstreamClient;
   private readonly opener = new Limiter(4);
   private readonly port: number;
-  private readonly upstreamPort: number;
   private readonly embedded: { address: string; port: number };
   private readonly log: (msg: string) => void;
 
   constructor(private readonly o: RelayOptions) {
     this.port = o.port ?? 53;
-    this.upstreamPort = o.upstreamPort ?? 53;
+    this.upstream = new UpstreamClient(o.upstreamPort ?? 53, o.upstreamTimeoutMs ?? 2000, BUFFER_BYTES);
     this.embedded = o.embeddedDns ?? { address: EMBEDDED_DNS, port: 53 };
     this.log = o.log ?? (() => undefined);
   }
@@ -132,8 +131,7 @@ export class DnsRelay {
   /** close stops every listener and channel. */
   async close(): Promise<void> {
     for (const id of this.registry.entries().map((e) => e.reg.id)) await this.unregister(id);
-    for (const c of this.upstreamPool) c.close();
-    this.upstreamPool = [];
+    this.upstream.close();
   }
 
   private channel(id: string, urgent = true): Promise<IdChannel> | undefined {
@@ -249,11 +247,7 @@ export class DnsRelay {
       const c = await (this.o.connectDockerTcp ?? ((r: Registration) => connectNetnsTcp(r.netns, { nsenter: this.o.nsenter })))(reg);
       return tcpExchange(c, query, 5000);
     }
-    for (const server of reg.upstreams) {
-      const reply = await tcpExchange(connect(this.upstreamPort, server), query, this.o.upstreamTimeoutMs ?? 2000).catch(() => undefined);
-      if (reply) return reply;
-    }
-    return undefined;
+    return this.upstream.askTcp(reg.upstreams, query);
   }
 
   /**
@@ -279,7 +273,7 @@ export class DnsRelay {
     const toUpstream = (): void => {
       if (done || upstreamAsked) return;
       upstreamAsked = true;
-      this.askUpstream(entry.reg.upstreams, 0, query, question, (msg) => {
+      this.upstream.ask(entry.reg.upstreams, query, question, (msg) => {
         if (!msg && !done) this.counters.unanswered++;
         finish(msg, 'upstream');
       });
@@ -303,23 +297,5 @@ export class DnsRelay {
     const channel = this.channel(entry.reg.id);
     if (!channel) return toUpstream();
     channel.then(viaDocker, toUpstream);
-  }
-
-  private askUpstream(servers: readonly string[], index: number, query: Buffer, question: Question, done: (msg: Buffer | undefined) => void): void {
-    const server = servers[index];
-    if (server === undefined) return done(undefined);
-    if (this.upstreamPool.length === 0) {
-      for (let i = 0; i < 4; i++) {
-        const s = createSocket({ type: 'udp4', recvBufferSize: BUFFER_BYTES });
-        s.bind(0);
-        this.upstreamPool.push(new IdChannel(s, this.o.upstreamTimeoutMs ?? 2000));
-      }
-    }
-    const ch = this.upstreamPool[this.nextUpstream++ % this.upstreamPool.length] as IdChannel;
-    const ok = ch.ask(query, question, server, this.upstreamPort, (msg) => {
-      if (msg) done(msg);
-      else this.askUpstream(servers, index + 1, query, question, done);
-    });
-    if (!ok) done(undefined);
   }
 }

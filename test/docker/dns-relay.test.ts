@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildQuery } from '../../src/dns/dns-wire.js';
+import { buildQuery } from '../../src/dns/dns-message.js';
 import { relayStatus } from '../../src/dns/relay-client.js';
 import { installAlias, uninstallAlias } from '../support/dns-alias.js';
 import { ask, containerIp, networkGateway, ptrName, type Reply } from '../support/dns-docker.js';

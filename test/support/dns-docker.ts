@@ -1,4 +1,5 @@
-import { buildQuery, readAnswers, readHeader } from '../../src/dns/dns-wire.js';
+import { buildQuery, readAnswers } from '../../src/dns/dns-message.js';
+import { readHeader } from '../../src/dns/dns-wire.js';
 import { dockerAsync, dockerOk } from './docker.js';
 
 /** Reply is a DNS reply as the tests compare it: rcode, TC bit and sorted answers (id dropped). */

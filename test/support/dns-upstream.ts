@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import { buildResponse, checkQuery, type AnswerRecord, Rcode } from '../../src/dns/dns-wire.js';
+import { buildResponse, type AnswerRecord } from '../../src/dns/dns-message.js';
+import { checkQuery, Rcode } from '../../src/dns/dns-wire.js';
 import { TcpFramer } from '../../src/dns/tcp-framing.js';
 
 /** UPSTREAM_ZONE is the only zone the test's upstream server knows. */
