@@ -16,6 +16,8 @@ export interface ServeOptions {
   /** Started by the sh supervisor loop: if that loop dies, start a new one and exit. */
   supervised?: boolean;
   log?: (msg: string) => void;
+  /** Stops the relay like SIGTERM does (tests). */
+  signal?: AbortSignal;
 }
 
 function listen(server: Server, path: string): Promise<void> {
@@ -181,6 +183,7 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    o.signal?.addEventListener('abort', stop, { once: true });
   });
   clearInterval(timer);
   for (const w of watchers.values()) w.close();
