@@ -16,6 +16,8 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
+  /** --only dns: run part 3 (the DNS relay) alone. */
+  only?: 'dns';
 }
 
 const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] [--msbctl PATH] [--out FILE]
@@ -25,6 +27,7 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --msbctl P    msbctl used to (un)register the raw runtime (default shim/msbctl)
   --out FILE    machine-readable result (default .bench/latest.json)
   --krun-pairs N  krun pairs (docker run vs msb run to "entering VM"), 0 to skip (default 5)
+  --only dns    run only part 4, the DNS relay against Docker's embedded DNS
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -60,6 +63,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--msbctl': opts.msbctl = value(); break;
       case '--out': opts.out = value(); break;
       case '--krun-pairs': opts.krunPairs = count(0); break;
+      case '--only': {
+        const v = value();
+        if (v !== 'dns') throw new Error(`--only takes dns, got ${v}\n${USAGE}`);
+        opts.only = v;
+        break;
+      }
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

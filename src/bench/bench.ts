@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } fr
 import { join } from 'node:path';
 import { type BenchOptions, HelpRequested, parseBenchArgs, repoRoot } from './bench-options.js';
 import { Cleanup, Interrupted } from './cleanup.js';
+import { measureDnsRelay } from './dns-relay-bench.js';
 import { measureDockerRun } from './docker-run.js';
 import { hostFacts } from './host-facts.js';
 import { measureKrunBoot, writeKrunWrapper } from './krun-boot.js';
@@ -81,6 +82,14 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     }
   });
   const wrapper = writeRawWrapper(work, flags);
+  const dnsPart = async (): Promise<BenchResult['dns']> => {
+    await cleanup.checkpoint();
+    progress('part 4: the DNS relay against Docker\'s embedded DNS');
+    return measureDnsRelay(cleanup, { image: opts.image, work }, progress);
+  };
+  if (opts.only === 'dns') {
+    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dns: await dnsPart(), problems };
+  }
 
   // Part 1: docker run, msb against the raw wrapper registered as its own runtime.
   const dockerRawRoot = join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR);
@@ -128,7 +137,10 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     unregisterKrun();
   }
 
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), problems };
+
+  // Part 4: the DNS relay against Docker's embedded DNS.
+  const dns = await dnsPart();
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), dns, problems };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

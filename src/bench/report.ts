@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DnsBenchResult } from './dns-relay-bench.js';
 import type { DockerRunResult } from './docker-run.js';
 import type { HostFacts } from './host-facts.js';
 import type { KrunBootResult } from './krun-boot.js';
@@ -12,14 +13,21 @@ export interface BenchResult {
   host: HostFacts;
   msbRunsc: MsbRunscFlags;
   rawWrapperScript: string;
-  dockerRun: DockerRunResult;
-  runtimeCommands: RuntimeCommandsResult;
+  dockerRun?: DockerRunResult;
+  runtimeCommands?: RuntimeCommandsResult;
+  /** Part 3: krun, docker run to "entering VM" against msb run (docs/krun.md). */
   krunBoot?: KrunBootResult;
+  /** Part 4: the DNS relay (docs/dns.md). */
+  dns?: DnsBenchResult;
   problems: string[];
 }
 
 function ms(v: number): string {
   return Number.isFinite(v) ? v.toFixed(1) : 'n/a';
+}
+
+function ms3(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(3) : 'n/a';
 }
 
 function x(v: number): string {
@@ -40,13 +48,59 @@ export function table(header: string[], rows: string[][]): string {
 
 /** formatReport is the human-readable summary printed to stdout. */
 export function formatReport(r: BenchResult): string {
-  const d = r.dockerRun;
   const h = r.host;
   const out: string[] = [
     `msb benchmark ${r.date}`,
     `host: kernel ${h.kernel}, ${h.cpus} × ${h.cpuModel}; ${h.runsc}; docker ${h.docker.server}; node ${h.node}; ${h.msb}, checkout ${h.git}`,
     `runsc as msb runs it: ${r.msbRunsc.runsc} ${r.msbRunsc.runscFlags.join(' ')}; rmem_default workaround for start/restore: ${r.msbRunsc.rmemWorkaround.apply ? 'yes' : 'no'}`,
-    '',
+  ];
+  if (r.dockerRun && r.runtimeCommands) out.push('', ...formatParts12(r.dockerRun, r.runtimeCommands));
+  if (r.krunBoot) out.push('', ...formatKrun(r.krunBoot));
+  if (r.dns) out.push('', ...formatDns(r.dns));
+  if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
+  return `${out.join('\n')}\n`;
+}
+
+function formatDns(n: DnsBenchResult): string[] {
+  const t = n.target;
+  return [
+    `4. DNS: ${n.queries} queries for a container name from one runc container's netns, alternating Docker's 127.0.0.11 (direct) and msb's relay`,
+    table(
+      ['path', 'p50 ms', 'p99 ms'],
+      [
+        ['direct 127.0.0.11', ms3(n.direct.p50), ms3(n.direct.p99)],
+        ['msb relay (default: answers reused ≤ 1 s)', ms3(n.relay.p50), ms3(n.relay.p99)],
+        ['direct 127.0.0.11 (second series)', ms3(n.relayUncached.directP50), ''],
+        ['msb relay, cache off', ms3(n.relayUncached.p50), ms3(n.relayUncached.p99)],
+      ],
+    ),
+    `ratio relay/direct of p50: ${x(n.p50Ratio)}  (target ≤ ${t.maxP50Ratio.toFixed(2)}×: ${t.met.p50 ? 'met' : 'NOT met'}); cache off: ${x(n.p50RatioUncached)}; lost ${n.lost}`,
+    table(
+      ['offered q/s', 'relay answered', 'relay, cache off', 'direct answered'],
+      n.rates.map((r) => [String(r.offeredQps), `${r.relayCached.answered}/${r.relayCached.sent}`, `${r.relay.answered}/${r.relay.sent}`, `${r.direct.answered}/${r.direct.sent}`]),
+    ),
+    `sustained with no loss: ${n.sustainedQpsCached} q/s (target ≥ ${t.minQps}: ${t.met.qps ? 'met' : 'NOT met'}); cache off (every query reaches Docker's resolver): ${n.sustainedQps} q/s`,
+    `relay RSS with ${n.registrations} registered containers: ${n.rssMb.toFixed(1)} MB (target ≤ ${t.maxRssMb}: ${t.met.rss ? 'met' : 'NOT met'}); peak over the part, sustained load included: ${n.peakRssMb.toFixed(1)} MB`,
+  ];
+}
+
+function formatKrun(k: KrunBootResult): string[] {
+  return [
+    `3. krun: time to msb's "entering VM", ${k.dockerCommand.join(' ')} vs ${k.directCommand.join(' ')}  (${k.pairs} interleaved pairs)`,
+    table(
+      ['path', 'median ms', 'p90 ms', 'min ms', 'max ms', 'VMM RSS MiB (median)'],
+      [
+        ['docker run (msb krun)', ms(k.docker.median), ms(k.docker.p90), ms(k.docker.min), ms(k.docker.max), ms(k.vmmRssMiB.docker.median)],
+        ['msb run direct', ms(k.direct.median), ms(k.direct.p90), ms(k.direct.min), ms(k.direct.max), ms(k.vmmRssMiB.direct.median)],
+      ],
+    ),
+    `ratio docker/direct of medians: ${x(k.ratioOfMedians)}; container cgroup memory.current median ${ms(k.cgroupMiB.median)} MiB`,
+  ];
+}
+
+function formatParts12(d: DockerRunResult, runtimeCommands: RuntimeCommandsResult): string[] {
+  const r = { runtimeCommands };
+  const out: string[] = [
     `1. ${d.command.join(' ')}  (${d.pairs} interleaved pairs)`,
     table(
       ['runtime', 'median ms', 'p90 ms', 'min ms', 'max ms'],
@@ -66,23 +120,7 @@ export function formatReport(r: BenchResult): string {
       }),
     ),
   ];
-  const k = r.krunBoot;
-  if (k) {
-    out.push(
-      '',
-      `3. krun: time to msb's "entering VM", ${k.dockerCommand.join(' ')} vs ${k.directCommand.join(' ')}  (${k.pairs} interleaved pairs)`,
-      table(
-        ['path', 'median ms', 'p90 ms', 'min ms', 'max ms', 'VMM RSS MiB (median)'],
-        [
-          ['docker run (msb krun)', ms(k.docker.median), ms(k.docker.p90), ms(k.docker.min), ms(k.docker.max), ms(k.vmmRssMiB.docker.median)],
-          ['msb run direct', ms(k.direct.median), ms(k.direct.p90), ms(k.direct.min), ms(k.direct.max), ms(k.vmmRssMiB.direct.median)],
-        ],
-      ),
-      `ratio docker/direct of medians: ${x(k.ratioOfMedians)}; container cgroup memory.current median ${ms(k.cgroupMiB.median)} MiB`,
-    );
-  }
-  if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** writeResult writes the machine-readable result (pretty JSON) to path. */

@@ -22,7 +22,8 @@ async function run(argv: string[], failWith?: Error) {
     fleetAudit: FleetAuditOptions[];
     fleetMigrate: FleetMigrateOptions[];
     translate: TranslateOptions[];
-  } = { install: [], uninstall: [], sockets: [], doctor: [], harden: [], fleetAudit: [], fleetMigrate: [], translate: [] };
+    dns: string[];
+  } = { install: [], uninstall: [], sockets: [], doctor: [], harden: [], fleetAudit: [], fleetMigrate: [], translate: [], dns: [] };
   const actions: CtlActions = {
     install: (o) => {
       calls.install.push(o);
@@ -38,6 +39,8 @@ async function run(argv: string[], failWith?: Error) {
     fleetAudit: async (o) => void calls.fleetAudit.push(o),
     fleetMigrate: async (o) => void calls.fleetMigrate.push(o),
     translate: (o) => void calls.translate.push(o),
+    dnsServe: async () => void calls.dns.push('serve'),
+    dnsStatus: async (o) => void calls.dns.push(`status ${o.json}`),
   };
   let out = '';
   let err = '';
@@ -121,6 +124,14 @@ describe('runMsbctl', () => {
     expect(r.status).toBe(0);
     expect(r.out).toContain('--runtime-arg <arg>');
     expect(r.out).toContain('.msb-backup');
+  });
+});
+
+describe('msbctl dns', () => {
+  it('dispatches serve and status --json', async () => {
+    expect((await run(['dns', 'serve'])).calls.dns).toEqual(['serve']);
+    expect((await run(['dns', 'status', '--json'])).calls.dns).toEqual(['status true']);
+    expect((await run(['dns', 'status'])).calls.dns).toEqual(['status false']);
   });
 });
 

@@ -10,6 +10,7 @@ import { harden, type HardenOptions } from './commands/harden.js';
 import { fleetAudit, type FleetAuditOptions } from './commands/fleet-audit.js';
 import { fleetMigrate, type FleetMigrateOptions } from './commands/fleet-migrate.js';
 import { translate, type TranslateOptions } from './commands/translate.js';
+import { dnsServe, dnsStatus, type DnsStatusOptions } from './commands/dns.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
@@ -22,6 +23,8 @@ export interface CtlActions {
   fleetAudit: (options: FleetAuditOptions) => Promise<void>;
   fleetMigrate: (options: FleetMigrateOptions) => Promise<void>;
   translate: (options: TranslateOptions) => void;
+  dnsServe: () => Promise<void>;
+  dnsStatus: (options: DnsStatusOptions) => Promise<void>;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -48,6 +51,8 @@ export async function runMsbctl(
     fleetAudit: (o) => fleetAudit(o),
     fleetMigrate: (o) => fleetMigrate(o),
     translate,
+    dnsServe,
+    dnsStatus,
   },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
@@ -220,6 +225,18 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
         ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
       }),
     );
+
+  // msbctl dns: the DNS relay that keeps Docker's names resolving under gVisor (docs/dns.md).
+  const dns = program.command('dns').summary('the DNS relay for gVisor containers (serve, status)');
+  dns
+    .command('serve')
+    .summary('run the DNS relay in the foreground (as a service: configs/msb-dns.service)')
+    .action(() => actions.dnsServe());
+  dns
+    .command('status')
+    .summary('show what the DNS relay serves, per network and container')
+    .option('--json', 'print the relay\'s status as JSON')
+    .action((opts: Record<string, unknown>) => actions.dnsStatus({ json: opts.json === true }));
 
   return program;
 }

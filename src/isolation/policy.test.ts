@@ -20,7 +20,7 @@ function policyError(fn: () => unknown): MsbError {
 const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },
   gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto' },
-  dns: { upstreams: [] },
+  dns: { upstreams: [], relay: true, rateLimit: 10_000, cacheMs: 1000 },
   krun: DEFAULT_KRUN_POLICY,
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
 };
@@ -44,7 +44,7 @@ describe('parsePolicy', () => {
       $schema: './policy.schema.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
-      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'] },
+      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
@@ -57,7 +57,7 @@ describe('parsePolicy', () => {
       source: '/etc/msb/policy.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never' },
-      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'] },
+      dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { ...DEFAULT_KRUN_POLICY, hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],

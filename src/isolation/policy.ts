@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { validatePolicy } from '../generated/validators.js';
 import { MsbError } from '../oci/errors.js';
 import { describeValidationError } from '../oci/spec.js';
+import { DEFAULT_CACHE_MS } from '../dns/answer-cache.js';
+import { DEFAULT_RATE_LIMIT } from '../dns/registration.js';
 
 /** DEFAULT_POLICY_PATH is where msb looks for the operator policy when none is named. */
 export const DEFAULT_POLICY_PATH = '/etc/msb/policy.json';
@@ -20,7 +22,7 @@ export interface Policy {
     platform: 'auto' | 'ptrace' | 'systrap' | 'kvm';
     rmemWorkaround: 'auto' | 'always' | 'never';
   };
-  dns: { upstreams: string[] };
+  dns: { upstreams: string[]; relay: boolean; rateLimit: number; cacheMs: number };
   krun: KrunPolicy;
   sockets: {
     connect: SocketConnectRule[];
@@ -115,7 +117,7 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       platform: file.gvisor?.platform ?? 'auto',
       rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
     },
-    dns: { upstreams: file.dns?.upstreams ?? [] },
+    dns: { upstreams: file.dns?.upstreams ?? [], relay: file.dns?.relay ?? true, rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT, cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS },
     krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },
     sockets: {
       connect: file.sockets?.connect ?? [],

@@ -2,7 +2,8 @@ import { spawnSync, type StdioOptions } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
-import { containerResolvConf, takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
+import { registerWithRelay } from '../../dns/relay-registration-step.js';
+import { containerResolvConf, relayResolvConf, takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
 import { backendLogArgs } from '../../oci/global-options.js';
 import { which } from '../../oci/which.js';
@@ -65,6 +66,22 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const writeResolvConf = (): void => {
     if (resolv) writeFileSync(resolv.generatedPath, containerResolvConf(readOrEmpty(resolv.dockerSource), upstreams, resolv.dockerSource), { mode: 0o644 });
   };
+  let pidFile: string | undefined;
+  // After runsc create Docker's hook has configured the netns: register with the DNS relay and
+  // point resolv.conf at it (docs/dns.md), else at the upstreams as before.
+  const afterCreate = (): void => {
+    if (!resolv) return;
+    const dockerText = readOrEmpty(resolv.dockerSource);
+    let relay: string | undefined;
+    try {
+      relay = registerWithRelay({ id: ctx.id, dir: paths.dir, pidFile, dockerResolvConf: resolv.dockerSource, dockerText, policy: policy.dns, debug: ctx.debug });
+    } catch (err) {
+      // DNS must not fail the container: it keeps the upstream resolvers, and the log says why.
+      ctx.debug(`dns: no relay registration: ${(err as Error).message}; container names will not resolve`);
+    }
+    if (relay) writeFileSync(resolv.generatedPath, relayResolvConf(dockerText, relay, resolv.dockerSource), { mode: 0o644 });
+    else writeResolvConf();
+  };
   if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
 
   const launcher = gvisorLauncher({
@@ -84,7 +101,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       sockets.writeFiles();
       writeResolvConf();
     },
-    afterCreate: writeResolvConf,
+    afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
     summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem, hostSockets: sockets.summary },
@@ -92,6 +109,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       mkdirSync(runscRoot, { recursive: true, mode: 0o700 });
       const args = [...runscArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
       if (req.pidFile) args.push('--pid-file', req.pidFile);
+      pidFile = req.pidFile;
       if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
       args.push(req.id);
       // The container inherits exactly msb's stdio (Docker's FIFOs or the console), never pipes.

@@ -1,0 +1,75 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
+import { dirname, join } from 'node:path';
+import { hostGateways, parseDefaultGateway, parseLocalAddresses } from './container-network.js';
+import type { Registration } from './registration.js';
+import { isLoopback } from './resolv-conf.js';
+
+/** RegistrationInputs are what create knows about a container once the backend's create has returned. */
+export interface RegistrationInputs {
+  id: string;
+  dir: string;
+  pid: number;
+  /** Docker's resolv.conf; its directory holds Docker's hostconfig.json (the container's --dns). */
+  dockerResolvConf: string;
+  policyUpstreams: readonly string[];
+  hostResolvers: () => string[];
+  rateLimit: number;
+  cacheMs?: number;
+}
+
+/** ContainerRegistration is a registration and the nameserver the container's resolv.conf names. */
+export type ContainerRegistration = { reg: Registration; nameserver: string } | { reason: string };
+
+/** dockerDnsServers reads the container's --dns servers from Docker's hostconfig.json (Docker keeps them behind 127.0.0.11). */
+export function dockerDnsServers(hostconfig: string): string[] {
+  try {
+    const dns = (JSON.parse(hostconfig) as { Dns?: unknown }).Dns;
+    return Array.isArray(dns) ? dns.filter((s): s is string => typeof s === 'string' && isIPv4(s) && !isLoopback(s)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * containerRegistration builds the relay registration of a gVisor container from its netns as
+ * Docker configured it in the create-time libnetwork-setkey hook: the addresses are read now,
+ * before `runsc start` moves them into the sandbox's netstack (the host side keeps none).
+ */
+export function containerRegistration(i: RegistrationInputs, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), inode: (p: string) => number = (p) => statSync(p).ino, interfaces?: Parameters<typeof hostGateways>[1]): ContainerRegistration {
+  const proc = `/proc/${i.pid}`;
+  let addresses: string[];
+  let defaultGateway: string | undefined;
+  try {
+    addresses = parseLocalAddresses(read(join(proc, 'net/fib_trie')));
+    defaultGateway = parseDefaultGateway(read(join(proc, 'net/route')));
+  } catch (err) {
+    return { reason: `cannot read the network of pid ${i.pid}: ${(err as Error).message}` };
+  }
+  const gateways = hostGateways(addresses, interfaces);
+  if (gateways.size === 0) return { reason: `no host address shares a network with ${addresses.join(', ') || 'the container (it has no IPv4 address)'}` };
+  const usable = addresses.filter((a) => gateways.has(a));
+  const gatewayList = [...new Set(usable.map((a) => gateways.get(a) as string))];
+  let dockerDns: string[] = [];
+  try {
+    dockerDns = dockerDnsServers(read(join(dirname(i.dockerResolvConf), 'hostconfig.json')));
+  } catch {
+    // Not a Docker container (a bare bundle): policy or the host's resolvers.
+  }
+  const upstreams = dockerDns.length > 0 ? dockerDns : i.policyUpstreams.length > 0 ? [...i.policyUpstreams] : i.hostResolvers();
+  const netns = join(proc, 'ns/net');
+  const reg: Registration = {
+    id: i.id,
+    dir: i.dir,
+    pid: i.pid,
+    netns,
+    netnsInode: inode(netns),
+    addresses: usable,
+    gateways: gatewayList,
+    upstreams: upstreams.filter((u) => isIPv4(u)),
+    rateLimit: i.rateLimit,
+  };
+  if (i.cacheMs !== undefined) reg.cacheMs = i.cacheMs;
+  const nameserver = defaultGateway && gatewayList.includes(defaultGateway) ? defaultGateway : (gatewayList[0] as string);
+  return { reg, nameserver };
+}

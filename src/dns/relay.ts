@@ -1,0 +1,301 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
+import { IdChannel } from './id-channel.js';
+import { Limiter } from './limiter.js';
+import { UpstreamClient } from './upstream-client.js';
+import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
+import type { Registration } from './registration.js';
+import { type Entry, Registry } from './registry.js';
+import { tcpExchange, TcpFramer } from './tcp-framing.js';
+
+/** EMBEDDED_DNS is where Docker's resolver listens inside every container's netns. */
+const EMBEDDED_DNS = '127.0.0.11';
+
+/** BUFFER_BYTES of socket buffer absorb bursts while Node is busy (capped by net.core.rmem_max). */
+const BUFFER_BYTES = 4 << 20;
+
+function enlargeBuffers(s: UdpSocket): void {
+  try {
+    s.setRecvBufferSize(BUFFER_BYTES);
+    s.setSendBufferSize(BUFFER_BYTES);
+  } catch {
+    // not bound yet or capped: the default buffer still works
+  }
+}
+
+/** RelayOptions configure a relay; the socket factories are the system boundary tests replace. */
+export interface RelayOptions {
+  nsenter: string;
+  port?: number;
+  log?: (msg: string) => void;
+  openDockerSocket?: (reg: Registration) => Promise<UdpSocket>;
+  connectDockerTcp?: (reg: Registration) => Promise<TcpSocket>;
+  /** How long an upstream server gets before the next one is asked. */
+  upstreamTimeoutMs?: number;
+  /** Where Docker's resolver is inside the netns (127.0.0.11:53) and the upstreams' port (53); tests move them. */
+  embeddedDns?: { address: string; port: number };
+  upstreamPort?: number;
+  /** How long after registration the netns socket is opened if no query asked for it first. */
+  openDelayMs?: number;
+}
+
+/** Origin says who answered a query. */
+type Origin = 'docker' | 'upstream';
+
+interface Listener {
+  udp: UdpSocket;
+  tcp: Server;
+  error?: string;
+}
+
+interface ContainerState {
+  channel?: Promise<IdChannel>;
+  /** The channel once open: the hot path skips the promise. */
+  open?: IdChannel;
+  dropsRate: number;
+  dropsMalformed: number;
+  answeredDocker: number;
+  answeredUpstream: number;
+  answeredCache: number;
+}
+
+/** RelayCounters are relay-wide counters for status and the benchmark. */
+export interface RelayCounters {
+  unregistered: number;
+  malformed: number;
+  rateLimited: number;
+  unanswered: number;
+}
+
+/**
+ * DnsRelay answers sandboxed containers on their network's gateway address as Docker's embedded
+ * DNS answers them: each query goes first to 127.0.0.11 inside the container's own netns; when
+ * Docker cannot answer (after `runsc start` that netns has no route out, so Docker's resolver
+ * stays silent for external names: measured in docs/dns.md) it goes to the container's upstream
+ * resolvers. Only registered (gateway, source) pairs get answers.
+ */
+export class DnsRelay {
+  readonly registry = new Registry();
+  readonly counters: RelayCounters = { unregistered: 0, malformed: 0, rateLimited: 0, unanswered: 0 };
+  private readonly listeners = new Map<string, Listener>();
+  private readonly states = new Map<string, ContainerState>();
+  private readonly upstream: UpstreamClient;
+  private readonly opener = new Limiter(4);
+  private readonly port: number;
+  private readonly embedded: { address: string; port: number };
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly o: RelayOptions) {
+    this.port = o.port ?? 53;
+    this.upstream = new UpstreamClient(o.upstreamPort ?? 53, o.upstreamTimeoutMs ?? 2000, BUFFER_BYTES);
+    this.embedded = o.embeddedDns ?? { address: EMBEDDED_DNS, port: 53 };
+    this.log = o.log ?? (() => undefined);
+  }
+
+  /** register adds or replaces a container and listens on its gateways. */
+  async register(reg: Registration): Promise<void> {
+    this.states.get(reg.id)?.channel?.then((c) => c.close(), () => undefined);
+    const { opened, closed } = this.registry.add(reg);
+    this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0, answeredCache: 0 });
+    await Promise.all(closed.map((gw) => this.closeListener(gw)));
+    await Promise.all(opened.map((gw) => this.openListener(gw)));
+    this.log(`registered ${reg.id.slice(0, 12)}: ${reg.addresses.join(',')} via ${reg.gateways.join(',')}, upstreams ${reg.upstreams.join(',') || 'none'}`);
+    // Open the netns socket a little later: its Node child would compete for the CPU with the
+    // container's own start (docs/dns.md); a query before then opens it at once.
+    setTimeout(() => {
+      if (this.registry.get(reg.id)?.reg === reg) this.channel(reg.id, false)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
+    }, this.o.openDelayMs ?? 1000).unref();
+  }
+
+  /** unregister forgets a container and stops listening on gateways nobody uses. */
+  async unregister(id: string): Promise<void> {
+    if (!this.registry.get(id)) return;
+    this.states.get(id)?.channel?.then((c) => c.close(), () => undefined);
+    this.states.delete(id);
+    const { closed } = this.registry.remove(id);
+    await Promise.all(closed.map((gw) => this.closeListener(gw)));
+    this.log(`unregistered ${id.slice(0, 12)}`);
+  }
+
+  /** listening lists the gateway addresses and whether binding them worked. */
+  listening(): { address: string; error?: string }[] {
+    return [...this.listeners.entries()].map(([address, l]) => (l.error ? { address, error: l.error } : { address }));
+  }
+
+  /** stateOf returns a container's counters. */
+  stateOf(id: string): ContainerState | undefined {
+    return this.states.get(id);
+  }
+
+  /** close stops every listener and channel. */
+  async close(): Promise<void> {
+    for (const id of this.registry.entries().map((e) => e.reg.id)) await this.unregister(id);
+    this.upstream.close();
+  }
+
+  private channel(id: string, urgent = true): Promise<IdChannel> | undefined {
+    const entry = this.registry.get(id);
+    const st = this.states.get(id);
+    if (!entry || !st) return undefined;
+    if (!st.channel) {
+      const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, { nsenter: this.o.nsenter }));
+      st.channel = this.opener.run(() => open(entry.reg), urgent).then(async (s) => {
+        enlargeBuffers(s);
+        const ch = new IdChannel(s, 5000);
+        await ch.connectTo(this.embedded.address, this.embedded.port);
+        if (this.states.get(id) === st) st.open = ch;
+        else ch.close(); // unregistered meanwhile
+        return ch;
+      });
+      st.channel.catch(() => {
+        if (this.states.get(id) === st) st.channel = undefined; // retried on the next query
+      });
+    }
+    return st.channel;
+  }
+
+  private async openListener(gw: string): Promise<void> {
+    const udp = createSocket({ type: 'udp4', recvBufferSize: BUFFER_BYTES, sendBufferSize: BUFFER_BYTES });
+    const tcp = createServer((c) => this.onTcp(gw, c));
+    const listener: Listener = { udp, tcp };
+    this.listeners.set(gw, listener);
+    udp.on('message', (msg, rinfo) => this.onUdp(gw, udp, msg, rinfo.address, rinfo.port));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind({ address: gw, port: this.port, exclusive: true }, () => resolve());
+      });
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: gw, port: this.port, exclusive: true }, () => resolve());
+      });
+      udp.on('error', (err) => this.log(`udp ${gw}: ${err.message}`));
+      tcp.on('error', (err) => this.log(`tcp ${gw}: ${err.message}`));
+    } catch (err) {
+      listener.error = (err as Error).message;
+      this.log(`cannot listen on ${gw}:${this.port}: ${listener.error}`);
+    }
+  }
+
+  private async closeListener(gw: string): Promise<void> {
+    const l = this.listeners.get(gw);
+    if (!l) return;
+    this.listeners.delete(gw);
+    try {
+      l.udp.close();
+    } catch {
+      // never bound
+    }
+    await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
+  }
+
+  private admit(gw: string, source: string, msg: Buffer): { entry: Entry; question: Question } | undefined {
+    const entry = this.registry.lookup(gw, source);
+    if (!entry) {
+      this.counters.unregistered++;
+      return undefined; // never an open resolver: silence for addresses msb did not register
+    }
+    const st = this.states.get(entry.reg.id);
+    if (!entry.bucket.take()) {
+      this.counters.rateLimited++;
+      if (st) st.dropsRate++;
+      return undefined;
+    }
+    const check = checkQuery(msg);
+    if (!check.ok) {
+      this.counters.malformed++;
+      if (st) st.dropsMalformed++;
+      return undefined;
+    }
+    entry.queries++;
+    return { entry, question: check.question };
+  }
+
+  private onUdp(gw: string, udp: UdpSocket, msg: Buffer, address: string, port: number): void {
+    const admitted = this.admit(gw, address, msg);
+    if (!admitted) return;
+    this.resolve(admitted.entry, msg, admitted.question, (reply) => udp.send(reply, port, address));
+  }
+
+  private onTcp(gw: string, conn: TcpSocket): void {
+    const source = conn.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    if (!this.registry.lookup(gw, source)) {
+      this.counters.unregistered++;
+      conn.destroy();
+      return;
+    }
+    conn.setTimeout(10_000, () => conn.destroy());
+    conn.on('error', () => undefined);
+    const framer = new TcpFramer((msg) => {
+      const admitted = this.admit(gw, source, msg);
+      if (!admitted) return;
+      this.resolve(admitted.entry, msg, admitted.question, (reply, origin) => {
+        if (!readHeader(reply)?.truncated) return void conn.write(TcpFramer.frame(reply));
+        // The answer did not fit a datagram: ask the same resolver again over TCP.
+        this.askOverTcp(admitted.entry.reg, origin, msg).then(
+          (full) => conn.write(TcpFramer.frame(full ?? reply)),
+          () => conn.write(TcpFramer.frame(reply)),
+        );
+      });
+    }, () => conn.destroy());
+    conn.on('data', (d: Buffer) => framer.push(d));
+  }
+
+  private async askOverTcp(reg: Registration, origin: Origin, query: Buffer): Promise<Buffer | undefined> {
+    if (origin === 'docker') {
+      const c = await (this.o.connectDockerTcp ?? ((r: Registration) => connectNetnsTcp(r.netns, { nsenter: this.o.nsenter })))(reg);
+      return tcpExchange(c, query, 5000);
+    }
+    return this.upstream.askTcp(reg.upstreams, query);
+  }
+
+  /**
+   * resolve asks Docker's embedded DNS in the container's netns and, when it says nothing within
+   * a few times its usual reply time (or fails), the upstreams. The first usable answer wins.
+   */
+  private resolve(entry: Entry, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
+    const st = this.states.get(entry.reg.id);
+    const cached = entry.cache.get(query);
+    if (cached) {
+      if (st) st.answeredCache++;
+      return reply(cached, 'docker');
+    }
+    let done = false;
+    let upstreamAsked = false;
+    const finish = (msg: Buffer | undefined, origin: Origin): void => {
+      if (done || !msg) return;
+      done = true;
+      if (st) st[origin === 'docker' ? 'answeredDocker' : 'answeredUpstream']++;
+      entry.cache.put(query, msg);
+      reply(msg, origin);
+    };
+    const toUpstream = (): void => {
+      if (done || upstreamAsked) return;
+      upstreamAsked = true;
+      this.upstream.ask(entry.reg.upstreams, query, question, (msg) => {
+        if (!msg && !done) this.counters.unanswered++;
+        finish(msg, 'upstream');
+      });
+    };
+    const viaDocker = (ch: IdChannel): void => {
+      const sent = ch.ask(
+        query,
+        question,
+        this.embedded.address,
+        this.embedded.port,
+        (msg) => {
+          const rcode = msg ? readHeader(msg)?.rcode : undefined;
+          if (rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED || rcode === Rcode.NOTIMP) toUpstream();
+          else finish(msg, 'docker');
+        },
+        toUpstream,
+      );
+      if (!sent) toUpstream();
+    };
+    if (st?.open) return viaDocker(st.open);
+    const channel = this.channel(entry.reg.id);
+    if (!channel) return toUpstream();
+    channel.then(viaDocker, toUpstream);
+  }
+}
