@@ -100,8 +100,7 @@ export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[];
     removeDir: (p) => void removed.push(p),
     checkout: FAKE_CHECKOUT,
     daemonJsonPath: '/etc/docker/daemon.json',
-    relayModules: () => [],
-    dnsRelayProbe: undefined,
+    relayStatus: async () => ({ running: false, reason: 'no relay in the fake host' }),
     ...spec.host,
   };
 }

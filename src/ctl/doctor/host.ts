@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { which } from '../../oci/which.js';
 import { type KrunProvider, findKrunProvider } from '../../isolation/krun/provider.js';
 import { type KvmHostFs, realKvmHostFs } from '../../isolation/kvm-host.js';
 import { defaultRuntimePath } from '../runtime-path.js';
-import { type DnsRelayProbe, dnsRelayProbe } from './dns-relay-probe.js';
+import { type RelayStatus, relayStatus } from '../../dns/relay-client.js';
 
 /** DockerFacts is what the engine says about itself (the fields of /version and /info doctor reads). */
 export interface DockerFacts {
@@ -51,9 +50,8 @@ export interface DoctorHost {
   /** checkout is the directory of the msb checkout this msbctl runs from. */
   checkout: string;
   daemonJsonPath: string;
-  /** relayModules lists the DNS relay's files in this build (empty: the relay is not built in). */
-  relayModules: () => string[];
-  dnsRelayProbe: DnsRelayProbe | undefined;
+  /** relayStatus asks the host's DNS relay what it serves (src/dns/relay-client.ts). */
+  relayStatus: () => Promise<RelayStatus>;
 }
 
 const DOCKER_TIMEOUT_MS = 5_000;
@@ -76,10 +74,6 @@ async function dockerFacts(env: NodeJS.ProcessEnv = process.env): Promise<Docker
     cgroupVersion: String(info.CgroupVersion ?? ''),
     cgroupDriver: String(info.CgroupDriver ?? ''),
   };
-}
-
-function moduleDir(): string {
-  return dirname(fileURLToPath(import.meta.url));
 }
 
 /** realDoctorHost is this machine, seen from the checkout msbctl runs from. */
@@ -124,15 +118,6 @@ export function realDoctorHost(daemonJsonPath: string): DoctorHost {
     removeDir: (path) => rmSync(path, { recursive: true, force: true }),
     checkout: dirname(dirname(defaultRuntimePath())),
     daemonJsonPath,
-    // dist/ctl/doctor → dist/dns (src/ctl/doctor → src/dns under vitest).
-    relayModules: () => {
-      const dir = join(moduleDir(), '..', '..', 'dns');
-      try {
-        return readdirSync(dir).filter((f) => /relay/i.test(f) && !/\.test\./.test(f)).map((f) => join(dir, f));
-      } catch {
-        return [];
-      }
-    },
-    dnsRelayProbe,
+    relayStatus: () => relayStatus(),
   };
 }

@@ -2,21 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { fakeContext } from '../fake-host.js';
 import { dnsRelayCheck } from './dns-relay.js';
 
+const running = (networks: { address: string; error?: string; containers: string[] }[]) => async () =>
+  ({ running: true as const, status: { ok: true, pid: 42, networks, containers: networks.flatMap((n) => n.containers.map((id) => ({ id }))) } });
+
 describe('dnsRelayCheck', () => {
-  it('skips, saying so, when no relay code is built in', async () => {
-    const r = await dnsRelayCheck.run(fakeContext());
-    expect(r).toMatchObject({ status: 'skip', facts: { built: false } });
-    expect(r.summary).toMatch(/^DNS relay not part of this build/);
+  it('is ok when no relay runs: the first create that needs it starts it', async () => {
+    const r = await dnsRelayCheck.run(fakeContext({ host: { relayStatus: async () => ({ running: false, reason: 'no DNS relay answers' }) } }));
+    expect(r).toMatchObject({ status: 'ok', detail: 'no DNS relay answers', facts: { enabled: true, running: false } });
+    expect(r.summary).toMatch(/^not running; the first gVisor container/);
   });
 
-  it('warns when relay code exists but no probe is wired, instead of inventing a state', async () => {
-    const r = await dnsRelayCheck.run(fakeContext({ host: { relayModules: () => ['/opt/msb/dist/dns/relay.js'] } }));
-    expect(r).toMatchObject({ status: 'warn', facts: { built: true } });
-    expect(r.fix).toMatch(/dns-relay-probe\.ts/);
+  it('reports what a running relay serves', async () => {
+    const r = await dnsRelayCheck.run(fakeContext({ host: { relayStatus: running([{ address: '172.18.0.1', containers: ['a', 'b'] }]) } }));
+    expect(r).toEqual({ status: 'ok', summary: 'running (pid 42), serving 2 container(s) on 1 network(s)', facts: { enabled: true, running: true, pid: 42, networks: 1, containers: 2 } });
   });
 
-  it('reports what the relay\'s probe says', async () => {
-    const r = await dnsRelayCheck.run(fakeContext({ host: { relayModules: () => [], dnsRelayProbe: () => ({ status: 'fail', summary: 'relay not running', fix: 'x' }) } }));
-    expect(r).toEqual({ status: 'fail', summary: 'relay not running', fix: 'x' });
+  it('warns when the relay cannot listen on a gateway', async () => {
+    const r = await dnsRelayCheck.run(fakeContext({ host: { relayStatus: running([{ address: '172.18.0.1', error: 'EADDRINUSE', containers: ['a'] }]) } }));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/NOT LISTENING on 172\.18\.0\.1:53 \(EADDRINUSE\)/);
+  });
+
+  it('warns when the policy turned the relay off', async () => {
+    const ctx = fakeContext({ files: { '/etc/msb/policy.json': '{"dns":{"relay":false}}' }, host: { relayStatus: async () => ({ running: false, reason: 'x' }) } });
+    const r = await dnsRelayCheck.run(ctx);
+    expect(r).toMatchObject({ status: 'warn', facts: { enabled: false } });
   });
 });

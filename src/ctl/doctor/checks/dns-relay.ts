@@ -1,29 +1,55 @@
+import type { RelayStatus } from '../../../dns/relay-client.js';
 import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
+interface RelayNetwork {
+  address: string;
+  error?: string;
+  containers: string[];
+}
+
 /**
- * dnsRelayCheck: the state of the DNS relay that keeps Docker's service names working under
- * gVisor (docs/dns.md). The relay answers through host.dnsRelayProbe (src/ctl/doctor/dns-relay-probe.ts);
- * without one the check says whether relay code exists at all, and never invents a state.
+ * dnsRelayCheck: the DNS relay that keeps Docker's service names working under gVisor
+ * (docs/dns.md). A relay that is not running is fine: the first create that needs it starts it.
+ * Warnings: the policy turned it off (names do not resolve), or it cannot listen on a network's
+ * gateway (another DNS server holds port 53 there).
  */
 export const dnsRelayCheck: DoctorCheck<DoctorContext> = {
   id: 'dns-relay',
   async run(ctx): Promise<Finding> {
-    const probe = ctx.host.dnsRelayProbe;
-    if (probe) return probe();
-    const modules = ctx.host.relayModules();
-    if (modules.length === 0) {
+    const { policy } = ctx.policy();
+    if (!policy.isolation.allowed.includes('gvisor')) return { status: 'skip', summary: 'policy does not allow gvisor, the only backend that needs the relay' };
+    const s: RelayStatus = await ctx.host.relayStatus();
+    if (!policy.dns.relay) {
       return {
-        status: 'skip',
-        summary: 'DNS relay not part of this build: service names on user-defined networks do not resolve under gVisor (docs/dns.md)',
-        facts: { built: false },
+        status: 'warn',
+        summary: 'the DNS relay is off (policy dns.relay is false): gVisor containers on user-defined networks cannot resolve other containers by name',
+        fix: 'remove "relay": false from the dns section of the policy',
+        facts: { enabled: false, running: s.running },
       };
     }
-    return {
-      status: 'warn',
-      summary: `relay code is built in (${modules.join(', ')}) but doctor has no probe for its state`,
-      fix: 'wire the relay\'s status function into src/ctl/doctor/dns-relay-probe.ts',
-      facts: { built: true },
-    };
+    if (!s.running) {
+      return {
+        status: 'ok',
+        summary: 'not running; the first gVisor container on a user-defined network starts it (or run it as a service: configs/msb-dns.service)',
+        detail: s.reason,
+        facts: { enabled: true, running: false },
+      };
+    }
+    const st = s.status as { pid?: number; networks?: RelayNetwork[]; containers?: unknown[] };
+    const networks = st.networks ?? [];
+    const containers = st.containers?.length ?? 0;
+    const facts = { enabled: true, running: true, pid: st.pid ?? null, networks: networks.length, containers };
+    const deaf = networks.filter((n) => n.error);
+    const summary = `running (pid ${st.pid ?? '?'}), serving ${containers} container(s) on ${networks.length} network(s)`;
+    if (deaf.length > 0) {
+      return {
+        status: 'warn',
+        summary: `${summary}; NOT LISTENING on ${deaf.map((n) => `${n.address}:53 (${n.error})`).join(', ')}`,
+        fix: 'free port 53 on those gateway addresses (a host DNS server bound to 0.0.0.0:53 takes it), then restart the containers',
+        facts,
+      };
+    }
+    return { status: 'ok', summary, facts };
   },
 };
