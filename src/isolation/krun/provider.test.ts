@@ -47,7 +47,7 @@ describe('findKrunProvider', () => {
   });
 
   it.each([
-    ['no package', {}, /is not installed; run `npm install microsandbox@0.6.18 @superradcompany\/microsandbox-linux-x64-gnu@0.6.18`/],
+    ['no package', {}, /is not installed; run `npm install --save-exact @superradcompany\/microsandbox-linux-x64-gnu@0.6.18`/],
     ['no msb binary', { [`${PKG}/package.json`]: '{"version":"0.6.18"}', [`${PKG}/lib/libkrunfw.so.5`]: '' }, /bin\/msb is missing/],
     ['no libkrunfw', { [`${PKG}/package.json`]: '{"version":"0.6.18"}', [`${PKG}/bin/msb`]: '' }, /no libkrunfw\.so\.\* in/],
   ])('%s is a host-unsupported error that says how to fix it', (_name, files, message) => {

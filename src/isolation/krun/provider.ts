@@ -3,7 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MsbError } from '../../oci/errors.js';
 
-/** MICROSANDBOX_VERSION is the microsandbox release msb is built and tested against (package.json pins it). */
+/**
+ * MICROSANDBOX_VERSION is the microsandbox release msb is built and tested against (package.json
+ * pins its platform package; msb needs only that package's msb binary and libkrunfw, not the
+ * microsandbox Node binding, whose other platforms' packages are not all published).
+ */
 export const MICROSANDBOX_VERSION = '0.6.18';
 
 /** KrunProvider is where the microVM monitor and its guest kernel library are on this host. */
@@ -70,7 +74,7 @@ export function findKrunProvider(
 ): KrunProvider {
   const fs = opts.fs ?? realFs;
   const name = platformPackage(opts.platform, opts.arch);
-  const install = `npm install microsandbox@${MICROSANDBOX_VERSION} ${name ?? ''}@${MICROSANDBOX_VERSION}`.replace('  ', ' ');
+  const install = `npm install --save-exact ${name ?? 'the platform package'}@${MICROSANDBOX_VERSION}`;
   let dir = packageDir;
   if (dir === undefined) {
     if (!name) throw new MsbError('host-unsupported', `krun: microsandbox ships no msb binary for ${opts.platform ?? process.platform}/${opts.arch ?? process.arch}`);

@@ -33,7 +33,7 @@ export const krunProviderCheck: DoctorCheck<DoctorContext> = {
       return {
         status: severity,
         summary: `${provider.msb} --version fails: ${r.error ?? (r.stderr.trim().split('\n').at(-1) || `exit ${r.status}`)}`,
-        fix: `reinstall: npm install microsandbox@${MICROSANDBOX_VERSION} in msb's checkout`,
+        fix: `reinstall: npm ci in msb's checkout (package.json pins microsandbox's platform package ${MICROSANDBOX_VERSION})`,
         facts,
       };
     }
