@@ -54,6 +54,26 @@ describe('planRecreate', () => {
     expect(plan.summary).toContain('mount volume f00d → /cache (anonymous volume, reattached by name)');
   });
 
+  it('reattaches --mount volumes that have no source by the name Docker gave them', () => {
+    const c = inspectDoc('web', {
+      HostConfig: { Mounts: [{ Type: 'volume', Target: '/data' }, { Type: 'volume', Source: 'named', Target: '/named' }, { Type: 'bind', Source: '/etc/app', Target: '/etc/app' }] },
+      Mounts: [
+        { Type: 'volume', Name: 'c0ffee', Destination: '/data', RW: true },
+        { Type: 'volume', Name: 'named', Destination: '/named', RW: true },
+        { Type: 'bind', Source: '/etc/app', Destination: '/etc/app', RW: true },
+      ],
+    });
+    const plan = planRecreate(c, 'msb', 'sha256:img').plan!;
+    expect(plan.create.HostConfig?.Mounts).toEqual([
+      { Type: 'volume', Source: 'c0ffee', Target: '/data' },
+      { Type: 'volume', Source: 'named', Target: '/named' },
+      { Type: 'bind', Source: '/etc/app', Target: '/etc/app' },
+    ]);
+    expect(plan.create.HostConfig?.Binds).toEqual([]);
+    expect(plan.summary).toContain('mount volume c0ffee → /data (anonymous volume, reattached by name)');
+    expect(plan.summary).toContain('mount volume named → /named');
+  });
+
   it('uses the old image id when the tag has moved, and warns about compose-managed containers and sockets', () => {
     const c = inspectDoc('web', { Config: { Labels: { 'com.docker.compose.project': 'shop' } }, HostConfig: { Binds: ['/run/agent.sock:/run/agent.sock'] } });
     const plan = planRecreate(c, 'msb', 'sha256:other').plan!;

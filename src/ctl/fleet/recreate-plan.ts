@@ -59,7 +59,7 @@ export function planRecreate(c: Inspect, runtime: string, currentImageId: string
     ...c.Config,
     Image: image,
     Volumes: volumes,
-    HostConfig: { ...c.HostConfig, Runtime: runtime, Binds: binds, Links: legacyLinks(c.HostConfig.Links) },
+    HostConfig: { ...c.HostConfig, Runtime: runtime, Binds: binds, Links: legacyLinks(c.HostConfig.Links), ...reattachedMounts(c) },
     ...(primary ? { NetworkingConfig: { EndpointsConfig: { [primary.network]: primary.endpoint } } } : {}),
   };
   const summary = [
@@ -68,10 +68,30 @@ export function planRecreate(c: Inspect, runtime: string, currentImageId: string
     ...[primary, ...extra].filter((n) => n !== undefined).map((n) => `network ${n.network}${describeEndpoint(n.endpoint)}`),
     ...Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, list]) => (list as { HostIp: string; HostPort: string }[]).map((b) => `port ${b.HostIp || '0.0.0.0'}:${b.HostPort} → ${port}`)),
     // Docker lists Mounts in Go map order (varies per inspect): sort them for a stable plan.
-    ...[...c.Mounts].sort((a, b) => a.Destination.localeCompare(b.Destination)).map((m) => `mount ${m.Type} ${m.Type === 'bind' ? m.Source : m.Name} → ${m.Destination}${m.RW ? '' : ' (ro)'}${anonymous.includes(m) ? ' (anonymous volume, reattached by name)' : ''}`),
+    ...[...c.Mounts].sort((a, b) => a.Destination.localeCompare(b.Destination)).map((m) => `mount ${m.Type} ${m.Type === 'bind' ? m.Source : m.Name} → ${m.Destination}${m.RW ? '' : ' (ro)'}${anonymous.includes(m) || sourcelessMount(c, m.Destination) ? ' (anonymous volume, reattached by name)' : ''}`),
     `restart policy ${c.HostConfig.RestartPolicy?.Name || 'no'}`,
   ];
   return { plan: { id: c.Id, name, fromRuntime: c.HostConfig.Runtime || 'engine default', create, extraNetworks: extra, summary, warnings }, reasons: [] };
+}
+
+/** sourcelessMount says whether --mount gave the volume at target no name (Docker made one up). */
+function sourcelessMount(c: Inspect, target: string): boolean {
+  return (c.HostConfig.Mounts ?? []).some((m) => m.Type === 'volume' && !m.Source && m.Target === target);
+}
+
+/**
+ * reattachedMounts copies HostConfig.Mounts with each source-less volume (`--mount
+ * type=volume,target=/data`, compose's anonymous volumes) given the name Docker made for it, so
+ * the new container gets the same data instead of a fresh empty volume.
+ */
+function reattachedMounts(c: Inspect): { Mounts?: Docker.MountSettings[] } {
+  const mounts = c.HostConfig.Mounts;
+  if (!mounts) return {};
+  const nameAt = (target: string | undefined): string | undefined => c.Mounts.find((m) => m.Type === 'volume' && m.Destination === target)?.Name;
+  return { Mounts: mounts.map((m) => {
+    const name = m.Type === 'volume' && !m.Source ? nameAt(m.Target) : undefined;
+    return name ? { ...m, Source: name } : m;
+  }) };
 }
 
 /** anonymousVolumes are volume mounts the user never named (docker run -v /dir, image VOLUMEs). */
