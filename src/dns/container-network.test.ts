@@ -58,9 +58,14 @@ describe('sameSubnet and hostGateways', () => {
 
   it('maps each address to the host bridge address on its network, skipping loopback and foreign networks', () => {
     const ifaces = { lo: [iface('127.0.0.1', '127.0.0.1/8', true)], 'br-1': [iface('172.20.0.1', '172.20.0.1/16')], 'br-2': [iface('172.21.0.1', '172.21.0.1/16')] };
-    expect([...hostGateways(['172.20.0.2', '172.21.0.9', '192.168.5.5'], ifaces)]).toEqual([
+    expect([...hostGateways(['172.20.0.2', '172.21.0.9', '192.168.5.5'], ifaces, (name) => name.startsWith('br-'))]).toEqual([
       ['172.20.0.2', '172.20.0.1'],
       ['172.21.0.9', '172.21.0.1'],
     ]);
+  });
+
+  it('never takes the host uplink on a macvlan network (same subnet, not a bridge)', () => {
+    const ifaces = { eth0: [iface('192.168.1.10', '192.168.1.10/24')], docker0: [iface('172.17.0.1', '172.17.0.1/16')] };
+    expect([...hostGateways(['192.168.1.50', '172.17.0.2'], ifaces, (name) => name === 'docker0')]).toEqual([['172.17.0.2', '172.17.0.1']]);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 
 /**
@@ -42,15 +43,27 @@ export function sameSubnet(address: string, cidr: string): boolean {
   return ((toInt(address) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
 }
 
+/** isLinuxBridge says whether a host interface is a Linux bridge (Docker's bridge networks are). */
+export function isLinuxBridge(name: string): boolean {
+  return existsSync(`/sys/class/net/${name}/bridge`);
+}
+
 /**
  * hostGateways finds, for each container address, the host's own address on the same network
- * (a Docker bridge's gateway address: the relay listens there and the sandbox routes to it).
- * Addresses with no such host address (macvlan, --internal networks without a gateway) are left out.
+ * on a Linux bridge (a Docker bridge's gateway address: the relay listens there and the sandbox
+ * routes to it). Only bridges count: on macvlan/ipvlan the container shares the LAN's subnet with
+ * the host's own uplink, which it cannot reach and where the relay must never listen. Addresses
+ * with no such host address (macvlan, --internal networks without a gateway) are left out.
  */
-export function hostGateways(addresses: readonly string[], interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): Map<string, string> {
-  const hostV4 = Object.values(interfaces)
-    .flat()
-    .filter((i): i is NetworkInterfaceInfo => i !== undefined && i.family === 'IPv4' && !i.internal && typeof i.cidr === 'string');
+export function hostGateways(
+  addresses: readonly string[],
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+  bridge: (name: string) => boolean = isLinuxBridge,
+): Map<string, string> {
+  const hostV4 = Object.entries(interfaces)
+    .filter(([name]) => bridge(name))
+    .flatMap(([, list]) => list ?? [])
+    .filter((i) => i.family === 'IPv4' && !i.internal && typeof i.cidr === 'string');
   const out = new Map<string, string>();
   for (const a of addresses) {
     const gw = hostV4.find((i) => i.address !== a && sameSubnet(a, i.cidr as string));

@@ -40,7 +40,7 @@ describe('dockerDnsServers', () => {
 
 describe('containerRegistration', () => {
   it('registers every address that shares a network with the host and names the default route\'s gateway', () => {
-    const r = containerRegistration(inputs, files(), () => 99, ifaces);
+    const r = containerRegistration(inputs, files(), () => 99, ifaces, () => true);
     expect(r).toEqual({
       nameserver: '172.30.0.1',
       reg: { id: 'c1', dir: inputs.dir, pid: 42, netns: '/proc/42/ns/net', netnsInode: 99, addresses: ['172.20.0.3', '172.30.0.7'], gateways: ['172.20.0.1', '172.30.0.1'], upstreams: ['10.0.0.53'], rateLimit: 100 },
@@ -50,7 +50,7 @@ describe('containerRegistration', () => {
   it('prefers the container\'s --dns, then the policy\'s upstreams, then the host\'s resolvers', () => {
     const withDns = files({ '/var/lib/docker/containers/c1/hostconfig.json': '{"Dns":["192.0.2.1"]}' });
     const reg = (i: RegistrationInputs, read: (p: string) => string) => {
-      const r = containerRegistration(i, read, () => 1, ifaces);
+      const r = containerRegistration(i, read, () => 1, ifaces, () => true);
       return 'reg' in r ? r.reg.upstreams : r.reason;
     };
     expect(reg({ ...inputs, policyUpstreams: ['198.51.100.1'] }, withDns)).toEqual(['192.0.2.1']);
@@ -66,7 +66,7 @@ describe('containerRegistration', () => {
     const none = (p: string): string => {
       throw new Error(`EACCES ${p}`);
     };
-    expect(containerRegistration(inputs, none, () => 1, ifaces)).toEqual({ reason: 'cannot read the network of pid 42: EACCES /proc/42/net/fib_trie' });
-    expect(containerRegistration({ ...inputs, pid: 43 }, files(), () => 1, ifaces)).toMatchObject({ reason: expect.stringMatching(/^cannot read the network of pid 43: ENOENT/) });
+    expect(containerRegistration(inputs, none, () => 1, ifaces, () => true)).toEqual({ reason: 'cannot read the network of pid 42: EACCES /proc/42/net/fib_trie' });
+    expect(containerRegistration({ ...inputs, pid: 43 }, files(), () => 1, ifaces, () => true)).toMatchObject({ reason: expect.stringMatching(/^cannot read the network of pid 43: ENOENT/) });
   });
 });

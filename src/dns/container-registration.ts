@@ -36,7 +36,7 @@ export function dockerDnsServers(hostconfig: string): string[] {
  * Docker configured it in the create-time libnetwork-setkey hook: the addresses are read now,
  * before `runsc start` moves them into the sandbox's netstack (the host side keeps none).
  */
-export function containerRegistration(i: RegistrationInputs, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), inode: (p: string) => number = (p) => statSync(p).ino, interfaces?: Parameters<typeof hostGateways>[1]): ContainerRegistration {
+export function containerRegistration(i: RegistrationInputs, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), inode: (p: string) => number = (p) => statSync(p).ino, interfaces?: Parameters<typeof hostGateways>[1], bridge?: Parameters<typeof hostGateways>[2]): ContainerRegistration {
   const proc = `/proc/${i.pid}`;
   let addresses: string[];
   let defaultGateway: string | undefined;
@@ -46,7 +46,7 @@ export function containerRegistration(i: RegistrationInputs, read: (p: string) =
   } catch (err) {
     return { reason: `cannot read the network of pid ${i.pid}: ${(err as Error).message}` };
   }
-  const gateways = hostGateways(addresses, interfaces);
+  const gateways = hostGateways(addresses, interfaces, bridge);
   if (gateways.size === 0) return { reason: `no host address shares a network with ${addresses.join(', ') || 'the container (it has no IPv4 address)'}` };
   const usable = addresses.filter((a) => gateways.has(a));
   const gatewayList = [...new Set(usable.map((a) => gateways.get(a) as string))];

@@ -82,6 +82,8 @@ export class DnsRelay {
   private readonly states = new Map<string, ContainerState>();
   private readonly upstream: UpstreamClient;
   private readonly opener = new Limiter(4);
+  /** Truncated answers re-asked over TCP in a netns each cost an nsenter child: at most two at a time. */
+  private readonly tcpOpener = new Limiter(2);
   private readonly port: number;
   private readonly embedded: { address: string; port: number };
   private readonly log: (msg: string) => void;
@@ -215,7 +217,16 @@ export class DnsRelay {
   private onUdp(gw: string, udp: UdpSocket, msg: Buffer, address: string, port: number): void {
     const admitted = this.admit(gw, address, msg);
     if (!admitted) return;
-    this.resolve(admitted.entry, msg, admitted.question, (reply) => udp.send(reply, port, address));
+    this.resolve(admitted.entry, msg, admitted.question, (reply) => {
+      // A slow (upstream) answer can arrive after the gateway's last container was deleted and
+      // its socket closed: dgram's send would then throw out of the answer's handler.
+      if (this.listeners.get(gw)?.udp !== udp) return;
+      try {
+        udp.send(reply, port, address);
+      } catch (err) {
+        this.log(`udp ${gw}: cannot answer ${address}:${port}: ${(err as Error).message}`);
+      }
+    });
   }
 
   private onTcp(gw: string, conn: TcpSocket): void {
@@ -244,8 +255,8 @@ export class DnsRelay {
 
   private async askOverTcp(reg: Registration, origin: Origin, query: Buffer): Promise<Buffer | undefined> {
     if (origin === 'docker') {
-      const c = await (this.o.connectDockerTcp ?? ((r: Registration) => connectNetnsTcp(r.netns, { nsenter: this.o.nsenter })))(reg);
-      return tcpExchange(c, query, 5000);
+      const connect = this.o.connectDockerTcp ?? ((r: Registration) => connectNetnsTcp(r.netns, { nsenter: this.o.nsenter }));
+      return this.tcpOpener.run(async () => tcpExchange(await connect(reg), query, 5000));
     }
     return this.upstream.askTcp(reg.upstreams, query);
   }
