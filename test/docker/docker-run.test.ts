@@ -94,6 +94,11 @@ describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('keeps --ulimit values exact, "unlimited" (2^64-1) included, in the config.json it rewrites', () => {
+    const out = dockerOk(msb('--rm', '--ulimit', 'memlock=-1:-1', '--ulimit', 'nofile=4096:8192', IMAGE, 'sh', '-c', 'ulimit -l; ulimit -n'));
+    expect(out).toBe('unlimited\n4096\n');
+  });
+
   it('publishes ports: -p reaches the sandboxed server from the host', async () => {
     const id = detached('-p', '127.0.0.1::8080', IMAGE, 'httpd', '-f', '-p', '8080', '-h', '/var/www');
     const port = dockerOk(['port', id, '8080/tcp']).trim().split(':').at(-1);

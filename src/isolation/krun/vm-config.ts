@@ -1,4 +1,5 @@
 import { MsbError } from '../../oci/errors.js';
+import { exactUint64 } from '../../oci/exact-json.js';
 import type { Spec } from '../../oci/spec.js';
 import { KRUN_DOCKER_VOLUME_ANNOTATION } from '../annotations.js';
 import type { KrunPolicy } from '../policy.js';
@@ -89,7 +90,7 @@ export function refuseUnsupported(spec: Spec): void {
 function translateRlimits(rlimits: readonly Rlimit[]): string[] {
   return rlimits.map((r) => {
     if (!RLIMITS.includes(r.type)) throw new MsbError('unsupported', `krun: rlimit ${r.type} is not supported by msb (supported: ${RLIMITS.join(', ')})`);
-    return `${r.type.slice('RLIMIT_'.length).toLowerCase()}=${r.soft}:${r.hard}`;
+    return `${r.type.slice('RLIMIT_'.length).toLowerCase()}=${exactUint64(r.soft)}:${exactUint64(r.hard)}`;
   });
 }
 

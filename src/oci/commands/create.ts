@@ -6,6 +6,7 @@ import { loadPolicy } from '../../isolation/policy.js';
 import { selectBackend } from '../../isolation/select-backend.js';
 import type { PreparedContainer } from '../../isolation/backend.js';
 import { MsbError } from '../errors.js';
+import { stringifySpec } from '../exact-json.js';
 import { type GlobalOptions, logTargetOf } from '../global-options.js';
 import { lastLogError, logSize } from '../last-log-error.js';
 import { appendLogLine } from '../log.js';
@@ -72,7 +73,7 @@ function writeRecord(paths: ContainerPaths, loaded: LoadedSpec, prepared: Prepar
   writeFileSync(paths.originalConfig, loaded.original, { mode: 0o600 });
   prepared.writeFiles();
   writeFileSync(paths.record, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, JSON.stringify(prepared.spec), 0o644);
+  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, stringifySpec(prepared.spec, loaded.original), 0o644);
   // The launcher goes last: shim/msb-runtime treats a record without one as still being created.
   writeFileAtomic(paths.launcher, prepared.launcher);
 }
