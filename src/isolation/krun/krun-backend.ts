@@ -93,6 +93,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   const vmmRoot = join(realPathOfNew(paths.dir), 'vmm-root');
   const entryScript = join(paths.dir, 'entry.sh');
   const volumeImage = vm.dockerVolume ? join(krun.volumeDirectory, `${ctx.id}.img`) : undefined;
+  let madeVolume = false;
   const libs = hostLibraries();
   const guestRootSource = resolve(ctx.bundle, spec.root.path);
   const runcRoot = runcRootOf(paths.stateDir);
@@ -116,7 +117,10 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
       mkdirSync(join(vmmRoot, 'msb'), { recursive: true, mode: 0o755 });
       for (const l of libs.links) symlinkSync(l.target, join(vmmRoot, l.path));
       writeFileSync(entryScript, vmmEntryScript(vm.name, hostNote), { mode: 0o644 });
-      if (volumeImage && vm.dockerVolume) createDockerVolume(volumeImage, vm.dockerVolume.sizeMiB);
+      if (volumeImage && vm.dockerVolume) {
+        createDockerVolume(volumeImage, vm.dockerVolume.sizeMiB);
+        madeVolume = true;
+      }
     },
     afterCreate(): void {},
     launcher: krunLauncher({ id: ctx.id, bundle: ctx.bundle, root: ctx.global.root, runc, runcArgs, ownedFiles: volumeImage ? [volumeImage] : [] }),
@@ -136,7 +140,8 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
     },
     destroy(id: string): void {
       spawnSync(runc, [...runcArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
-      if (volumeImage) rmSync(volumeImage, { force: true });
+      // Only an image this create made: one that already existed (EEXIST) belongs to someone else.
+      if (volumeImage && madeVolume) rmSync(volumeImage, { force: true });
     },
   };
 }

@@ -46,6 +46,11 @@ describe.skipIf(skip !== undefined)("krunProcessSpec on Docker's config.json", (
     expect(out.mounts?.find((m) => m.destination === '/msb/home')).toMatchObject({ type: 'tmpfs', options: ['nosuid', 'nodev', 'mode=0700', 'size=64m'] });
   });
 
+  it('gives the VMM none of the workload\'s rlimits (they go into the guest through msb run --rlimit)', () => {
+    const limited = { ...docker, process: { ...docker.process, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 1024 }] } };
+    expect(krunProcessSpec(limited, ctx(limited)).process?.rlimits).toBeUndefined();
+  });
+
   it('adds /dev/kvm and its cgroup rule after Docker\'s own rules', () => {
     const linux = out.linux as { devices: unknown[]; resources: { devices: unknown[] } };
     expect(linux.devices).toEqual([{ path: '/dev/kvm', type: 'c', major: 10, minor: 232, fileMode: 0o660, uid: 0, gid: 0 }]);

@@ -75,6 +75,9 @@ export function krunProcessSpec(spec: Spec, ctx: KrunProcessContext): Spec {
     root: { ...spec.root, path: ctx.vmmRoot, readonly: true },
     process: {
       ...proc,
+      // The workload's rlimits go into the guest (msb run --rlimit); on the VMM they would cap
+      // the whole microVM: nofile its virtio-fs handles, as its guest RAM mapping, cpu all vCPUs.
+      rlimits: undefined,
       args: [VMM_TINI, '-g', '--', '/bin/sh', VMM_ENTRY, VMM_MSB, ...ctx.msbArgs],
       env: [...VMM_ENV],
       cwd: '/',

@@ -1,9 +1,16 @@
 import type { VmConfig } from './vm-config.js';
 
-function mountArg(m: VmConfig['mounts'][number]): string[] {
+/** DEFAULT_TMPFS_MIB sizes a tmpfs that has options but no size when the guest's RAM is msb's default. */
+export const DEFAULT_TMPFS_MIB = 256;
+
+function mountArg(m: VmConfig['mounts'][number], guestMiB: number | undefined): string[] {
   if (m.kind === 'tmpfs') {
+    // msb takes PATH, PATH:SIZE or PATH:SIZE:OPTIONS, never an empty size; Docker adds
+    // noexec,nosuid,nodev to every --tmpfs, so a sizeless one gets the kernel's own default,
+    // half the (guest) RAM.
+    const sizeMiB = m.sizeMiB ?? (m.options.length > 0 ? (guestMiB !== undefined ? Math.max(1, Math.floor(guestMiB / 2)) : DEFAULT_TMPFS_MIB) : undefined);
+    const size = sizeMiB !== undefined ? `:${sizeMiB}M` : '';
     const opts = m.options.length > 0 ? `:${m.options.join(',')}` : '';
-    const size = m.sizeMiB !== undefined ? `:${m.sizeMiB}M` : opts ? ':' : '';
     return ['--tmpfs', `${m.destination}${size}${opts}`];
   }
   const opts = [...(m.readonly ? ['ro'] : []), ...(m.flags ?? [])];
@@ -26,7 +33,7 @@ export function msbRunArgs(vm: VmConfig): string[] {
   a.push('--user', vm.user, '--workdir', vm.cwd, vm.terminal ? '--tty' : '--no-tty');
   for (const e of vm.env) a.push('--env', e);
   for (const l of vm.rlimits) a.push('--rlimit', l);
-  for (const m of vm.mounts) a.push(...mountArg(m));
+  for (const m of vm.mounts) a.push(...mountArg(m, r.memoryMiB));
   if (vm.dockerVolume) a.push('--mount-disk', `${vm.dockerVolume.image}:${vm.dockerVolume.destination}:fstype=ext4`);
   a.push('--net', vm.network.profile, '--net-ipv4-pool', vm.network.ipv4Pool);
   if (!vm.network.dnsRebindProtection) a.push('--no-dns-rebind-protection');

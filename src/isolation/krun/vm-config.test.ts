@@ -145,6 +145,8 @@ describe('msbRunArgs', () => {
           { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'ro', 'nodev'] },
           { destination: '/cache', type: 'tmpfs', source: 'tmpfs', options: ['size=64m', 'noexec'] },
           { destination: '/scratch', type: 'tmpfs', source: 'tmpfs' },
+          // docker run --tmpfs /run: Docker adds these options but no size, and msb refuses an empty size.
+          { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev'] },
         ],
         annotations: { 'io.msb.krun.docker-volume': '2048' },
       }),
@@ -155,6 +157,7 @@ describe('msbRunArgs', () => {
       '--cpus', '2', '--memory', '256M', '--max-memory', '928M', '--hostname', 'web',
       '--user', '33:33', '--workdir', '/srv', '--tty', '--env', 'A=1', '--env', 'B=two words', '--rlimit', 'nofile=1024:4096',
       '--mount-dir', '/msb/mounts/0:/data:ro,nodev', '--tmpfs', '/cache:64M:noexec', '--tmpfs', '/scratch',
+      '--tmpfs', '/run:128M:noexec,nosuid,nodev',
       '--mount-disk', '/msb/volumes/docker.img:/var/lib/docker:fstype=ext4',
       '--net', 'all', '--net-ipv4-pool', '100.64.0.0/16', '--no-dns-rebind-protection',
       '--dns-nameserver', '127.0.0.11', '--dns-nameserver', '10.0.0.2', '--port', '0.0.0.0:80:80',
