@@ -20,7 +20,7 @@ function run(files: Record<string, string>, flags: Partial<HardenOptions> = {}) 
       if (text === undefined) throw new Error(`no ${p}`);
       return text;
     },
-    writeFile: (p, t) => void (written[p] = t),
+    writeFiles: (fs) => fs.forEach((f) => void (written[f.path] = f.text)),
   };
   const options: HardenOptions = { files: Object.keys(files), runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false, ...flags };
   let error: Error | undefined;
@@ -112,6 +112,30 @@ describe('defaultHardenDeps', () => {
       expect(statSync(file).mode & 0o777).toBe(0o640);
       expect(() => defaultHardenDeps().readFile(join(dir, 'missing.yml'))).toThrow(/^cannot read .*missing.yml/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a group-writable mode under any umask, and changes no file when one cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-harden-'));
+    const old = process.umask(0o022);
+    try {
+      const a = join(dir, 'a.yml');
+      writeFileSync(a, UNHARDENED);
+      chmodSync(a, 0o664);
+      // b.yml's staging name is taken: its write fails after a.yml's succeeded.
+      const b = join(dir, 'b.yml');
+      writeFileSync(b, UNHARDENED);
+      writeFileSync(`${b}.msbctl-${process.pid}.tmp`, 'in the way');
+      const quiet = { ...defaultHardenDeps(), out: () => undefined };
+      expect(() => harden({ files: [a, b], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false }, quiet)).toThrow(/^nothing written: /);
+      expect(readFileSync(a, 'utf8')).toBe(UNHARDENED);
+      expect(readFileSync(b, 'utf8')).toBe(UNHARDENED);
+      rmSync(`${b}.msbctl-${process.pid}.tmp`);
+      harden({ files: [a], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false }, quiet);
+      expect(statSync(a).mode & 0o777).toBe(0o664);
+    } finally {
+      process.umask(old);
       rmSync(dir, { recursive: true, force: true });
     }
   });

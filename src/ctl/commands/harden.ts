@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
 import { BACKENDS } from '../../isolation/backends.js';
 import { PLANNED_BACKENDS } from '../../isolation/select-backend.js';
@@ -25,8 +25,8 @@ export interface HardenDeps {
   out: (line: string) => void;
   err: (line: string) => void;
   readFile: (path: string) => string;
-  /** Replaces a file's content atomically, keeping its permissions. */
-  writeFile: (path: string, text: string) => void;
+  /** Replaces the files' contents, all or none, each atomically, keeping its mode and owner. */
+  writeFiles: (files: readonly { path: string; text: string }[]) => void;
 }
 
 /** defaultHardenDeps reads and writes the real files and prints to stdout/stderr. */
@@ -41,12 +41,26 @@ export function defaultHardenDeps(): HardenDeps {
         throw new MsbError('not-found', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
       }
     },
-    writeFile: (path, text) => {
-      // Write through a symlink to its target, so the link stays a link.
-      const real = realpathSync(path);
-      const tmp = `${real}.msbctl-${process.pid}.tmp`;
-      writeFileSync(tmp, text, { mode: statSync(real).mode & 0o7777 });
-      renameSync(tmp, real);
+    writeFiles: (files) => {
+      // Every new content is written beside its file first; only when all are written are they
+      // renamed into place, so a failure (disk full, a read-only directory) changes no file.
+      const staged: { tmp: string; real: string }[] = [];
+      try {
+        for (const f of files) {
+          // Write through a symlink to its target, so the link stays a link.
+          const real = realpathSync(f.path);
+          const tmp = `${real}.msbctl-${process.pid}.tmp`;
+          const st = statSync(real);
+          writeFileSync(tmp, f.text, { flag: 'wx' });
+          staged.push({ tmp, real });
+          chmodSync(tmp, st.mode & 0o7777); // writeFileSync's mode is reduced by the umask
+          if (process.getuid?.() === 0) chownSync(tmp, st.uid, st.gid);
+        }
+      } catch (err) {
+        for (const s of staged) rmSync(s.tmp, { force: true });
+        throw new MsbError('internal', `nothing written: ${(err as Error).message}`, { cause: err });
+      }
+      for (const s of staged) renameSync(s.tmp, s.real);
     },
   };
 }
@@ -77,10 +91,8 @@ export function harden(options: HardenOptions, deps: HardenDeps = defaultHardenD
     if (options.dryRun) deps.out(`dry run: ${changed.length} file(s) would change; nothing written`);
     return;
   }
-  for (const r of changed) {
-    deps.writeFile(r.path, r.output);
-    deps.out(`wrote ${r.path}`);
-  }
+  deps.writeFiles(changed.map((r) => ({ path: r.path, text: r.output })));
+  for (const r of changed) deps.out(`wrote ${r.path}`);
   if (changed.length === 0) deps.out('nothing to change: every service is already hardened or excluded');
 }
 
