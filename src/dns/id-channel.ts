@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readHeader, readQuestion, sameQuestion, type Question, withId } from './dns-wire.js';
 
@@ -26,7 +27,6 @@ const SWEEP_MS = 10;
  */
 export class IdChannel {
   private readonly pending = new Map<number, Pending>();
-  private nextId = Math.floor(Math.random() * 0x10000);
   private sweeper: NodeJS.Timeout | undefined;
   private connectedTo: string | undefined;
   /** latencyMs is a moving average of how fast replies come back. */
@@ -72,9 +72,10 @@ export class IdChannel {
    */
   ask(query: Buffer, question: Question, address: string, port: number, handler: AnswerHandler, onSlow?: () => void): boolean {
     if (this.pending.size >= 0xff00) return false;
-    let id = this.nextId;
+    // A random id per query: the pool's sockets are shared by every container and keep their
+    // ports, so a predictable id would let a spoofer on the host forge another container's answer.
+    let id = randomInt(0x10000);
     while (this.pending.has(id)) id = (id + 1) & 0xffff;
-    this.nextId = (id + 7919) & 0xffff; // not sequential: a little harder to guess
     this.pending.set(id, { question, address, port, originalId: query.readUInt16BE(0), sentAt: performance.now(), handler, onSlow });
     if (this.connectedTo === `${address}:${port}`) this.socket.send(withId(query, id));
     else this.socket.send(withId(query, id), port, address);

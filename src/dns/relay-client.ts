@@ -112,7 +112,8 @@ export async function notifyRelay(dir: string, stateDir = RELAY_STATE_DIR): Prom
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, 50));
     try {
-      await controlRequest({ op: 'register', dir }, stateDir, 1000);
+      // Never past the 3 s create waits for a new relay (docs/dns.md).
+      await controlRequest({ op: 'register', dir }, stateDir, Math.max(50, Math.min(1000, end - Date.now())));
       return;
     } catch {
       // not up yet

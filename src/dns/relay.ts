@@ -46,6 +46,8 @@ type Origin = 'docker' | 'upstream';
 interface Listener {
   udp: UdpSocket;
   tcp: Server;
+  /** Open TCP connections: closing the listener ends them, rather than waiting for their timeout. */
+  connections: Set<TcpSocket>;
   error?: string;
 }
 
@@ -159,8 +161,13 @@ export class DnsRelay {
 
   private async openListener(gw: string): Promise<void> {
     const udp = createSocket({ type: 'udp4', recvBufferSize: BUFFER_BYTES, sendBufferSize: BUFFER_BYTES });
-    const tcp = createServer((c) => this.onTcp(gw, c));
-    const listener: Listener = { udp, tcp };
+    const connections = new Set<TcpSocket>();
+    const tcp = createServer((c) => {
+      connections.add(c);
+      c.once('close', () => connections.delete(c));
+      this.onTcp(gw, c);
+    });
+    const listener: Listener = { udp, tcp, connections };
     this.listeners.set(gw, listener);
     udp.on('message', (msg, rinfo) => this.onUdp(gw, udp, msg, rinfo.address, rinfo.port));
     try {
@@ -189,7 +196,9 @@ export class DnsRelay {
     } catch {
       // never bound
     }
-    await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => l.tcp.close(() => resolve()));
+    for (const c of l.connections) c.destroy(); // a deleted sandbox's half-open connection would hold close() for 10 s
+    await closed;
   }
 
   private admit(gw: string, source: string, msg: Buffer): { entry: Entry; question: Question } | undefined {

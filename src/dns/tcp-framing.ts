@@ -57,6 +57,11 @@ export function tcpExchange(socket: Socket, query: Buffer, timeoutMs: number): P
       reject(err);
     });
     socket.on('data', (d: Buffer) => framer.push(d));
+    // A server that closes without answering: no need to wait for the timeout (a no-op after an answer).
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
     socket.write(TcpFramer.frame(query));
   });
 }
