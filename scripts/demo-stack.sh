@@ -12,17 +12,17 @@ project=msbdemo
 records=/var/run/docker/runtime-runc/moby/msb/containers
 file=docker-compose.yml
 workdir=$(mktemp -d)
-if [ "$runtime" != msb ]; then
-  cp docker-compose.yml "$workdir/docker-compose.yml"
-  file=$workdir/docker-compose.yml
-  ./shim/msbctl harden --force --runtime "$runtime" "$file" >/dev/null
-fi
 compose() { docker-compose --ansi never -p "$project" -f "$file" "$@"; }
 cleanup() {
   compose down --volumes --timeout 1 >/dev/null 2>&1 || true
   rm -rf "$workdir"
 }
 trap cleanup EXIT
+if [ "$runtime" != msb ]; then
+  cp docker-compose.yml "$workdir/docker-compose.yml"
+  file=$workdir/docker-compose.yml
+  ./shim/msbctl harden --force --runtime "$runtime" "$file" >/dev/null
+fi
 
 echo "== msbctl harden --check $file"
 ./shim/msbctl harden --check --runtime "$runtime" "$file" | sed 's/^/   /'

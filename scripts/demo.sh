@@ -23,6 +23,7 @@ echo "== docker run --runtime=$runtime local/busybox (gVisor via msb)"
 docker run --rm --runtime="$runtime" local/busybox sh -c "$probe"
 echo
 id=$(docker run -d --runtime="$runtime" local/busybox sleep 30)
+trap 'docker rm -f "$id" >/dev/null 2>&1 || true' EXIT
 record=/var/run/docker/runtime-runc/moby/msb/containers/$id/record.json
 echo "== msb's record for container ${id:0:12}:"
 node -e 'const r = require(process.argv[1]); const b = r.backendSummary;
@@ -30,6 +31,7 @@ node -e 'const r = require(process.argv[1]); const b = r.backendSummary;
   console.log(`  runsc:    ${b.runsc} ${b.runscVersion}, platform ${b.platform}`);
   console.log(`  rmem_default workaround: ${b.rmemWorkaround.apply ? "applied" : "not needed"}: ${b.rmemWorkaround.reason}`);' "$record"
 docker rm -f "$id" >/dev/null
+trap - EXIT
 echo
 echo "The msb container saw gVisor's kernel (4.4.0) and its own network stack, not the host's."
 echo

@@ -32,6 +32,13 @@ describe('msbctl fleet migrate', () => {
     expect(r.out).toEqual(['refused: web: the name web-pre-msb the migration needs is taken by another container']);
   });
 
+  it('moves a container named twice (by name and by id) once', async () => {
+    const web = inspectDoc('web');
+    const r = await run([web], { names: ['web', web.Id], dryRun: true });
+    expect(r.error).toBeUndefined();
+    expect(r.out.filter((l) => l.startsWith('web: would move'))).toHaveLength(1);
+  });
+
   it('skips containers already under the runtime', async () => {
     const r = await run([inspectDoc('web', { HostConfig: { Runtime: 'msb' } })], {});
     expect([r.error, r.out, r.docker.calls]).toEqual([undefined, ['web: already runs under msb: nothing to do'], []]);

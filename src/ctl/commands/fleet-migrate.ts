@@ -32,12 +32,16 @@ export async function fleetMigrate(options: FleetMigrateOptions, deps: FleetMigr
   if (!runtimeKind(options.runtime, engine).msb) throw new MsbError('invalid-argument', `runtime ${options.runtime} is not msb (its path is ${target.path}); fleet migrate moves containers into msb only`);
   const plans: RecreatePlan[] = [];
   const problems: string[] = [];
+  const seen = new Set<string>();
   for (const name of options.names) {
     const c = await deps.docker.inspect(name);
     if (c === undefined) {
       problems.push(`${name}: no such container`);
       continue;
     }
+    // A container named twice (by name and by id) is moved once.
+    if (seen.has(c.Id)) continue;
+    seen.add(c.Id);
     const current = runtimeKind(c.HostConfig.Runtime, engine);
     if (current.name === options.runtime) {
       deps.out(`${name}: already runs under ${options.runtime}: nothing to do`);

@@ -15,6 +15,7 @@ describe('rmemQuirkCheck', () => {
     { name: 'quirk present, policy never', spec: { files: policy('never'), commands: { ...OLD, [PROBE]: 'present\n' } }, status: 'fail', summary: /refuse every networked container.*workaround is off/, quirk: true, applied: false },
     { name: 'policy always on a fixed runsc', spec: { files: policy('always') }, status: 'ok', summary: /^workaround applies: policy gvisor\.rmemWorkaround=always/, quirk: false, applied: true },
     { name: 'cannot probe (not root)', spec: { commands: { ...OLD, [PROBE]: { status: 1, stdout: '', stderr: 'unshare: unshare failed: Operation not permitted\n' } }, host: { isRoot: false } }, status: 'warn', summary: /cannot tell.*Operation not permitted \(needs root\)/, quirk: null, applied: null },
+    { name: 'cannot probe, policy never', spec: { files: policy('never'), commands: { ...OLD, [PROBE]: { status: 1, stdout: '', stderr: 'unshare: unshare failed: Operation not permitted\n' } }, host: { isRoot: false } }, status: 'warn', summary: /cannot tell/, quirk: null, applied: null },
     { name: 'workaround needs mount', spec: { which: { mount: undefined }, commands: { ...OLD, [PROBE]: 'present\n' } }, status: 'fail', summary: /mount is not on PATH/, quirk: true, applied: true },
     { name: 'no runsc', spec: { which: { runsc: undefined } }, status: 'skip', summary: /no runsc/, quirk: undefined, applied: undefined },
   ])('$name → $status', ({ spec, status, summary, quirk, applied, probed }) => {

@@ -35,7 +35,8 @@ export const rmemQuirkCheck: DoctorCheck<DoctorContext> = {
       return probed === true;
     };
     const needed = decideRmemWorkaround('auto', runsc.version, probe);
-    if (typeof probed === 'string' && mode === 'auto') {
+    // Whatever the mode: with "never" an undecided probe must not read as "not needed".
+    if (typeof probed === 'string') {
       return {
         status: 'warn',
         summary: `cannot tell whether the kernel namespaces net.core.rmem_default: ${probed}`,
