@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MsbError } from '../oci/errors.js';
 import { DEFAULT_KRUN_POLICY, DEFAULT_POLICY_PATH, loadPolicy, parsePolicy, type Policy, withDefaults } from './policy.js';
+import { thrownMsbError } from '../../test/support/msb-error.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: failed`), { code });
 }
 
-function policyError(fn: () => unknown): MsbError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MsbError);
-    expect((err as MsbError).code).toBe('invalid-policy');
-    return err as MsbError;
-  }
-  throw new Error('expected an invalid-policy error');
-}
+const policyError = (fn: () => unknown): MsbError => thrownMsbError(fn, 'invalid-policy');
 
 const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },

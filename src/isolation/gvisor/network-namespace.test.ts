@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
 import type { Spec } from '../../oci/spec.js';
 import { checkNetworkNamespace, type InodeOf } from './network-namespace.js';
+import { thrownMsbError } from '../../../test/support/msb-error.js';
 
 const HOST = '4:4026531840';
 
@@ -19,22 +19,13 @@ function inodes(extra: Record<string, string> = {}, host: Record<string, string>
   }, { asked });
 }
 
-function refusal(fn: () => void): MsbError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MsbError);
-    return err as MsbError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('checkNetworkNamespace', () => {
   it.each<[string, Spec]>([
     ['no namespaces at all', specWith(undefined)],
     ['namespaces without network (--network host)', specWith([{ type: 'pid' }, { type: 'mount' }])],
   ])('refuses %s as the host network', (_name, spec) => {
-    const err = refusal(() => checkNetworkNamespace(spec, inodes()));
+    const err = thrownMsbError(() => checkNetworkNamespace(spec, inodes()));
     expect(err.code).toBe('forbidden');
     expect(err.message).toMatch(/share the host network namespace \(--network host\)/);
   });
@@ -46,18 +37,18 @@ describe('checkNetworkNamespace', () => {
   });
 
   it('refuses a netns path that is the host\'s (by /proc/self)', () => {
-    const err = refusal(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/var/run/netns/hostlink' }]), inodes({ '/var/run/netns/hostlink': HOST })));
+    const err = thrownMsbError(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/var/run/netns/hostlink' }]), inodes({ '/var/run/netns/hostlink': HOST })));
     expect(err.code).toBe('forbidden');
     expect(err.message).toBe('gvisor: network namespace /var/run/netns/hostlink is the host\'s, which msb does not allow; use a Docker network');
   });
 
   it('refuses a netns path equal to /proc/1\'s when /proc/self differs', () => {
     const fake = inodes({ '/x': '4:1' }, { '/proc/self/ns/net': '4:2', '/proc/1/ns/net': '4:1' });
-    expect(refusal(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/x' }]), fake)).code).toBe('forbidden');
+    expect(thrownMsbError(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/x' }]), fake)).code).toBe('forbidden');
   });
 
   it('refuses /proc/1/ns/net itself', () => {
-    expect(refusal(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/proc/1/ns/net' }]), inodes())).code).toBe('forbidden');
+    expect(thrownMsbError(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/proc/1/ns/net' }]), inodes())).code).toBe('forbidden');
   });
 
   it.each<[string, Record<string, string>, Record<string, string> | undefined]>([

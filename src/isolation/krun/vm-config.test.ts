@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
-import { MsbError } from '../../oci/errors.js';
 import type { Spec } from '../../oci/spec.js';
 import { DEFAULT_KRUN_POLICY } from '../policy.js';
 import { msbRunArgs } from './msb-run-args.js';
 import { refuseUnsupported, sandboxName, type TranslateContext, translateToVmConfig } from './vm-config.js';
+import { thrownMsbError } from '../../../test/support/msb-error.js';
 
 const ID = '1f4522750550354974189baabbda37f59901d4ea83917989b684acf109bd5655';
 const ctx = (over: Partial<TranslateContext> = {}): TranslateContext => ({
@@ -27,15 +27,6 @@ function base(over: Partial<Spec> = {}): Spec {
   };
 }
 
-function refusal(fn: () => unknown): MsbError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MsbError);
-    return err as MsbError;
-  }
-  throw new Error('expected a refusal');
-}
 
 const skip = sharedSkipReason();
 if (skip) console.warn(`SKIP krun translation of the spec's examples: ${skip}`);
@@ -68,9 +59,9 @@ describe.skipIf(skip !== undefined)("translateToVmConfig on Docker's and the spe
 
   it("the spec's full example is refused for its devices, and translated without them", () => {
     const full = example('config', 'good', 'spec-example.json');
-    expect(refusal(() => translateToVmConfig(full, ctx())).message).toBe('krun: host devices (--device, /dev/fuse, /dev/sda) cannot be passed into a microVM');
+    expect(thrownMsbError(() => translateToVmConfig(full, ctx())).message).toBe('krun: host devices (--device, /dev/fuse, /dev/sda) cannot be passed into a microVM');
     const linux = { ...full.linux, devices: [] };
-    expect(refusal(() => translateToVmConfig({ ...full, linux }, ctx())).message).toMatch(/read-only root filesystem/);
+    expect(thrownMsbError(() => translateToVmConfig({ ...full, linux }, ctx())).message).toMatch(/read-only root filesystem/);
     const vm = translateToVmConfig({ ...full, linux, root: { ...full.root, readonly: false } }, ctx());
     expect(vm).toMatchObject({
       args: ['sh'],
@@ -91,7 +82,7 @@ describe.skipIf(skip !== undefined)("translateToVmConfig on Docker's and the spe
   });
 
   it("the spec's minimal-for-start.json is refused: it shares the host network namespace", () => {
-    expect(refusal(() => translateToVmConfig(example('config', 'good', 'minimal-for-start.json'), ctx())).message).toMatch(/host network namespace/);
+    expect(thrownMsbError(() => translateToVmConfig(example('config', 'good', 'minimal-for-start.json'), ctx())).message).toMatch(/host network namespace/);
   });
 });
 
@@ -120,7 +111,7 @@ describe('translateToVmConfig fields', () => {
     { name: 'an rlimit msb does not know', spec: base({ process: { args: ['sh'], rlimits: [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }] } }), code: 'unsupported', message: /^krun: rlimit RLIMIT_BOGUS is not supported by msb/ },
     { name: 'a docker volume over a mounted /var/lib/docker', spec: base({ annotations: { 'io.msb.krun.docker-volume': '100' }, mounts: [{ destination: '/var/lib/docker', type: 'bind', source: '/srv', options: ['rbind'] }] }), code: 'invalid-spec', message: /both mounted and requested/ },
   ])('refuses $name', ({ spec, code, message }) => {
-    const err = refusal(() => translateToVmConfig(spec, ctx()));
+    const err = thrownMsbError(() => translateToVmConfig(spec, ctx()));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
   });
