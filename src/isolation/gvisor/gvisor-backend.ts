@@ -1,13 +1,13 @@
-import { spawnSync, type StdioOptions } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
 import { registerWithRelay } from '../../dns/relay-registration-step.js';
 import { containerResolvConf, relayResolvConf, takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
-import { backendLogArgs } from '../../oci/global-options.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
+import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
 import { gvisorLauncher } from './launcher.js';
 import { checkNetworkNamespace } from './network-namespace.js';
@@ -106,17 +106,8 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     controlSockets: sockets.controlSockets,
     summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem, hostSockets: sockets.summary },
     create(req: CreateRequest): number {
-      mkdirSync(runscRoot, { recursive: true, mode: 0o700 });
-      const args = [...runscArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
-      if (req.pidFile) args.push('--pid-file', req.pidFile);
       pidFile = req.pidFile;
-      if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
-      args.push(req.id);
-      // The container inherits exactly msb's stdio (Docker's FIFOs or the console), never pipes.
-      const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
-      const result = spawnSync(runsc, args, { stdio });
-      if (result.error) throw new MsbError('backend', `gvisor: cannot run ${runsc}: ${result.error.message}`, { cause: result.error });
-      return result.status ?? 128 + 9;
+      return runRuncCreate({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot }, ctx.global, req);
     },
     destroy(id: string): void {
       spawnSync(runsc, [...runscArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });

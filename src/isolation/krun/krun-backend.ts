@@ -1,9 +1,9 @@
-import { spawnSync, type StdioOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseResolvConf } from '../../dns/resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
-import { backendLogArgs, logTargetOf } from '../../oci/global-options.js';
+import { logTargetOf } from '../../oci/global-options.js';
 import { appendLogLine } from '../../oci/log.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
@@ -22,6 +22,7 @@ import { translateToVmConfig } from './vm-config.js';
 import { type MountKind, planMounts } from './vm-mounts.js';
 import { vmmEntryScript } from './vmm-entry.js';
 import { createDockerVolume } from './docker-volume.js';
+import { runRuncCreate } from '../runc-create.js';
 
 /** MSB_HOME_SIZE_MIB caps each tmpfs of the VMM's container (MSB_HOME, /tmp): msb keeps a small sqlite db and sockets there. */
 export const MSB_HOME_SIZE_MIB = 64;
@@ -126,18 +127,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
     launcher: krunLauncher({ id: ctx.id, bundle: ctx.bundle, root: ctx.global.root, runc, runcArgs, ownedFiles: volumeImage ? [volumeImage] : [] }),
     controlSockets: [],
     summary: { msb: provider.msb, msbVersion: provider.version, runc, runcArgs, runcRoot, vm, vmmHeadroomMiB: krun.vmmHeadroomMiB, hostCheck: hostNote ?? 'usable' },
-    create(req: CreateRequest): number {
-      mkdirSync(runcRoot, { recursive: true, mode: 0o700 });
-      const args = [...runcArgs, ...backendLogArgs(ctx.global), 'create', '--bundle', req.bundle];
-      if (req.pidFile) args.push('--pid-file', req.pidFile);
-      if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
-      args.push(req.id);
-      // The VMM's container inherits exactly msb's stdio (Docker's FIFOs or the console), never pipes.
-      const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
-      const result = spawnSync(runc, args, { stdio });
-      if (result.error) throw new MsbError('backend', `krun: cannot run ${runc}: ${result.error.message}`, { cause: result.error });
-      return result.status ?? 128 + 9;
-    },
+    create: (req: CreateRequest): number => runRuncCreate({ backend: 'krun', binary: runc, globalArgs: runcArgs, stateRoot: runcRoot }, ctx.global, req),
     destroy(id: string): void {
       spawnSync(runc, [...runcArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
       // Only an image this create made: one that already existed (EEXIST) belongs to someone else.
