@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { installAlias, uninstallAlias } from '../support/dns-alias.js';
 import { containerIp, networkGateway, nslookupAddresses } from '../support/dns-docker.js';
 import { startUpstream, UPSTREAM_A, type UpstreamServer } from '../support/dns-upstream.js';
-import { docker, dockerOk, dockerSkipReason } from '../support/docker.js';
+import { docker, dockerOk, dockerSkipReason, freshNetwork } from '../support/docker.js';
 
 const ALIAS = 'msb-dns-compose';
 const PROJECT = 'msbdnscompose';
@@ -48,8 +48,7 @@ let upstream: UpstreamServer | undefined;
 
 beforeAll(async () => {
   if (skipReason) return;
-  docker(['network', 'rm', UPSTREAM_NET]);
-  dockerOk(['network', 'create', UPSTREAM_NET]);
+  freshNetwork(UPSTREAM_NET);
   upstream = await startUpstream(networkGateway(UPSTREAM_NET));
   writeFileSync(policy, JSON.stringify({ dns: { upstreams: [upstream.address] } }));
   await installAlias(ALIAS, policy);

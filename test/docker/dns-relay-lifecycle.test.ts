@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayStatus } from '../../src/dns/relay-client.js';
 import { installAlias, uninstallAlias } from '../support/dns-alias.js';
 import { containerIp, networkGateway, nslookupAddresses } from '../support/dns-docker.js';
-import { docker, dockerAsync, dockerOk, dockerSkipReason, waitUntil } from '../support/docker.js';
+import { docker, dockerAsync, dockerOk, dockerSkipReason, freshNetwork, waitUntil } from '../support/docker.js';
 import { repoRoot } from '../support/paths.js';
 
 const ALIAS = 'msb-dns-life';
@@ -48,8 +48,7 @@ function stopRelay(): void {
 beforeAll(async () => {
   if (skipReason) return;
   for (const n of NAMES) docker(['rm', '-f', n]);
-  docker(['network', 'rm', NET]);
-  dockerOk(['network', 'create', NET]);
+  freshNetwork(NET);
   writeFileSync(policy, JSON.stringify({ dns: { upstreams: [networkGateway(NET)] } })); // nothing external is asked here
   await installAlias(ALIAS, policy);
 }, 120_000);

@@ -13,7 +13,7 @@ import { installAlias, uninstallAlias } from '../support/dns-alias.js';
 import { ask, containerIp, networkGateway, ptrName, type Reply } from '../support/dns-docker.js';
 import { BIG_TXT_COUNT, startUpstream, UPSTREAM_A, type UpstreamServer } from '../support/dns-upstream.js';
 import { buildDnsq } from '../support/dnsq.js';
-import { docker, dockerAsync, dockerOk, dockerSkipReason } from '../support/docker.js';
+import { docker, dockerAsync, dockerOk, dockerSkipReason, freshNetwork } from '../support/docker.js';
 
 const ALIAS = 'msb-dns-relay';
 const NET = 'msb-dns-relay-net';
@@ -39,8 +39,7 @@ beforeAll(async () => {
   if (skipReason) return;
   for (const c of Object.values(C)) docker(['rm', '-f', c]);
   for (const n of [NET, UPSTREAM_NET]) {
-    docker(['network', 'rm', n]);
-    dockerOk(['network', 'create', n]);
+    freshNetwork(n);
   }
   gateway = networkGateway(NET);
   upstream = await startUpstream(networkGateway(UPSTREAM_NET));

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCKER_MSB_ROOT, docker, dockerOk, dockerSkipReason, waitUntil } from '../support/docker.js';
+import { DOCKER_MSB_ROOT, docker, dockerOk, dockerSkipReason, freshNetwork, waitUntil } from '../support/docker.js';
 import { repoRoot } from '../support/paths.js';
 
 const ALIAS = 'msb-fleet-test';
@@ -98,7 +98,9 @@ beforeAll(async () => {
     if (r.status !== 0) throw new Error(`msbctl install ${name}: ${r.stderr}`);
   }
   if (!(await waitUntil(() => [ALIAS, BROKEN].every((a) => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${a}"`))))) throw new Error('dockerd did not load the aliases');
-  dockerOk(['network', 'create', '--subnet', SUBNET, NET]);
+  for (const n of [WEB, `${WEB}-pre-msb`, `${WEB}-msb-new`]) docker(['rm', '-f', n]);
+  freshNetwork(NET, ['--subnet', SUBNET]);
+  docker(['volume', 'rm', VOLUME]);
   dockerOk(['volume', 'create', VOLUME]);
   dockerOk(['run', '--rm', '--runtime', 'runc', '-v', `${VOLUME}:/www`, 'local/busybox', 'sh', '-c', `printf '${page.replace('\n', '\\n')}' > /www/index.html`]);
   startWeb();

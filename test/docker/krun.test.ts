@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectKvmHost } from '../../src/isolation/kvm-host.js';
-import { DOCKER_MSB_ROOT, docker, dockerAsync, dockerOk, dockerSkipReason, msbLeftovers, waitUntil } from '../support/docker.js';
+import { DOCKER_MSB_ROOT, docker, dockerAsync, dockerOk, dockerSkipReason, freshNetwork, msbLeftovers, waitUntil } from '../support/docker.js';
 import { repoRoot } from '../support/paths.js';
 
 const skipReason = dockerSkipReason();
@@ -218,7 +218,7 @@ describe.skipIf(bootSkip !== undefined)('krun microVMs on a KVM host', () => {
 
   it("DNS: Docker's service names resolve from the guest on a user-defined network", () => {
     const net = `${prefix}-net`;
-    dockerOk(['network', 'create', net]);
+    freshNetwork(net);
     try {
       dockerOk(['run', '-d', '--name', `${prefix}-srv`, '--network', net, 'local/busybox', 'sleep', '120']);
       const out = dockerOk(['run', '--rm', `--runtime=${aliases.krun}`, '--network', net, 'local/busybox', 'nslookup', `${prefix}-srv`]);

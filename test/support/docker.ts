@@ -37,6 +37,19 @@ export function dockerOk(args: string[], opts: { input?: string; timeout?: numbe
   return r.stdout;
 }
 
+/**
+ * freshNetwork creates a network a suite owns, first removing what an interrupted earlier run left
+ * under the same name: the containers still attached to it, then the network itself.
+ */
+export function freshNetwork(name: string, createArgs: string[] = []): void {
+  const attached = docker(['network', 'inspect', name, '--format', '{{range $id, $c := .Containers}}{{$id}} {{end}}']);
+  if (attached.status === 0) {
+    for (const id of attached.stdout.trim().split(/\s+/).filter(Boolean)) docker(['rm', '-f', id]);
+    docker(['network', 'rm', name]);
+  }
+  dockerOk(['network', 'create', ...createArgs, name]);
+}
+
 /** DOCKER_MSB_ROOT is where Docker (via containerd's runc shim) tells msb to keep state. */
 export const DOCKER_MSB_ROOT = '/var/run/docker/runtime-runc/moby';
 
