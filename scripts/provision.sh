@@ -2,11 +2,12 @@
 # Installs and starts what msb needs on a Debian 12 host, idempotently: Debian's Docker engine,
 # gVisor's runsc, tini, busybox-static (for the local test and demo images), containerd's ctr,
 # gcc and libc6-dev (to build the static Unix-socket client of test/docker/control-sockets.test.ts),
-# docker-compose (v1, for the compose tests and the demo stack),
+# docker-compose (v1, for the compose tests and the demo stack), debootstrap (for the compatibility
+# suite's Debian root filesystems, scripts/compat),
 # then starts dockerd if no engine answers. Used by .ci/run and `npm run demo`.
 set -euo pipefail
 
-packages=(docker.io containerd runc runsc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose)
+packages=(docker.io containerd runc runsc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

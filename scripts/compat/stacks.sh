@@ -8,10 +8,11 @@ compat_mirror=${MSB_COMPAT_MIRROR:-http://deb.debian.org/debian}
 # compat_all_stacks are the stacks `npm run test:compat` builds when none is named.
 compat_all_stacks=(trixie sid)
 
-# compat_packages are installed into every stack's image: the engine and runtimes under test, and
+# compat_packages are installed into every stack's image: the engine and runtimes under test (the
+# docker CLI is a package of its own, only recommended by docker.io), and
 # what the Docker suites need inside (busybox-static for local/busybox, gcc for the static DNS
 # client, dig, ip, compose v2 as `docker-compose`).
-compat_packages=(docker.io containerd runc runsc tini busybox-static iproute2 dnsutils docker-compose
+compat_packages=(docker.io docker-cli containerd runc runsc tini busybox-static iproute2 dnsutils docker-compose
   iptables procps gcc libc6-dev libstdc++6 ca-certificates)
 
 # compat_versioned are the packages whose versions name an image: when one of them changes in the
