@@ -5,9 +5,13 @@
 set -euo pipefail
 log=$1
 
-# The private cgroup namespace is mounted read-only; dockerd (cgroupfs driver) must write to it.
-mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
-for d in /sys/fs/cgroup/*/; do mount -o remount,rw "$d" 2>/dev/null || true; done
+# The private cgroup namespace's hierarchies are mounted read-only; dockerd (cgroupfs driver) and
+# the runtimes must write to them. A per-mount-point remount (bind) is what works without
+# --privileged; remounting the cgroup superblock itself is refused ("mount point is busy").
+for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do
+  [ -w "$d" ] && mkdir "$d/.compat-probe" 2>/dev/null && rmdir "$d/.compat-probe" && continue
+  mount -o remount,rw,bind "$d"
+done
 
 mkdir -p /etc/docker
 cat >/etc/docker/daemon.json <<'JSON'
