@@ -72,7 +72,7 @@ for (const stack of stacks) {
       blame[who] += 1;
       blamed.push({ stack, suite, test: name, who, why, message: t.message });
     }
-    rows.push({ stack, ...v, suite, msb: count(msb), runsc: count(runsc), blame, runscMissing: !runsc });
+    rows.push({ stack, versions: v, suite, msb: count(msb), runsc: count(runsc), blame, runscMissing: !runsc });
   }
 }
 
@@ -82,7 +82,7 @@ const lines = [
   '',
   '| stack | Docker | containerd | runc | runsc | compose | suite | msb pass / fail / skip | runsc alone pass / fail / skip | failures: msb\'s | failures: runsc\'s |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.stack} | ${r.docker ?? '?'} | ${r.containerd ?? '?'} | ${r.runc ?? '?'} | ${r.runsc ?? '?'} | ${r.compose ?? '?'} | ${r.suite} | ${fmt(r.msb)} | ${r.runscMissing ? 'no report' : fmt(r.runsc)} | ${r.blame.msb ? `**${r.blame.msb}**` : 0} | ${r.blame.runsc} |`),
+  ...rows.map(({ versions: v, ...r }) => `| ${r.stack} | ${v.docker ?? '?'} | ${v.containerd ?? '?'} | ${v.runc ?? '?'} | ${v.runsc ?? '?'} | ${v.compose ?? '?'} | ${r.suite} | ${fmt(r.msb)} | ${r.runscMissing ? 'no report' : fmt(r.runsc)} | ${r.blame.msb ? `**${r.blame.msb}**` : 0} | ${r.blame.runsc} |`),
   '',
   'Tests of what msb adds (scripts/compat/msb-only.txt: the DNS relay, the compose demo, msb\'s refusals) are expected to fail under runsc alone.',
 ];
