@@ -31,7 +31,9 @@ function report(stack, runtime, suite) {
   for (const a of file.assertionResults) {
     // Tests skipped because the file's setup failed did not pass: they count as failed.
     const status = a.status === 'skipped' && fileError ? 'failed' : a.status === 'pending' || a.status === 'todo' ? 'skipped' : a.status;
-    tests.set(a.fullName, { status, message: (a.failureMessages[0] ?? fileError ?? '').split('\n')[0] });
+    // A test that passed on its retry (inner-run.sh runs vitest with --retry=1) keeps the first failure.
+    const retried = status === 'passed' && a.failureMessages.length > 0;
+    tests.set(a.fullName, { status, retried, message: (a.failureMessages[0] ?? fileError ?? '').split('\n')[0] });
   }
   if (fileError) tests.set(FILE, { status: 'failed', message: fileError });
   return { tests, fileError };
@@ -44,8 +46,11 @@ function versions(stack) {
 }
 
 const count = (r) => {
-  const c = { passed: 0, failed: 0, skipped: 0 };
-  for (const t of r?.tests.values() ?? []) c[t.status] = (c[t.status] ?? 0) + 1;
+  const c = { passed: 0, failed: 0, skipped: 0, retried: 0 };
+  for (const t of r?.tests.values() ?? []) {
+    c[t.status] = (c[t.status] ?? 0) + 1;
+    if (t.retried) c.retried += 1;
+  }
   return c;
 };
 const rows = [];
@@ -72,11 +77,12 @@ for (const stack of stacks) {
       blame[who] += 1;
       blamed.push({ stack, suite, test: name, who, why, message: t.message });
     }
-    rows.push({ stack, versions: v, suite, msb: count(msb), runsc: count(runsc), blame, runscMissing: !runsc });
+    const retriedTests = (r) => [...(r?.tests ?? [])].filter(([, t]) => t.retried).map(([name, t]) => `${name}: ${t.message.slice(0, 200)}`);
+    rows.push({ stack, versions: v, suite, msb: count(msb), runsc: count(runsc), blame, runscMissing: !runsc, retriedTests: { msb: retriedTests(msb), runsc: retriedTests(runsc) } });
   }
 }
 
-const fmt = (c) => `${c.passed} / ${c.failed} / ${c.skipped}`;
+const fmt = (c) => `${c.passed}${c.retried ? ` (${c.retried} on retry)` : ''} / ${c.failed} / ${c.skipped}`;
 const lines = [
   `Compatibility matrix, measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run test:compat -- ${stacks.join(' ')}\``,
   '',
@@ -85,12 +91,18 @@ const lines = [
   ...rows.map(({ versions: v, ...r }) => `| ${r.stack} | ${v.docker ?? '?'} | ${v.containerd ?? '?'} | ${v.runc ?? '?'} | ${v.runsc ?? '?'} | ${v.compose ?? '?'} | ${r.suite} | ${fmt(r.msb)} | ${r.runscMissing ? 'no report' : fmt(r.runsc)} | ${r.blame.msb ? `**${r.blame.msb}**` : 0} | ${r.blame.runsc} |`),
   '',
   'Tests of what msb adds (scripts/compat/msb-only.txt: the DNS relay, the compose demo, msb\'s refusals) are expected to fail under runsc alone.',
+  'Every test gets one retry; "on retry" counts tests that failed once and then passed (their first failure is listed below).',
 ];
+const retried = [];
+for (const [runtime, key] of [['msb', 'msb'], ['runsc alone', 'runsc']]) {
+  for (const r of rows) for (const t of r.retriedTests?.[key] ?? []) retried.push(`- ${r.stack} / ${r.suite} under ${runtime}: ${t}`);
+}
 for (const who of ['msb', 'runsc']) {
   const list = blamed.filter((b) => b.who === who);
   if (list.length === 0) continue;
   lines.push('', `Failures attributed to ${who}:`, ...list.map((b) => `- ${b.stack} / ${b.suite}: ${b.test} (${b.why}): ${b.message.slice(0, 200)}`));
 }
+if (retried.length > 0) lines.push('', 'Passed on retry (first failure):', ...retried);
 if (unmeasured.length > 0) lines.push('', 'Not measured:', ...unmeasured.map((u) => `- ${u}`));
 const text = lines.join('\n') + '\n';
 process.stdout.write(`\n${text}`);
