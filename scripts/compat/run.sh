@@ -29,6 +29,8 @@ for stack in "${stacks[@]}"; do
     continue
   fi
   echo "compat: $stack: image ready after $(elapsed "$t")"
+  # Older images of the stack (built from package versions the archive no longer has) go.
+  docker image ls --format '{{.Repository}}:{{.Tag}}' "${image%%:*}" | grep -vxF "$image" | xargs -r docker image rm >/dev/null || true
   for runtime in "${compat_runtimes[@]}"; do
     t=$(date +%s)
     mkdir -p "$out/$stack-$runtime"
