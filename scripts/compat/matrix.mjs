@@ -24,8 +24,13 @@ const isMsbOnly = (suite, name) => msbOnly.some((m) => m.suite === suite && name
 function report(stack, runtime, suite) {
   const path = join(out, `${stack}-${runtime}`, `${suite}.json`);
   if (!existsSync(path)) return undefined;
-  const file = JSON.parse(readFileSync(path, 'utf8')).testResults?.[0];
-  if (!file) return { tests: new Map(), fileError: 'no test file ran' };
+  let file;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')).testResults?.[0];
+  } catch (err) {
+    file = { status: 'failed', message: `unreadable report ${path}: ${err.message}`, assertionResults: [] };
+  }
+  file ??= { status: 'failed', message: 'no test file ran', assertionResults: [] };
   const fileError = file.status === 'failed' && file.message ? file.message.split('\n')[0] : undefined;
   const tests = new Map();
   for (const a of file.assertionResults) {
