@@ -46,6 +46,9 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
       process.stdout.write(`${JSON.stringify(features(readVersion()), null, 2)}\n`);
       return;
     }
+    case 'dns-at-start':
+      (await import('./commands/dns-at-start.js')).dnsAtStart(global, operand(parsed, 'container id'));
+      return;
     case 'list':
       (await import('./commands/list.js')).list(global, { format: str('format'), quiet: flags.quiet === true });
       return;
