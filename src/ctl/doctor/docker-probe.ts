@@ -103,8 +103,9 @@ export function dockerodeProbe(docker: Docker): DockerProbe {
     },
     runContainer: async (spec, timeoutMs) => {
       const container = await create(spec);
-      // Wait before start, as docker run does, so a container that exits at once is not missed.
-      const waited = container.wait() as Promise<{ StatusCode: number }>;
+      // Wait before start, as docker run does, so a container that exits at once is not missed; with
+      // "next-exit" (the default, "not-running", returns at once for a container not started yet).
+      const waited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
       await container.start();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
