@@ -7,9 +7,10 @@
 #
 # What differs between the two (packages of each release's own archive):
 #   Debian 12: Docker 20.10, containerd 1.6, runsc 0.0~20221219, docker-compose 1.29 (compose v1).
-#   Debian 13: Docker 26.1, containerd 1.7, runsc 0.0~20240729, docker-compose 2.x (compose v2,
-#              still installed as /usr/bin/docker-compose); docker.io only recommends the docker
-#              CLI there (package docker-cli), so it is named explicitly.
+#   Debian 13: Docker 26.1, containerd 1.7, runsc 0.0~20240729, docker-compose 2.26 (compose v2,
+#              /usr/bin/docker-compose links to the CLI plugin); docker.io only recommends the
+#              docker CLI there (package docker-cli), so it is named explicitly; dig comes from
+#              bind9-dnsutils (trixie has no dnsutils package).
 set -euo pipefail
 
 # debian_major reads /etc/debian_version: "12.11" → 12; testing/unstable say "trixie/sid" etc.
@@ -23,10 +24,10 @@ debian_major() {
 }
 
 release=$(debian_major)
-common=(docker.io containerd runc runsc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose)
 case $release in
-  12) packages=("${common[@]}") ;;
-  13) packages=("${common[@]}" docker-cli) ;;
+  12) packages=(docker.io containerd runc runsc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose) ;;
+  # trixie: dnsutils is only a name bind9-dnsutils provides (dpkg-query would never see it installed).
+  13) packages=(docker.io docker-cli containerd runc runsc tini busybox-static iproute2 bind9-dnsutils util-linux gcc libc6-dev docker-compose) ;;
   *)
     echo "provision: Debian $release (/etc/debian_version) is not supported: Debian 12 or 13 only" >&2
     exit 1
