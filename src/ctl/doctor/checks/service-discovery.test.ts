@@ -41,8 +41,17 @@ describe('serviceDiscoveryCheck', () => {
   it('FAILs naming the relay registration when resolv.conf names upstreams instead of the gateway (dns.relay false)', async () => {
     const { r } = await check({ engine: { lookup: (rt, peer) => ({ exitCode: 1, output: rt === 'runc' ? lookupOutput('127.0.0.11', peer, '172.30.0.2') : lookupOutput('10.0.0.2', peer, undefined) }) } });
     expect(r).toMatchObject({ status: 'fail' });
-    expect(r.summary).toMatch(/msb did not register the container with its DNS relay: resolv\.conf names 10\.0\.0\.2, not the network's gateway 172\.30\.0\.1/);
-    expect(r.fix).toMatch(/dns\.relay/);
+    expect(r.summary).toMatch(/msb did not register the container with its DNS relay: resolv\.conf names 10\.0\.0\.2, not the network's gateway 172\.30\.0\.1 \(likely: policy dns\.relay is false for this runtime name; or Docker 28/);
+    expect(r.fix).toMatch(/"relay": false/);
+  });
+
+  it('names the late network setup first on Docker 28 (the same resolv.conf, another likely cause)', async () => {
+    const { r } = await check({
+      docker: (await import('../fake-host.js')).fakeDocker({ serverVersion: '28.5.2+dfsg4' }),
+      engine: { lookup: (rt, peer) => ({ exitCode: 1, output: rt === 'runc' ? lookupOutput('127.0.0.11', peer, '172.30.0.2') : lookupOutput('10.0.0.2', peer, undefined) }) },
+    });
+    expect(r.summary).toMatch(/\(likely: Docker 28 and newer configure the network and write resolv\.conf after create, where this msb looks; or policy dns\.relay is false/);
+    expect(r.fix).toMatch(/update msb to one that finishes DNS at start/);
   });
 
   it('blames Docker, not msb, when runc cannot resolve the peer either', async () => {

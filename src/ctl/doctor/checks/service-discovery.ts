@@ -57,8 +57,11 @@ export interface Diagnosis {
   fix: string;
 }
 
-/** diagnose explains a failed lookup under msb from its resolv.conf, the network's gateway and a runc reference. */
-export function diagnose(msb: LookupOutcome, gateway: string, reference: LookupOutcome | undefined): Diagnosis {
+/**
+ * diagnose explains a failed lookup under msb from its resolv.conf, the network's gateway and a runc
+ * reference; dockerMajor only orders the likely causes when the files cannot tell them apart.
+ */
+export function diagnose(msb: LookupOutcome, gateway: string, reference: LookupOutcome | undefined, dockerMajor = 0): Diagnosis {
   if (reference && !reference.resolved) {
     return {
       summary: "Docker's own DNS did not resolve the peer for a runc container either: the engine's embedded DNS (127.0.0.11) is broken here, not msb",
@@ -73,9 +76,14 @@ export function diagnose(msb: LookupOutcome, gateway: string, reference: LookupO
     };
   }
   if (gateway !== '' && !msb.nameservers.includes(gateway)) {
+    // Both causes leave the upstream resolvers in resolv.conf; only the runtime's debug log tells them apart.
+    const late = 'Docker 28 and newer configure the network and write resolv.conf after create, where this msb looks';
+    const off = 'policy dns.relay is false for this runtime name';
     return {
-      summary: `msb did not register the container with its DNS relay: resolv.conf names ${ns}, not the network's gateway ${gateway}`,
-      fix: 'check policy dns.relay (it must not be false) and run the runtime with --runtime-arg=--debug: the container log says why (lines starting "dns:")',
+      summary: `msb did not register the container with its DNS relay: resolv.conf names ${ns}, not the network's gateway ${gateway} (likely: ${dockerMajor >= 28 ? `${late}; or ${off}` : `${off}; or ${late}`})`,
+      fix:
+        'remove "relay": false from the policy if set; on Docker 28 or newer, update msb to one that finishes DNS at start; ' +
+        'register the name with --runtime-arg=--debug to read why in the container log (lines starting "dns:")',
     };
   }
   return {
@@ -100,7 +108,7 @@ function probeNames(token: string): { network: string; peer: string; client: str
  * up by name. On failure a runc container does the same lookup, to tell Docker's fault from msb's.
  * Everything it made is removed before it returns, whatever happened (cleanup problems are thrown).
  */
-export async function probeDiscovery(probe: DockerProbe, runtime: string, token: string): Promise<DiscoveryResult> {
+export async function probeDiscovery(probe: DockerProbe, runtime: string, token: string, dockerMajor = 0): Promise<DiscoveryResult> {
   const names = probeNames(token);
   const labels = { [DOCTOR_LABEL]: token };
   const container = (name: string, rt: string, cmd: string[]) => ({ name, image: PROBE_IMAGE, runtime: rt, network: names.network, cmd, labels });
@@ -119,7 +127,7 @@ export async function probeDiscovery(probe: DockerProbe, runtime: string, token:
       const ref = await probe.runContainer(container(names.reference, 'runc', lookupCommand(names.peer)), LOOKUP_TIMEOUT_MS);
       const reference = readLookup(ref.output, peerAddress);
       const ended = run.exitCode === null ? `did not finish within ${LOOKUP_TIMEOUT_MS / 1000} s` : `exited ${run.exitCode}`;
-      const d = diagnose(msb, gateway, reference);
+      const d = diagnose(msb, gateway, reference, dockerMajor);
       result = {
         resolved: false,
         ...d,
@@ -218,7 +226,7 @@ export const serviceDiscoveryCheck: DoctorCheck<DoctorContext> = {
     const token = ctx.host.randomToken();
     let result: DiscoveryResult;
     try {
-      result = await probeDiscovery(probe, runtime.name, token);
+      result = await probeDiscovery(probe, runtime.name, token, Number.parseInt(docker.serverVersion, 10) || 0);
     } catch (err) {
       return withRunscIssues({
         status: 'fail',
