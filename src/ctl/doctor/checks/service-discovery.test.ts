@@ -90,6 +90,11 @@ describe('serviceDiscoveryCheck', () => {
     expect(calls).not.toContain('rm fresh');
   });
 
+  it('still probes when an old leftover cannot be listed or removed', async () => {
+    const { r } = await check({ engine: { fail: { leftovers: 'permission denied' } } });
+    expect(r.status).toBe('ok');
+  });
+
   it.each([
     ['no engine', { docker: new Error('connect ENOENT') }, /^no Docker engine answers/],
     ['no msb name', { docker: undefined, engine: {}, host: {} }, /no runtime name points at msb-runtime/],

@@ -222,7 +222,8 @@ export const serviceDiscoveryCheck: DoctorCheck<DoctorContext> = {
         facts,
       }, runsc.issues);
     }
-    const removed = await removeLeftovers(probe, ctx.host.now() / 1000);
+    // A leftover that cannot be removed now is tried again next run; it does not decide this one.
+    const removed = await removeLeftovers(probe, ctx.host.now() / 1000).catch(() => 0);
     const token = ctx.host.randomToken();
     let result: DiscoveryResult;
     try {
