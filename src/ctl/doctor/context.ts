@@ -7,6 +7,8 @@ import type { DockerFacts, DoctorHost } from './host.js';
 export interface DoctorOptions {
   /** policy is --policy; undefined: $MSB_POLICY, else /etc/msb/policy.json, as the runtime reads it. */
   policy?: string;
+  /** runtime is --runtime: the runtime name service-discovery tests; undefined: msb, else the first msb name. */
+  runtime?: string;
 }
 
 /** PolicyFacts is the policy the runtime would use; error is set (and defaults used) when it does not load. */
