@@ -12,7 +12,9 @@ import { lastLogError, logSize } from '../last-log-error.js';
 import { appendLogLine } from '../log.js';
 import { containerPaths, type ContainerPaths } from '../paths.js';
 import { claimRecordDir, type ContainerRecord, removeRecordDir, writeFileAtomic } from '../record.js';
+import { checkRootFilesystem } from '../root-filesystem.js';
 import { loadSpec, type LoadedSpec } from '../spec.js';
+import { withSystemErrors, wrapSystemError } from '../system-error.js';
 
 /** CreateOptions are runc create's flags. */
 export interface CreateOptions {
@@ -44,6 +46,7 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
   const preserveFds = parsePreserveFds(opts.preserveFds);
   const policy = loadPolicy(g.policy ?? env.MSB_POLICY);
   const loaded = loadSpec(bundle);
+  checkRootFilesystem(bundle, loaded.spec);
   checkAnnotations(loaded.spec.annotations);
   const choice = selectBackend(policy, g.isolation, loaded.spec.annotations, Object.keys(BACKENDS));
   debug(`isolation for ${id}: ${choice.name} (${choice.trail.join('; ')})`);
@@ -51,10 +54,14 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
   const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, preserveFds, debug });
 
-  claimRecordDir(paths, id);
+  withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
   const logOffset = logSize(g.log);
   try {
-    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+    try {
+      writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+    } catch (err) {
+      throw wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err);
+    }
     const status = prepared.create({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
     if (status !== 0) {
       const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
@@ -73,7 +80,7 @@ function writeRecord(paths: ContainerPaths, loaded: LoadedSpec, prepared: Prepar
   writeFileSync(paths.originalConfig, loaded.original, { mode: 0o600 });
   prepared.writeFiles();
   writeFileSync(paths.record, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, stringifySpec(prepared.spec, loaded.original), 0o644);
+  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, stringifySpec(prepared.spec, loaded.text), 0o644);
   // The launcher goes last: shim/msb-runtime treats a record without one as still being created.
   writeFileAtomic(paths.launcher, prepared.launcher);
 }
