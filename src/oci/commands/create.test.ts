@@ -358,6 +358,8 @@ describe('create refuses bad input before writing anything', () => {
     // Issue 15 (6): a pod container naming a sandbox that does not exist never reaches runsc.
     { name: 'a pod container whose sandbox does not exist', annotations: { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': 'nosuchpod' }, code: 'not-found', message: /^gvisor: annotation io\.kubernetes\.cri\.sandbox-id names sandbox nosuchpod, which does not exist under .*\/msb\/runsc; create the pod's sandbox container first$/ },
     { name: 'a pod container with a sandbox id that is a path', annotations: { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': '../x' }, code: 'invalid-spec', message: /sandbox-id="\.\.\/x" is not a valid sandbox id/ },
+    // Issue 15 (7): a system error says what msb was doing, not "ENAMETOOLONG: name too long, mkdir '…'".
+    { name: 'a --root whose name is too long', g: { root: join(base, 'r'.repeat(300)) }, code: 'invalid-argument', message: /^cannot create the record of container c\d+ in \/.*: the name is too long \(ENAMETOOLONG\)$/ },
   ])('$name', (c) => {
     if (c.annotations) writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec(c.annotations)));
     if (c.config !== undefined) writeFileSync(join(bundle, 'config.json'), c.config);
