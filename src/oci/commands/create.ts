@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
 import { loadPolicy } from '../../isolation/policy.js';
-import { selectBackend } from '../../isolation/select-backend.js';
+import { type BackendChoice, selectBackend } from '../../isolation/select-backend.js';
 import type { PreparedContainer } from '../../isolation/backend.js';
 import { MsbError } from '../errors.js';
 import { stringifySpec } from '../exact-json.js';
@@ -33,12 +33,23 @@ function parsePreserveFds(value: string | undefined): number {
   return n;
 }
 
+/** CreatePlan is everything create decided before writing anything: the backend's prepared container and why it was chosen. */
+export interface CreatePlan {
+  paths: ContainerPaths;
+  bundle: string;
+  preserveFds: number;
+  loaded: LoadedSpec;
+  choice: BackendChoice;
+  prepared: PreparedContainer;
+}
+
 /**
- * create validates the bundle, chooses the sandbox, rewrites config.json for it, records the
- * container and runs the backend's create. Every check that can fail runs before anything is
- * written; if the backend fails, everything msb and the backend made is removed again.
+ * planCreate runs every check of create that can fail without side effects, in create's order:
+ * arguments, policy, config.json, root filesystem, annotations, backend selection and the
+ * backend's prepare (its checks and spec rewrites). It writes nothing and runs no backend
+ * create; the fuzzer (test/fuzz) drives it directly.
  */
-export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
+export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): CreatePlan {
   const log = logTargetOf(g);
   const debug = (msg: string): void => appendLogLine(log, 'debug', msg);
   const paths = containerPaths(g.root, id);
@@ -53,6 +64,16 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
   const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, preserveFds, debug });
+  return { paths, bundle, preserveFds, loaded, choice, prepared };
+}
+
+/**
+ * create validates the bundle, chooses the sandbox, rewrites config.json for it, records the
+ * container and runs the backend's create. Every check that can fail runs before anything is
+ * written (planCreate); if the backend fails, everything msb and the backend made is removed again.
+ */
+export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
+  const { paths, bundle, preserveFds, loaded, choice, prepared } = planCreate(g, id, opts, env);
 
   withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
   const logOffset = logSize(g.log);
