@@ -67,7 +67,7 @@ const cases: Case[] = [
   { name: 'a policy that does not allow the backend', policy: '{"isolation": {"allowed": ["krun"]}}', message: /isolation "gvisor" .* is not allowed by policy/ },
   { name: 'a runsc that fails', bundle: { args: [] as string[], mutate: (s) => ((s.process as Record<string, unknown>).args = []) }, onlyMsbOnStderr: false, message: /gvisor: create failed \(exit \d+\)/ },
   // Issue 15: found by an adversarial probe.
-  { name: 'config.json that is a FIFO (create used to block for good)', setup: (b) => replaceConfig(b, (p) => execFileSync('mkfifo', [p])), message: /config\.json .* is a FIFO, not a regular file; msb reads only regular files$/ },
+  { name: 'config.json that is a FIFO (create used to block for good)', setup: (b) => replaceConfig(b, (p) => execFileSync('mkfifo', [p])), message: /config\.json .* is a FIFO, not a regular file; msb reads only regular files/ },
   { name: 'config.json linked to /dev/zero (create used to read until the OOM killer)', setup: (b) => replaceConfig(b, (p) => symlinkSync('/dev/zero', p)), message: /config\.json .* is a character device, not a regular file/ },
   { name: 'gvisor.runsc that is /bin/true (create used to "succeed" with no sandbox)', policy: '{"gvisor": {"runsc": "/bin/true"}}', message: /^msb: gvisor: policy gvisor\.runsc names \/bin\/true, which is not runsc: `\/bin\/true --version` printed/ },
   ...(runc ? [{ name: `gvisor.runsc that is runc (${runc})`, policy: JSON.stringify({ gvisor: { runsc: runc } }), message: /which is not runsc: `.*runc --version` printed "runc version / }] : []),
