@@ -77,10 +77,10 @@ describe('loadSpec', () => {
     const reads: string[] = [];
     const loaded = loadSpec('/b/x', (p) => {
       reads.push(p);
-      return text;
+      return Buffer.from(text);
     });
     expect(reads).toEqual(['/b/x/config.json']);
-    expect(loaded).toEqual({ spec: minimal, original: text, path: '/b/x/config.json' });
+    expect(loaded).toEqual({ spec: minimal, original: Buffer.from(text), text, path: '/b/x/config.json' });
   });
 
   it('reports an unreadable file with its path and errno code', () => {
@@ -95,12 +95,12 @@ describe('loadSpec', () => {
     }
     expect(caught).toBeInstanceOf(MsbError);
     expect((caught as MsbError).code).toBe('invalid-spec');
-    expect((caught as MsbError).message).toBe('cannot read /nowhere/config.json: ENOENT');
+    expect((caught as MsbError).message).toBe('cannot read /nowhere/config.json: no such file or directory (ENOENT)');
     expect((caught as MsbError).cause).toBe(enoent);
   });
 
   it('reports validation errors with the config.json path', () => {
-    expect(() => loadSpec('/b', () => '{"ociVersion":"1"}')).toThrow("/b/config.json: field (top level) must have required property 'root'");
+    expect(() => loadSpec('/b', () => Buffer.from('{"ociVersion":"1"}'))).toThrow("/b/config.json: field (top level) must have required property 'root'");
   });
 });
 
