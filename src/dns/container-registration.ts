@@ -5,7 +5,7 @@ import { hostGateways, parseDefaultGateway, parseLocalAddresses } from './contai
 import type { Registration } from './registration.js';
 import { isLoopback } from './resolv-conf.js';
 
-/** RegistrationInputs are what create knows about a container once the backend's create has returned. */
+/** RegistrationInputs are what msb knows about a container once Docker has set its network up. */
 export interface RegistrationInputs {
   id: string;
   dir: string;
@@ -33,8 +33,9 @@ export function dockerDnsServers(hostconfig: string): string[] {
 
 /**
  * containerRegistration builds the relay registration of a gVisor container from its netns as
- * Docker configured it in the create-time libnetwork-setkey hook: the addresses are read now,
- * before `runsc start` moves them into the sandbox's netstack (the host side keeps none).
+ * Docker configured it (in create's libnetwork-setkey hook up to Docker 27, before start from
+ * Docker 28): the addresses are read before `runsc start` moves them into the sandbox's netstack
+ * (the host side keeps none).
  */
 export function containerRegistration(i: RegistrationInputs, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), inode: (p: string) => number = (p) => statSync(p).ino, interfaces?: Parameters<typeof hostGateways>[1], bridge?: Parameters<typeof hostGateways>[2]): ContainerRegistration {
   const proc = `/proc/${i.pid}`;

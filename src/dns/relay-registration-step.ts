@@ -7,18 +7,20 @@ import { notifyRelay, rememberRoot } from './relay-client.js';
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from './resolv-conf.js';
 import { writeFileAtomic } from '../oci/record.js';
 
-/** RelayStepInputs are what the gVisor backend passes after its create returned. */
+/** RelayStepInputs are what the gVisor backend passes once Docker has set the container's network up. */
 export interface RelayStepInputs {
   id: string;
   dir: string;
-  pidFile?: string;
+  /** The sandbox's pid (runsc create's pid file). */
+  pid?: number;
   dockerResolvConf: string;
   dockerText: string;
   policy: { upstreams: readonly string[]; relay: boolean; rateLimit: number; cacheMs: number };
   debug: (msg: string) => void;
 }
 
-function readPid(pidFile: string | undefined): number | undefined {
+/** readPid reads a pid file runsc create wrote, or undefined. */
+export function readPid(pidFile: string | undefined): number | undefined {
   if (!pidFile) return undefined;
   try {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
@@ -29,7 +31,7 @@ function readPid(pidFile: string | undefined): number | undefined {
 }
 
 /**
- * registerWithRelay registers a created gVisor container with the host's DNS relay when Docker
+ * registerWithRelay registers a gVisor container with the host's DNS relay when Docker
  * gave it the embedded DNS (127.0.0.11): it writes <record>/dns.json, tells the relay (starting
  * it if none runs) and returns the relay address for resolv.conf, or undefined (with the reason
  * in the log) when the container must make do with the upstream resolvers.
@@ -40,7 +42,7 @@ export function registerWithRelay(i: RelayStepInputs): string | undefined {
     i.debug('dns: relay disabled by policy dns.relay=false; container names will not resolve');
     return undefined;
   }
-  const pid = readPid(i.pidFile);
+  const pid = i.pid;
   if (!pid) {
     i.debug('dns: no pid file from runsc create, so no relay registration; container names will not resolve');
     return undefined;

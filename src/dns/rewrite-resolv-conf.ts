@@ -51,9 +51,10 @@ export interface ResolvConfTakeover {
 
 /**
  * takeOverResolvConf points /etc/resolv.conf of a container on a Docker-managed network at
- * msb's own file (Docker's is never edited). Docker writes 127.0.0.11 into its file only while
- * the create-time libnetwork-setkey hook runs, so the caller fills msb's file from Docker's
- * again once the backend's create has returned (containerResolvConf decides the content).
+ * msb's own file (Docker's is never edited). Docker writes 127.0.0.11 into its file only once it
+ * has set the network up (in create's libnetwork-setkey hook up to Docker 27, between create and
+ * start from Docker 28), so the caller fills msb's file from Docker's again then
+ * (src/dns/container-dns.ts decides the content).
  * Containers that join another netns or have no resolv.conf mount are left as they are.
  */
 export function takeOverResolvConf(spec: Spec, generatedPath: string): ResolvConfTakeover | undefined {

@@ -32,7 +32,10 @@ export interface PreparedContainer {
   spec: Spec;
   /** Writes the backend's files under the record directory, before the backend runs. */
   writeFiles(): void;
-  /** Runs once the backend's create succeeded (its create-time hooks have run). */
+  /**
+   * Runs once the backend's create succeeded (its create-time hooks have run). Where Docker sets
+   * the network up only after create (Docker 28+), it records what start must finish instead.
+   */
   afterCreate(): void;
   /** The sh fragment shim/msb-runtime sources for every later command of this container. */
   launcher: string;

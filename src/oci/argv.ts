@@ -36,6 +36,7 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
     ],
   },
   features: { help: 'features: print the OCI features document', flags: [] },
+  'dns-at-start': { help: 'dns-at-start <id>: finish the resolv.conf and DNS relay registration of a container whose network Docker set up after create (run by shim/msb-runtime before start)', flags: [] },
   list: {
     help: 'list: list containers',
     flags: [

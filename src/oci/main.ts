@@ -1,7 +1,8 @@
 import { parseRuntimeArgv, GLOBAL_FLAGS, NODE_COMMANDS, type ParsedArgv } from './argv.js';
-import { MsbError, oneLine, toMsbError } from './errors.js';
+import { MsbError, oneLine } from './errors.js';
 import { defaultGlobalOptions, type GlobalOptions, logTargetOf } from './global-options.js';
 import { appendLogLine } from './log.js';
+import { asMsbError } from './system-error.js';
 
 /**
  * main is the Node half of shim/msb-runtime: one entry path (parse → global options → --log →
@@ -15,7 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     global = parsed.global;
     return (await dispatch(parsed)) ?? 0;
   } catch (err) {
-    return fail(global, toMsbError(err));
+    return fail(global, asMsbError(err));
   }
 }
 
@@ -46,6 +47,9 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
       process.stdout.write(`${JSON.stringify(features(readVersion()), null, 2)}\n`);
       return;
     }
+    case 'dns-at-start':
+      (await import('./commands/dns-at-start.js')).dnsAtStart(global, operand(parsed, 'container id'));
+      return;
     case 'list':
       (await import('./commands/list.js')).list(global, { format: str('format'), quiet: flags.quiet === true });
       return;

@@ -71,6 +71,11 @@ describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against 
     expect(dockerOk(['exec', C.runc, 'cat', '/etc/resolv.conf'])).toMatch(/^nameserver 127\.0\.0\.11$/m);
   });
 
+  it("a container whose command is the lookup resolves a peer by name at its first instruction (Docker 28 sets the network up after create)", () => {
+    const out = dockerOk(['run', '--rm', '--runtime', ALIAS, '--network', NET, 'local/busybox', 'nslookup', C.target]);
+    expect(out).toContain(containerIp(C.target, NET));
+  });
+
   it('gives the same answers as Docker\'s embedded DNS gives a runc container', async () => {
     const queries: [string, number][] = [
       [C.target, 1],

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
-import { registerWithRelay } from '../../dns/relay-registration-step.js';
-import { containerResolvConf, relayResolvConf, takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
+import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstreamResolvConf } from '../../dns/container-dns.js';
+import { hasNetworkHook } from '../../dns/network-timing.js';
+import { readPid } from '../../dns/relay-registration-step.js';
+import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
+import { writeFileAtomic } from '../../oci/record.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { runRuncCreate } from '../runc-create.js';
@@ -12,6 +14,7 @@ import { prepareHostSockets } from './host-socket-setup.js';
 import { gvisorLauncher } from './launcher.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
+import { checkPodSandbox } from './pod-sandbox.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
 import { probeRunscVersion } from './runsc-version.js';
 
@@ -26,17 +29,10 @@ function required(command: string, why: string): string {
   return path;
 }
 
-function readOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return ''; // Docker has not written it (yet): the container gets an empty resolv.conf, as it would.
-  }
-}
-
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
+  checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
   if (ctx.preserveFds > 0) {
     throw new MsbError('unsupported', `gvisor: --preserve-fds ${ctx.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);
   }
@@ -63,24 +59,21 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   runscArgs.push(...sockets.runscArgs);
   const resolv = takeOverResolvConf(sockets.spec, join(paths.dir, 'resolv.conf'));
   const upstreams = !resolv ? [] : policy.dns.upstreams.length > 0 ? policy.dns.upstreams : hostResolvers();
-  const writeResolvConf = (): void => {
-    if (resolv) writeFileSync(resolv.generatedPath, containerResolvConf(readOrEmpty(resolv.dockerSource), upstreams, resolv.dockerSource), { mode: 0o644 });
-  };
+  // Docker ≤ 27 sets the network up inside create (its libnetwork-setkey hook); Docker 28 does it
+  // between create and start, so the DNS work waits for start there (docs/dns.md).
+  const dnsAtStart = resolv !== undefined && !hasNetworkHook(ctx.spec);
+  const dns = (pid: number | undefined): ContainerDns | undefined =>
+    resolv && { id: ctx.id, dir: paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams, policy: policy.dns };
   let pidFile: string | undefined;
-  // After runsc create Docker's hook has configured the netns: register with the DNS relay and
-  // point resolv.conf at it (docs/dns.md), else at the upstreams as before.
   const afterCreate = (): void => {
-    if (!resolv) return;
-    const dockerText = readOrEmpty(resolv.dockerSource);
-    let relay: string | undefined;
-    try {
-      relay = registerWithRelay({ id: ctx.id, dir: paths.dir, pidFile, dockerResolvConf: resolv.dockerSource, dockerText, policy: policy.dns, debug: ctx.debug });
-    } catch (err) {
-      // DNS must not fail the container: it keeps the upstream resolvers, and the log says why.
-      ctx.debug(`dns: no relay registration: ${(err as Error).message}; container names will not resolve`);
+    const c = dns(readPid(pidFile));
+    if (!c) return;
+    if (dnsAtStart) {
+      writeFileAtomic(join(paths.dir, DNS_AT_START_FILE), `${JSON.stringify(c)}\n`, 0o600);
+      ctx.debug('dns: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; resolv.conf and the relay registration are finished at start');
+    } else {
+      finishContainerDns(c, ctx.debug);
     }
-    if (relay) writeFileSync(resolv.generatedPath, relayResolvConf(dockerText, relay, resolv.dockerSource), { mode: 0o644 });
-    else writeResolvConf();
   };
   if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
 
@@ -93,13 +86,15 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     rmemWorkaround: rmem.apply
       ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
       : undefined,
+    dnsAtStart: dnsAtStart && resolv ? { dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath } : undefined,
   });
 
   return {
     spec: resolv?.spec ?? sockets.spec,
     writeFiles(): void {
       sockets.writeFiles();
-      writeResolvConf();
+      const c = dns(undefined);
+      if (c) writeUpstreamResolvConf(c);
     },
     afterCreate,
     launcher,

@@ -156,3 +156,14 @@ describe('gvisorLauncher msb_cleanup', () => {
     expect(existsSync(keep)).toBe(true);
   });
 });
+
+describe('gvisorLauncher DNS at start', () => {
+  it("names Docker's resolv.conf and the sandbox's, whatever their paths, only when DNS waits for start", () => {
+    const dnsAtStart = { dockerResolvConf: join(dir, "docker 'resolv' $x"), generatedPath: join(dir, 'msb `resolv`') };
+    const path = join(dir, 'launcher dns.sh');
+    writeFileSync(path, gvisorLauncher({ ...inputs(false), dnsAtStart }));
+    const r = source(path, 'printf "%s\\n%s" "$msb_dns_docker" "$msb_dns_file"');
+    expect(r).toMatchObject({ status: 0, out: `${dnsAtStart.dockerResolvConf}\n${dnsAtStart.generatedPath}` });
+    expect(source(plain, 'echo "${msb_dns_docker-unset}"').out).toBe('unset\n');
+  });
+});

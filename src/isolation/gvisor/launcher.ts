@@ -15,6 +15,8 @@ export interface LauncherInputs {
   /** Host directories msb made for this container (control sockets); removed on delete. */
   ownedDirs?: readonly string[];
   rmemWorkaround?: { unshare: string; mount: string; reason: string };
+  /** Docker sets the network up between create and start (Docker 28+): start finishes resolv.conf from Docker's file first. */
+  dnsAtStart?: { dockerResolvConf: string; generatedPath: string };
 }
 
 /**
@@ -34,6 +36,10 @@ export function gvisorLauncher(i: LauncherInputs): string {
     // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.
     i.ownedDirs && i.ownedDirs.length > 0 ? `msb_cleanup() { rm -rf -- ${shQuoteAll(i.ownedDirs)}; }` : 'msb_cleanup() { :; }',
   ];
+  if (i.dnsAtStart) {
+    // shim/msb-runtime's msb_dns_at_start reads these before runsc start (docs/dns.md).
+    lines.push(`msb_dns_docker=${shQuote(i.dnsAtStart.dockerResolvConf)}`, `msb_dns_file=${shQuote(i.dnsAtStart.generatedPath)}`);
+  }
   if (i.rmemWorkaround) {
     const w = i.rmemWorkaround;
     const inner = `${shQuote(w.mount)} -t tmpfs -o size=4k,mode=0555 msb-rmem-workaround /proc/sys/net && exec "$@"`;
