@@ -37,8 +37,15 @@ mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount -t sysfs sysfs "$root/sys"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+runsc_suite=$(compat_runsc_suite "$suite")
+packages=("${compat_packages[@]}")
+if [ "$runsc_suite" != "$suite" ]; then
+  # runsc from another suite (stacks.sh says why): that suite's archive, for runsc alone.
+  echo "deb $compat_mirror $runsc_suite main" >"$root/etc/apt/sources.list.d/msb-runsc.list"
+  packages=("${packages[@]/#runsc/runsc/$runsc_suite}")
+fi
 chroot "$root" apt-get update -qq >>"$log" 2>&1
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${compat_packages[@]}" >>"$log" 2>&1 ||
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >>"$log" 2>&1 ||
   { tail -20 "$log" >&2; echo "compat: $stack: apt-get install failed" >&2; exit 1; }
 chroot "$root" apt-get clean
 labels=()

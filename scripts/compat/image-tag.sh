@@ -11,6 +11,8 @@ hash=$( {
   echo "$suite"
   echo "${compat_packages[*]}"
   "$here/package-versions.sh" "$suite"
+  runsc_suite=$(compat_runsc_suite "$suite")
+  [ "$runsc_suite" = "$suite" ] || "$here/package-versions.sh" "$runsc_suite"
   cat "$here/build-image.sh"
 } | sha256sum | cut -c1-12)
 echo "msb-compat/$suite:$hash"
