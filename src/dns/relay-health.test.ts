@@ -25,6 +25,12 @@ describe('relayProblems', () => {
     expect(p.failures).toEqual([`cannot reach Docker's resolver in container 0123456789ab (at ${ago(10)}): netns-socket-child.js not found`]);
   });
 
+  it('warns about gateways where forged sources are not kept out', () => {
+    expect(relayProblems({ networks: [{ address: '172.20.0.1', guard: { guarded: true } }, { address: '172.21.0.1', guard: { guarded: false, reason: 'iptables: not found' } }] }, now).warnings).toEqual([
+      'gateway 172.21.0.1: queries with a forged source from other networks are not kept out (iptables: not found)',
+    ]);
+  });
+
   it('warns when the install it was started from is gone or rebuilt', () => {
     expect(relayProblems({ pid: 9, install: { entry: '/tmp/clone/dist/dns/relay-main.js', state: 'gone' } }, now).warnings).toEqual(['started from /tmp/clone/dist/dns/relay-main.js, which no longer exists (it runs from memory; kill 9 to run the installed build)']);
     expect(relayProblems({ pid: 9, install: { entry: '/x/relay-main.js', state: 'changed' } }, now).warnings).toEqual(['/x/relay-main.js was rebuilt since this relay started (kill 9: the next start runs the new build)']);

@@ -12,6 +12,7 @@ interface StatusFields {
   counters?: { unanswered?: number };
   health?: { lastAnsweredAt?: string; lastUnansweredAt?: string; lastDockerError?: { at: string; id: string; message: string } };
   install?: { entry?: string | null; state?: string };
+  networks?: { address: string; guard?: { guarded: boolean; reason?: string } }[];
 }
 
 const recent = (at: string | undefined, now: number): boolean => at !== undefined && now - Date.parse(at) <= RECENT_MS;
@@ -36,5 +37,8 @@ export function relayProblems(status: StatusFields, now: number = Date.now()): R
   const install = status.install;
   if (install?.state === 'gone') warnings.push(`started from ${install.entry}, which no longer exists (it runs from memory; kill ${status.pid ?? 'it'} to run the installed build)`);
   if (install?.state === 'changed') warnings.push(`${install.entry} was rebuilt since this relay started (kill ${status.pid ?? 'it'}: the next start runs the new build)`);
+  for (const n of status.networks ?? []) {
+    if (n.guard && !n.guard.guarded) warnings.push(`gateway ${n.address}: queries with a forged source from other networks are not kept out (${n.guard.reason ?? 'no reason given'})`);
+  }
   return { failures, warnings };
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { guardChainName, IngressGuard } from './ingress-guard.js';
 import { DnsRelay } from './relay.js';
 import { netnsChildSource, selfExecutable } from './netns-socket.js';
 import { relayLock, relayPaths, RELAY_STATE_DIR, REGISTRATION_FILE } from './paths.js';
@@ -84,7 +85,9 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
     }
   };
   const childSource = built(() => netnsChildSource());
-  const relay = new DnsRelay({ nsenter, log, node: selfExecutable(), ...(childSource !== undefined ? { childSource } : {}) });
+  const guard = new IngressGuard(guardChainName(paths.stateDir, RELAY_STATE_DIR), 53);
+  guard.start();
+  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), ...(childSource !== undefined ? { childSource } : {}) });
   const started = new Date().toISOString();
   const entry = built(() => relayEntry());
   const identity = entry === undefined ? undefined : installIdentity(entry);

@@ -2,6 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { IdChannel } from './id-channel.js';
+import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';
 import { UpstreamClient } from './upstream-client.js';
 import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
@@ -43,6 +44,8 @@ export interface RelayOptions {
   openDelayMs?: number;
   /** The least time Docker's resolver gets before the upstreams are asked too (default 25 ms). */
   embeddedSlowMs?: number;
+  /** Drops queries to a gateway that did not arrive on its bridge (forged sources, issue 15). */
+  guard?: IngressGuard;
 }
 
 /** Origin says who answered a query. */
@@ -136,9 +139,12 @@ export class DnsRelay {
     this.log(`unregistered ${id.slice(0, 12)}`);
   }
 
-  /** listening lists the gateway addresses and whether binding them worked. */
-  listening(): { address: string; error?: string }[] {
-    return [...this.listeners.entries()].map(([address, l]) => (l.error ? { address, error: l.error } : { address }));
+  /** listening lists the gateway addresses, whether binding them worked, and whether forged sources are kept out. */
+  listening(): { address: string; error?: string; guard?: GuardState }[] {
+    return [...this.listeners.entries()].map(([address, l]) => {
+      const guard = this.o.guard?.stateOf(address);
+      return { address, ...(l.error ? { error: l.error } : {}), ...(guard ? { guard } : {}) };
+    });
   }
 
   /** stateOf returns a container's counters. */
@@ -150,6 +156,7 @@ export class DnsRelay {
   async close(): Promise<void> {
     for (const id of this.registry.entries().map((e) => e.reg.id)) await this.unregister(id);
     this.upstream.close();
+    this.o.guard?.close();
   }
 
   private channel(id: string, urgent = true): Promise<IdChannel> | undefined {
@@ -200,6 +207,8 @@ export class DnsRelay {
       });
       udp.on('error', (err) => this.log(`udp ${gw}: ${err.message}`));
       tcp.on('error', (err) => this.log(`tcp ${gw}: ${err.message}`));
+      const guard = this.o.guard?.protect(gw);
+      if (guard && !guard.guarded) this.log(`${gw}: forged sources are not kept out: ${guard.reason}`);
     } catch (err) {
       listener.error = (err as Error).message;
       this.log(`cannot listen on ${gw}:${this.port}: ${listener.error}`);
@@ -210,6 +219,7 @@ export class DnsRelay {
     const l = this.listeners.get(gw);
     if (!l) return;
     this.listeners.delete(gw);
+    this.o.guard?.release(gw);
     try {
       l.udp.close();
     } catch {
