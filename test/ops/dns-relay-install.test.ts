@@ -10,6 +10,8 @@ import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery } from '../../src/dns/dns-message.js';
+import { guardChainName } from '../../src/dns/ingress-guard.js';
+import { RELAY_STATE_DIR } from '../../src/dns/paths.js';
 import { controlRequest, relayStatus } from '../../src/dns/relay-client.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/runtime.js';
@@ -42,6 +44,7 @@ const dir = tempDir('msb-relay-install-');
 const copy = join(dir, 'msb-copy');
 const stateDir = join(dir, 'state');
 const children: ChildProcess[] = [];
+let relay: ChildProcess | undefined;
 
 function waitForLine(c: ChildProcess, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -80,14 +83,26 @@ beforeAll(async () => {
   const responder = spawn('ip', ['netns', 'exec', NETNS, process.execPath, '-e', RESPONDER], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(responder);
   await waitForLine(responder, 'ready');
-  const relay = spawn(process.execPath, [join(copy, 'dist/dns/relay-main.js'), 'serve', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(relay);
+  relay = spawn(process.execPath, [join(copy, 'dist/dns/relay-main.js'), 'serve', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100 && !(await relayStatus(stateDir)).running; i++) await new Promise((r) => setTimeout(r, 50));
 });
 
-afterAll(() => {
+afterAll(async () => {
+  // SIGTERM: the relay removes its iptables chain (ingress-guard.ts) as it stops.
+  if (relay && relay.exitCode === null) await new Promise<void>((resolve) => {
+    relay?.once('exit', () => resolve());
+    relay?.kill('SIGTERM');
+    setTimeout(() => relay?.kill('SIGKILL'), 5000).unref();
+  });
   for (const c of children) c.kill('SIGKILL');
-  if (!skipReason) spawnSync('ip', ['netns', 'delete', NETNS]);
+  if (!skipReason) {
+    spawnSync('ip', ['netns', 'delete', NETNS]);
+    const chain = guardChainName(stateDir, RELAY_STATE_DIR); // in case the relay was killed
+    if (spawnSync('iptables', ['-w', '-t', 'raw', '-D', 'PREROUTING', '-j', chain]).status === 0) {
+      spawnSync('iptables', ['-w', '-t', 'raw', '-F', chain]);
+      spawnSync('iptables', ['-w', '-t', 'raw', '-X', chain]);
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -104,5 +119,6 @@ describe.skipIf(skipReason !== undefined)('a relay whose install is deleted unde
     const st = (s as unknown as { status: { install: { state: string }; counters: { unanswered: number } } }).status;
     expect(st.install.state).toBe('gone');
     expect(st.counters.unanswered).toBe(0);
+    expect(relay?.exitCode).toBeNull(); // still serving
   });
 });
