@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket as UdpSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Socket as TcpSocket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,27 @@ export interface NetnsSocketOptions {
   nsenter: string;
   node?: string;
   childScript?: string;
+  /** The child's source text, run with `node -e`: no file is read when the socket is opened. */
+  childSource?: string;
   timeoutMs?: number;
+}
+
+/**
+ * netnsChildSource reads the child's text once, for a long-lived relay: with it (and
+ * selfExecutable for node) opening a netns socket needs no file of the install the relay was
+ * started from, which a `git pull && npm run build` or a deleted checkout may change or remove.
+ */
+export function netnsChildSource(script: string = netnsChildScript()): string {
+  return readFileSync(script, 'utf8');
+}
+
+/**
+ * selfExecutable is this process's own node binary as /proc/<pid>/exe: the kernel keeps that
+ * inode reachable even when the file was replaced or removed, so a child nsenter starts runs
+ * the very node the relay runs.
+ */
+export function selfExecutable(pid: number = process.pid): string {
+  return `/proc/${pid}/exe`;
 }
 
 /** netnsChildScript finds netns-socket-child.js beside this module (dist/dns) or in a bundle's dist/dns. */
@@ -26,7 +46,8 @@ function moduleDir(): string {
 
 function receive<T>(mode: 'udp' | 'tcp', netns: string, o: NetnsSocketOptions): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(o.nsenter, [`--net=${netns}`, o.node ?? process.execPath, o.childScript ?? netnsChildScript(), mode], {
+    const program = o.childSource !== undefined ? ['--input-type=module', '-e', o.childSource] : [o.childScript ?? netnsChildScript()];
+    const child: ChildProcess = spawn(o.nsenter, [`--net=${netns}`, o.node ?? process.execPath, ...program, mode], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';

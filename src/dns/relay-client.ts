@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,20 @@ export function relayEntry(): string {
 }
 
 /**
+ * installIdentity names the version of a relay entry file on disk (inode, size, mtime), or
+ * undefined when it is gone: a relay compares it with what it started from to tell that its
+ * install was rebuilt, moved or removed under it.
+ */
+export function installIdentity(entry: string): string | undefined {
+  try {
+    const st = statSync(entry);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * rememberRoot adds a runtime root's containers directory to the list the relay rescans, so a
  * relay that (re)starts finds every registered container, whichever --root Docker passed.
  */
@@ -85,7 +99,9 @@ export const RELAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 export function startRelaySupervisor(stateDir = RELAY_STATE_DIR, node = process.execPath): void {
   const { supervisorLock } = relayPaths(stateDir);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const loop = `while :; do "$1" ${RELAY_NODE_FLAGS.join(' ')} "$2" serve --supervised --state-dir "$3"; sleep 0.2; done`;
+  // The loop ends when its entry file is gone (a deleted checkout): the lock is then free, and the
+  // next create starts a supervisor from the install it runs from.
+  const loop = `while [ -r "$2" ]; do "$1" ${RELAY_NODE_FLAGS.join(' ')} "$2" serve --supervised --state-dir "$3"; sleep 0.2; done`;
   const args = ['sh', '-c', loop, 'msb-dns-supervisor', node, relayEntry(), stateDir];
   const flock = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p));
   // -o: the loop and the relay must not inherit the lock, or a relay outliving its loop blocks the next one.

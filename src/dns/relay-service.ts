@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { guardChainName, IngressGuard } from './ingress-guard.js';
 import { DnsRelay } from './relay.js';
+import { netnsChildSource, selfExecutable } from './netns-socket.js';
 import { relayLock, relayPaths, RELAY_STATE_DIR, REGISTRATION_FILE } from './paths.js';
-import { startRelaySupervisor } from './relay-client.js';
+import { installIdentity, relayEntry, startRelaySupervisor } from './relay-client.js';
 import { parseRegistration, type Registration } from './registration.js';
 
 /** DOCKER_CONTAINERS_DIR is where msb keeps records under Docker's runtime root. */
@@ -72,8 +74,29 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   const defaultRoots = paths.stateDir === RELAY_STATE_DIR ? [DOCKER_CONTAINERS_DIR] : [];
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const nsenter = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)) ?? spawnSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).stdout.trim();
-  const relay = new DnsRelay({ nsenter, log });
+  // Everything the relay needs later is taken now: its netns child's text and its own node
+  // (/proc/<pid>/exe). A checkout deleted or rebuilt under a running relay cannot break it (issue 15).
+  // (Run from TypeScript sources, as unit tests do, there are no built files to take.)
+  const built = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  };
+  const childSource = built(() => netnsChildSource());
+  const guard = new IngressGuard(guardChainName(paths.stateDir, RELAY_STATE_DIR), 53);
+  guard.start();
+  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), ...(childSource !== undefined ? { childSource } : {}) });
   const started = new Date().toISOString();
+  const entry = built(() => relayEntry());
+  const identity = entry === undefined ? undefined : installIdentity(entry);
+  // install says whether the files this relay was started from are still the ones on disk.
+  const install = (): Record<string, unknown> => {
+    if (entry === undefined) return { entry: null, state: 'unknown' };
+    const now = installIdentity(entry);
+    return { entry, state: now === undefined ? 'gone' : now === identity ? 'current' : 'changed' };
+  };
   const watchers = new Map<string, FSWatcher>();
 
   const roots = (): string[] => {
@@ -160,7 +183,7 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
         await relay.unregister(req.id);
         return { ok: true };
       case 'status':
-        return { ok: true, ...statusOf(relay, { pid: process.pid, started, roots: roots(), control: paths.control }) };
+        return { ok: true, ...statusOf(relay, { pid: process.pid, started, roots: roots(), control: paths.control, install: install() }) };
       default:
         return { ok: false, error: `unknown op ${JSON.stringify(req.op)}` };
     }
@@ -172,8 +195,9 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   log(`serving on ${paths.control} (pid ${process.pid}), ${relay.registry.entries().length} containers`);
   const timer = setInterval(() => {
     void rescan();
-    if (o.supervised && process.ppid !== parent) {
+    if (o.supervised && process.ppid !== parent && entry !== undefined && installIdentity(entry) !== undefined) {
       // The supervisor loop died: start a new one, which starts a relay that takes over our lock.
+      // (If our install is gone there is nothing to start: keep serving, we need none of its files.)
       startRelaySupervisor(paths.stateDir);
       process.exit(0);
     }
@@ -210,6 +234,7 @@ export function statusOf(relay: DnsRelay, extra: Record<string, unknown>): Recor
     networks: relay.listening().map((l) => ({ ...l, containers: containers.filter((c) => c.gateways.includes(l.address)).map((c) => c.id) })),
     containers,
     counters: relay.counters,
+    health: relay.health,
   };
 }
 

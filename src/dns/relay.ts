@@ -2,6 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { IdChannel } from './id-channel.js';
+import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';
 import { UpstreamClient } from './upstream-client.js';
 import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
@@ -27,6 +28,9 @@ function enlargeBuffers(s: UdpSocket): void {
 /** RelayOptions configure a relay; the socket factories are the system boundary tests replace. */
 export interface RelayOptions {
   nsenter: string;
+  /** node for the netns children (default: this process's); and their source text, read once (netnsChildSource). */
+  node?: string;
+  childSource?: string;
   port?: number;
   log?: (msg: string) => void;
   openDockerSocket?: (reg: Registration) => Promise<UdpSocket>;
@@ -40,6 +44,8 @@ export interface RelayOptions {
   openDelayMs?: number;
   /** The least time Docker's resolver gets before the upstreams are asked too (default 25 ms). */
   embeddedSlowMs?: number;
+  /** Drops queries to a gateway that did not arrive on its bridge (forged sources, issue 15). */
+  guard?: IngressGuard;
 }
 
 /** Origin says who answered a query. */
@@ -72,6 +78,14 @@ export interface RelayCounters {
   unanswered: number;
 }
 
+/** RelayHealth is when the relay last failed and last succeeded, for status and doctor. */
+export interface RelayHealth {
+  lastAnsweredAt?: string;
+  lastUnansweredAt?: string;
+  /** The last time a container's netns socket (Docker's resolver) could not be opened, and why. */
+  lastDockerError?: { at: string; id: string; message: string };
+}
+
 /**
  * DnsRelay answers sandboxed containers on their network's gateway address as Docker's embedded
  * DNS answers them: each query goes first to 127.0.0.11 inside the container's own netns; when
@@ -82,6 +96,7 @@ export interface RelayCounters {
 export class DnsRelay {
   readonly registry = new Registry();
   readonly counters: RelayCounters = { unregistered: 0, malformed: 0, rateLimited: 0, unanswered: 0 };
+  readonly health: RelayHealth = {};
   private readonly listeners = new Map<string, Listener>();
   private readonly states = new Map<string, ContainerState>();
   private readonly upstream: UpstreamClient;
@@ -124,9 +139,12 @@ export class DnsRelay {
     this.log(`unregistered ${id.slice(0, 12)}`);
   }
 
-  /** listening lists the gateway addresses and whether binding them worked. */
-  listening(): { address: string; error?: string }[] {
-    return [...this.listeners.entries()].map(([address, l]) => (l.error ? { address, error: l.error } : { address }));
+  /** listening lists the gateway addresses, whether binding them worked, and whether forged sources are kept out. */
+  listening(): { address: string; error?: string; guard?: GuardState }[] {
+    return [...this.listeners.entries()].map(([address, l]) => {
+      const guard = this.o.guard?.stateOf(address);
+      return { address, ...(l.error ? { error: l.error } : {}), ...(guard ? { guard } : {}) };
+    });
   }
 
   /** stateOf returns a container's counters. */
@@ -138,6 +156,7 @@ export class DnsRelay {
   async close(): Promise<void> {
     for (const id of this.registry.entries().map((e) => e.reg.id)) await this.unregister(id);
     this.upstream.close();
+    this.o.guard?.close();
   }
 
   private channel(id: string, urgent = true): Promise<IdChannel> | undefined {
@@ -145,7 +164,7 @@ export class DnsRelay {
     const st = this.states.get(id);
     if (!entry || !st) return undefined;
     if (!st.channel) {
-      const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, { nsenter: this.o.nsenter }));
+      const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, this.netnsOptions()));
       st.channel = this.opener.run(() => open(entry.reg), urgent).then(async (s) => {
         enlargeBuffers(s);
         const ch = new IdChannel(s, 5000, this.o.embeddedSlowMs);
@@ -154,11 +173,16 @@ export class DnsRelay {
         else ch.close(); // unregistered meanwhile
         return ch;
       });
-      st.channel.catch(() => {
+      st.channel.catch((err: Error) => {
+        this.health.lastDockerError = { at: new Date().toISOString(), id, message: err.message };
         if (this.states.get(id) === st) st.channel = undefined; // retried on the next query
       });
     }
     return st.channel;
+  }
+
+  private netnsOptions(): { nsenter: string; node?: string; childSource?: string } {
+    return { nsenter: this.o.nsenter, ...(this.o.node ? { node: this.o.node } : {}), ...(this.o.childSource !== undefined ? { childSource: this.o.childSource } : {}) };
   }
 
   private async openListener(gw: string): Promise<void> {
@@ -183,6 +207,8 @@ export class DnsRelay {
       });
       udp.on('error', (err) => this.log(`udp ${gw}: ${err.message}`));
       tcp.on('error', (err) => this.log(`tcp ${gw}: ${err.message}`));
+      const guard = this.o.guard?.protect(gw);
+      if (guard && !guard.guarded) this.log(`${gw}: forged sources are not kept out: ${guard.reason}`);
     } catch (err) {
       listener.error = (err as Error).message;
       this.log(`cannot listen on ${gw}:${this.port}: ${listener.error}`);
@@ -193,6 +219,7 @@ export class DnsRelay {
     const l = this.listeners.get(gw);
     if (!l) return;
     this.listeners.delete(gw);
+    this.o.guard?.release(gw);
     try {
       l.udp.close();
     } catch {
@@ -266,7 +293,7 @@ export class DnsRelay {
 
   private async askOverTcp(reg: Registration, origin: Origin, query: Buffer): Promise<Buffer | undefined> {
     if (origin === 'docker') {
-      const connect = this.o.connectDockerTcp ?? ((r: Registration) => connectNetnsTcp(r.netns, { nsenter: this.o.nsenter }));
+      const connect = this.o.connectDockerTcp ?? ((r: Registration) => connectNetnsTcp(r.netns, this.netnsOptions()));
       return this.tcpOpener.run(async () => tcpExchange(await connect(reg), query, 5000));
     }
     return this.upstream.askTcp(reg.upstreams, query);
@@ -280,40 +307,59 @@ export class DnsRelay {
     const st = this.states.get(entry.reg.id);
     const cached = entry.cache.get(query);
     if (cached) {
+      this.health.lastAnsweredAt = new Date().toISOString();
       if (st) st.answeredCache++;
       return reply(cached, 'docker');
     }
     let done = false;
     let upstreamAsked = false;
+    // Unanswered means both paths ended with nothing: the upstreams are asked while Docker is
+    // still slow, and Docker's late answer still counts.
+    let dockerPending = false;
+    let upstreamPending = false;
     const finish = (msg: Buffer | undefined, origin: Origin): void => {
       if (done || !msg) return;
       done = true;
+      this.health.lastAnsweredAt = new Date().toISOString();
       if (st) st[origin === 'docker' ? 'answeredDocker' : 'answeredUpstream']++;
       entry.cache.put(query, msg);
       reply(msg, origin);
     };
+    const giveUpIfNothingLeft = (): void => {
+      if (done || dockerPending || upstreamPending) return;
+      done = true;
+      this.counters.unanswered++;
+      this.health.lastUnansweredAt = new Date().toISOString();
+    };
     const toUpstream = (): void => {
-      if (done || upstreamAsked) return;
+      if (done || upstreamAsked) return giveUpIfNothingLeft();
       upstreamAsked = true;
+      upstreamPending = true;
       this.upstream.ask(entry.reg.upstreams, query, question, (msg) => {
-        if (!msg && !done) this.counters.unanswered++;
-        finish(msg, 'upstream');
+        upstreamPending = false;
+        if (msg) finish(msg, 'upstream');
+        else giveUpIfNothingLeft();
       });
     };
     const viaDocker = (ch: IdChannel): void => {
+      dockerPending = true;
       const sent = ch.ask(
         query,
         question,
         this.embedded.address,
         this.embedded.port,
         (msg) => {
+          dockerPending = false;
           const rcode = msg ? readHeader(msg)?.rcode : undefined;
-          if (rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED || rcode === Rcode.NOTIMP) toUpstream();
-          else finish(msg, 'docker');
+          if (msg && rcode !== Rcode.SERVFAIL && rcode !== Rcode.REFUSED && rcode !== Rcode.NOTIMP) finish(msg, 'docker');
+          else toUpstream();
         },
         toUpstream,
       );
-      if (!sent) toUpstream();
+      if (!sent) {
+        dockerPending = false;
+        toUpstream();
+      }
     };
     if (st?.open) return viaDocker(st.open);
     const channel = this.channel(entry.reg.id);

@@ -22,6 +22,10 @@ export interface Policy {
     runsc: string;
     platform: 'auto' | 'ptrace' | 'systrap' | 'kvm';
     rmemWorkaround: 'auto' | 'always' | 'never';
+    /** enforce: platform kvm fails create at once on a host whose KVM cannot run it; warn: log it and try. */
+    kvmHostCheck: 'enforce' | 'warn';
+    /** How long runsc create may take before msb kills it and cleans up. */
+    createTimeoutSeconds: number;
   };
   dns: { upstreams: string[]; relay: boolean; rateLimit: number; cacheMs: number };
   krun: KrunPolicy;
@@ -93,6 +97,9 @@ export interface SocketListenRule extends SocketSelector {
 }
 
 /** DEFAULT_CONTROL_DIRECTORY holds msb's per-container control-socket directories (short: sun_path has 108 bytes). */
+/** DEFAULT_CREATE_TIMEOUT_SECONDS bounds runsc create (about 0.3 s here; gVisor's kvm platform on a kvm-pvm host never returns). */
+export const DEFAULT_CREATE_TIMEOUT_SECONDS = 60;
+
 export const DEFAULT_CONTROL_DIRECTORY = '/run/msb/sockets';
 
 type PolicyFile = {
@@ -117,6 +124,8 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       runsc: file.gvisor?.runsc ?? 'runsc',
       platform: file.gvisor?.platform ?? 'auto',
       rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
+      kvmHostCheck: file.gvisor?.kvmHostCheck ?? 'enforce',
+      createTimeoutSeconds: file.gvisor?.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS,
     },
     dns: { upstreams: file.dns?.upstreams ?? [], relay: file.dns?.relay ?? true, rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT, cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS },
     krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },

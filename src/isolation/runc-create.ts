@@ -13,6 +13,8 @@ export interface RuncCreate {
   globalArgs: readonly string[];
   /** The binary's state root, made on first use. */
   stateRoot: string;
+  /** How long create may run before it is killed (SIGKILL) and reported; unbounded when absent. */
+  timeoutMs?: number;
 }
 
 /**
@@ -20,13 +22,17 @@ export interface RuncCreate {
  * with msb's own stdio: the container inherits exactly Docker's FIFOs or console, never pipes
  * msb would have to relay. Returns the exit status.
  */
-export function runRuncCreate(c: RuncCreate, g: GlobalOptions, req: CreateRequest): number {
+export function runRuncCreate(c: RuncCreate, g: GlobalOptions, req: CreateRequest, timeoutHint = ''): number {
   withSystemErrors(`${c.backend}: cannot create the state directory ${c.stateRoot}`, () => mkdirSync(c.stateRoot, { recursive: true, mode: 0o700 }));
   const args = [...c.globalArgs, ...backendLogArgs(g), 'create', '--bundle', req.bundle];
   if (req.pidFile) args.push('--pid-file', req.pidFile);
   if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
   args.push(req.id);
-  const result = spawnSync(c.binary, args, { stdio: ['inherit', 'inherit', 'inherit'] });
+  const result = spawnSync(c.binary, args, { stdio: ['inherit', 'inherit', 'inherit'], ...(c.timeoutMs ? { timeout: c.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    const hint = timeoutHint ? ` (${timeoutHint})` : '';
+    throw new MsbError('backend', `${c.backend}: ${c.binary} create did not finish within ${Math.round((c.timeoutMs ?? 0) / 1000)} s and was stopped${hint}`);
+  }
   if (result.error) throw new MsbError('backend', `${c.backend}: cannot run ${c.binary}: ${describeSystemError(result.error)}`, { cause: result.error });
   return result.status ?? 128 + 9;
 }

@@ -51,6 +51,7 @@ describe('containerPaths', () => {
       dir: '/var/run/docker/runtime-runc/moby/msb/containers/abc',
       record: '/var/run/docker/runtime-runc/moby/msb/containers/abc/record.json',
       launcher: '/var/run/docker/runtime-runc/moby/msb/containers/abc/launcher.sh',
+      cleanup: '/var/run/docker/runtime-runc/moby/msb/containers/abc/cleanup.sh',
       originalConfig: '/var/run/docker/runtime-runc/moby/msb/containers/abc/config.orig.json',
       cacheDir: '/var/run/docker/runtime-runc/moby/msb/cache',
     });

@@ -14,6 +14,8 @@ export interface ContainerPaths {
   dir: string;
   record: string;
   launcher: string;
+  /** The backend's stop-everything fragment, written before the backend's create (shim/msb-runtime sources it for delete --force). */
+  cleanup: string;
   originalConfig: string;
   cacheDir: string;
 }
@@ -41,6 +43,7 @@ export function containerPaths(root: string, id: string): ContainerPaths {
     dir,
     record: join(dir, 'record.json'),
     launcher: join(dir, 'launcher.sh'),
+    cleanup: join(dir, 'cleanup.sh'),
     originalConfig: join(dir, 'config.orig.json'),
     cacheDir: join(stateDir, 'cache'),
   };

@@ -1,4 +1,5 @@
 import { relayStatus, type RelayStatus } from '../../dns/relay-client.js';
+import { relayProblems } from '../../dns/relay-health.js';
 import { serveRelay } from '../../dns/relay-service.js';
 import { MsbError } from '../../oci/errors.js';
 
@@ -25,7 +26,11 @@ export function formatDnsStatus(s: RelayStatus): string {
   if (!s.running) return `DNS relay: not running (${s.reason})\n`;
   const st = s.status as { pid?: number; started?: string; rssBytes?: number; networks?: { address: string; error?: string; containers: string[] }[]; containers?: ContainerLine[]; counters?: Record<string, number> };
   const byId = new Map((st.containers ?? []).map((c) => [c.id, c]));
-  const lines = [`DNS relay: running, pid ${st.pid ?? '?'}, since ${st.started ?? '?'}, ${Math.round((st.rssBytes ?? 0) / 1048576)} MB RSS`];
+  const problems = relayProblems(s.status);
+  const state = problems.failures.length > 0 ? 'FAILING' : 'running';
+  const lines = [`DNS relay: ${state}, pid ${st.pid ?? '?'}, since ${st.started ?? '?'}, ${Math.round((st.rssBytes ?? 0) / 1048576)} MB RSS`];
+  for (const f of problems.failures) lines.push(`FAIL: ${f}`);
+  for (const w of problems.warnings) lines.push(`WARN: ${w}`);
   const counters = st.counters ?? {};
   lines.push(`dropped: ${counters.unregistered ?? 0} from unregistered addresses, ${counters.malformed ?? 0} malformed, ${counters.rateLimited ?? 0} over the rate limit; ${counters.unanswered ?? 0} unanswered`);
   for (const n of st.networks ?? []) {
@@ -40,11 +45,13 @@ export function formatDnsStatus(s: RelayStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** dnsStatus prints what the host's DNS relay serves; it fails (exit 1) when no relay runs. */
+/** dnsStatus prints what the host's DNS relay serves; it fails (exit 1) when no relay runs or the relay is failing. */
 export async function dnsStatus(o: DnsStatusOptions, out: (t: string) => void = (t) => process.stdout.write(t), status: () => Promise<RelayStatus> = relayStatus): Promise<void> {
   const s = await status();
-  out(o.json ? `${JSON.stringify(s, null, 2)}\n` : formatDnsStatus(s));
+  const problems = s.running ? relayProblems(s.status) : undefined;
+  out(o.json ? `${JSON.stringify(s.running ? { ...s, problems } : s, null, 2)}\n` : formatDnsStatus(s));
   if (!s.running) throw new MsbError('not-found', `the DNS relay is not running: ${s.reason}`);
+  if (problems && problems.failures.length > 0) throw new MsbError('backend', `the DNS relay is failing: ${problems.failures.join('; ')}`);
 }
 
 /** dnsServe runs the relay in the foreground (systemd: configs/msb-dns.service restarts it). */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
 import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstreamResolvConf } from '../../dns/container-dns.js';
@@ -12,10 +13,12 @@ import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '
 import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
 import { gvisorLauncher } from './launcher.js';
+import { requireKvmPlatform } from './kvm-platform.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { checkPodSandbox } from './pod-sandbox.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
+import { runscCleanup } from './runsc-cleanup.js';
 import { probeRunscVersion } from './runsc-version.js';
 
 /** runscRootOf is runsc's own state root, beside msb's records. */
@@ -45,6 +48,8 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   }
   const version = probeRunscVersion(runsc, paths.cacheDir);
   const platform = choosePlatform(policy.gvisor.platform, version);
+  const kvmNote = requireKvmPlatform(platform, policy.gvisor.kvmHostCheck, policy.source);
+  if (kvmNote) ctx.debug(kvmNote);
   const rmem = decideRmemWorkaround(policy.gvisor.rmemWorkaround, version, () =>
     probeKernelNamespacesRmem(paths.cacheDir, required('unshare', 'to probe the kernel for the rmem_default quirk')),
   );
@@ -89,9 +94,14 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     dnsAtStart: dnsAtStart && resolv ? { dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath } : undefined,
   });
 
+  // Written before runsc create: delete --force and create's failure path stop what runsc started.
+  const cleanup = runscCleanup({ id: ctx.id, bundle: ctx.bundle, runsc, runscArgs, runscRoot });
+  const timeoutSeconds = policy.gvisor.createTimeoutSeconds;
+
   return {
     spec: resolv?.spec ?? sockets.spec,
     writeFiles(): void {
+      writeFileSync(paths.cleanup, cleanup, { mode: 0o600 });
       sockets.writeFiles();
       const c = dns(undefined);
       if (c) writeUpstreamResolvConf(c);
@@ -102,10 +112,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem, hostSockets: sockets.summary },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
-      return runRuncCreate({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot }, ctx.global, req);
+      const create = { backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000 };
+      return runRuncCreate(create, ctx.global, req, `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`);
     },
-    destroy(id: string): void {
-      spawnSync(runsc, [...runscArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
+    destroy(): void {
+      // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.
+      const r = spawnSync('/bin/sh', ['-c', `${cleanup}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+      if (r.status !== 0) ctx.debug(`gvisor: cleanup after the failed create: ${r.stderr.trim() || r.error?.message || `exit ${r.status}`}`);
       sockets.remove();
     },
   };

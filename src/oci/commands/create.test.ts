@@ -182,9 +182,11 @@ describe('create with a fake runsc', () => {
     expect(err.message).toBe('gvisor: create failed (exit 1): cannot run with network enabled in root network namespace');
     expect(existsSync(containerPaths(root, id).dir)).toBe(false);
     expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
+    // The failure path stops runsc's processes for the id (none here) and calls runsc delete
+    // --force only when runsc left a record: this fake runsc left none (runsc-cleanup.ts).
     const made = calls();
-    expect(made).toHaveLength(2);
-    expect(made[1]?.slice(-3)).toEqual(['delete', '--force', id]);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toContain('create');
   });
 
   // Issue 15 (4): bytes that are not UTF-8 (here in an env value) must come back exactly, not as U+FFFD.

@@ -23,6 +23,22 @@ describe('dnsRelayCheck', () => {
     expect(r.summary).toMatch(/NOT LISTENING on 172\.18\.0\.1:53 \(EADDRINUSE\)/);
   });
 
+  it('fails, never "running", when the relay left queries unanswered lately', async () => {
+    const at = new Date().toISOString();
+    const relayStatus = async () => ({ running: true as const, status: { ok: true, pid: 42, networks: [], containers: [], counters: { unanswered: 138 }, health: { lastUnansweredAt: at } } });
+    const r = await dnsRelayCheck.run(fakeContext({ host: { relayStatus } }));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe(`running (pid 42), serving 0 container(s) on 0 network(s), but FAILING: queries left unanswered: 138 in all, the last at ${at}, none answered since`);
+    expect(r.fix).toMatch(/kill 42 so the next container start runs a relay from the installed msb/);
+  });
+
+  it('warns when forged sources are not kept out on a gateway', async () => {
+    const relayStatus = async () => ({ running: true as const, status: { ok: true, pid: 42, networks: [{ address: '172.18.0.1', containers: ['a'], guard: { guarded: false, reason: 'iptables: not found' } }], containers: [{ id: 'a' }] } });
+    const r = await dnsRelayCheck.run(fakeContext({ host: { relayStatus } }));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toContain('gateway 172.18.0.1: queries with a forged source from other networks are not kept out (iptables: not found)');
+  });
+
   it('warns when the policy turned the relay off', async () => {
     const ctx = fakeContext({ files: { '/etc/msb/policy.json': '{"dns":{"relay":false}}' }, host: { relayStatus: async () => ({ running: false, reason: 'x' }) } });
     const r = await dnsRelayCheck.run(ctx);

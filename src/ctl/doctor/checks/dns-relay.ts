@@ -1,4 +1,5 @@
 import type { RelayStatus } from '../../../dns/relay-client.js';
+import { relayProblems } from '../../../dns/relay-health.js';
 import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
@@ -42,6 +43,16 @@ export const dnsRelayCheck: DoctorCheck<DoctorContext> = {
     const facts = { enabled: true, running: true, pid: st.pid ?? null, networks: networks.length, containers };
     const deaf = networks.filter((n) => n.error);
     const summary = `running (pid ${st.pid ?? '?'}), serving ${containers} container(s) on ${networks.length} network(s)`;
+    const problems = relayProblems(s.status);
+    if (problems.failures.length > 0) {
+      return {
+        status: 'fail',
+        summary: `${summary}, but FAILING: ${problems.failures.join('; ')}`,
+        fix: `msbctl dns status shows what fails; kill ${st.pid ?? 'the relay'} so the next container start runs a relay from the installed msb`,
+        facts: { ...facts, failures: problems.failures.length },
+      };
+    }
+    if (problems.warnings.length > 0) return { status: 'warn', summary: `${summary}; ${problems.warnings.join('; ')}`, fix: `kill ${st.pid ?? 'the relay'}: the next container start runs the installed build`, facts };
     if (deaf.length > 0) {
       return {
         status: 'warn',

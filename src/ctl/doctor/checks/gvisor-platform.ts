@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { choosePlatform } from '../../../isolation/gvisor/platform.js';
+import { gvisorKvmReason } from '../../../isolation/gvisor/kvm-platform.js';
 import { inspectKvmHost } from '../../../isolation/kvm-host.js';
 import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
@@ -25,7 +26,8 @@ export const gvisorPlatformCheck: DoctorCheck<DoctorContext> = {
     if (platform === 'kvm') {
       const kvm = inspectKvmHost(ctx.host.kvmFs);
       if (kvm.kind !== 'usable') {
-        return { status: 'fail', summary: `platform kvm (${why}) cannot work: ${kvm.reason}`, fix: 'set gvisor.platform to "auto" (ptrace or systrap) in the policy', facts };
+        const then = ctx.policy().policy.gvisor.kvmHostCheck === 'enforce' ? 'create refuses every gVisor container (gvisor.kvmHostCheck "enforce")' : 'gVisor containers are tried anyway and hang in create until gvisor.createTimeoutSeconds (gvisor.kvmHostCheck "warn")';
+        return { status: 'fail', summary: `platform kvm (${why}) cannot work: ${gvisorKvmReason(kvm)}; ${then}`, fix: 'set gvisor.platform to "auto" (ptrace or systrap) in the policy', facts };
       }
       return { status: 'ok', summary: `platform kvm (${why}): ${kvm.reason}`, detail: 'not test-run: judged from /dev/kvm', facts };
     }
