@@ -16,7 +16,8 @@ export class MsbError extends Error {
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // One line by construction: a message can quote input (a JSON parser's excerpt of config.json).
+    super(oneLine(message), options);
     this.name = 'MsbError';
     this.code = code;
   }
@@ -29,7 +30,8 @@ export function toMsbError(err: unknown): MsbError {
   return new MsbError('internal', message, { cause: err });
 }
 
-/** oneLine folds a message onto one line, as Docker shows only one line of the runtime's error. */
+/** oneLine folds a message onto one line, as Docker shows only one line of the runtime's error; other control characters are shown escaped. */
 export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, '; ').trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what is being escaped
+  return message.replace(/\s*\n\s*/g, '; ').replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)).trim();
 }

@@ -36,6 +36,16 @@ describe('parseSpec', () => {
     expect(err.cause).toBeInstanceOf(SyntaxError);
   });
 
+  it.each([
+    ['a raw CR', '{"ociVersion":"1.0.2","hooks":{"prestart":[{"args":[\rlibnetwork"]}]}}'],
+    ['a raw LF', '{"ociVersion":"1.0.2","process":{"args":["a",\nb"]}}'],
+  ])("malformed JSON with %s stays one line (the parser quotes the input; fuzz seeds 685100394, 1032318996)", (_name, text) => {
+    const err = specError(text);
+    expect(err.message).toMatch(/malformed JSON/);
+    // eslint-disable-next-line no-control-regex
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   const fieldCases: Array<{ name: string; spec: unknown; message: string }> = [
     {
       name: 'a mount destination of the wrong type',
