@@ -11,6 +11,7 @@ import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
+import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorLauncher } from './launcher.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
@@ -75,11 +76,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   };
   if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
 
+  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.global.systemdCgroup, pidsOverhead: 0 };
   const launcher = gvisorLauncher({
     id: ctx.id,
     bundle: ctx.bundle,
     runsc,
     runscArgs,
+    root: ctx.global.root,
     ownedDirs: sockets.ownedDirs,
     rmemWorkaround: rmem.apply
       ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
@@ -97,7 +100,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
-    summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem, hostSockets: sockets.summary },
+    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, hostSockets: sockets.summary, cgroup },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
       return runRuncCreate({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot }, ctx.global, req);

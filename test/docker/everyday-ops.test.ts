@@ -1,0 +1,73 @@
+// Everyday Docker operations (issue 17, docs/compatibility.md "Everyday Docker operations"): each
+// row runs under runc (the reference) and under msb, and asserts what docs/compatibility.md says.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { docker, dockerOk, dockerSkipReason, waitUntil } from '../support/docker.js';
+
+const skipReason = dockerSkipReason();
+if (skipReason) console.warn(`SKIP everyday operations suite: ${skipReason}`);
+
+const IMAGE = 'local/busybox';
+const PREFIX = 'msb-i17-ops';
+const created: string[] = [];
+let n = 0;
+const run = (runtime: string, ...args: string[]): string => {
+  const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
+  created.push(name);
+  dockerOk(['run', '-d', '--name', name, `--runtime=${runtime}`, ...args]);
+  return name;
+};
+const inspect = (id: string, format: string): string => dockerOk(['inspect', '--format', format, id]).trim();
+const cgroupFile = (id: string, controller: string, file: string): string =>
+  readFileSync(`/sys/fs/cgroup/${controller}/docker/${inspect(id, '{{.Id}}')}/${file}`, 'utf8').trim();
+const cgroupV1 = ((): boolean => {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup/memory ');
+  } catch {
+    return false;
+  }
+})();
+
+afterAll(() => {
+  if (created.length > 0) docker(['rm', '-f', ...created]);
+});
+
+describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operations under %s', (runtime) => {
+  it.skipIf(!cgroupV1)('docker update --memory 256m --cpus 0.5 changes the cgroup and holds a memory hog to it', async () => {
+    const c = run(runtime, '-m', '512m', IMAGE, 'sleep', '1000');
+    dockerOk(['update', '--memory', '256m', '--cpus', '0.5', c]);
+    expect(cgroupFile(c, 'memory', 'memory.limit_in_bytes')).toBe(String(256 * 2 ** 20));
+    expect(cgroupFile(c, 'cpu', 'cpu.cfs_quota_us')).toBe('50000');
+    expect(cgroupFile(c, 'cpu', 'cpu.cfs_period_us')).toBe('100000');
+    expect(inspect(c, '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}')).toBe(`${256 * 2 ** 20} 500000000`);
+    // 300 MiB fits the first limit (512m) but not the new one: the hog must not get it.
+    const hog = docker(['exec', c, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=300M', 'count=1'], { timeout: 120_000 });
+    expect(hog.status).not.toBe(0);
+    // The cgroup's peak stayed at the limit. runc kills the hog alone; under gVisor the host's OOM
+    // killer ends the sandbox (one process), and Docker reports OOMKilled.
+    if (runtime === 'runc') {
+      expect(hog.status).toBe(137);
+      expect(inspect(c, '{{.State.Status}}')).toBe('running');
+    } else {
+      expect(await waitUntil(() => inspect(c, '{{.State.Status}}') !== 'running')).toBe(true);
+      expect(inspect(c, '{{.State.OOMKilled}}')).toBe('true');
+    }
+  });
+
+  it('docker update --restart unless-stopped succeeds and the policy holds', () => {
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    dockerOk(['update', '--restart', 'unless-stopped', c]);
+    expect(inspect(c, '{{.HostConfig.RestartPolicy.Name}}')).toBe('unless-stopped');
+  });
+
+  it('docker update --pids-limit, --cpu-shares and --cpuset-cpus reach the cgroup', () => {
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    dockerOk(['update', '--pids-limit', '200', '--cpu-shares', '512', '--cpuset-cpus', '0', c]);
+    expect(cgroupFile(c, 'cpu', 'cpu.shares')).toBe('512');
+    expect(cgroupFile(c, 'cpuset', 'cpuset.cpus')).toBe('0');
+    const pids = Number(cgroupFile(c, 'pids', 'pids.max'));
+    // msb gives the host cgroup the sandbox's own threads on top of the user's limit (docs/gvisor.md).
+    if (runtime === 'runc') expect(pids).toBe(200);
+    else expect(pids).toBeGreaterThan(200);
+  });
+});
