@@ -31,7 +31,7 @@ describe('planV1', () => {
   });
 
   it('covers reservation, shares, cpuset, pids (with the sandbox overhead) and blkio weight', () => {
-    expect(files(planV1({ memory: { reservation: 1000 }, cpu: { shares: 512, cpus: '0', mems: '0' }, pids: { limit: 20 }, blockIO: { weight: 300 } }, { pidsOverhead: 40 }))).toEqual([
+    expect(files(planV1({ memory: { reservation: 1000 }, cpu: { shares: 512, cpus: '0', mems: '0' }, pids: { limit: 20 }, blockIO: { weight: 300 } }, { pidsHostLimit: (n) => n + 40 }))).toEqual([
       'memory.soft_limit_in_bytes=1000',
       'cpu.shares=512',
       'cpuset.cpus=0',
@@ -39,14 +39,14 @@ describe('planV1', () => {
       'pids.max=60',
       'blkio.weight=300',
     ]);
-    expect(files(planV1({ pids: { limit: -1 } }, { pidsOverhead: 40 }))).toEqual(['pids.max=max']);
+    expect(files(planV1({ pids: { limit: -1 } }, { pidsHostLimit: (n) => n + 40 }))).toEqual(['pids.max=max']);
   });
 });
 
 describe('planV2', () => {
   it('converts to v2 files as runc does', () => {
     expect(files(planV2(DOCKER_UPDATE))).toEqual(['memory.max=268435456', 'memory.swap.max=268435456', 'cpu.max=50000 100000']);
-    expect(files(planV2({ cpu: { shares: 1024, quota: -1, period: 100000 }, memory: { limit: -1, swap: -1, reservation: 5 }, pids: { limit: 20 }, blockIO: { weight: 500 } }, { pidsOverhead: 10 }))).toEqual([
+    expect(files(planV2({ cpu: { shares: 1024, quota: -1, period: 100000 }, memory: { limit: -1, swap: -1, reservation: 5 }, pids: { limit: 20 }, blockIO: { weight: 500 } }, { pidsHostLimit: (n) => n + 10 }))).toEqual([
       'memory.max=max',
       'memory.swap.max=max',
       'memory.low=5',

@@ -21,8 +21,8 @@ export interface CgroupWrite {
 
 /** PlanOptions carry what msb adds to the user's values. */
 export interface PlanOptions {
-  /** Host tasks the sandbox itself needs (runsc's threads), added to a pids limit (docs/gvisor.md). */
-  pidsOverhead?: number;
+  /** The host pids.max for a user's limit (gVisor adds the sandbox's own threads; docs/gvisor.md). */
+  pidsHostLimit?: (userLimit: number) => number;
   /** The current v1 memsw limit, to order limit and swap writes as the kernel requires. */
   currentMemswLimit?: number;
 }
@@ -33,8 +33,8 @@ const set = (n: number | undefined): n is number => n !== undefined && n !== 0;
 const limitText = (n: number): string => (n < 0 ? '-1' : String(n));
 const maxText = (n: number): string => (n < 0 ? 'max' : String(n));
 
-function pidsValue(limit: number, overhead: number, unlimited: string): string {
-  return limit <= 0 ? unlimited : String(limit + overhead);
+function pidsValue(limit: number, host: ((n: number) => number) | undefined): string {
+  return limit <= 0 ? 'max' : String(host ? host(limit) : limit);
 }
 
 /** planV1 lists the cgroup v1 writes for resources, in an order the kernel accepts. */
@@ -61,7 +61,7 @@ export function planV1(r: LinuxResources, o: PlanOptions = {}): CgroupWrite[] {
     if (c.cpus) w.push({ controller: 'cpuset', file: 'cpuset.cpus', value: c.cpus });
     if (c.mems) w.push({ controller: 'cpuset', file: 'cpuset.mems', value: c.mems });
   }
-  if (r.pids && set(r.pids.limit)) w.push({ controller: 'pids', file: 'pids.max', value: pidsValue(r.pids.limit, o.pidsOverhead ?? 0, 'max') });
+  if (r.pids && set(r.pids.limit)) w.push({ controller: 'pids', file: 'pids.max', value: pidsValue(r.pids.limit, o.pidsHostLimit) });
   if (r.blockIO && set(r.blockIO.weight)) w.push({ controller: 'blkio', file: 'blkio.weight', value: String(r.blockIO.weight) });
   return w;
 }
@@ -90,7 +90,7 @@ export function planV2(r: LinuxResources, o: PlanOptions = {}): CgroupWrite[] {
     if (c.cpus) w.push({ controller: 'cpuset', file: 'cpuset.cpus', value: c.cpus });
     if (c.mems) w.push({ controller: 'cpuset', file: 'cpuset.mems', value: c.mems });
   }
-  if (r.pids && set(r.pids.limit)) w.push({ controller: 'pids', file: 'pids.max', value: pidsValue(r.pids.limit, o.pidsOverhead ?? 0, 'max') });
+  if (r.pids && set(r.pids.limit)) w.push({ controller: 'pids', file: 'pids.max', value: pidsValue(r.pids.limit, o.pidsHostLimit) });
   if (r.blockIO && set(r.blockIO.weight)) w.push({ controller: 'io', file: 'io.bfq.weight', value: String(r.blockIO.weight) });
   return w;
 }

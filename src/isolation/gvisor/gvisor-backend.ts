@@ -13,6 +13,7 @@ import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
 import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorLauncher } from './launcher.js';
+import { rewritePidsLimit } from './pids-limit.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
@@ -76,7 +77,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   };
   if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
 
-  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.global.systemdCgroup, pidsOverhead: 0 };
+  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.global.systemdCgroup };
+  const pids = rewritePidsLimit(resolv?.spec ?? sockets.spec);
+  if (pids.userLimit !== undefined) ctx.debug(`gvisor: --pids-limit ${pids.userLimit}: RLIMIT_NPROC ${pids.userLimit} inside the sandbox, host pids.max ${pids.hostLimit} (the sandbox's own threads count there; docs/gvisor.md)`);
   const launcher = gvisorLauncher({
     id: ctx.id,
     bundle: ctx.bundle,
@@ -91,7 +94,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   });
 
   return {
-    spec: resolv?.spec ?? sockets.spec,
+    spec: pids.spec,
     writeFiles(): void {
       sockets.writeFiles();
       const c = dns(undefined);
@@ -100,7 +103,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
-    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, hostSockets: sockets.summary, cgroup },
+    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
       return runRuncCreate({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot }, ctx.global, req);

@@ -9,24 +9,24 @@ const fake = (present: string[]): CgroupFs & { written: string[] } => {
   const written: string[] = [];
   return { written, exists: (p) => present.includes(p), write: (p, v) => void written.push(`${p}=${v}`) };
 };
-const cg = { path: '/docker/abc', systemd: false, pidsOverhead: 40 };
+const cg = { path: '/docker/abc', systemd: false };
 const noop = (): void => {};
 
 describe('gvisorUpdate', () => {
   it('writes the sandbox\'s cgroup, adding the sandbox\'s own tasks to a pids limit', () => {
     const fs = fake(['/m', '/m/memory.limit_in_bytes', '/c/cpu.cfs_quota_us', '/p/pids.max']);
     gvisorUpdate('abc', cg, { memory: { limit: 100 }, cpu: { quota: 5 }, pids: { limit: 20 } }, noop, dirsOf, fs);
-    expect(fs.written).toEqual(['/m/memory.limit_in_bytes=100', '/c/cpu.cfs_quota_us=5', '/p/pids.max=60']);
+    expect(fs.written).toEqual(['/m/memory.limit_in_bytes=100', '/c/cpu.cfs_quota_us=5', '/p/pids.max=284']);
   });
 
   it('succeeds without touching anything when nothing changes (docker update --restart)', () => {
     const fs = fake([]);
-    gvisorUpdate('abc', { systemd: false, pidsOverhead: 0 }, { memory: {}, cpu: { cpus: '', quota: 0, period: 0 } }, noop, dirsOf, fs);
+    gvisorUpdate('abc', { systemd: false }, { memory: {}, cpu: { cpus: '', quota: 0, period: 0 } }, noop, dirsOf, fs);
     expect(fs.written).toEqual([]);
   });
 
   it('refuses clearly: no cgroupsPath, a cgroup that is gone, realtime CPU', () => {
-    expect(thrownMsbError(() => gvisorUpdate('abc', { systemd: false, pidsOverhead: 0 }, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'unsupported').message).toMatch(/no linux.cgroupsPath/);
+    expect(thrownMsbError(() => gvisorUpdate('abc', { systemd: false }, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'unsupported').message).toMatch(/no linux.cgroupsPath/);
     expect(thrownMsbError(() => gvisorUpdate('abc', cg, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'not-found').message).toMatch(/cgroup of container abc \(\/m\) does not exist/);
     expect(thrownMsbError(() => gvisorUpdate('abc', cg, { cpu: { realtimeRuntime: 5 } }, noop, dirsOf, fake([])), 'unsupported').message).toBe('gvisor: update of cpu realtime period/runtime is not supported for container abc');
   });
@@ -37,7 +37,7 @@ describe('cgroupOfRecord', () => {
 
   it('reads what create recorded, else the bundle\'s config.json', () => {
     expect(cgroupOfRecord(record({ cgroup: cg }))).toEqual(cg);
-    expect(cgroupOfRecord(record({ runscArgs: ['--systemd-cgroup'] }), () => '{"linux":{"cgroupsPath":"system.slice:docker:abc"}}')).toEqual({ path: 'system.slice:docker:abc', systemd: true, pidsOverhead: 0 });
-    expect(cgroupOfRecord(record({}), () => { throw new Error('ENOENT'); })).toEqual({ path: undefined, systemd: false, pidsOverhead: 0 });
+    expect(cgroupOfRecord(record({ runscArgs: ['--systemd-cgroup'] }), () => '{"linux":{"cgroupsPath":"system.slice:docker:abc"}}')).toEqual({ path: 'system.slice:docker:abc', systemd: true });
+    expect(cgroupOfRecord(record({}), () => { throw new Error('ENOENT'); })).toEqual({ path: undefined, systemd: false });
   });
 });

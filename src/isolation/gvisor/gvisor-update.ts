@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MsbError } from '../../oci/errors.js';
 import type { ContainerRecord } from '../../oci/record.js';
 import { type CgroupDirs, hostCgroupDirs } from '../cgroups/cgroup-dirs.js';
+import { hostPidsLimit } from './pids-limit.js';
 import { applyCgroupWrites, type CgroupFs, type LinuxResources, planV1, planV2, unsupportedResources } from '../cgroups/cgroup-writes.js';
 
 /** GvisorCgroup is what create records about a gVisor container's host cgroup (record.backendSummary.cgroup). */
@@ -11,8 +12,6 @@ export interface GvisorCgroup {
   path?: string;
   /** runsc ran with --systemd-cgroup: path is slice:prefix:name. */
   systemd: boolean;
-  /** Host tasks the sandbox needs beyond the container's own (added to pids limits; docs/gvisor.md). */
-  pidsOverhead: number;
 }
 
 /** cgroupOfRecord reads the cgroup facts create recorded (records written before them: the bundle's config.json). */
@@ -26,7 +25,7 @@ export function cgroupOfRecord(record: ContainerRecord, read = (p: string): stri
     path = undefined;
   }
   const args = (record.backendSummary.runscArgs as string[] | undefined) ?? [];
-  return { path, systemd: args.includes('--systemd-cgroup'), pidsOverhead: 0 };
+  return { path, systemd: args.includes('--systemd-cgroup') };
 }
 
 const hostFs: CgroupFs = { exists: existsSync, write: (p, v) => writeFileSync(p, v) };
@@ -43,7 +42,8 @@ function readNumber(path: string): number | undefined {
  * gvisorUpdate applies `runc update` resources to a gVisor container. runsc (2022 and 2024) has
  * no update command, but the whole sandbox (the sentry that runs every container process, and
  * the gofer) lives in the container's host cgroup, so writing the cgroup holds the container to
- * the new limits, as runc's update does. Resources that change nothing succeed (Docker calls
+ * the new limits, as runc's update does. A pids limit gets the sandbox's own tasks on top
+ * (hostPidsLimit); the RLIMIT_NPROC create gave the container stays as it was. Resources that change nothing succeed (Docker calls
  * update for `docker update --restart` alone).
  */
 export function gvisorUpdate(
@@ -59,8 +59,8 @@ export function gvisorUpdate(
   const v1 = (d: CgroupDirs): d is Extract<CgroupDirs, { version: 1 }> => d.version === 1;
   const plan = (d: CgroupDirs): ReturnType<typeof planV1> =>
     v1(d)
-      ? planV1(resources, { pidsOverhead: cgroup.pidsOverhead, currentMemswLimit: d.dirs.memory ? readNumber(join(d.dirs.memory, 'memory.memsw.limit_in_bytes')) : undefined })
-      : planV2(resources, { pidsOverhead: cgroup.pidsOverhead });
+      ? planV1(resources, { pidsHostLimit: hostPidsLimit, currentMemswLimit: d.dirs.memory ? readNumber(join(d.dirs.memory, 'memory.memsw.limit_in_bytes')) : undefined })
+      : planV2(resources, { pidsHostLimit: hostPidsLimit });
   // Decide "nothing to do" before touching the host: a restart-policy update must succeed even without a cgroup.
   if (planV1(resources).length === 0) {
     debug(`gvisor: update of ${id} changes no resource msb applies; nothing to do`);
