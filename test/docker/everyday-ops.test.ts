@@ -43,15 +43,18 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
     // A string doubled to 512 MiB fits the first limit (512m) with the copies, not the new one.
     // (A hog must write its pages: gVisor does not commit pages that only ever read as zero.)
     const hog = docker(['exec', c, 'awk', 'BEGIN{s="xxxxxxxxxxxxxxxx"; for(i=0;i<25;i++) s=s s; print length(s)}'], { timeout: 120_000 });
-    expect(hog.status).not.toBe(0);
-    // The cgroup's peak stayed at the limit. runc kills the hog alone; under gVisor the host's OOM
-    // killer ends the sandbox (one process), and Docker reports OOMKilled.
-    if (runtime === 'runc') {
-      expect(inspect(c, '{{.State.Status}}')).toBe('running');
+    // The hog met the limit: runc's OOM killer ends the hog alone; under gVisor the host's OOM
+    // killer ends the sandbox (one host process) and Docker reports OOMKilled, or the sentry is
+    // held at the limit (the cgroup's failcnt counts the refusals) and the hog crawls through it.
+    if (inspect(c, '{{.State.Status}}') === 'running') {
+      expect(Number(cgroupFile(c, 'memory', 'memory.max_usage_in_bytes'))).toBeLessThanOrEqual(256 * 2 ** 20);
+      expect(Number(cgroupFile(c, 'memory', 'memory.failcnt'))).toBeGreaterThan(0);
+      if (runtime === 'runc') expect(hog.status).toBe(137);
     } else {
-      expect(await waitUntil(() => inspect(c, '{{.State.Status}}') !== 'running')).toBe(true);
+      expect(runtime).toBe('msb');
       expect(inspect(c, '{{.State.OOMKilled}}')).toBe('true');
     }
+    console.log(`${runtime}: memory hog after docker update: exit ${hog.status}, container ${inspect(c, '{{.State.Status}}')}`);
   });
 
   it('docker update --restart unless-stopped succeeds and the policy holds', () => {
@@ -72,13 +75,20 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
   });
 
   it('--pids-limit 20 starts, and a fork loop in the container stops at the limit with the container alive', async () => {
-    const c = run(runtime, '--pids-limit', '20', IMAGE, 'sh', '-c', 'i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i+1)); done; echo loop-done; sleep 1000');
-    expect(await waitUntil(() => dockerOk(['logs', c]).includes('loop-done') || docker(['logs', c]).stderr.includes('loop-done'))).toBe(true);
-    const logs = docker(['logs', c]);
-    expect(`${logs.stdout}${logs.stderr}`).toMatch(/can't fork/);
+    // The inner sh dies at "can't fork"; the outer one (the container's PID 1) carries on.
+    const loop = 'sh -c "i=0; while [ \\$i -lt 40 ]; do sleep 1000 & i=\\$((i+1)); done"; echo loop-done; exec sleep 1000';
+    const c = run(runtime, '--pids-limit', '20', IMAGE, 'sh', '-c', loop);
+    const logs = (): string => {
+      const r = docker(['logs', c]);
+      return `${r.stdout}${r.stderr}`;
+    };
+    expect(await waitUntil(() => logs().includes('loop-done'))).toBe(true);
+    expect(logs()).toMatch(/can't fork/);
     expect(inspect(c, '{{.State.Status}}')).toBe('running');
-    const sleeps = dockerOk(['exec', c, 'ps', '-o', 'comm']).split('\n').filter((l) => l.trim() === 'sleep').length;
-    expect(sleeps).toBeGreaterThanOrEqual(15);
-    expect(sleeps).toBeLessThan(20);
+    // runc: the host cgroup is full, so even `docker exec` cannot start; count it there. msb: the
+    // limit is the sandbox's RLIMIT_NPROC, which `docker exec` processes do not carry.
+    const count = runtime === 'runc' ? Number(cgroupFile(c, 'pids', 'pids.current')) : dockerOk(['exec', c, 'ps', '-o', 'comm']).split('\n').filter((l) => l.trim() === 'sleep').length;
+    expect(count).toBeGreaterThanOrEqual(15);
+    expect(count).toBeLessThanOrEqual(20);
   });
 });
