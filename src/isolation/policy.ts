@@ -21,6 +21,8 @@ export interface Policy {
     runsc: string;
     platform: 'auto' | 'ptrace' | 'systrap' | 'kvm';
     rmemWorkaround: 'auto' | 'always' | 'never';
+    /** never: no raw sockets (gVisor's default); capability: runsc --net-raw when the container holds CAP_NET_RAW (docs/gvisor.md). */
+    rawSockets: 'never' | 'capability';
   };
   dns: { upstreams: string[]; relay: boolean; rateLimit: number; cacheMs: number };
   krun: KrunPolicy;
@@ -116,6 +118,7 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       runsc: file.gvisor?.runsc ?? 'runsc',
       platform: file.gvisor?.platform ?? 'auto',
       rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
+      rawSockets: file.gvisor?.rawSockets ?? 'never',
     },
     dns: { upstreams: file.dns?.upstreams ?? [], relay: file.dns?.relay ?? true, rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT, cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS },
     krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },

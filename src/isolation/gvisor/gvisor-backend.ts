@@ -14,6 +14,7 @@ import { prepareHostSockets } from './host-socket-setup.js';
 import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorLauncher } from './launcher.js';
 import { rewritePidsLimit } from './pids-limit.js';
+import { decideRawSockets } from './raw-sockets.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
@@ -55,6 +56,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Docker's systemd cgroup driver writes cgroupsPath as slice:prefix:name, which only a
   // runtime in systemd mode reads correctly; runsc has the same flag.
   if (ctx.global.systemdCgroup) runscArgs.push('--systemd-cgroup');
+  const raw = decideRawSockets(policy.gvisor.rawSockets, ctx.spec);
+  if (raw.netRaw) runscArgs.push('--net-raw');
+  ctx.debug(`gvisor: raw sockets ${raw.netRaw ? 'on (runsc --net-raw)' : 'off'}: ${raw.reason}`);
   const sockets = prepareHostSockets(ctx, runsc, version);
   runscArgs.push(...sockets.runscArgs);
   const resolv = takeOverResolvConf(sockets.spec, join(paths.dir, 'resolv.conf'));
@@ -103,7 +107,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
-    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
+    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
       return runRuncCreate({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot }, ctx.global, req);
