@@ -15,6 +15,7 @@ import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorLauncher } from './launcher.js';
 import { rewritePidsLimit } from './pids-limit.js';
 import { decideRawSockets } from './raw-sockets.js';
+import { checkSysctls } from './sysctls.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
@@ -45,6 +46,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     );
   }
   const version = probeRunscVersion(runsc, paths.cacheDir);
+  checkSysctls(ctx.spec, version);
   const platform = choosePlatform(policy.gvisor.platform, version);
   const rmem = decideRmemWorkaround(policy.gvisor.rmemWorkaround, version, () =>
     probeKernelNamespacesRmem(paths.cacheDir, required('unshare', 'to probe the kernel for the rmem_default quirk')),
