@@ -97,4 +97,45 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
     expect(count).toBeGreaterThanOrEqual(15);
     expect(count).toBeLessThanOrEqual(20);
   });
+
+  it('--sysctl net.core.somaxconn: runc applies it; msb refuses the container with its reason (runsc would ignore it)', () => {
+    const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
+    created.push(name);
+    const r = docker(['run', '--name', name, `--runtime=${runtime}`, '--sysctl', 'net.core.somaxconn=1024', IMAGE, 'cat', '/proc/sys/net/core/somaxconn']);
+    if (runtime === 'runc') {
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe('1024');
+    } else {
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('msb: gvisor: --sysctl net.core.somaxconn=1024 cannot be applied in the sandbox');
+    }
+  });
+
+  it('ping of a peer: works under runc; under msb only where policy gvisor.rawSockets allows raw sockets', () => {
+    const peer = run(runtime, IMAGE, 'sleep', '1000');
+    const ip = inspect(peer, '{{.NetworkSettings.IPAddress}}');
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    const ping = docker(['exec', c, 'ping', '-c', '1', '-W', '5', ip]);
+    const policy = ((): string => {
+      try {
+        return (JSON.parse(readFileSync('/etc/msb/policy.json', 'utf8')) as { gvisor?: { rawSockets?: string } }).gvisor?.rawSockets ?? 'never';
+      } catch {
+        return 'never';
+      }
+    })();
+    if (runtime === 'runc' || policy === 'capability') {
+      expect(ping.status).toBe(0);
+    } else {
+      // gVisor drops raw sockets without runsc --net-raw (docs/gvisor.md, "Raw sockets").
+      expect(ping.status).not.toBe(0);
+      expect(ping.stderr).toMatch(/permission denied|Operation not permitted/i);
+    }
+  });
+
+  it('docker top: runc lists the container\'s processes; msb lists the sandbox\'s host process (docs/gvisor.md)', () => {
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    const top = dockerOk(['top', c]);
+    if (runtime === 'runc') expect(top).toMatch(/sleep 1000/);
+    else expect(top).toMatch(/runsc-sandbox/);
+  });
 });
