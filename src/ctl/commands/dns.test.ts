@@ -36,8 +36,14 @@ describe('formatDnsStatus', () => {
 describe('msbctl dns', () => {
   it('status prints and succeeds while the relay runs, and fails (exit 1) when it does not', async () => {
     let out = '';
-    await dnsStatus({ json: true }, (t) => void (out += t), async () => running);
-    expect(JSON.parse(out)).toEqual(running);
-    await expect(dnsStatus({ json: false }, () => undefined, async () => ({ running: false, reason: 'gone' }))).rejects.toThrow('the DNS relay is not running: gone');
+    await dnsStatus({ json: true }, (t) => void (out += t), async () => running, () => []);
+    expect(JSON.parse(out)).toEqual({ ...running, lateNetworks: [] });
+    await expect(dnsStatus({ json: false }, () => undefined, async () => ({ running: false, reason: 'gone' }), () => [])).rejects.toThrow('the DNS relay is not running: gone');
+  });
+
+  it('status names gVisor containers connected to a network after start, with the fix', async () => {
+    let out = '';
+    await dnsStatus({ json: false }, (t) => void (out += t), async () => running, () => [{ id: 'a'.repeat(64), interfaces: ['eth1 192.168.224.2/20'] }]);
+    expect(out).toContain('container aaaaaaaaaaaa: connected to a network after start (eth1 192.168.224.2/20); the gVisor sandbox does not see it: restart the container (docker restart)');
   });
 });

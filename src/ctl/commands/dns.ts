@@ -1,6 +1,8 @@
 import { relayStatus, type RelayStatus } from '../../dns/relay-client.js';
 import { serveRelay } from '../../dns/relay-service.js';
+import { findLateNetworks, formatLateNetworks, type LateNetwork } from '../../isolation/gvisor/late-networks.js';
 import { MsbError } from '../../oci/errors.js';
+import { DOCKER_RUNTIME_ROOT } from './sockets.js';
 
 /** DnsStatusOptions are `msbctl dns status`'s flags. */
 export interface DnsStatusOptions {
@@ -41,9 +43,16 @@ export function formatDnsStatus(s: RelayStatus): string {
 }
 
 /** dnsStatus prints what the host's DNS relay serves; it fails (exit 1) when no relay runs. */
-export async function dnsStatus(o: DnsStatusOptions, out: (t: string) => void = (t) => process.stdout.write(t), status: () => Promise<RelayStatus> = relayStatus): Promise<void> {
+export async function dnsStatus(
+  o: DnsStatusOptions,
+  out: (t: string) => void = (t) => process.stdout.write(t),
+  status: () => Promise<RelayStatus> = relayStatus,
+  late: () => LateNetwork[] = () => findLateNetworks(DOCKER_RUNTIME_ROOT),
+): Promise<void> {
   const s = await status();
-  out(o.json ? `${JSON.stringify(s, null, 2)}\n` : formatDnsStatus(s));
+  // Networks connected after start never reach a gVisor sandbox (docs/gvisor.md): say so here.
+  const lateNetworks = late();
+  out(o.json ? `${JSON.stringify({ ...s, lateNetworks }, null, 2)}\n` : `${formatDnsStatus(s)}${formatLateNetworks(lateNetworks)}`);
   if (!s.running) throw new MsbError('not-found', `the DNS relay is not running: ${s.reason}`);
 }
 
