@@ -1,8 +1,11 @@
 // Everyday Docker operations (issue 17, docs/compatibility.md "Everyday Docker operations"): each
 // row runs under runc (the reference) and under msb, and asserts what docs/compatibility.md says.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, dockerOk, dockerSkipReason, waitUntil } from '../support/docker.js';
+import { docker, dockerOk, dockerSkipReason, freshNetwork, waitUntil } from '../support/docker.js';
+import { repoRoot } from '../support/paths.js';
 
 const skipReason = dockerSkipReason();
 if (skipReason) console.warn(`SKIP everyday operations suite: ${skipReason}`);
@@ -28,8 +31,10 @@ const cgroupV1 = ((): boolean => {
   }
 })();
 
+const networks: string[] = [];
 afterAll(() => {
   if (created.length > 0) docker(['rm', '-f', ...created]);
+  for (const net of networks) docker(['network', 'rm', net]);
 });
 
 describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operations under %s', (runtime) => {
@@ -137,5 +142,27 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
     const top = dockerOk(['top', c]);
     if (runtime === 'runc') expect(top).toMatch(/sleep 1000/);
     else expect(top).toMatch(/runsc-sandbox/);
+  });
+
+  it('docker network connect: runc sees the new network at once; msb reports it and sees it after a restart', async () => {
+    const net = `${PREFIX}-net-${runtime}`;
+    freshNetwork(net);
+    networks.push(net);
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    dockerOk(['network', 'connect', net, c]);
+    const ip = inspect(c, `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`);
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const addrs = (): string => dockerOk(['exec', c, 'ip', '-4', '-o', 'addr']);
+    if (runtime === 'runc') {
+      expect(addrs()).toContain(`inet ${ip}/`);
+      return;
+    }
+    expect(addrs()).not.toContain(`inet ${ip}/`);
+    const status = spawnSync(join(repoRoot, 'shim/msbctl'), ['dns', 'status'], { encoding: 'utf8', timeout: 60_000 });
+    expect(status.stdout).toContain(`container ${inspect(c, '{{.Id}}').slice(0, 12)}: connected to a network after start (`);
+    expect(status.stdout).toContain('restart the container');
+    dockerOk(['restart', '-t', '1', c]);
+    expect(await waitUntil(() => inspect(c, '{{.State.Status}}') === 'running')).toBe(true);
+    expect(addrs()).toContain(`inet ${ip}/`);
   });
 });
