@@ -165,4 +165,12 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
     expect(await waitUntil(() => inspect(c, '{{.State.Status}}') === 'running')).toBe(true);
     expect(addrs()).toContain(`inet ${ip}/`);
   });
+
+  it('Docker\'s default sysctl ip_unprivileged_port_start=0 holds: a non-root user listens on port 80', () => {
+    const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
+    created.push(name);
+    const r = docker(['run', '--name', name, `--runtime=${runtime}`, '--user', '1000', IMAGE, 'sh', '-c', 'nc -l -p 80 & sleep 2; netstat -ltn | grep -q ":80 " && echo listening']);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/denied/i);
+    expect(r.stdout).toContain('listening');
+  });
 });
