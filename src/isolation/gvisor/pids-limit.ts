@@ -35,7 +35,8 @@ type Rlimit = { type: string; hard: number; soft: number };
 export function rewritePidsLimit(spec: Spec): PidsRewrite {
   const resources = spec.linux?.resources as { pids?: { limit?: number } } | undefined;
   const limit = resources?.pids?.limit;
-  if (limit === undefined || limit <= 0) return { spec };
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit <= 0) return { spec };
+  if (spec.process?.rlimits !== undefined && !Array.isArray(spec.process.rlimits)) return { spec };
   const rlimits = ((spec.process?.rlimits as Rlimit[] | undefined) ?? []).filter((r) => r.type !== 'RLIMIT_NPROC');
   const own = (spec.process?.rlimits as Rlimit[] | undefined)?.find((r) => r.type === 'RLIMIT_NPROC');
   const nproc = { type: 'RLIMIT_NPROC', soft: Math.min(own?.soft ?? limit, limit), hard: Math.min(own?.hard ?? limit, limit) };
