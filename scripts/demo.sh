@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on a fresh Debian 12 host: provision Docker and gVisor, build msb, register it
+# The main job on a fresh Debian 12 or 13 host: provision Docker and gVisor, build msb, register it
 # as Docker's runtime "msb", and run a container under it next to the same container under runc,
 # showing that the msb one runs in gVisor's sandbox; then the compose demo stack under msb
 # (scripts/demo-stack.sh). MSB_DEMO_RUNTIME registers and uses another runtime name than "msb".

@@ -35,7 +35,8 @@ describe('withFileLock', () => {
   it('waits for a live holder, then names it', () => {
     writeFileSync(`${path}.msbctl-lock`, '4242\n');
     let slept = 0;
-    const run = (): string => withFileLock(path, () => 'ran', { isAlive: () => true, timeoutMs: 5, sleep: (ms) => void (slept += ms) });
+    // A clock that moves only when the lock sleeps: the wait is the lock's, not the machine's load.
+    const run = (): string => withFileLock(path, () => 'ran', { isAlive: () => true, timeoutMs: 250, sleep: (ms) => void (slept += ms), now: () => slept });
     expect(run).toThrow(/another msbctl \(pid 4242\) is editing/);
     expect(slept).toBeGreaterThan(0);
     expect(readFileSync(`${path}.msbctl-lock`, 'utf8')).toBe('4242\n');

@@ -6,6 +6,8 @@ export interface LockOptions {
   timeoutMs?: number;
   isAlive?: (pid: number) => boolean;
   sleep?: (ms: number) => void;
+  /** The clock the timeout is measured on (tests pass one that moves only when the lock sleeps). */
+  now?: () => number;
 }
 
 /**
@@ -15,8 +17,8 @@ export interface LockOptions {
  */
 export function withFileLock<T>(path: string, fn: () => T, options: LockOptions = {}): T {
   const lock = `${path}.msbctl-lock`;
-  const { timeoutMs = 10_000, isAlive = processIsAlive, sleep = sleepSync } = options;
-  const deadline = Date.now() + timeoutMs;
+  const { timeoutMs = 10_000, isAlive = processIsAlive, sleep = sleepSync, now = Date.now } = options;
+  const deadline = now() + timeoutMs;
   while (!tryTake(lock)) {
     const holder = lockHolder(lock);
     if (holder === undefined) continue; // released meanwhile
@@ -25,7 +27,7 @@ export function withFileLock<T>(path: string, fn: () => T, options: LockOptions 
       if (lockHolder(lock) === holder) removeQuietly(lock);
       continue;
     }
-    if (Date.now() > deadline) {
+    if (now() > deadline) {
       throw new MsbError('already-exists', `another msbctl (pid ${holder}) is editing ${path}; if it is gone, remove ${lock}`);
     }
     sleep(100);

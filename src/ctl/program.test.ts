@@ -80,6 +80,7 @@ describe('runMsbctl', () => {
     expect(r.status).toBe(2);
     expect(r.calls.doctor).toEqual([{ json: true, verbose: false, config: '/etc/docker/daemon.json', policy: '/tmp/p.json' }]);
     expect((await run(['doctor', '-v', '--config', '/tmp/d.json'])).calls.doctor).toEqual([{ json: false, verbose: true, config: '/tmp/d.json' }]);
+    expect((await run(['doctor', '--runtime', 'msb-gvisor'])).calls.doctor).toEqual([{ json: false, verbose: false, config: '/etc/docker/daemon.json', runtime: 'msb-gvisor' }]);
   });
 
   it('maps the harden files and flags', async () => {

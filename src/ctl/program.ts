@@ -133,19 +133,22 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .summary('check every prerequisite of msb on this host, each with a status and the fix')
     .description(
       'check the Docker engine, msb\'s runtime names, runsc, the rmem_default quirk, the gVisor platform, KVM, ' +
-        'microsandbox, tini, runc, cgroups and the DNS relay (docs/doctor.md).\n' +
+        'microsandbox, tini, runc, cgroups and the DNS relay, then runs two throw-away containers to prove service\n' +
+        'discovery under msb end to end (docs/doctor.md).\n' +
         'Exit status: 0 when nothing is wrong, 1 when the worst finding is a warning, 2 when something fails.',
     )
     .option('--json', 'print the report as JSON (schema in docs/doctor.md)')
     .option('-v, --verbose', 'also print what each check looked at')
     .option('--config <file>', 'daemon.json to read', DEFAULT_CONFIG)
     .option('--policy <file>', 'policy file to check (default: $MSB_POLICY, else /etc/msb/policy.json)')
+    .option('--runtime <name>', 'runtime name the service-discovery check runs its container under (default: msb, else the first name that points at msb-runtime)')
     .action(async (opts: Record<string, unknown>) => {
       await actions.doctor({
         json: opts.json === true,
         verbose: opts.verbose === true,
         config: stringOption(opts, 'config'),
         ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
+        ...(typeof opts.runtime === 'string' ? { runtime: opts.runtime } : {}),
       });
     });
 

@@ -74,6 +74,9 @@ beforeAll(async () => {
     upstreamPort: UPSTREAM_PORT,
     embeddedDns: { address: '127.0.0.1', port: DOCKER_PORT },
     upstreamTimeoutMs: 500,
+    // The stand-in for Docker answers at once; on a loaded CI machine 25 ms can pass before its
+    // reply is read, and the upstream would be asked too. 'Docker stays silent' stays exact.
+    embeddedSlowMs: 100,
     openDockerSocket: () => new Promise((resolve) => {
       const s = createSocket('udp4');
       s.bind(0, '127.0.0.1', () => resolve(s));

@@ -38,6 +38,8 @@ export interface RelayOptions {
   upstreamPort?: number;
   /** How long after registration the netns socket is opened if no query asked for it first. */
   openDelayMs?: number;
+  /** The least time Docker's resolver gets before the upstreams are asked too (default 25 ms). */
+  embeddedSlowMs?: number;
 }
 
 /** Origin says who answered a query. */
@@ -146,7 +148,7 @@ export class DnsRelay {
       const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, { nsenter: this.o.nsenter }));
       st.channel = this.opener.run(() => open(entry.reg), urgent).then(async (s) => {
         enlargeBuffers(s);
-        const ch = new IdChannel(s, 5000);
+        const ch = new IdChannel(s, 5000, this.o.embeddedSlowMs);
         await ch.connectTo(this.embedded.address, this.embedded.port);
         if (this.states.get(id) === st) st.open = ch;
         else ch.close(); // unregistered meanwhile

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedSkipReason, specExample } from '../../test/support/paths.js';
+import { dockerConfig } from '../../test/support/docker-config.js';
 import type { Spec } from '../oci/spec.js';
 import { parseSpec } from '../oci/spec.js';
 import { parseResolvConf } from './resolv-conf.js';
@@ -67,12 +66,12 @@ describe('takeOverResolvConf', () => {
     expect(takeOverResolvConf(input, GENERATED)).toBeUndefined();
   });
 
-  const skip = sharedSkipReason(specExample('docker-20.10-config.json'));
-  if (skip) console.warn(`SKIP takeover of Docker's example config: ${skip}`);
-  it.skipIf(skip !== undefined)('on Docker 20.10\'s config.json changes only the resolv.conf mount source', () => {
-    const path = specExample('docker-20.10-config.json');
-    const text = readFileSync(path, 'utf8');
-    const original = parseSpec(text, path);
+  const fixture = dockerConfig();
+  const skip = 'skip' in fixture ? fixture.skip : undefined;
+  console.warn(skip ? `SKIP takeover of Docker's config.json: ${skip}` : `takeover of Docker's config.json from ${'source' in fixture ? fixture.source : ''}`);
+  it.skipIf(skip !== undefined)('on Docker\'s config.json changes only the resolv.conf mount source', () => {
+    const text = 'text' in fixture ? fixture.text : '{}';
+    const original = parseSpec(text, '/bundle/config.json');
     const t = takeOverResolvConf(original, GENERATED);
     expect(t).toBeDefined();
     if (!t) return;

@@ -121,7 +121,7 @@ describe('loadPolicy', () => {
         throw errno('ENOENT');
       }),
     );
-    expect(err.message).toBe('cannot read policy /etc/msb/strict.json: ENOENT');
+    expect(err.message).toBe('cannot read policy /etc/msb/strict.json: no such file or directory (ENOENT)');
   });
 
   it('fails when the default path exists but cannot be read', () => {
@@ -130,7 +130,7 @@ describe('loadPolicy', () => {
         throw errno('EACCES');
       }),
     );
-    expect(err.message).toBe(`cannot read policy ${DEFAULT_POLICY_PATH}: EACCES`);
+    expect(err.message).toBe(`cannot read policy ${DEFAULT_POLICY_PATH}: permission denied (EACCES)`);
   });
 
   it('names the file whose content is invalid', () => {

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { validatePolicy } from '../generated/validators.js';
 import { MsbError } from '../oci/errors.js';
+import { readRegularFile } from '../oci/read-regular-file.js';
 import { describeValidationError } from '../oci/spec.js';
+import { describeSystemError, errnoOf } from '../oci/system-error.js';
 import { DEFAULT_CACHE_MS } from '../dns/answer-cache.js';
 import { DEFAULT_RATE_LIMIT } from '../dns/registration.js';
 
@@ -142,7 +143,21 @@ export function parsePolicy(text: string, source: string): Policy {
   if (!validatePolicy(data)) {
     throw new MsbError('invalid-policy', `policy ${describeValidationError(source, validatePolicy.errors)}`);
   }
-  return withDefaults(data as PolicyFile, source);
+  const file = data as PolicyFile;
+  checkCommandPath(file.gvisor?.runsc, 'gvisor.runsc', source);
+  checkCommandPath(file.krun?.runc, 'krun.runc', source);
+  checkCommandPath(file.krun?.tini, 'krun.tini', source);
+  return withDefaults(file, source);
+}
+
+/**
+ * checkCommandPath refuses a relative path for a binary msb runs (gvisor.runsc, krun.runc,
+ * krun.tini): it would name a different file, or none, depending on the directory the runtime
+ * was started in (containerd starts it in the bundle). A bare name is looked up on PATH.
+ */
+function checkCommandPath(value: string | undefined, key: string, source: string): void {
+  if (value === undefined || !value.includes('/') || value.startsWith('/')) return;
+  throw new MsbError('invalid-policy', `policy ${source}: ${key} ${JSON.stringify(value)} is a relative path; give an absolute path (or a bare name, looked up on PATH)`);
 }
 
 /**
@@ -151,16 +166,17 @@ export function parsePolicy(text: string, source: string): Policy {
  */
 export function loadPolicy(
   named: string | undefined,
-  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  read: (p: string) => string = (p) => readRegularFile(p, `policy ${p}`, 'invalid-policy').toString('utf8'),
 ): Policy {
   const path = named ?? DEFAULT_POLICY_PATH;
   let text: string;
   try {
     text = read(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (named === undefined && code === 'ENOENT') return withDefaults({}, 'built-in defaults');
-    throw new MsbError('invalid-policy', `cannot read policy ${path}: ${code ?? (err as Error).message}`, { cause: err });
+    const system = errnoOf(err) !== undefined ? err : (err as Error).cause;
+    if (named === undefined && errnoOf(system) === 'ENOENT') return withDefaults({}, 'built-in defaults');
+    if (err instanceof MsbError) throw err;
+    throw new MsbError('invalid-policy', `cannot read policy ${path}: ${describeSystemError(err)}`, { cause: err });
   }
   return parsePolicy(text, path);
 }

@@ -1,7 +1,8 @@
 import { parseRuntimeArgv, GLOBAL_FLAGS, NODE_COMMANDS, type ParsedArgv } from './argv.js';
-import { MsbError, oneLine, toMsbError } from './errors.js';
+import { MsbError, oneLine } from './errors.js';
 import { defaultGlobalOptions, type GlobalOptions, logTargetOf } from './global-options.js';
 import { appendLogLine } from './log.js';
+import { asMsbError } from './system-error.js';
 
 /**
  * main is the Node half of shim/msb-runtime: one entry path (parse → global options → --log →
@@ -15,7 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     global = parsed.global;
     return (await dispatch(parsed)) ?? 0;
   } catch (err) {
-    return fail(global, toMsbError(err));
+    return fail(global, asMsbError(err));
   }
 }
 

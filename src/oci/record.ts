@@ -16,7 +16,7 @@ export interface ContainerRecord {
 }
 
 /** writeFileAtomic writes a whole file under a temporary name and renames it into place. */
-export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
+export function writeFileAtomic(path: string, content: string | Buffer, mode = 0o600): void {
   const tmp = `${path}.msb-${process.pid}.tmp`;
   writeFileSync(tmp, content, { mode });
   renameSync(tmp, path);

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateSpec, type ValidationError } from '../generated/validators.js';
 import { MsbError } from './errors.js';
+import { readRegularFile } from './read-regular-file.js';
+import { describeSystemError } from './system-error.js';
 
 /** Mount is an OCI mount entry; fields msb does not read are kept as they are. */
 export interface Mount {
@@ -34,10 +35,14 @@ export interface Spec {
   [key: string]: unknown;
 }
 
-/** LoadedSpec is a bundle's config.json as read: the parsed spec and the exact original bytes. */
+/**
+ * LoadedSpec is a bundle's config.json as read: the parsed spec, the exact original bytes (kept
+ * as bytes: invalid UTF-8 must come back unchanged on delete, not as U+FFFD) and their text.
+ */
 export interface LoadedSpec {
   spec: Spec;
-  original: string;
+  original: Buffer;
+  text: string;
   path: string;
 }
 
@@ -65,14 +70,16 @@ export function parseSpec(text: string, path: string): Spec {
   return data as Spec;
 }
 
-/** loadSpec reads <bundle>/config.json. */
-export function loadSpec(bundle: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): LoadedSpec {
+/** loadSpec reads <bundle>/config.json, which must be a regular file of bounded size (read-regular-file.ts). */
+export function loadSpec(bundle: string, read: (p: string) => Buffer = (p) => readRegularFile(p, `config.json ${p}`, 'invalid-spec')): LoadedSpec {
   const path = join(bundle, 'config.json');
-  let original: string;
+  let original: Buffer;
   try {
     original = read(path);
   } catch (err) {
-    throw new MsbError('invalid-spec', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    if (err instanceof MsbError) throw err;
+    throw new MsbError('invalid-spec', `cannot read ${path}: ${describeSystemError(err)}`, { cause: err });
   }
-  return { spec: parseSpec(original, path), original, path };
+  const text = original.toString('utf8');
+  return { spec: parseSpec(text, path), original, text, path };
 }

@@ -16,7 +16,8 @@ export function which(command: string, path: string = process.env.PATH ?? '/usr/
     return executable(abs) ? abs : undefined;
   }
   for (const dir of path.split(delimiter)) {
-    if (dir && executable(join(dir, command))) return join(dir, command);
+    // A relative PATH entry (".", "bin") would make the answer depend on the working directory.
+    if (isAbsolute(dir) && executable(join(dir, command))) return join(dir, command);
   }
   return undefined;
 }

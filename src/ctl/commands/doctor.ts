@@ -10,6 +10,7 @@ export interface DoctorCommandOptions {
   verbose: boolean;
   config: string;
   policy?: string;
+  runtime?: string;
 }
 
 /** doctor runs every check, prints the report (JSON or one line per check) and returns the exit status. */
@@ -18,7 +19,10 @@ export async function doctor(
   host: DoctorHost = realDoctorHost(options.config),
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  const ctx = createDoctorContext(host, options.policy === undefined ? {} : { policy: options.policy });
+  const ctx = createDoctorContext(host, {
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+  });
   const report = await runChecks(DOCTOR_CHECKS, ctx, readVersion());
   out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, options.verbose));
   return report.exitCode;

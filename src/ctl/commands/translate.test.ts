@@ -1,17 +1,19 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dockerConfig } from '../../../test/support/docker-config.js';
 import { which } from '../../oci/which.js';
 import { translate } from './translate.js';
 
-const skip = sharedSkipReason() ?? (which('runc') && which('tini-static') ? undefined : 'runc or tini-static is not installed');
-if (skip) console.warn(`SKIP msbctl translate: ${skip}`);
+const fixture = dockerConfig();
+const skip = 'skip' in fixture ? fixture.skip : which('runc') && which('tini-static') ? undefined : 'runc or tini-static is not installed';
+console.warn(skip ? `SKIP msbctl translate: ${skip}` : `msbctl translate on Docker's config.json from ${'source' in fixture ? fixture.source : ''}`);
 
 describe.skipIf(skip !== undefined)('msbctl translate', () => {
   const bundle = mkdtempSync(join(tmpdir(), 'msb-translate-'));
-  copyFileSync(specExample('docker-20.10-config.json'), join(bundle, 'config.json'));
+  afterAll(() => rmSync(bundle, { recursive: true, force: true }));
+  writeFileSync(join(bundle, 'config.json'), 'text' in fixture ? fixture.text : '{}');
   const policy = join(bundle, 'policy.json');
   writeFileSync(policy, JSON.stringify({ krun: { vmmHeadroomMiB: 64 } }));
 

@@ -11,11 +11,13 @@ import { msbRuntimeCheck } from './checks/msb-runtime.js';
 import { policyCheck } from './checks/policy.js';
 import { rmemQuirkCheck } from './checks/rmem-quirk.js';
 import { runscCheck } from './checks/runsc.js';
+import { serviceDiscoveryCheck } from './checks/service-discovery.js';
 import type { DoctorContext } from './context.js';
 
 /**
  * DOCTOR_CHECKS is every check, in the order doctor runs and prints them: the engine and the
- * registration first, then gVisor, then microVMs, then the host and DNS. Each id has a section in
+ * registration first, then gVisor, then microVMs, then the host and DNS, and last the end-to-end lookup
+ * (it runs containers, so it goes after everything that explains why it might fail). Each id has a section in
  * docs/troubleshooting.md (a unit test keeps them in step).
  */
 export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorContext>[] = [
@@ -32,4 +34,5 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorContext>[] = [
   runcCheck,
   cgroupCheck,
   dnsRelayCheck,
+  serviceDiscoveryCheck,
 ];

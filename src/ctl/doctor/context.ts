@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY_PATH, type Policy, loadPolicy, withDefaults } from '../../isolation/policy.js';
-import { type RunscVersion, parseRunscVersion } from '../../isolation/gvisor/runsc-version.js';
+import { isRunscVersionOutput, type RunscVersion, parseRunscVersion } from '../../isolation/gvisor/runsc-version.js';
 import { type DaemonConfig, parseDaemonJson } from '../daemon-json.js';
 import type { DockerFacts, DoctorHost } from './host.js';
 
@@ -7,6 +7,8 @@ import type { DockerFacts, DoctorHost } from './host.js';
 export interface DoctorOptions {
   /** policy is --policy; undefined: $MSB_POLICY, else /etc/msb/policy.json, as the runtime reads it. */
   policy?: string;
+  /** runtime is --runtime: the runtime name service-discovery tests; undefined: msb, else the first msb name. */
+  runtime?: string;
 }
 
 /** PolicyFacts is the policy the runtime would use; error is set (and defaults used) when it does not load. */
@@ -66,6 +68,7 @@ export function createDoctorContext(host: DoctorHost, options: DoctorOptions = {
     if (!path) return { missing: `runsc not found (policy gvisor.runsc=${JSON.stringify(named)})` };
     const r = host.run(path, ['--version']);
     if (r.error || r.status !== 0) return { missing: `${path} --version failed: ${r.error ?? (r.stderr.trim() || `exit ${r.status}`)}` };
+    if (!isRunscVersionOutput(r.stdout)) return { missing: `${path} (policy gvisor.runsc) is not runsc: --version printed ${JSON.stringify(r.stdout.split('\n')[0]?.trim() ?? '')}` };
     return { path, version: parseRunscVersion(r.stdout) };
   });
   const daemonJson = once((): DaemonJsonFacts => {

@@ -1,5 +1,6 @@
 // A healthy host for doctor's unit tests; each test overrides the part it is about.
 import type { KrunProvider } from '../../isolation/krun/provider.js';
+import { DOCTOR_LABEL, type DockerProbe, type Leftover, type ProbeRun } from './docker-probe.js';
 import type { DockerFacts, DoctorHost, RunResult } from './host.js';
 import { CGROUP2_SUPER_MAGIC } from './checks/cgroup.js';
 import { type DoctorContext, type DoctorOptions, createDoctorContext } from './context.js';
@@ -22,7 +23,90 @@ export interface FakeHostSpec {
   /** commands maps "path arg arg" to a result (a string is stdout with status 0). */
   commands?: Record<string, string | RunResult>;
   docker?: DockerFacts | Error;
+  /** binaries maps a path to its bytes (readBytes); /usr/bin/runsc is a Go 1.22 build by default. */
+  binaries?: Record<string, Buffer>;
+  engine?: FakeEngineSpec;
   host?: Partial<DoctorHost>;
+}
+
+/** goBinary is a stand-in for a binary built with Go `version`: Go's inline build-info blob amid other bytes. */
+export function goBinary(version: string): Buffer {
+  const head = Buffer.alloc(32);
+  head.write('\xff Go buildinf:', 0, 'latin1');
+  head[14] = 8;
+  head[15] = 2;
+  return Buffer.concat([Buffer.from('\x7fELF junk'), head, Buffer.from([version.length]), Buffer.from(version, 'latin1'), Buffer.from([0])]);
+}
+
+/** FakeEngineSpec scripts the engine under the service-discovery probe. */
+export interface FakeEngineSpec {
+  /** images present; default local/busybox. */
+  images?: string[];
+  gateway?: string;
+  peerAddress?: string;
+  /** lookup is a lookup container's output by runtime; default: resolv.conf as Docker (runc) or msb (the gateway) writes it, and the peer found. */
+  lookup?: (runtime: string, peer: string, engine: { gateway: string; peerAddress: string }) => ProbeRun;
+  /** fail makes one DockerProbe method throw this message. */
+  fail?: Partial<Record<keyof DockerProbe, string>>;
+  leftovers?: Leftover[];
+}
+
+/** lookupOutput is what the lookup container prints: its resolv.conf nameservers, the mark, nslookup's answer. */
+export function lookupOutput(nameserver: string, peer: string, address: string | undefined): string {
+  const answer = address
+    ? `Server:\t\t${nameserver}\nAddress:\t${nameserver}:53\n\nNon-authoritative answer:\nName:\t${peer}\nAddress: ${address}\n`
+    : `Server:\t\t${nameserver}\nAddress:\t${nameserver}:53\n\n** server can't find ${peer}: NXDOMAIN\n`;
+  return `search example.com\nnameserver ${nameserver}\n--- msb-doctor lookup ---\n${answer}`;
+}
+
+/** FakeEngine is the fake DockerProbe with what it was asked and what still exists. */
+export interface FakeEngine extends DockerProbe {
+  calls: string[];
+  /** live holds the containers and networks made and not removed. */
+  live: Set<string>;
+}
+
+/** fakeEngine builds a scripted DockerProbe. */
+export function fakeEngine(spec: FakeEngineSpec = {}): FakeEngine {
+  const gateway = spec.gateway ?? '172.30.0.1';
+  const peerAddress = spec.peerAddress ?? '172.30.0.2';
+  const calls: string[] = [];
+  const live = new Set<string>();
+  const step = (method: keyof DockerProbe, call: string): void => {
+    calls.push(call);
+    const message = spec.fail?.[method];
+    if (message !== undefined) throw new Error(message);
+  };
+  const lookup = spec.lookup ?? ((runtime, peer) => ({ exitCode: 0, output: lookupOutput(runtime === 'runc' ? '127.0.0.11' : gateway, peer, peerAddress) }));
+  return {
+    calls,
+    live,
+    imageExists: async (ref) => (step('imageExists', `image ${ref}`), (spec.images ?? ['local/busybox']).includes(ref)),
+    createNetwork: async (name, labels) => {
+      step('createNetwork', `network create ${name} ${labels[DOCTOR_LABEL] ?? ''}`);
+      live.add(name);
+      return gateway;
+    },
+    startContainer: async (c) => {
+      live.add(c.name);
+      step('startContainer', `start ${c.name} ${c.runtime} ${c.cmd.join(' ')}`);
+    },
+    runContainer: async (c) => {
+      live.add(c.name);
+      step('runContainer', `run ${c.name} ${c.runtime}`);
+      return lookup(c.runtime, c.cmd.at(-1)?.split(' ').at(-1) ?? '', { gateway, peerAddress });
+    },
+    addressOn: async (c) => (step('addressOn', `address ${c}`), peerAddress),
+    removeContainer: async (name) => {
+      step('removeContainer', `rm ${name}`);
+      live.delete(name);
+    },
+    removeNetwork: async (name) => {
+      step('removeNetwork', `network rm ${name}`);
+      live.delete(name);
+    },
+    leftovers: async () => (step('leftovers', 'leftovers'), spec.leftovers ?? []),
+  };
 }
 
 /** fakeDocker is an engine with runc and this checkout's msb, runc the default. */
@@ -31,6 +115,7 @@ export function fakeDocker(over: Partial<DockerFacts> = {}): DockerFacts {
     address: 'unix:///var/run/docker.sock',
     serverVersion: '20.10.24',
     apiVersion: '1.41',
+    containerdVersion: '1.6.20',
     runtimes: { runc: { path: 'runc' }, msb: { path: FAKE_RUNTIME } },
     defaultRuntime: 'runc',
     cgroupVersion: '2',
@@ -48,7 +133,7 @@ const PROVIDER: KrunProvider = {
 };
 
 /** fakeHost builds a DoctorHost from a spec over a healthy default host. */
-export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[]; removed: string[] } {
+export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[]; removed: string[]; engine: FakeEngine } {
   const files: Record<string, string | undefined> = {
     '/etc/docker/daemon.json': JSON.stringify({ runtimes: { msb: { path: FAKE_RUNTIME } } }),
     '/proc/cpuinfo': 'flags\t\t: fpu vmx sse\n',
@@ -66,10 +151,21 @@ export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[];
   };
   const ran: string[] = [];
   const removed: string[] = [];
+  const engine = fakeEngine(spec.engine);
+  const binaries: Record<string, Buffer> = { '/usr/bin/runsc': goBinary('go1.22.5'), ...spec.binaries };
   const resolve = (p: string): string | undefined => (spec.symlinks?.[p] !== undefined ? spec.symlinks[p] : paths.has(p) ? p : undefined);
   return {
     ran,
     removed,
+    engine,
+    readBytes: (p) => {
+      const bytes = binaries[p];
+      if (bytes === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+      return bytes;
+    },
+    dockerProbe: () => engine,
+    now: () => Date.parse('2026-12-02T08:00:00Z'),
+    randomToken: () => 'c0ffee00',
     docker: async () => {
       const d = spec.docker ?? fakeDocker();
       if (d instanceof Error) throw d;

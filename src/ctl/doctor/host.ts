@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,12 +9,15 @@ import { type KrunProvider, findKrunProvider } from '../../isolation/krun/provid
 import { type KvmHostFs, realKvmHostFs } from '../../isolation/kvm-host.js';
 import { defaultRuntimePath } from '../runtime-path.js';
 import { type RelayStatus, relayStatus } from '../../dns/relay-client.js';
+import { type DockerProbe, dockerodeProbe } from './docker-probe.js';
 
 /** DockerFacts is what the engine says about itself (the fields of /version and /info doctor reads). */
 export interface DockerFacts {
   address: string;
   serverVersion: string;
   apiVersion: string;
+  /** containerdVersion is the containerd the engine reports in /version's Components ('' if none). */
+  containerdVersion: string;
   runtimes: Record<string, { path?: string; runtimeArgs?: string[] }>;
   defaultRuntime: string;
   cgroupVersion: string;
@@ -33,6 +37,10 @@ export interface DoctorHost {
   /** docker asks the engine for /version and /info; it rejects when the engine does not answer. */
   docker: () => Promise<DockerFacts>;
   readFile: (path: string) => string;
+  /** readBytes reads a whole file as bytes (a binary's build info). */
+  readBytes: (path: string) => Buffer;
+  /** dockerProbe makes and removes throw-away containers and networks on the engine (docker-probe.ts). */
+  dockerProbe: () => DockerProbe;
   exists: (path: string) => boolean;
   /** realpath resolves symlinks; undefined when path does not exist. */
   realpath: (path: string) => string | undefined;
@@ -46,6 +54,10 @@ export interface DoctorHost {
   /** statfsType is the filesystem magic number of path (statfs f_type), undefined if it cannot be read. */
   statfsType: (path: string) => number | undefined;
   makeTempDir: () => string;
+  /** now is the clock in milliseconds since the epoch. */
+  now: () => number;
+  /** randomToken names one doctor run's throw-away containers and network (hex). */
+  randomToken: () => string;
   removeDir: (path: string) => void;
   /** checkout is the directory of the msb checkout this msbctl runs from. */
   checkout: string;
@@ -59,16 +71,22 @@ const DOCKER_TIMEOUT_MS = 5_000;
 /** DEFAULT_DOCKER_SOCKET is where dockerd listens unless DOCKER_HOST says otherwise. */
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
+/** dockerClient is the engine dockerode finds ($DOCKER_HOST, else /var/run/docker.sock). */
+function dockerClient(env: NodeJS.ProcessEnv, timeout: number): Docker {
+  return env.DOCKER_HOST ? new Docker({ timeout }) : new Docker({ socketPath: DEFAULT_DOCKER_SOCKET, timeout });
+}
+
 /** dockerFacts queries the engine dockerode finds ($DOCKER_HOST, else /var/run/docker.sock). */
 async function dockerFacts(env: NodeJS.ProcessEnv = process.env): Promise<DockerFacts> {
   // dockerode reads DOCKER_HOST itself; without it, name the socket so the report can say where it looked.
   const address = env.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`;
-  const docker = env.DOCKER_HOST ? new Docker({ timeout: DOCKER_TIMEOUT_MS }) : new Docker({ socketPath: DEFAULT_DOCKER_SOCKET, timeout: DOCKER_TIMEOUT_MS });
+  const docker = dockerClient(env, DOCKER_TIMEOUT_MS);
   const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<Record<string, unknown>>]);
   return {
     address,
     serverVersion: version.Version,
     apiVersion: version.ApiVersion,
+    containerdVersion: (version.Components ?? []).find((c) => c.Name.toLowerCase() === 'containerd')?.Version ?? '',
     runtimes: (info.Runtimes ?? {}) as DockerFacts['runtimes'],
     defaultRuntime: String(info.DefaultRuntime ?? 'runc'),
     cgroupVersion: String(info.CgroupVersion ?? ''),
@@ -81,6 +99,9 @@ export function realDoctorHost(daemonJsonPath: string): DoctorHost {
   return {
     docker: () => dockerFacts(),
     readFile: (path) => readFileSync(path, 'utf8'),
+    readBytes: (path) => readFileSync(path),
+    // Pulling nothing, creating a network and two containers: 30 s per API call is generous.
+    dockerProbe: () => dockerodeProbe(dockerClient(process.env, 30_000)),
     exists: (path) => existsSync(path),
     realpath: (path) => {
       try {
@@ -115,6 +136,8 @@ export function realDoctorHost(daemonJsonPath: string): DoctorHost {
       }
     },
     makeTempDir: () => mkdtempSync(join(tmpdir(), 'msb-doctor-')),
+    now: () => Date.now(),
+    randomToken: () => randomBytes(4).toString('hex'),
     removeDir: (path) => rmSync(path, { recursive: true, force: true }),
     checkout: dirname(dirname(defaultRuntimePath())),
     daemonJsonPath,

@@ -18,6 +18,7 @@ import { decideRawSockets } from './raw-sockets.js';
 import { checkSysctls } from './sysctls.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
+import { checkPodSandbox } from './pod-sandbox.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
 import { probeRunscVersion } from './runsc-version.js';
 
@@ -35,6 +36,7 @@ function required(command: string, why: string): string {
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
+  checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
   if (ctx.preserveFds > 0) {
     throw new MsbError('unsupported', `gvisor: --preserve-fds ${ctx.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);
   }

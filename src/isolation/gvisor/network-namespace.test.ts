@@ -47,17 +47,29 @@ describe('checkNetworkNamespace', () => {
     expect(thrownMsbError(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/x' }]), fake)).code).toBe('forbidden');
   });
 
+  it('refuses a path it cannot read (it cannot tell it from the host\'s)', () => {
+    const err = thrownMsbError(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/proc/1/ns/net' }]), inodes({}, { '/proc/self/ns/net': HOST })), 'invalid-spec');
+    expect(err.message).toBe('gvisor: network namespace /proc/1/ns/net does not exist or cannot be read, so msb cannot tell it is not the host\'s');
+  });
+
   it('refuses /proc/1/ns/net itself', () => {
     expect(thrownMsbError(() => checkNetworkNamespace(specWith([{ type: 'network', path: '/proc/1/ns/net' }]), inodes())).code).toBe('forbidden');
   });
 
   it.each<[string, Record<string, string>, Record<string, string> | undefined]>([
     ['another container\'s netns', { '/proc/4242/ns/net': '4:4026532999' }, undefined],
-    ['a path that cannot be read (left to the backend)', {}, undefined],
     ['any path when /proc/1 is hidden and self differs', { '/x': '4:7' }, { '/proc/self/ns/net': '4:8' }],
     ['any path when the host inode cannot be read', { '/x': '4:7' }, {}],
   ])('accepts %s', (_name, extra, host) => {
     const path = Object.keys(extra)[0] ?? '/proc/4242/ns/net';
     expect(() => checkNetworkNamespace(specWith([{ type: 'network', path }]), inodes(extra, host))).not.toThrow();
+  });
+
+  it.each<[string, { type: string; path?: string }[]]>([
+    ['a new one, then the host\'s', [{ type: 'network' }, { type: 'network', path: '/proc/1/ns/net' }]],
+    ['another container\'s, then the host\'s', [{ type: 'network', path: '/proc/4242/ns/net' }, { type: 'network', path: '/proc/self/ns/net' }]],
+  ])('refuses two network namespace entries (%s)', (_name, namespaces) => {
+    const err = thrownMsbError(() => checkNetworkNamespace(specWith(namespaces), inodes({ '/proc/4242/ns/net': '4:4026532999' })), 'invalid-spec');
+    expect(err.message).toBe('gvisor: config.json linux.namespaces names the network namespace 2 times');
   });
 });

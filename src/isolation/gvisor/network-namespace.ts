@@ -21,15 +21,23 @@ const realInodeOf: InodeOf = (path) => {
  * active, its own "root network namespace" guard would not stop it.
  */
 export function checkNetworkNamespace(spec: Spec, inodeOf: InodeOf = realInodeOf, backend = 'gvisor'): void {
-  const netns = spec.linux?.namespaces?.find((ns) => ns.type === 'network');
+  const entries = spec.linux?.namespaces?.filter((ns) => ns.type === 'network') ?? [];
+  const netns = entries[0];
   if (!netns) {
     throw new MsbError('forbidden', `${backend}: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network`);
   }
+  // Which of two entries a runtime honours is not specified; refuse the question.
+  if (entries.length > 1) throw new MsbError('invalid-spec', `${backend}: config.json linux.namespaces names the network namespace ${entries.length} times`);
   if (netns.path) {
     // msb runs in the host's netns (containerd's shims do); /proc/1 may be hidden from it.
     const host = [inodeOf('/proc/self/ns/net'), inodeOf('/proc/1/ns/net')].filter((i) => i !== undefined);
     const target = inodeOf(netns.path);
-    if (target !== undefined && host.includes(target)) {
+    // Fail closed: a path msb cannot stat is one it cannot tell from the host's (here /proc/1 is
+    // EACCES even for root); runsc, run as the same user, would fail to open it anyway.
+    if (target === undefined) {
+      throw new MsbError('invalid-spec', `${backend}: network namespace ${netns.path} does not exist or cannot be read, so msb cannot tell it is not the host's`);
+    }
+    if (host.includes(target)) {
       throw new MsbError('forbidden', `${backend}: network namespace ${netns.path} is the host's, which msb does not allow; use a Docker network`);
     }
   }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { hasNetworkHook } from '../../dns/network-timing.js';
 import { parseResolvConf } from '../../dns/resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
 import { logTargetOf } from '../../oci/global-options.js';
@@ -66,7 +67,14 @@ function required(command: string, key: string, source: string): string {
   return path;
 }
 
+/**
+ * nameserversOf reads the nameservers of Docker's resolv.conf for msb's --dns-nameserver. Without
+ * a libnetwork-setkey hook (Docker 28+) Docker's file is still a draft naming the host's resolver
+ * at create and gets 127.0.0.11 only before start, so none are passed: msb reads the VMM
+ * container's /etc/resolv.conf (Docker's final file) when it boots.
+ */
 function nameserversOf(spec: BackendContext['spec']): string[] {
+  if (!hasNetworkHook(spec)) return [];
   const source = spec.mounts?.find((m) => m.destination === '/etc/resolv.conf')?.source;
   if (!source || !isAbsolute(source)) return [];
   try {

@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
+import { dockerConfig } from '../../../test/support/docker-config.js';
 import type { Spec } from '../../oci/spec.js';
 import { type KrunProcessContext, krunProcessSpec, VMM_ENV } from './krun-process.js';
 import { planMounts } from './vm-mounts.js';
 
-const skip = sharedSkipReason();
-if (skip) console.warn(`SKIP krunProcessSpec on Docker's config.json: ${skip}`);
+const fixture = dockerConfig();
+const skip = 'skip' in fixture ? fixture.skip : undefined;
+console.warn(skip ? `SKIP krunProcessSpec on Docker's config.json: ${skip}` : `krunProcessSpec on Docker's config.json from ${'source' in fixture ? fixture.source : ''}`);
 
 const ctx = (spec: Spec, over: Partial<KrunProcessContext> = {}): KrunProcessContext => ({
   vmmRoot: '/run/docker/runtime-runc/moby/msb/containers/x/vmm-root',
@@ -22,8 +22,8 @@ const ctx = (spec: Spec, over: Partial<KrunProcessContext> = {}): KrunProcessCon
 });
 
 describe.skipIf(skip !== undefined)("krunProcessSpec on Docker's config.json", () => {
-  const docker = JSON.parse(readFileSync(specExample('docker-20.10-config.json'), 'utf8')) as Spec;
-  const out = krunProcessSpec(docker, ctx(docker));
+  const docker = JSON.parse('text' in fixture ? fixture.text : '{}') as Spec;
+  const out = skip ? {} as Spec : krunProcessSpec(docker, ctx(docker));
 
   it('runs tini -g -- sh entry.sh msb run … as root in / with only msb\'s environment', () => {
     expect(out.process?.args).toEqual(['/msb/bin/tini', '-g', '--', '/bin/sh', '/msb/entry.sh', '/msb/pkg/bin/msb', 'run', '--name', 'c-x', '/msb/guest', '--', 'sleep', '100']);

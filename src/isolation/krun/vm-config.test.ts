@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dockerConfig } from '../../../test/support/docker-config.js';
 import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
 import type { Spec } from '../../oci/spec.js';
 import { DEFAULT_KRUN_POLICY } from '../policy.js';
@@ -28,23 +29,26 @@ function base(over: Partial<Spec> = {}): Spec {
 }
 
 
-const skip = sharedSkipReason();
-if (skip) console.warn(`SKIP krun translation of the spec's examples: ${skip}`);
+const fixture = dockerConfig();
+const dockerSkip = 'skip' in fixture ? fixture.skip : undefined;
+console.warn(dockerSkip ? `SKIP krun translation of Docker's config.json: ${dockerSkip}` : `krun translation of Docker's config.json from ${'source' in fixture ? fixture.source : ''}`);
 
-describe.skipIf(skip !== undefined)("translateToVmConfig on Docker's and the spec's examples", () => {
-  const example = (...p: string[]): Spec => JSON.parse(readFileSync(specExample(...p), 'utf8')) as Spec;
-
-  it("Docker 20.10's config.json: process, hostname, hosts files, DNS, network", () => {
-    const vm = translateToVmConfig(example('docker-20.10-config.json'), ctx({ ports: [{ port: 80, protocol: 'tcp' }, { port: 53, protocol: 'udp' }] }));
+describe.skipIf(dockerSkip !== undefined)("translateToVmConfig on Docker's config.json", () => {
+  it('process, hostname, hosts files, DNS, network', () => {
+    const docker = JSON.parse('text' in fixture ? fixture.text : '{}') as Spec;
+    const hostname = docker.hostname ?? '';
+    expect(hostname).toMatch(/^[0-9a-f]{12}$/);
+    expect(docker.process?.env).toContain(`HOSTNAME=${hostname}`);
+    const vm = translateToVmConfig(docker, ctx({ ports: [{ port: 80, protocol: 'tcp' }, { port: 53, protocol: 'udp' }] }));
     expect(vm).toEqual({
       name: 'c-1f4522750550',
       rootfs: '/msb/guest',
       args: ['sleep', '100'],
-      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=1f4522750550'],
+      env: docker.process?.env,
       cwd: '/',
       user: '0:0',
       terminal: false,
-      hostname: '1f4522750550',
+      hostname,
       rlimits: [],
       resources: { notes: ["memory: no limit, msb's default guest RAM", "cpus: no quota or cpuset, msb's default vCPU count"] },
       mounts: [
@@ -56,6 +60,13 @@ describe.skipIf(skip !== undefined)("translateToVmConfig on Docker's and the spe
       notes: [],
     });
   });
+});
+
+const skip = sharedSkipReason();
+if (skip) console.warn(`SKIP krun translation of the spec's examples: ${skip}`);
+
+describe.skipIf(skip !== undefined)("translateToVmConfig on the spec's examples", () => {
+  const example = (...p: string[]): Spec => JSON.parse(readFileSync(specExample(...p), 'utf8')) as Spec;
 
   it("the spec's full example is refused for its devices, and translated without them", () => {
     const full = example('config', 'good', 'spec-example.json');

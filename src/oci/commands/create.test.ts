@@ -1,9 +1,11 @@
 // create's boundaries that can be injected without root: the policy (named by --policy or by the
 // injected env's MSB_POLICY), and through it the runsc binary, here a recording fake. Real
 // runsc, Docker and the lifecycle are covered by test/lifecycle and test/docker.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { MsbError, type ErrorCode } from '../errors.js';
@@ -66,7 +68,7 @@ function spec(annotations?: Record<string, string>): Record<string, unknown> {
   return {
     ociVersion: '1.0.2-dev',
     process: { args: ['sleep', '60'], cwd: '/' },
-    root: { path: '/nonexistent/rootfs' },
+    root: { path: 'rootfs' },
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/etc/resolv.conf', type: 'bind', source: dockerResolv, options: ['rbind', 'rprivate'] },
@@ -86,7 +88,7 @@ beforeEach(() => {
   dockerResolv = join(dir, 'docker resolv.conf');
   policyPath = join(dir, 'policy.json');
   id = `c${caseNo}`;
-  mkdirSync(bundle, { recursive: true });
+  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
   writeFileSync(dockerResolv, 'search svc.example\nnameserver 127.0.0.11\noptions ndots:0\n');
   writeFileSync(join(bundle, 'config.json'), `${JSON.stringify(spec(), null, 2)}\n`);
   writePolicy(policyPath);
@@ -185,6 +187,34 @@ describe('create with a fake runsc', () => {
     expect(made[1]?.slice(-3)).toEqual(['delete', '--force', id]);
   });
 
+  // Issue 15 (4): bytes that are not UTF-8 (here in an env value) must come back exactly, not as U+FFFD.
+  function withInvalidUtf8(): Buffer {
+    const text = `${JSON.stringify({ ...spec(), process: { args: ['sh'], cwd: '/', env: ['X=@@'] } }, null, 2)}\n`;
+    const [head, tail] = text.split('@@');
+    const bytes = Buffer.concat([Buffer.from(head ?? ''), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(tail ?? '')]);
+    writeFileSync(join(bundle, 'config.json'), bytes);
+    return bytes;
+  }
+
+  it('keeps config.json byte-exact through create and the shim\'s delete, invalid UTF-8 and a rewrite included', () => {
+    const bytes = withInvalidUtf8();
+    create(globals(), id, { bundle }, {});
+    const paths = containerPaths(root, id);
+    expect(readFileSync(paths.originalConfig).equals(bytes)).toBe(true);
+    expect(readFileSync(join(bundle, 'config.json')).equals(bytes)).toBe(false); // resolv.conf was rewritten
+    const shim = fileURLToPath(new URL('../../../shim/msb-runtime', import.meta.url));
+    execFileSync(shim, ['--root', root, '--log', log, '--log-format', 'json', 'delete', id], { stdio: 'pipe' });
+    expect(existsSync(paths.dir)).toBe(false);
+    expect(readFileSync(join(bundle, 'config.json')).equals(bytes)).toBe(true);
+  });
+
+  it('restores config.json byte-exact after a failed create, invalid UTF-8 included', () => {
+    const bytes = withInvalidUtf8();
+    writeFileSync(join(fakeDir, 'fail'), 'no');
+    failure(() => create(globals(), id, { bundle }, {}));
+    expect(readFileSync(join(bundle, 'config.json')).equals(bytes)).toBe(true);
+  });
+
   it('refuses --preserve-fds before anything is written or run', () => {
     const original = readFileSync(join(bundle, 'config.json'), 'utf8');
     const err = failure(() => create(globals(), id, { bundle, preserveFds: '1' }, {}));
@@ -280,8 +310,28 @@ describe('create with host sockets (fake runsc)', () => {
   });
 });
 
+// A stand-in for runc where gvisor.runsc should be: it answers --version as runc does.
+const fakeRunc = join(fakeDir, 'runc');
+writeFileSync(fakeRunc, `#!/bin/sh\nprintf 'runc version 1.1.5\\ncommit: v1.1.5-0-gf19387a\\nspec: 1.0.2-dev\\n'\n`);
+chmodSync(fakeRunc, 0o755);
+
+/** replaceConfig puts something else where the bundle's config.json was. */
+function replaceConfig(make: (path: string) => void): void {
+  rmSync(join(bundle, 'config.json'));
+  make(join(bundle, 'config.json'));
+}
+
+/** configState is config.json's content when it is a regular file, else what it is (never reading a FIFO or a device). */
+function configState(): string {
+  const path = join(bundle, 'config.json');
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return `symlink to ${readlinkSync(path)}`;
+  if (!st.isFile()) return `mode ${st.mode.toString(8)}`;
+  return st.size > 1024 * 1024 ? `${st.size} bytes` : readFileSync(path, 'utf8');
+}
+
 describe('create refuses bad input before writing anything', () => {
-  it.each<{ name: string; id?: string; opts?: Partial<CreateOptions>; g?: Partial<GlobalOptions>; annotations?: Record<string, string>; config?: string; policy?: Record<string, unknown>; code: ErrorCode; message: RegExp }>([
+  it.each<{ name: string; id?: string; opts?: Partial<CreateOptions>; g?: Partial<GlobalOptions>; annotations?: Record<string, string>; config?: string; setup?: () => void; policy?: Record<string, unknown>; code: ErrorCode; message: RegExp }>([
     { name: 'a bad --preserve-fds', opts: { preserveFds: '-1' }, code: 'invalid-argument', message: /--preserve-fds must be a non-negative integer, got "-1"/ },
     { name: 'a non-numeric --preserve-fds', opts: { preserveFds: 'x' }, code: 'invalid-argument', message: /got "x"/ },
     { name: 'an invalid id', id: '../escape', code: 'invalid-argument', message: /invalid container id/ },
@@ -292,17 +342,37 @@ describe('create refuses bad input before writing anything', () => {
     { name: 'a missing runsc', policy: { gvisor: { runsc: '/nonexistent/runsc' } }, code: 'host-unsupported', message: /gvisor: runsc not found/ },
     { name: 'a host-uds annotation beyond policy', annotations: { 'dev.gvisor.flag.host-uds': 'all' }, policy: { gvisor: { runsc }, sockets: { connect: [{ path: '/run/x.sock' }] } }, code: 'forbidden', message: /annotation dev\.gvisor\.flag\.host-uds=all is not allowed: .* allows this container only open \(sockets\.connect\[0\]\)/ },
     { name: 'a control socket policy does not allow', annotations: { 'io.msb.control-socket': '/run/agent/ctl.sock' }, code: 'forbidden', message: /gvisor: control socket \/run\/agent\/ctl\.sock \(annotation io\.msb\.control-socket\) is not allowed: policy .* sockets\.control has no rule/ },
-    { name: 'a missing named policy', g: { policy: '/nonexistent/policy.json' }, code: 'invalid-policy', message: /cannot read policy \/nonexistent\/policy\.json: ENOENT/ },
+    { name: 'a missing named policy', g: { policy: '/nonexistent/policy.json' }, code: 'invalid-policy', message: /cannot read policy \/nonexistent\/policy\.json: no such file or directory \(ENOENT\)$/ },
+    // Issue 15 (3): config.json that is not a regular file is refused before a byte is read.
+    { name: 'a config.json that is a FIFO', setup: () => replaceConfig((p) => execFileSync('mkfifo', [p])), code: 'invalid-spec', message: /config\.json .* is a FIFO, not a regular file; msb reads only regular files$/ },
+    { name: 'a config.json linked to /dev/zero', setup: () => replaceConfig((p) => symlinkSync('/dev/zero', p)), code: 'invalid-spec', message: /config\.json .* is a character device, not a regular file/ },
+    { name: 'a config.json that is a directory', setup: () => replaceConfig((p) => mkdirSync(p)), code: 'invalid-spec', message: /config\.json .* is a directory, not a regular file/ },
+    { name: 'a config.json larger than msb reads', setup: () => replaceConfig((p) => writeFileSync(p, Buffer.alloc(16 * 1024 * 1024 + 1, 32))), code: 'invalid-spec', message: /config\.json .* is 16777217 bytes, more than msb reads \(16777216\)$/ },
+    // Issue 15 (7): a missing root filesystem is a sentence, not runsc's "cannot read client sync file: EOF".
+    { name: 'a missing root filesystem', setup: () => rmSync(join(bundle, 'rootfs'), { recursive: true }), code: 'invalid-spec', message: /^the container's root filesystem .*rootfs \(config\.json root\.path\) cannot be used: no such file or directory \(ENOENT\)$/ },
+    { name: 'a root filesystem that is a file', setup: () => { rmSync(join(bundle, 'rootfs'), { recursive: true }); writeFileSync(join(bundle, 'rootfs'), ''); }, code: 'invalid-spec', message: /rootfs \(config\.json root\.path\) is not a directory$/ },
+    // Issue 15 (5): gvisor.runsc must be runsc, named by an absolute path.
+    { name: 'a relative gvisor.runsc', policy: { gvisor: { runsc: 'bin/runsc' } }, code: 'invalid-policy', message: /gvisor\.runsc "bin\/runsc" is a relative path; give an absolute path/ },
+    { name: 'gvisor.runsc=/bin/true', policy: { gvisor: { runsc: '/bin/true' } }, code: 'host-unsupported', message: /^gvisor: policy gvisor\.runsc names \/bin\/true, which is not runsc: `\/bin\/true --version` printed (nothing|"[^"]*"); set gvisor\.runsc to gVisor's runsc$/ },
+    { name: 'gvisor.runsc naming runc', policy: { gvisor: { runsc: fakeRunc } }, code: 'host-unsupported', message: /which is not runsc: `.*runc --version` printed "runc version 1\.1\.5"; set/ },
+    // Issue 15 (6): a pod container naming a sandbox that does not exist never reaches runsc.
+    { name: 'a pod container whose sandbox does not exist', annotations: { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': 'nosuchpod' }, code: 'not-found', message: /^gvisor: annotation io\.kubernetes\.cri\.sandbox-id names sandbox nosuchpod, which does not exist under .*\/msb\/runsc; create the pod's sandbox container first$/ },
+    { name: 'a pod container with a sandbox id that is a path', annotations: { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': '../x' }, code: 'invalid-spec', message: /sandbox-id="\.\.\/x" is not a valid sandbox id/ },
+    // Issue 15 (7): a system error says what msb was doing, not "ENAMETOOLONG: name too long, mkdir '…'".
+    { name: 'a --root whose name is too long', g: { root: join(base, 'r'.repeat(300)) }, code: 'invalid-argument', message: /^cannot create the record of container c\d+ in \/.*: the name is too long \(ENAMETOOLONG\)$/ },
   ])('$name', (c) => {
     if (c.annotations) writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec(c.annotations)));
     if (c.config !== undefined) writeFileSync(join(bundle, 'config.json'), c.config);
     if (c.policy) writeFileSync(policyPath, JSON.stringify(c.policy));
-    const before = readFileSync(join(bundle, 'config.json'), 'utf8');
+    c.setup?.();
+    const before = configState();
     const err = failure(() => create(globals(c.g), c.id ?? id, { bundle, ...c.opts }, {}));
     expect(err.code).toBe(c.code);
     expect(err.message).toMatch(c.message);
+    expect(err.message).not.toContain('\n');
     expect(existsSync(join(root, 'msb', 'containers'))).toBe(false);
-    expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(root, 'msb', 'runsc'))).toBe(false);
+    expect(configState()).toEqual(before);
     expect(calls()).toEqual([]);
   });
 });

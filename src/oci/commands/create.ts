@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
 import { loadPolicy } from '../../isolation/policy.js';
-import { selectBackend } from '../../isolation/select-backend.js';
+import { type BackendChoice, selectBackend } from '../../isolation/select-backend.js';
 import type { PreparedContainer } from '../../isolation/backend.js';
 import { MsbError } from '../errors.js';
 import { stringifySpec } from '../exact-json.js';
@@ -12,7 +12,9 @@ import { lastLogError, logSize } from '../last-log-error.js';
 import { appendLogLine } from '../log.js';
 import { containerPaths, type ContainerPaths } from '../paths.js';
 import { claimRecordDir, type ContainerRecord, removeRecordDir, writeFileAtomic } from '../record.js';
+import { checkRootFilesystem } from '../root-filesystem.js';
 import { loadSpec, type LoadedSpec } from '../spec.js';
+import { withSystemErrors, wrapSystemError } from '../system-error.js';
 
 /** CreateOptions are runc create's flags. */
 export interface CreateOptions {
@@ -31,12 +33,23 @@ function parsePreserveFds(value: string | undefined): number {
   return n;
 }
 
+/** CreatePlan is everything create decided before writing anything: the backend's prepared container and why it was chosen. */
+export interface CreatePlan {
+  paths: ContainerPaths;
+  bundle: string;
+  preserveFds: number;
+  loaded: LoadedSpec;
+  choice: BackendChoice;
+  prepared: PreparedContainer;
+}
+
 /**
- * create validates the bundle, chooses the sandbox, rewrites config.json for it, records the
- * container and runs the backend's create. Every check that can fail runs before anything is
- * written; if the backend fails, everything msb and the backend made is removed again.
+ * planCreate runs every check of create that can fail without side effects, in create's order:
+ * arguments, policy, config.json, root filesystem, annotations, backend selection and the
+ * backend's prepare (its checks and spec rewrites). It writes nothing and runs no backend
+ * create; the fuzzer (test/fuzz) drives it directly.
  */
-export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
+export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): CreatePlan {
   const log = logTargetOf(g);
   const debug = (msg: string): void => appendLogLine(log, 'debug', msg);
   const paths = containerPaths(g.root, id);
@@ -44,17 +57,32 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
   const preserveFds = parsePreserveFds(opts.preserveFds);
   const policy = loadPolicy(g.policy ?? env.MSB_POLICY);
   const loaded = loadSpec(bundle);
+  checkRootFilesystem(bundle, loaded.spec);
   checkAnnotations(loaded.spec.annotations);
   const choice = selectBackend(policy, g.isolation, loaded.spec.annotations, Object.keys(BACKENDS));
   debug(`isolation for ${id}: ${choice.name} (${choice.trail.join('; ')})`);
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
   const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, preserveFds, debug });
+  return { paths, bundle, preserveFds, loaded, choice, prepared };
+}
 
-  claimRecordDir(paths, id);
+/**
+ * create validates the bundle, chooses the sandbox, rewrites config.json for it, records the
+ * container and runs the backend's create. Every check that can fail runs before anything is
+ * written (planCreate); if the backend fails, everything msb and the backend made is removed again.
+ */
+export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
+  const { paths, bundle, preserveFds, loaded, choice, prepared } = planCreate(g, id, opts, env);
+
+  withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
   const logOffset = logSize(g.log);
   try {
-    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+    try {
+      writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+    } catch (err) {
+      throw wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err);
+    }
     const status = prepared.create({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
     if (status !== 0) {
       const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
@@ -73,7 +101,7 @@ function writeRecord(paths: ContainerPaths, loaded: LoadedSpec, prepared: Prepar
   writeFileSync(paths.originalConfig, loaded.original, { mode: 0o600 });
   prepared.writeFiles();
   writeFileSync(paths.record, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, stringifySpec(prepared.spec, loaded.original), 0o644);
+  if (prepared.spec !== loaded.spec) writeFileAtomic(loaded.path, stringifySpec(prepared.spec, loaded.text), 0o644);
   // The launcher goes last: shim/msb-runtime treats a record without one as still being created.
   writeFileAtomic(paths.launcher, prepared.launcher);
 }
