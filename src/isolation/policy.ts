@@ -26,6 +26,8 @@ export interface Policy {
     kvmHostCheck: 'enforce' | 'warn';
     /** How long runsc create may take before msb kills it and cleans up. */
     createTimeoutSeconds: number;
+    /** never: no raw sockets (gVisor's default); capability: runsc --net-raw when the container holds CAP_NET_RAW (docs/gvisor.md). */
+    rawSockets: 'never' | 'capability';
   };
   dns: { upstreams: string[]; relay: boolean; rateLimit: number; cacheMs: number };
   krun: KrunPolicy;
@@ -126,6 +128,7 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       rmemWorkaround: file.gvisor?.rmemWorkaround ?? 'auto',
       kvmHostCheck: file.gvisor?.kvmHostCheck ?? 'enforce',
       createTimeoutSeconds: file.gvisor?.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS,
+      rawSockets: file.gvisor?.rawSockets ?? 'never',
     },
     dns: { upstreams: file.dns?.upstreams ?? [], relay: file.dns?.relay ?? true, rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT, cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS },
     krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },

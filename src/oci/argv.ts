@@ -1,3 +1,4 @@
+import { UPDATE_FLAGS } from '../isolation/cgroups/update-flags.js';
 import { MsbError } from './errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from './global-options.js';
 
@@ -71,8 +72,8 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
     ],
   },
   update: {
-    help: 'update <id>: change a running container\'s resources (krun: resizes the microVM)',
-    flags: [{ name: 'resources', aliases: ['r'], value: true, help: 'resources JSON file, - for stdin' }],
+    help: 'update <id>: change a running container\'s resources (krun: resizes the microVM; gVisor: writes the sandbox\'s cgroup)',
+    flags: [{ name: 'resources', aliases: ['r'], value: true, help: 'resources JSON file, - for stdin' }, ...UPDATE_FLAGS.map((f) => ({ ...f, value: true }))],
   },
 };
 

@@ -61,6 +61,27 @@ export function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Ou
   const policyAllowed = c.policy === 'krun' || c.policy === 'sockets' ? ['krun', 'gvisor'] : ['gvisor']; // fuzz-host.ts's policies
   if (!policyAllowed.includes(backend)) p.push(`backend ${backend} is not allowed by policy ${c.policy}`);
 
+  // gVisor's --pids-limit split (docs/gvisor.md "pids limits"): RLIMIT_NPROC at most N (and at
+  // most the user's own) inside the sandbox, the host cgroup N plus the sandbox's own tasks. The
+  // checks below then compare against the input with that split applied.
+  type Rl = { type?: unknown; soft?: unknown; hard?: unknown };
+  const pidsIn = (input.linux?.resources as { pids?: { limit?: unknown } } | undefined)?.pids?.limit;
+  const rlIn = input.process?.rlimits;
+  if (backend === 'gvisor' && typeof pidsIn === 'number' && Number.isInteger(pidsIn) && pidsIn > 0 && (rlIn === undefined || Array.isArray(rlIn))) {
+    const own = ((rlIn ?? []) as Rl[]).find((r) => r.type === 'RLIMIT_NPROC');
+    const nproc = ((out.process?.rlimits ?? []) as Rl[]).filter((r) => r.type === 'RLIMIT_NPROC');
+    const atMost = (v: unknown, ...caps: unknown[]): boolean => typeof v === 'number' && caps.every((c) => typeof c !== 'number' || v <= c);
+    if (nproc.length !== 1 || !atMost(nproc[0]?.soft, pidsIn, own?.soft) || !atMost(nproc[0]?.hard, pidsIn, own?.hard)) p.push(`RLIMIT_NPROC ${JSON.stringify(nproc)} is not at most the pids limit ${pidsIn}`);
+    const hostOut = (out.linux?.resources as { pids?: { limit?: unknown } } | undefined)?.pids?.limit;
+    if (typeof hostOut !== 'number' || hostOut < pidsIn) p.push(`host pids limit ${String(hostOut)} is below the user's ${pidsIn}`);
+    const resources = input.linux?.resources as Record<string, unknown>;
+    input = {
+      ...input,
+      process: { ...input.process, rlimits: [...((rlIn ?? []) as Rl[]).filter((r) => r.type !== 'RLIMIT_NPROC'), ...nproc] },
+      linux: { ...input.linux, resources: { ...resources, pids: { ...(resources.pids as object), limit: hostOut } } },
+    };
+  }
+
   // Namespaces: the same list, exactly one network namespace, never the host's.
   const inNs = (input.linux?.namespaces ?? []) as Ns[];
   const outNs = (out.linux?.namespaces ?? []) as Ns[];

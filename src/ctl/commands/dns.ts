@@ -1,7 +1,9 @@
 import { relayStatus, type RelayStatus } from '../../dns/relay-client.js';
 import { relayProblems } from '../../dns/relay-health.js';
 import { serveRelay } from '../../dns/relay-service.js';
+import { findLateNetworks, formatLateNetworks, type LateNetwork } from '../../isolation/gvisor/late-networks.js';
 import { MsbError } from '../../oci/errors.js';
+import { DOCKER_RUNTIME_ROOT } from './sockets.js';
 
 /** DnsStatusOptions are `msbctl dns status`'s flags. */
 export interface DnsStatusOptions {
@@ -46,10 +48,18 @@ export function formatDnsStatus(s: RelayStatus): string {
 }
 
 /** dnsStatus prints what the host's DNS relay serves; it fails (exit 1) when no relay runs or the relay is failing. */
-export async function dnsStatus(o: DnsStatusOptions, out: (t: string) => void = (t) => process.stdout.write(t), status: () => Promise<RelayStatus> = relayStatus): Promise<void> {
+export async function dnsStatus(
+  o: DnsStatusOptions,
+  out: (t: string) => void = (t) => process.stdout.write(t),
+  status: () => Promise<RelayStatus> = relayStatus,
+  late: () => LateNetwork[] = () => findLateNetworks(DOCKER_RUNTIME_ROOT),
+): Promise<void> {
   const s = await status();
   const problems = s.running ? relayProblems(s.status) : undefined;
-  out(o.json ? `${JSON.stringify(s.running ? { ...s, problems } : s, null, 2)}\n` : formatDnsStatus(s));
+  // Networks connected after start never reach a gVisor sandbox (docs/gvisor.md): say so here.
+  const lateNetworks = late();
+  out(o.json ? `${JSON.stringify(s.running ? { ...s, problems, lateNetworks } : { ...s, lateNetworks }, null, 2)}
+` : `${formatDnsStatus(s)}${formatLateNetworks(lateNetworks)}`);
   if (!s.running) throw new MsbError('not-found', `the DNS relay is not running: ${s.reason}`);
   if (problems && problems.failures.length > 0) throw new MsbError('backend', `the DNS relay is failing: ${problems.failures.join('; ')}`);
 }

@@ -12,8 +12,12 @@ import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
+import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorLauncher } from './launcher.js';
 import { requireKvmPlatform } from './kvm-platform.js';
+import { rewritePidsLimit } from './pids-limit.js';
+import { decideRawSockets } from './raw-sockets.js';
+import { checkSysctls } from './sysctls.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { checkPodSandbox } from './pod-sandbox.js';
@@ -47,6 +51,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     );
   }
   const version = probeRunscVersion(runsc, paths.cacheDir);
+  checkSysctls(ctx.spec, version);
   const platform = choosePlatform(policy.gvisor.platform, version);
   const kvmNote = requireKvmPlatform(platform, policy.gvisor.kvmHostCheck, policy.source);
   if (kvmNote) ctx.debug(kvmNote);
@@ -60,6 +65,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Docker's systemd cgroup driver writes cgroupsPath as slice:prefix:name, which only a
   // runtime in systemd mode reads correctly; runsc has the same flag.
   if (ctx.global.systemdCgroup) runscArgs.push('--systemd-cgroup');
+  const raw = decideRawSockets(policy.gvisor.rawSockets, ctx.spec);
+  if (raw.netRaw) runscArgs.push('--net-raw');
+  ctx.debug(`gvisor: raw sockets ${raw.netRaw ? 'on (runsc --net-raw)' : 'off'}: ${raw.reason}`);
   const sockets = prepareHostSockets(ctx, runsc, version);
   runscArgs.push(...sockets.runscArgs);
   const resolv = takeOverResolvConf(sockets.spec, join(paths.dir, 'resolv.conf'));
@@ -82,11 +90,15 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   };
   if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
 
+  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.global.systemdCgroup };
+  const pids = rewritePidsLimit(resolv?.spec ?? sockets.spec);
+  if (pids.userLimit !== undefined) ctx.debug(`gvisor: --pids-limit ${pids.userLimit}: RLIMIT_NPROC ${pids.userLimit} inside the sandbox, host pids.max ${pids.hostLimit} (the sandbox's own threads count there; docs/gvisor.md)`);
   const launcher = gvisorLauncher({
     id: ctx.id,
     bundle: ctx.bundle,
     runsc,
     runscArgs,
+    root: ctx.global.root,
     ownedDirs: sockets.ownedDirs,
     rmemWorkaround: rmem.apply
       ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
@@ -99,7 +111,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const timeoutSeconds = policy.gvisor.createTimeoutSeconds;
 
   return {
-    spec: resolv?.spec ?? sockets.spec,
+    spec: pids.spec,
     writeFiles(): void {
       writeFileSync(paths.cleanup, cleanup, { mode: 0o600 });
       sockets.writeFiles();
@@ -109,7 +121,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
-    summary: { runsc, runscVersion: version.raw, platform, runscRoot, rmemWorkaround: rmem, hostSockets: sockets.summary },
+    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
       const create = { backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000 };

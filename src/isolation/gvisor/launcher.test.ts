@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gvisorLauncher, type LauncherInputs, NETNS_CHECK_COMMANDS, RUNSC_COMMANDS } from './launcher.js';
+import { GVISOR_NODE_COMMANDS, gvisorLauncher, type LauncherInputs, NETNS_CHECK_COMMANDS, RUNSC_COMMANDS } from './launcher.js';
 
 // Every path has spaces, single and double quotes and a $: the launcher must survive them all.
 const base = mkdtempSync(join(tmpdir(), 'msb-launcher-'));
@@ -26,11 +26,12 @@ const unshare = script('un share', `printf '%s\\0' "$@" >"$MSB_TEST_UNSHARE_ARGV
 const mount = script("mo'unt", `printf '%s\\0' "$@" >"$MSB_TEST_MOUNT_ARGV"\n[ -z "$MSB_TEST_MOUNT_FAIL" ]`);
 
 const runscArgs = ['--root', join(dir, "runsc 'root'"), '--platform=systrap'];
+const msbRoot = join(dir, `msb "root" '$x'`);
 const bundle = join(dir, `bun'dle "x" $(id) \`id\``);
 const reason = `runsc 0.0~20221219.0 is "old" \\ it's (gvisor #10704)`;
 
 function inputs(quirk: boolean): LauncherInputs {
-  return { id: 'abc-123', bundle, runsc, runscArgs, rmemWorkaround: quirk ? { unshare, mount, reason } : undefined };
+  return { id: 'abc-123', bundle, runsc, runscArgs, root: msbRoot, rmemWorkaround: quirk ? { unshare, mount, reason } : undefined };
 }
 
 function writeLauncher(name: string, quirk: boolean): string {
@@ -79,7 +80,15 @@ describe.each([
 
   it('sets the variables shim/msb-runtime reads', () => {
     const r = source(launcher, `printf '%s\\0' "$msb_backend" "$msb_bundle" "$msb_commands"`);
-    expect(nulSplit(r.out)).toEqual(['gvisor', bundle, ` ${RUNSC_COMMANDS.join(' ')} `]);
+    expect(nulSplit(r.out)).toEqual(['gvisor', bundle, ` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `]);
+  });
+
+  it('msb_exec sends update to msb\'s Node half with msb\'s root (runsc has no update)', () => {
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    script('bin/node', `printf '%s\\0' "$@"`);
+    const r = source(launcher, 'msb_cmd=update; msb_dist=/d; msb_exec --log "l og" update --resources - abc-123', [], { PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` });
+    expect(r.err).toBe('');
+    expect(nulSplit(r.out)).toEqual(['/d/msb-runtime.cjs', '--root', msbRoot, '--log', 'l og', 'update', '--resources', '-', 'abc-123']);
   });
 });
 
@@ -88,7 +97,8 @@ describe('gvisorLauncher commands', () => {
     const text = gvisorLauncher(inputs(false));
     for (const cmd of ['start', 'state', 'kill', 'delete', 'exec', 'ps']) expect(text).toContain(` ${cmd} `);
     expect(RUNSC_COMMANDS).not.toContain('create'); // create goes through Node
-    expect(RUNSC_COMMANDS).not.toContain('update'); // runsc's update is not runc's
+    expect(RUNSC_COMMANDS).not.toContain('update'); // runsc has no update: msb's Node half applies it
+    expect(GVISOR_NODE_COMMANDS).toEqual(['update']);
   });
 
   it('without the workaround has no quirk commands and no msb_exec_quirk', () => {

@@ -3,6 +3,12 @@ import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
 /** RUNSC_COMMANDS are the runc commands runsc implements with runc's meaning. */
 export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events', 'checkpoint', 'restore'];
 
+/**
+ * GVISOR_NODE_COMMANDS go to msb's Node half: runsc has no update (2022 and 2024), so msb applies
+ * it to the sandbox's host cgroup (src/isolation/gvisor/gvisor-update.ts).
+ */
+export const GVISOR_NODE_COMMANDS: readonly string[] = ['update'];
+
 /** NETNS_CHECK_COMMANDS are the runsc commands that check the network namespace (gvisor #10704). */
 export const NETNS_CHECK_COMMANDS: readonly string[] = ['start', 'restore'];
 
@@ -17,6 +23,8 @@ export interface LauncherInputs {
   rmemWorkaround?: { unshare: string; mount: string; reason: string };
   /** Docker sets the network up between create and start (Docker 28+): start finishes resolv.conf from Docker's file first. */
   dnsAtStart?: { dockerResolvConf: string; generatedPath: string };
+  /** msb's state root (--root), for the commands the Node half serves. */
+  root: string;
 }
 
 /**
@@ -31,8 +39,15 @@ export function gvisorLauncher(i: LauncherInputs): string {
     `# msb launcher for container ${i.id}: written at create, sourced by shim/msb-runtime.`,
     'msb_backend=gvisor',
     `msb_bundle=${shQuote(i.bundle)}`,
-    `msb_commands=${shQuote(` ${RUNSC_COMMANDS.join(' ')} `)}`,
-    `msb_exec() { exec ${runsc} "$@"; }`,
+    `msb_commands=${shQuote(` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `)}`,
+    // $msb_cmd and $msb_dist are shim/msb-runtime's variables.
+    'msb_exec() {',
+    `  case $msb_cmd in ${GVISOR_NODE_COMMANDS.join(' | ')})`,
+    '    unset NODE_OPTIONS NODE_EXTRA_CA_CERTS NODE_PATH',
+    `    exec node "$msb_dist/msb-runtime.cjs" --root ${shQuote(i.root)} "$@" ;;`,
+    '  esac',
+    `  exec ${runsc} "$@"`,
+    '}',
     // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.
     i.ownedDirs && i.ownedDirs.length > 0 ? `msb_cleanup() { rm -rf -- ${shQuoteAll(i.ownedDirs)}; }` : 'msb_cleanup() { :; }',
   ];

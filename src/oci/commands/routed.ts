@@ -1,19 +1,28 @@
 import type { ParsedArgv } from '../argv.js';
 import { MsbError } from '../errors.js';
-import { backendLogArgs, type GlobalOptions } from '../global-options.js';
+import { backendLogArgs, type GlobalOptions, logTargetOf } from '../global-options.js';
+import { appendLogLine } from '../log.js';
 import { containerPaths } from '../paths.js';
 import { readRecord } from '../record.js';
 
 /**
  * routedCommand serves exec and update for containers whose launcher sends them to Node (krun:
- * exec must run in the guest, update must resize it). It returns the exit status to report.
+ * exec must run in the guest, update must resize it; gVisor: runsc has no update, msb writes the
+ * sandbox's cgroup). It returns the exit status to report.
  */
 export async function routedCommand(g: GlobalOptions, parsed: ParsedArgv): Promise<number> {
   const id = parsed.operands[0];
   if (!id) throw new MsbError('invalid-argument', `${parsed.command}: container id cannot be empty`);
   const paths = containerPaths(g.root, id);
   const record = readRecord(paths, id);
-  if (record.backend !== 'krun') throw new MsbError('unsupported', `${parsed.command} through msb's Node half serves krun containers only; ${id} runs under ${record.backend}`);
+  if (record.backend === 'gvisor' && parsed.command === 'update') {
+    const { gvisorUpdate, cgroupOfRecord } = await import('../../isolation/gvisor/gvisor-update.js');
+    const { readUpdateResources } = await import('../../isolation/cgroups/update-flags.js');
+    const debug = (msg: string): void => appendLogLine(logTargetOf(g), 'debug', msg);
+    gvisorUpdate(id, cgroupOfRecord(record), readUpdateResources(parsed.flags), debug);
+    return 0;
+  }
+  if (record.backend !== 'krun') throw new MsbError('unsupported', `${parsed.command} through msb's Node half serves krun and gVisor update only; ${id} runs under ${record.backend}`);
   const s = record.backendSummary as { runc: string; runcArgs: string[]; vm: { name: string }; vmmHeadroomMiB: number };
   const c = { id, dir: paths.dir, runc: s.runc, runcArgs: s.runcArgs, sandbox: s.vm.name };
   const f = parsed.flags;

@@ -1,0 +1,176 @@
+// Everyday Docker operations (issue 17, docs/compatibility.md "Everyday Docker operations"): each
+// row runs under runc (the reference) and under msb, and asserts what docs/compatibility.md says.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { docker, dockerOk, dockerSkipReason, freshNetwork, waitUntil } from '../support/docker.js';
+import { repoRoot } from '../support/paths.js';
+
+const skipReason = dockerSkipReason();
+if (skipReason) console.warn(`SKIP everyday operations suite: ${skipReason}`);
+
+const IMAGE = 'local/busybox';
+const PREFIX = 'msb-i17-ops';
+const created: string[] = [];
+let n = 0;
+const run = (runtime: string, ...args: string[]): string => {
+  const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
+  created.push(name);
+  dockerOk(['run', '-d', '--name', name, `--runtime=${runtime}`, ...args]);
+  return name;
+};
+const inspect = (id: string, format: string): string => dockerOk(['inspect', '--format', format, id]).trim();
+const cgroupFile = (id: string, controller: string, file: string): string =>
+  readFileSync(`/sys/fs/cgroup/${controller}/docker/${inspect(id, '{{.Id}}')}/${file}`, 'utf8').trim();
+const cgroupV1 = ((): boolean => {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup/memory ');
+  } catch {
+    return false;
+  }
+})();
+
+const networks: string[] = [];
+afterAll(() => {
+  if (created.length > 0) docker(['rm', '-f', ...created]);
+  for (const net of networks) docker(['network', 'rm', net]);
+});
+
+describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operations under %s', (runtime) => {
+  it.skipIf(!cgroupV1)('docker update --memory 256m --cpus 0.5 changes the cgroup and holds a memory hog to it', async () => {
+    const c = run(runtime, '-m', '512m', IMAGE, 'sleep', '1000');
+    dockerOk(['update', '--memory', '256m', '--cpus', '0.5', c]);
+    expect(cgroupFile(c, 'memory', 'memory.limit_in_bytes')).toBe(String(256 * 2 ** 20));
+    expect(cgroupFile(c, 'cpu', 'cpu.cfs_quota_us')).toBe('50000');
+    expect(cgroupFile(c, 'cpu', 'cpu.cfs_period_us')).toBe('100000');
+    expect(inspect(c, '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}')).toBe(`${256 * 2 ** 20} 500000000`);
+    // A string doubled to 512 MiB fits the first limit (512m) with the copies, not the new one.
+    // (A hog must write its pages: gVisor does not commit pages that only ever read as zero.)
+    // Detached: under gVisor the exec's waiter may hang once the sandbox is gone.
+    dockerOk(['exec', '-d', c, 'awk', 'BEGIN{s="xxxxxxxxxxxxxxxx"; for(i=0;i<25;i++) s=s s; print length(s)}']);
+    if (runtime === 'runc') {
+      // runc's OOM killer ends the hog alone; the cgroup counted the refusals.
+      // (ps itself may meet the OOM killer while the hog runs: that counts as "not yet".)
+      const hogGone = (): boolean => {
+        const ps = docker(['exec', c, 'ps', '-o', 'comm']);
+        return ps.status === 0 && !ps.stdout.includes('awk');
+      };
+      expect(await waitUntil(hogGone, 120_000)).toBe(true);
+      expect(inspect(c, '{{.State.Status}}')).toBe('running');
+      expect(Number(cgroupFile(c, 'memory', 'memory.failcnt'))).toBeGreaterThan(0);
+      expect(Number(cgroupFile(c, 'memory', 'memory.max_usage_in_bytes'))).toBeLessThanOrEqual(256 * 2 ** 20);
+    } else {
+      // The whole sandbox is one host process in the cgroup: the host's OOM killer ends it, and
+      // Docker reports the container OOMKilled (docs/compatibility.md).
+      expect(await waitUntil(() => inspect(c, '{{.State.Status}}') !== 'running', 120_000)).toBe(true);
+      expect(inspect(c, '{{.State.OOMKilled}} {{.State.ExitCode}}')).toBe('true 137');
+    }
+  });
+
+  it('docker update --restart unless-stopped succeeds and the policy holds', () => {
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    dockerOk(['update', '--restart', 'unless-stopped', c]);
+    expect(inspect(c, '{{.HostConfig.RestartPolicy.Name}}')).toBe('unless-stopped');
+  });
+
+  it('docker update --pids-limit, --cpu-shares and --cpuset-cpus reach the cgroup', () => {
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    dockerOk(['update', '--pids-limit', '200', '--cpu-shares', '512', '--cpuset-cpus', '0', c]);
+    expect(cgroupFile(c, 'cpu', 'cpu.shares')).toBe('512');
+    expect(cgroupFile(c, 'cpuset', 'cpuset.cpus')).toBe('0');
+    const pids = Number(cgroupFile(c, 'pids', 'pids.max'));
+    // msb gives the host cgroup the sandbox's own threads on top of the user's limit (docs/gvisor.md).
+    if (runtime === 'runc') expect(pids).toBe(200);
+    else expect(pids).toBeGreaterThan(200);
+  });
+
+  it('--pids-limit 20 starts, and a fork loop in the container stops at the limit with the container alive', async () => {
+    // The inner sh dies at "can't fork"; the outer one (the container's PID 1) carries on.
+    const loop = 'sh -c "i=0; while [ \\$i -lt 40 ]; do sleep 1000 & i=\\$((i+1)); done"; echo loop-done; exec sleep 1000';
+    const c = run(runtime, '--pids-limit', '20', IMAGE, 'sh', '-c', loop);
+    const logs = (): string => {
+      const r = docker(['logs', c]);
+      return `${r.stdout}${r.stderr}`;
+    };
+    expect(await waitUntil(() => logs().includes('loop-done'))).toBe(true);
+    expect(logs()).toMatch(/can't fork/);
+    expect(inspect(c, '{{.State.Status}}')).toBe('running');
+    // runc: the host cgroup is full, so even `docker exec` cannot start; count it there. msb: the
+    // limit is the sandbox's RLIMIT_NPROC, which `docker exec` processes do not carry.
+    const count = runtime === 'runc' ? Number(cgroupFile(c, 'pids', 'pids.current')) : dockerOk(['exec', c, 'ps', '-o', 'comm']).split('\n').filter((l) => l.trim() === 'sleep').length;
+    expect(count).toBeGreaterThanOrEqual(15);
+    expect(count).toBeLessThanOrEqual(20);
+  });
+
+  it('--sysctl net.core.somaxconn: runc applies it; msb refuses the container with its reason (runsc would ignore it)', () => {
+    const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
+    created.push(name);
+    const r = docker(['run', '--name', name, `--runtime=${runtime}`, '--sysctl', 'net.core.somaxconn=1024', IMAGE, 'cat', '/proc/sys/net/core/somaxconn']);
+    if (runtime === 'runc') {
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe('1024');
+    } else {
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('msb: gvisor: --sysctl net.core.somaxconn=1024 cannot be applied in the sandbox');
+    }
+  });
+
+  it('ping of a peer: works under runc; under msb only where policy gvisor.rawSockets allows raw sockets', () => {
+    const peer = run(runtime, IMAGE, 'sleep', '1000');
+    const ip = inspect(peer, '{{.NetworkSettings.IPAddress}}');
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    const ping = docker(['exec', c, 'ping', '-c', '1', '-W', '5', ip]);
+    const policy = ((): string => {
+      try {
+        return (JSON.parse(readFileSync('/etc/msb/policy.json', 'utf8')) as { gvisor?: { rawSockets?: string } }).gvisor?.rawSockets ?? 'never';
+      } catch {
+        return 'never';
+      }
+    })();
+    if (runtime === 'runc' || policy === 'capability') {
+      expect(ping.status).toBe(0);
+    } else {
+      // gVisor drops raw sockets without runsc --net-raw (docs/gvisor.md, "Raw sockets").
+      expect(ping.status).not.toBe(0);
+      expect(ping.stderr).toMatch(/permission denied|Operation not permitted/i);
+    }
+  });
+
+  it('docker top: runc lists the container\'s processes; msb lists the sandbox\'s host process (docs/gvisor.md)', () => {
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    const top = dockerOk(['top', c]);
+    if (runtime === 'runc') expect(top).toMatch(/sleep 1000/);
+    else expect(top).toMatch(/runsc-sandbox/);
+  });
+
+  it('docker network connect: runc sees the new network at once; msb reports it and sees it after a restart', async () => {
+    const net = `${PREFIX}-net-${runtime}`;
+    freshNetwork(net);
+    networks.push(net);
+    const c = run(runtime, IMAGE, 'sleep', '1000');
+    dockerOk(['network', 'connect', net, c]);
+    const ip = inspect(c, `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`);
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const addrs = (): string => dockerOk(['exec', c, 'ip', '-4', '-o', 'addr']);
+    if (runtime === 'runc') {
+      expect(addrs()).toContain(`inet ${ip}/`);
+      return;
+    }
+    expect(addrs()).not.toContain(`inet ${ip}/`);
+    const status = spawnSync(join(repoRoot, 'shim/msbctl'), ['dns', 'status'], { encoding: 'utf8', timeout: 60_000 });
+    expect(status.stdout).toContain(`container ${inspect(c, '{{.Id}}').slice(0, 12)}: connected to a network after start (`);
+    expect(status.stdout).toContain('restart the container');
+    dockerOk(['restart', '-t', '1', c]);
+    expect(await waitUntil(() => inspect(c, '{{.State.Status}}') === 'running')).toBe(true);
+    expect(addrs()).toContain(`inet ${ip}/`);
+  });
+
+  it('Docker\'s default sysctl ip_unprivileged_port_start=0 holds: a non-root user listens on port 80', () => {
+    const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
+    created.push(name);
+    const r = docker(['run', '--name', name, `--runtime=${runtime}`, '--user', '1000', IMAGE, 'sh', '-c', 'nc -l -p 80 & sleep 2; netstat -ltn | grep -q ":80 " && echo listening']);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/denied/i);
+    expect(r.stdout).toContain('listening');
+  });
+});
