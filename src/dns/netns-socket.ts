@@ -49,6 +49,9 @@ function receive<T>(mode: 'udp' | 'tcp', netns: string, o: NetnsSocketOptions): 
     const program = o.childSource !== undefined ? ['--input-type=module', '-e', o.childSource] : [o.childScript ?? netnsChildScript()];
     const child: ChildProcess = spawn(o.nsenter, [`--net=${netns}`, o.node ?? process.execPath, ...program, mode], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // The relay's own working directory is often a bundle Docker has since removed, and
+      // `node -e` with ES modules needs a working directory that exists (process.cwd()).
+      cwd: '/',
     });
     let stderr = '';
     let settled = false;

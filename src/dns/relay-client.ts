@@ -106,7 +106,8 @@ export function startRelaySupervisor(stateDir = RELAY_STATE_DIR, node = process.
   const flock = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p));
   // -o: the loop and the relay must not inherit the lock, or a relay outliving its loop blocks the next one.
   const [cmd, ...rest] = flock ? [flock, '-n', '-o', supervisorLock, ...args] : args;
-  const child = spawn(cmd as string, rest, { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  // cwd /: create runs in the container's bundle, which Docker removes long before the relay exits.
+  const child = spawn(cmd as string, rest, { detached: true, stdio: 'ignore', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   child.on('error', () => undefined);
   child.unref();
 }
