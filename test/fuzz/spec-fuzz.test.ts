@@ -3,6 +3,8 @@
 // writes, no runsc run). Every case must end in a typed MsbError with one line of message, or in
 // a spec never weaker than the input and the policy (never-weaker.ts). Cases that once failed
 // stay in regressions.json, replayed first. MSB_FUZZ_RUNS and MSB_FUZZ_SEED override the defaults.
+// The default seed is fixed so that CI is reproducible (a red run does not land); explore new
+// cases with MSB_FUZZ_SEED=random (three such runs found three bugs while this suite was young).
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,8 @@ import { fuzzCaseArb } from './mutations.js';
 import { problemsOf } from './never-weaker.js';
 
 const RUNS = Number(process.env.MSB_FUZZ_RUNS ?? 10_000);
-const SEED = process.env.MSB_FUZZ_SEED !== undefined ? Number(process.env.MSB_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED_ENV = process.env.MSB_FUZZ_SEED;
+const SEED = SEED_ENV === 'random' ? Math.floor(Math.random() * 2 ** 31) : SEED_ENV !== undefined ? Number(SEED_ENV) : 775333631;
 
 /**
  * Regression is a case that once failed: edits of the fixture (path → value), or the exact

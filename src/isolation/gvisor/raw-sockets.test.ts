@@ -16,3 +16,10 @@ describe('decideRawSockets', () => {
     expect(decideRawSockets('never', withCaps(DOCKER_DEFAULT))).toEqual({ netRaw: false, reason: 'the container holds CAP_NET_RAW, but policy gvisor.rawSockets=never keeps raw sockets (ping) off' });
   });
 });
+
+describe('decideRawSockets with malformed capability sets', () => {
+  it('a set that is not a list grants nothing (fuzz seed 775333631: "bounding": true threw)', () => {
+    const spec = { ociVersion: '1.0.2', root: { path: '/r' }, process: { capabilities: { bounding: true, effective: 'CAP_NET_RAW', permitted: { 0: 'CAP_NET_RAW' } } } } as unknown as Spec;
+    expect(decideRawSockets('capability', spec).netRaw).toBe(false);
+  });
+});

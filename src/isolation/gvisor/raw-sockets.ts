@@ -7,8 +7,9 @@ export interface RawSocketsDecision {
 }
 
 function holdsNetRaw(spec: Spec): boolean {
-  const caps = spec.process?.capabilities as { bounding?: string[]; effective?: string[]; permitted?: string[] } | undefined;
-  return [caps?.effective, caps?.bounding, caps?.permitted].some((set) => set?.includes('CAP_NET_RAW') === true);
+  const caps = spec.process?.capabilities as { bounding?: unknown; effective?: unknown; permitted?: unknown } | undefined;
+  // A set that is not a list grants nothing (the fuzzer's `"bounding": true` once threw here).
+  return [caps?.effective, caps?.bounding, caps?.permitted].some((set) => Array.isArray(set) && set.includes('CAP_NET_RAW'));
 }
 
 /**
