@@ -1,4 +1,5 @@
 import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
+import { msbExecLines } from '../launcher-exec.js';
 
 /** RUNSC_COMMANDS are the runc commands runsc implements with runc's meaning. */
 export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events', 'checkpoint', 'restore'];
@@ -40,14 +41,7 @@ export function gvisorLauncher(i: LauncherInputs): string {
     'msb_backend=gvisor',
     `msb_bundle=${shQuote(i.bundle)}`,
     `msb_commands=${shQuote(` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `)}`,
-    // $msb_cmd and $msb_dist are shim/msb-runtime's variables.
-    'msb_exec() {',
-    `  case $msb_cmd in ${GVISOR_NODE_COMMANDS.join(' | ')})`,
-    '    unset NODE_OPTIONS NODE_EXTRA_CA_CERTS NODE_PATH',
-    `    exec node "$msb_dist/msb-runtime.cjs" --root ${shQuote(i.root)} "$@" ;;`,
-    '  esac',
-    `  exec ${runsc} "$@"`,
-    '}',
+    ...msbExecLines(GVISOR_NODE_COMMANDS, i.root, runsc),
     // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.
     i.ownedDirs && i.ownedDirs.length > 0 ? `msb_cleanup() { rm -rf -- ${shQuoteAll(i.ownedDirs)}; }` : 'msb_cleanup() { :; }',
   ];

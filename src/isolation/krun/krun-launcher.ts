@@ -1,4 +1,5 @@
 import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
+import { msbExecLines } from '../launcher-exec.js';
 
 /** RUNC_COMMANDS are the commands the launcher passes to runc unchanged (the VMM's container is a runc container). */
 export const RUNC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'ps', 'pause', 'resume', 'events'];
@@ -29,13 +30,7 @@ export function krunLauncher(i: KrunLauncherInputs): string {
     'msb_backend=krun',
     `msb_bundle=${shQuote(i.bundle)}`,
     `msb_commands=${shQuote(` ${[...RUNC_COMMANDS, ...NODE_ROUTED_COMMANDS].join(' ')} `)}`,
-    'msb_exec() {',
-    `  case $msb_cmd in ${NODE_ROUTED_COMMANDS.join(' | ')})`,
-    '    unset NODE_OPTIONS NODE_EXTRA_CA_CERTS NODE_PATH',
-    `    exec node "$msb_dist/msb-runtime.cjs" --root ${shQuote(i.root)} "$@" ;;`,
-    '  esac',
-    `  exec ${runc} "$@"`,
-    '}',
+    ...msbExecLines(NODE_ROUTED_COMMANDS, i.root, runc),
     i.ownedFiles.length > 0 ? `msb_cleanup() { rm -f -- ${shQuoteAll(i.ownedFiles)}; }` : 'msb_cleanup() { :; }',
     "msb_quirk_commands=''",
     '',
