@@ -45,8 +45,12 @@ export interface PreparedContainer {
   summary: Record<string, unknown>;
   /** Runs the backend's create with msb's own stdio; returns the exit status. */
   create(request: CreateRequest): number;
-  /** Removes whatever the backend may have made for this id (host directories included); used after a failed create. */
-  destroy(id: string): void;
+  /**
+   * Removes whatever the backend may have made for this id (host directories included); used after
+   * a failed create. Returns false if something it started may still run: create then keeps the
+   * record's cleanup.sh, so Docker's delete --force (and the next create's orphan sweep) finish it.
+   */
+  destroy(id: string): boolean;
 }
 
 /** Backend is one sandbox technology behind msb's runc-compatible surface. */

@@ -77,4 +77,25 @@ describe.skipIf(skipReason !== undefined)('a stuck runsc create', () => {
     expect(await exited).not.toBe(0); // msb's create reports the killed runsc
     expect(leftovers(rt, id)).toEqual([]);
   });
+
+  it('a sandbox whose record is gone (its create was killed from outside) is stopped by the next create', () => {
+    // containerd kills the runtime with its shim (Pdeathsig). After runsc create has returned,
+    // its sandbox lives on; if delete --force was killed too (its cleanup deadline, on a loaded
+    // host), nothing remembers it. Stood in for: a finished create whose record is removed.
+    const rt = makeRuntime('orphan', MSB_RUNTIME, dir);
+    const id = `stuck-orphan-${process.pid}`;
+    expect(run(rt, ['create', '--bundle', makeBundle(dir, rootfs, id), id]).status).toBe(0);
+    rmSync(join(rt.root, 'msb', 'containers', id), { recursive: true, force: true });
+    expect(runscProcesses(id).some((l) => l.includes('runsc-sandbox'))).toBe(true);
+    expect(run(rt, ['state', id]).stderr).toMatch(/does not exist/);
+
+    const next = `stuck-next-${process.pid}`;
+    const r = run(rt, ['create', '--bundle', makeBundle(dir, rootfs, next), next]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(runscProcesses(id)).toEqual([]);
+    expect(leftovers(rt, id)).toEqual([]);
+    expect(run(rt, ['delete', '--force', next]).status).toBe(0);
+    expect(leftovers(rt, next)).toEqual([]);
+  });
 });

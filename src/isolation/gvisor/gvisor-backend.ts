@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
 import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstreamResolvConf } from '../../dns/container-dns.js';
@@ -7,6 +7,7 @@ import { hasNetworkHook } from '../../dns/network-timing.js';
 import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
+import { containerPaths } from '../../oci/paths.js';
 import { writeFileAtomic } from '../../oci/record.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
@@ -22,12 +23,22 @@ import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { checkPodSandbox } from './pod-sandbox.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
+import { reapOrphanSandboxes } from './orphan-sandboxes.js';
 import { runscCleanup } from './runsc-cleanup.js';
 import { probeRunscVersion } from './runsc-version.js';
 
 /** runscRootOf is runsc's own state root, beside msb's records. */
 export function runscRootOf(stateDir: string): string {
   return join(stateDir, 'runsc');
+}
+
+/** hasRecord: msb knows the id (an id msb would refuse counts as known: never touched). */
+function hasRecord(root: string, id: string): boolean {
+  try {
+    return existsSync(containerPaths(root, id).dir);
+  } catch {
+    return true;
+  }
 }
 
 function required(command: string, why: string): string {
@@ -124,14 +135,20 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
+      // What a create killed from outside left (its record gone, its sandbox running): reaped here.
+      const orphans = reapOrphanSandboxes({ runsc, runscArgs, runscRoot, hasRecord: (id) => id === ctx.id || hasRecord(ctx.global.root, id) });
+      if (orphans.reaped.length > 0) ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
+      if (orphans.failed.length > 0) ctx.debug(`gvisor: could not stop the orphan sandboxes of ${orphans.failed.join(', ')}`);
       const create = { backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000 };
       return runRuncCreate(create, ctx.global, req, `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`);
     },
-    destroy(): void {
+    destroy(): boolean {
       // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.
       const r = spawnSync('/bin/sh', ['-c', `${cleanup}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
-      if (r.status !== 0) ctx.debug(`gvisor: cleanup after the failed create: ${r.stderr.trim() || r.error?.message || `exit ${r.status}`}`);
       sockets.remove();
+      if (r.status === 0) return true;
+      ctx.debug(`gvisor: cleanup after the failed create: ${r.stderr.trim() || r.error?.message || `exit ${r.status}`}; the record keeps cleanup.sh for delete --force`);
+      return false;
     },
   };
 }

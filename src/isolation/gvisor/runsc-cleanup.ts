@@ -52,7 +52,7 @@ export function runscCleanup(i: RunscCleanupInputs): string {
     `    if command -v timeout >/dev/null 2>&1; then timeout -s KILL 10 ${shQuoteAll([i.runsc, ...i.runscArgs])} delete --force "$msb_cleanup_id"; else ${shQuoteAll([i.runsc, ...i.runscArgs])} delete --force "$msb_cleanup_id"; fi >/dev/null 2>&1`,
     '    break',
     '  done',
-    '  rm -f -- "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".lock "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".state',
+    '  rm -f -- "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".lock "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".state "$msb_cleanup_root/runsc-$msb_cleanup_id.sock"',
     '  return 0',
     '}',
     '',

@@ -136,10 +136,11 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
     controlSockets: [],
     summary: { msb: provider.msb, msbVersion: provider.version, runc, runcArgs, runcRoot, vm, vmmHeadroomMiB: krun.vmmHeadroomMiB, hostCheck: hostNote ?? 'usable' },
     create: (req: CreateRequest): number => runRuncCreate({ backend: 'krun', binary: runc, globalArgs: runcArgs, stateRoot: runcRoot }, ctx.global, req),
-    destroy(id: string): void {
+    destroy(id: string): boolean {
       spawnSync(runc, [...runcArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
       // Only an image this create made: one that already existed (EEXIST) belongs to someone else.
       if (volumeImage && madeVolume) rmSync(volumeImage, { force: true });
+      return true;
     },
   };
 }

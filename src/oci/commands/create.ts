@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
@@ -90,9 +90,12 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
     }
     prepared.afterCreate();
   } catch (err) {
-    prepared.destroy(id);
+    const gone = prepared.destroy(id);
     restoreConfig(loaded);
-    removeRecordDir(paths);
+    // Something may still run: keep the record as "being created" (no launcher), so delete --force
+    // sources its cleanup.sh again; otherwise nothing could reach what is left.
+    if (gone) removeRecordDir(paths);
+    else rmSync(paths.launcher, { force: true });
     throw err;
   }
 }
