@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FULL_WORKLOADS, QUICK_WORKLOADS, type WorkloadOptions } from './workloads.js';
 
 /** repoRoot is the checkout this benchmark runs from (dist/bench/ → ../../). */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,18 +17,23 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
-  /** --only dns: run part 3 (the DNS relay) alone. */
-  only?: 'dns';
+  /** --only dns | workloads: run part 4 (the DNS relay) or part 5 (workloads) alone. */
+  only?: 'dns' | 'workloads';
+  /** Part 5 (workloads): its size, or undefined to skip it. */
+  workloads?: WorkloadOptions;
 }
 
 const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] [--msbctl PATH] [--out FILE]
-  --pairs N     docker run pairs (msb, raw) to time, at least ${MIN_PAIRS} (default 10)
+  --pairs N     docker run pairs (msb, raw) to time, at least ${MIN_PAIRS} (default 20)
   --rounds N    runtime-command lifecycles per runtime (default 10)
   --image IMG   image with sleep and true (default local/busybox)
   --msbctl P    msbctl used to (un)register the raw runtime (default shim/msbctl)
   --out FILE    machine-readable result (default .bench/latest.json)
   --krun-pairs N  krun pairs (docker run vs msb run to "entering VM"), 0 to skip (default 5)
   --only dns    run only part 4, the DNS relay against Docker's embedded DNS
+  --only workloads  run only part 5, the workloads (redis, http, files) under msb, runsc and runc
+  --workload-rounds N  interleaved rounds of part 5, 0 to skip (default ${FULL_WORKLOADS.rounds})
+  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -36,12 +42,13 @@ export class HelpRequested extends Error {}
 /** parseBenchArgs reads the command line; it throws with the usage text on a bad option. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const opts: BenchOptions = {
-    pairs: 10,
+    pairs: 20,
     rounds: 10,
     image: 'local/busybox',
     msbctl: join(repoRoot, 'shim', 'msbctl'),
     out: join(repoRoot, '.bench', 'latest.json'),
     krunPairs: 5,
+    workloads: { ...FULL_WORKLOADS },
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -65,10 +72,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--krun-pairs': opts.krunPairs = count(0); break;
       case '--only': {
         const v = value();
-        if (v !== 'dns') throw new Error(`--only takes dns, got ${v}\n${USAGE}`);
+        if (v !== 'dns' && v !== 'workloads') throw new Error(`--only takes dns or workloads, got ${v}\n${USAGE}`);
         opts.only = v;
         break;
       }
+      case '--workload-rounds': {
+        const n = count(0);
+        opts.workloads = n === 0 ? undefined : { ...(opts.workloads ?? FULL_WORKLOADS), rounds: n };
+        break;
+      }
+      case '--quick':
+        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, workloads: { ...QUICK_WORKLOADS } });
+        break;
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

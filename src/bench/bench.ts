@@ -17,6 +17,8 @@ import { formatReport, writeResult, type BenchResult } from './report.js';
 import { installRuntime, uninstallRuntime } from './runtime-registration.js';
 import { measureRuntimeCommands, type RuntimeUnderTest } from './runtime-commands.js';
 import { CommandFailed, stdoutOf } from './timed-spawn.js';
+import { measureWorkloads } from './workloads.js';
+import { registerRunscDefault } from './workload-runtime.js';
 
 /** RAW_RUNTIME_NAME is the name the raw wrapper is registered under in daemon.json. */
 export const RAW_RUNTIME_NAME = 'msb-bench-raw';
@@ -90,6 +92,21 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   if (opts.only === 'dns') {
     return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dns: await dnsPart(), problems };
   }
+  // Part 5: workloads under msb, runsc registered directly with its own defaults, and runc.
+  const workloadsPart = async (): Promise<BenchResult['workloads']> => {
+    if (!opts.workloads) return undefined;
+    await cleanup.checkpoint();
+    progress('part 5: workloads (redis, http, files) under msb, runsc directly and runc');
+    const runsc = registerRunscDefault(cleanup, opts.msbctl, work, flags, progress);
+    try {
+      return await measureWorkloads(cleanup, { work, runtimeName: { msb: 'msb', runsc: runsc.name, runc: 'runc' }, opts: opts.workloads, runscDirect: runsc.describe, runscByMsb: `${flags.runsc} ${flags.runscFlags.join(' ')}` }, progress);
+    } finally {
+      runsc.unregister();
+    }
+  };
+  if (opts.only === 'workloads') {
+    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), workloads: await workloadsPart(), problems };
+  }
 
   // Part 1: docker run, msb against the raw wrapper registered as its own runtime.
   const dockerRawRoot = join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR);
@@ -140,7 +157,8 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
 
   // Part 4: the DNS relay against Docker's embedded DNS.
   const dns = await dnsPart();
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), dns, problems };
+  const workloads = await workloadsPart();
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), dns, workloads, problems };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -52,12 +52,25 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
-function functionBody(launcher: string, name: string): string[] | undefined {
-  const line = launcher.split('\n').find((l) => l.startsWith(`${name}() {`));
-  if (!line) return undefined;
+/**
+ * functionBody reads the backend command line a launcher function execs: the words between
+ * `exec` and `"$@"`, from a one-line function (`name() { exec … "$@"; }`) or from the last
+ * `exec … "$@"` line of a multi-line one (msb_exec sends some commands to Node first).
+ */
+export function functionBody(launcher: string, name: string): string[] | undefined {
+  const lines = launcher.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`${name}() {`));
+  if (start < 0) return undefined;
+  const first = lines[start] as string;
+  let line = first;
+  if (!/\bexec\b/.test(first)) {
+    const end = lines.findIndex((l, i) => i > start && l.trim() === '}');
+    const body = lines.slice(start + 1, end < 0 ? undefined : end).map((l) => l.trim());
+    line = [...body].reverse().find((l) => l.startsWith('exec ') && l.endsWith('"$@"')) ?? first;
+  }
   const words = shellWords(line);
   const exec = words.indexOf('exec');
-  const args = words.indexOf('"$@";');
+  const args = words.findIndex((w) => w === '"$@";' || w === '"$@"');
   if (exec < 0 || args < 0) throw new Error(`cannot read ${name} in msb's launcher: ${line}`);
   return words.slice(exec + 1, args);
 }

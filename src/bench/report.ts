@@ -6,6 +6,7 @@ import type { HostFacts } from './host-facts.js';
 import type { KrunBootResult } from './krun-boot.js';
 import type { MsbRunscFlags } from './msb-flags.js';
 import { RUNTIME_COMMANDS, type RuntimeCommandsResult } from './runtime-commands.js';
+import { formatWorkloads, type WorkloadResult } from './workloads.js';
 
 /** BenchResult is what `.bench/latest.json` holds. */
 export interface BenchResult {
@@ -19,6 +20,8 @@ export interface BenchResult {
   krunBoot?: KrunBootResult;
   /** Part 4: the DNS relay (docs/dns.md). */
   dns?: DnsBenchResult;
+  /** Part 5: workloads under msb, runsc directly and runc. */
+  workloads?: WorkloadResult;
   problems: string[];
 }
 
@@ -57,6 +60,7 @@ export function formatReport(r: BenchResult): string {
   if (r.dockerRun && r.runtimeCommands) out.push('', ...formatParts12(r.dockerRun, r.runtimeCommands));
   if (r.krunBoot) out.push('', ...formatKrun(r.krunBoot));
   if (r.dns) out.push('', ...formatDns(r.dns));
+  if (r.workloads) out.push('', ...formatWorkloads(r.workloads, table));
   if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
   return `${out.join('\n')}\n`;
 }
