@@ -127,7 +127,8 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
 
   it('runs a real sandbox on the gVisor platform and leaves no temporary root behind', () => {
     const platform = check('gvisor-platform');
-    expect(platform.status).toBe('ok');
+    // warn: ptrace runs where systrap would be faster (a runsc without systrap, or policy ptrace).
+    expect(platform.status).toBe(platform.facts?.fasterPlatform ? 'warn' : 'ok');
     expect(platform.facts?.sandboxKernel).toBe(spawnSync('runsc', ['--network=none', `--platform=${String(platform.facts?.platform)}`, '--root', join(dir, 'runsc'), 'do', 'uname', '-r'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout.trim());
     expect(doctorTemps().filter((f) => !before.includes(f))).toEqual([]);
   });
