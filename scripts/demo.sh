@@ -29,6 +29,8 @@ echo "== msb's record for container ${id:0:12}:"
 node -e 'const r = require(process.argv[1]); const b = r.backendSummary;
   console.log(`  backend:  ${r.backend} (${r.selection.at(-1)})`);
   console.log(`  runsc:    ${b.runsc} ${b.runscVersion}, platform ${b.platform}`);
+  console.log(`  why:      ${b.platformReason}`);
+  console.log(`  rootfs writes: ${b.rootfsWrites.mode} (runsc ${b.rootfsWrites.flag}): ${b.rootfsWrites.reason}`);
   console.log(`  rmem_default workaround: ${b.rmemWorkaround.apply ? "applied" : "not needed"}: ${b.rmemWorkaround.reason}`);' "$record"
 docker rm -f "$id" >/dev/null
 trap - EXIT

@@ -9,6 +9,9 @@ export const CONTROL_SOCKET_ANNOTATION = 'io.msb.control-socket';
 /** HOST_UDS_ANNOTATION is runsc's own per-container --host-uds override, honoured only within policy. */
 export const HOST_UDS_ANNOTATION = 'dev.gvisor.flag.host-uds';
 
+/** ROOTFS_WRITES_ANNOTATION picks where a gVisor container's rootfs writes go, if policy gvisor.allowRootfsWritesAnnotation allows. */
+export const ROOTFS_WRITES_ANNOTATION = 'io.msb.gvisor.rootfs-writes';
+
 /** KRUN_MEMORY_ANNOTATION overrides the microVM's guest RAM in MiB (within the container's memory limit). */
 export const KRUN_MEMORY_ANNOTATION = 'io.msb.krun.memory';
 
@@ -35,6 +38,11 @@ export const KNOWN_ANNOTATIONS: Readonly<Record<string, AnnotationRule>> = {
     describe: 'sockets the container creates for the host to connect to (policy sockets.control)',
     valid: /^(\/[A-Za-z0-9._@+-]+)+(,(\/[A-Za-z0-9._@+-]+)+)*$/,
     expected: 'absolute socket paths separated by commas, such as "/run/agent/ctl.sock"',
+  },
+  [ROOTFS_WRITES_ANNOTATION]: {
+    describe: "where a gVisor container's root filesystem writes go: Docker's container layer, or runsc's in-sandbox overlay (policy gvisor.allowRootfsWritesAnnotation)",
+    valid: /^(docker|sandbox)$/,
+    expected: 'docker or sandbox',
   },
   [KRUN_MEMORY_ANNOTATION]: {
     describe: "the microVM's guest RAM in MiB (krun), within the container's memory limit minus the VMM headroom",

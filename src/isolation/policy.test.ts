@@ -11,7 +11,7 @@ const policyError = (fn: () => unknown): MsbError => thrownMsbError(fn, 'invalid
 
 const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },
-  gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto', kvmHostCheck: 'enforce', createTimeoutSeconds: 60, rawSockets: 'never' },
+  gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto', kvmHostCheck: 'enforce', createTimeoutSeconds: 60, rawSockets: 'never', rootfsWrites: 'docker', allowRootfsWritesAnnotation: false },
   dns: { upstreams: [], relay: true, rateLimit: 10_000, cacheMs: 1000 },
   krun: DEFAULT_KRUN_POLICY,
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
@@ -35,7 +35,7 @@ describe('parsePolicy', () => {
     const text = JSON.stringify({
       $schema: './policy.schema.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
-      gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability' },
+      gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability', rootfsWrites: 'sandbox', allowRootfsWritesAnnotation: true },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {
@@ -48,7 +48,7 @@ describe('parsePolicy', () => {
     expect(parsePolicy(text, '/etc/msb/policy.json')).toEqual({
       source: '/etc/msb/policy.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
-      gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability' },
+      gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability', rootfsWrites: 'sandbox', allowRootfsWritesAnnotation: true },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { ...DEFAULT_KRUN_POLICY, hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {

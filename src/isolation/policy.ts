@@ -28,6 +28,10 @@ export interface Policy {
     createTimeoutSeconds: number;
     /** never: no raw sockets (gVisor's default); capability: runsc --net-raw when the container holds CAP_NET_RAW (docs/gvisor.md). */
     rawSockets: 'never' | 'capability';
+    /** docker: runsc --overlay2=none, writes where Docker looks; sandbox: runsc's in-sandbox rootfs overlay (docs/gvisor.md). */
+    rootfsWrites: 'docker' | 'sandbox';
+    /** Whether the io.msb.gvisor.rootfs-writes annotation may choose rootfsWrites per container. */
+    allowRootfsWritesAnnotation: boolean;
   };
   dns: { upstreams: string[]; relay: boolean; rateLimit: number; cacheMs: number };
   krun: KrunPolicy;
@@ -129,6 +133,8 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       kvmHostCheck: file.gvisor?.kvmHostCheck ?? 'enforce',
       createTimeoutSeconds: file.gvisor?.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS,
       rawSockets: file.gvisor?.rawSockets ?? 'never',
+      rootfsWrites: file.gvisor?.rootfsWrites ?? 'docker',
+      allowRootfsWritesAnnotation: file.gvisor?.allowRootfsWritesAnnotation ?? false,
     },
     dns: { upstreams: file.dns?.upstreams ?? [], relay: file.dns?.relay ?? true, rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT, cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS },
     krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },

@@ -99,7 +99,7 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
       if (c.status === 'warn' || c.status === 'fail') expect(c.fix, c.id).toBeTruthy();
     }
     expect(report!.checks.map((c) => c.id)).toEqual([
-      'docker-engine', 'msb-runtime', 'default-runtime', 'policy', 'runsc', 'rmem-quirk', 'gvisor-platform', 'kvm', 'krun-provider', 'tini', 'runc', 'cgroup', 'dns-relay', 'service-discovery',
+      'docker-engine', 'msb-runtime', 'default-runtime', 'policy', 'runsc', 'rmem-quirk', 'gvisor-platform', 'gvisor-rootfs', 'kvm', 'krun-provider', 'tini', 'runc', 'cgroup', 'dns-relay', 'service-discovery',
     ]);
   });
 
@@ -127,7 +127,8 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
 
   it('runs a real sandbox on the gVisor platform and leaves no temporary root behind', () => {
     const platform = check('gvisor-platform');
-    expect(platform.status).toBe('ok');
+    // warn: ptrace runs where systrap would be faster (a runsc without systrap, or policy ptrace).
+    expect(platform.status).toBe(platform.facts?.fasterPlatform ? 'warn' : 'ok');
     expect(platform.facts?.sandboxKernel).toBe(spawnSync('runsc', ['--network=none', `--platform=${String(platform.facts?.platform)}`, '--root', join(dir, 'runsc'), 'do', 'uname', '-r'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout.trim());
     expect(doctorTemps().filter((f) => !before.includes(f))).toEqual([]);
   });

@@ -26,3 +26,9 @@ export function specExample(...name: string[]): string {
 export function sharedSkipReason(path: string = ociSpecDir): string | undefined {
   return existsSync(path) ? undefined : `${path} not found (the shared folder is expected beside the checkout)`;
 }
+
+/**
+ * LEGACY_RUNSC is bookworm's runsc 0.0~20221219 (ptrace only, no default rootfs overlay), which
+ * scripts/provision.sh unpacks beside the host's runsc for tests that cover both releases.
+ */
+export const LEGACY_RUNSC = '/usr/local/lib/msb-runsc-20221219/runsc';

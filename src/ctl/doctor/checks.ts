@@ -4,6 +4,7 @@ import { defaultRuntimeCheck } from './checks/default-runtime.js';
 import { dnsRelayCheck } from './checks/dns-relay.js';
 import { dockerEngineCheck } from './checks/docker-engine.js';
 import { gvisorPlatformCheck } from './checks/gvisor-platform.js';
+import { gvisorRootfsCheck } from './checks/gvisor-rootfs.js';
 import { runcCheck, tiniCheck } from './checks/host-tool.js';
 import { krunProviderCheck } from './checks/krun-provider.js';
 import { kvmCheck } from './checks/kvm.js';
@@ -28,6 +29,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorContext>[] = [
   runscCheck,
   rmemQuirkCheck,
   gvisorPlatformCheck,
+  gvisorRootfsCheck,
   kvmCheck,
   krunProviderCheck,
   tiniCheck,

@@ -20,10 +20,11 @@ import { rewritePidsLimit } from './pids-limit.js';
 import { decideRawSockets } from './raw-sockets.js';
 import { checkSysctls } from './sysctls.js';
 import { checkNetworkNamespace } from './network-namespace.js';
-import { choosePlatform } from './platform.js';
+import { choosePlatform, platformReason } from './platform.js';
 import { checkPodSandbox } from './pod-sandbox.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
 import { reapOrphanSandboxes } from './orphan-sandboxes.js';
+import { decideRootfsWrites } from './rootfs-writes.js';
 import { runscCleanup } from './runsc-cleanup.js';
 import { probeRunscVersion } from './runsc-version.js';
 
@@ -72,7 +73,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   ctx.debug(`gvisor: runsc ${runsc} (${version.raw}), platform ${platform}; rmem_default workaround ${rmem.apply ? 'applied' : 'not needed'}: ${rmem.reason}`);
 
   const runscRoot = runscRootOf(paths.stateDir);
-  const runscArgs = ['--root', runscRoot, `--platform=${platform}`];
+  const rootfs = decideRootfsWrites(policy, ctx.spec.annotations, version);
+  ctx.debug(`gvisor: rootfs writes ${rootfs.mode} (runsc ${rootfs.flag}): ${rootfs.reason}`);
+  const runscArgs = ['--root', runscRoot, `--platform=${platform}`, rootfs.flag];
   // Docker's systemd cgroup driver writes cgroupsPath as slice:prefix:name, which only a
   // runtime in systemd mode reads correctly; runsc has the same flag.
   if (ctx.global.systemdCgroup) runscArgs.push('--systemd-cgroup');
@@ -132,7 +135,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
-    summary: { runsc, runscVersion: version.raw, platform, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
+    summary: { runsc, runscVersion: version.raw, platform, platformReason: platformReason(policy.gvisor.platform, version), rootfsWrites: rootfs, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
       // What a create killed from outside left (its record gone, its sandbox running): reaped here.

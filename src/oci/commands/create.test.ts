@@ -120,7 +120,7 @@ describe('create with a fake runsc', () => {
     const paths = containerPaths(root, id);
 
     expect(calls()).toEqual([
-      ['--root', join(paths.stateDir, 'runsc'), '--platform=systrap', '--log', log, '--log-format', 'json', 'create', '--bundle', bundle, '--pid-file', pidFile, '--console-socket', '/tmp/console.sock', id],
+      ['--root', join(paths.stateDir, 'runsc'), '--platform=systrap', '--overlay2=none', '--log', log, '--log-format', 'json', 'create', '--bundle', bundle, '--pid-file', pidFile, '--console-socket', '/tmp/console.sock', id],
     ]);
 
     const record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord;
@@ -141,8 +141,8 @@ describe('create with a fake runsc', () => {
 
   it('passes --systemd-cgroup on to runsc, for create and (through the launcher) every later command', () => {
     create(globals({ systemdCgroup: true }), id, { bundle }, {});
-    expect(calls()[0]?.slice(0, 4)).toEqual(['--root', join(containerPaths(root, id).stateDir, 'runsc'), '--platform=systrap', '--systemd-cgroup']);
-    expect(readFileSync(containerPaths(root, id).launcher, 'utf8')).toContain("'--platform=systrap' '--systemd-cgroup' \"$@\"");
+    expect(calls()[0]?.slice(0, 5)).toEqual(['--root', join(containerPaths(root, id).stateDir, 'runsc'), '--platform=systrap', '--overlay2=none', '--systemd-cgroup']);
+    expect(readFileSync(containerPaths(root, id).launcher, 'utf8')).toContain("'--platform=systrap' '--overlay2=none' '--systemd-cgroup' \"$@\"");
   });
 
   it('with --debug logs why the backend was chosen and what runsc setup it uses', () => {
