@@ -23,7 +23,7 @@ export interface DockerFacts {
   cgroupVersion: string;
   cgroupDriver: string;
   /** experimental is the daemon's "experimental" setting (/version's Experimental), which docker checkpoint needs. */
-  experimental: boolean;
+  experimental?: boolean;
 }
 
 /** RunResult is one command's outcome; error is set when it could not be started or timed out. */

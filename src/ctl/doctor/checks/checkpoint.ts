@@ -11,7 +11,7 @@ export const checkpointCheck: DoctorCheck<DoctorContext> = {
   async run(ctx): Promise<Finding> {
     const docker = await ctx.docker();
     if (docker instanceof Error) return { status: 'skip', summary: 'the Docker engine does not answer (see docker-engine)', facts: { experimental: null } };
-    if (!docker.experimental) {
+    if (docker.experimental !== true) {
       return {
         status: 'skip',
         summary: 'dockerd runs without experimental features: docker checkpoint and docker start --checkpoint are unavailable',
