@@ -49,6 +49,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# docker checkpoint needs experimental features; restarts dockerd only if it runs without them (docs/checkpoint.md).
+bash "$(dirname "$0")/ensure-docker-experimental.sh"
+
 if ! docker info >/dev/null 2>&1; then
   echo "provision: starting dockerd (log: /var/log/msb-dockerd.log)"
   # setsid: dockerd must not share our process group or terminal.
