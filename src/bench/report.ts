@@ -19,6 +19,8 @@ export interface BenchResult {
   krunBoot?: KrunBootResult;
   /** Part 4: the DNS relay (docs/dns.md). */
   dns?: DnsBenchResult;
+  /** docker checkpoint create / start --checkpoint under msb (src/bench/checkpoint-restore.ts, docs/checkpoint.md). */
+  checkpointRestore?: import('./checkpoint-restore.js').CheckpointRestoreResult;
   problems: string[];
 }
 
