@@ -1,8 +1,11 @@
 import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
 import { msbExecLines } from '../launcher-exec.js';
 
-/** RUNSC_COMMANDS are the runc commands runsc implements with runc's meaning. */
-export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events', 'checkpoint', 'restore'];
+/**
+ * RUNSC_COMMANDS are the runc commands the launcher passes to runsc unchanged. (runsc has
+ * checkpoint and restore too, but their runc flags are mapped first: GVISOR_NODE_COMMANDS.)
+ */
+export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events'];
 
 /**
  * GVISOR_NODE_COMMANDS go to msb's Node half: runsc has no update (2022 and 2024), so msb applies
