@@ -120,6 +120,9 @@ if ! "$LEGACY_RUNSC" --version 2>/dev/null | grep -q 20221219; then
     echo "provision: warning: bookworm's runsc is no longer 0.0~20221219 ($("$LEGACY_RUNSC" --version | head -1)); the tests name it by that release" >&2
 fi
 
+# docker checkpoint needs experimental features; restarts dockerd only if it runs without them (docs/checkpoint.md).
+bash "$(dirname "$0")/ensure-docker-experimental.sh"
+
 if ! docker info >/dev/null 2>&1; then
   echo "provision: starting dockerd (log: /var/log/msb-dockerd.log)"
   # setsid: dockerd must not share our process group or terminal.

@@ -7,6 +7,7 @@ import { type BenchOptions, HelpRequested, parseBenchArgs, repoRoot } from './be
 import { Cleanup, Interrupted } from './cleanup.js';
 import { measureDnsRelay } from './dns-relay-bench.js';
 import { measureDockerRun } from './docker-run.js';
+import { formatCheckpointRestore, measureCheckpointRestore } from './checkpoint-restore.js';
 import { hostFacts } from './host-facts.js';
 import { measureKrunBoot, writeKrunWrapper } from './krun-boot.js';
 import { findKrunProvider } from '../isolation/krun/provider.js';
@@ -155,10 +156,13 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   }
 
 
+  const checkpointRestore = stdoutOf('docker', ['info', '--format', '{{.ExperimentalBuild}}']).trim() === 'true' ? await measureCheckpointRestore(cleanup, { image: opts.image, rounds: 3 }, (m) => progress(m)) : (problems.push('checkpoint/restore not measured: dockerd runs without experimental features'), undefined);
+
   // Part 4: the DNS relay against Docker's embedded DNS.
   const dns = await dnsPart();
   const workloads = await workloadsPart();
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), dns, workloads, problems };
+  if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), ...(checkpointRestore ? { checkpointRestore } : {}), dns, workloads, problems };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -22,6 +22,8 @@ export interface BenchResult {
   dns?: DnsBenchResult;
   /** Part 5: workloads under msb, runsc directly and runc. */
   workloads?: WorkloadResult;
+  /** docker checkpoint create / start --checkpoint under msb (src/bench/checkpoint-restore.ts, docs/checkpoint.md). */
+  checkpointRestore?: import('./checkpoint-restore.js').CheckpointRestoreResult;
   problems: string[];
 }
 

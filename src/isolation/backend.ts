@@ -1,7 +1,9 @@
 import type { ContainerPaths } from '../oci/paths.js';
 import type { GlobalOptions } from '../oci/global-options.js';
 import type { Spec } from '../oci/spec.js';
+import type { CheckpointCommand, CheckpointFlagValues, RunscCheckpointArgs } from './checkpoint-flags.js';
 import type { ControlSocket } from './control-sockets.js';
+import type { ContainerRecord } from '../oci/record.js';
 import type { Policy } from './policy.js';
 
 /** CreateRequest is runc's create command as msb received it. */
@@ -46,6 +48,12 @@ export interface PreparedContainer {
   /** Runs the backend's create with msb's own stdio; returns the exit status. */
   create(request: CreateRequest): number;
   /**
+   * Runs the backend's restore from a checkpoint image in place of create (runc restore: the
+   * container is created and started; `args` are the backend's own restore flags, from
+   * Checkpointing.mapFlags). Absent when the backend cannot restore.
+   */
+  restore?(request: CreateRequest, args: readonly string[]): number;
+  /**
    * Removes whatever the backend may have made for this id (host directories included); used after
    * a failed create. Returns false if something it started may still run: create then keeps the
    * record's cleanup.sh, so Docker's delete --force (and the next create's orphan sweep) finish it.
@@ -53,8 +61,31 @@ export interface PreparedContainer {
   destroy(id: string): boolean;
 }
 
+/** CheckpointRequest is runc's checkpoint command for one recorded container. */
+export interface CheckpointRequest {
+  id: string;
+  record: ContainerRecord;
+  /** The container's launcher (its backend command line), under the record directory. */
+  launcher: string;
+  global: GlobalOptions;
+  /** The backend's checkpoint flags, from Checkpointing.mapFlags. */
+  args: readonly string[];
+}
+
+/** Checkpointing says how a backend checkpoints and restores containers, or why it cannot. */
+export type Checkpointing =
+  | { supported: false; why: string }
+  | {
+      supported: true;
+      /** Maps runc's checkpoint/restore flags onto the backend's; throws an MsbError naming a refused flag and why. */
+      mapFlags(command: CheckpointCommand, flags: CheckpointFlagValues): RunscCheckpointArgs;
+      /** Runs the backend's checkpoint with msb's stdio; returns the exit status. */
+      checkpoint(req: CheckpointRequest): number;
+    };
+
 /** Backend is one sandbox technology behind msb's runc-compatible surface. */
 export interface Backend {
   name: string;
   prepare(ctx: BackendContext): PreparedContainer;
+  checkpointing: Checkpointing;
 }

@@ -1,4 +1,5 @@
 import { UPDATE_FLAGS } from '../isolation/cgroups/update-flags.js';
+import { checkpointFlagsOf } from '../isolation/checkpoint-flags.js';
 import { MsbError } from './errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from './global-options.js';
 
@@ -36,6 +37,10 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
       { name: 'preserve-fds', value: true, help: 'pass N extra descriptors' },
     ],
   },
+  // restore creates the container (containerd calls it in place of create and start), so it
+  // always reaches Node; checkpoint arrives through the container's launcher.
+  restore: { help: 'restore <id>: create and start a container from a checkpoint image (--image-path)', flags: checkpointFlagsOf('restore') },
+  checkpoint: { help: 'checkpoint <id>: save a running container to --image-path', flags: checkpointFlagsOf('checkpoint') },
   features: { help: 'features: print the OCI features document', flags: [] },
   'dns-at-start': { help: 'dns-at-start <id>: finish the resolv.conf and DNS relay registration of a container whose network Docker set up after create (run by shim/msb-runtime before start)', flags: [] },
   list: {

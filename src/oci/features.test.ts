@@ -37,6 +37,14 @@ describe('features', () => {
     expect(a['io.msb.krun.refused']).toContain('--privileged');
   });
 
+  it('says which backends checkpoint, and what gVisor does with each runc checkpoint/restore flag', () => {
+    const a = features('x').annotations as Record<string, string>;
+    expect(a['io.msb.checkpoint.backends']).toBe('gvisor');
+    expect((a['io.msb.checkpoint.gvisor.passed'] ?? '').split(',')).toEqual(expect.arrayContaining(['image-path', 'leave-running', 'detach', 'bundle', 'pid-file', 'console-socket']));
+    expect((a['io.msb.checkpoint.gvisor.no-op'] ?? '').split(',')).toEqual(expect.arrayContaining(['work-path', 'tcp-established', 'manage-cgroups-mode=soft|ignore', 'empty-ns=network']));
+    expect((a['io.msb.checkpoint.gvisor.refused'] ?? '').split(',')).toEqual(expect.arrayContaining(['pre-dump', 'lazy-pages', 'page-server', 'manage-cgroups-mode (other values)']));
+  });
+
   it('declares OCI 1.0.0 to 1.1.0', () => {
     expect(features('x')).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.1.0' });
   });

@@ -41,6 +41,14 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
       });
       return;
     }
+    case 'restore': {
+      const { restore } = await import('./commands/restore.js');
+      if (parsed.operands.length > 1) throw new MsbError('invalid-argument', `restore: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
+      restore(global, operand(parsed, 'container id'), { bundle: str('bundle'), pidFile: str('pid-file'), consoleSocket: str('console-socket') }, flags);
+      return;
+    }
+    case 'checkpoint':
+      return (await import('./commands/checkpoint.js')).checkpoint(global, operand(parsed, 'container id'), flags);
     case 'features': {
       const { features } = await import('./features.js');
       const { readVersion } = await import('./version.js');
@@ -78,7 +86,7 @@ function helpText(): string {
     ...GLOBAL_FLAGS.map((f) => `  --${f.name}${f.value ? ' <value>' : ''}\t${f.help}`),
     '',
     'commands run by Node: ' + Object.keys(NODE_COMMANDS).join(', '),
-    'commands passed to the container\'s backend: start, state, kill, delete, exec, pause, resume, events, update, checkpoint, restore',
+    'commands passed to the container\'s backend: start, state, kill, delete, exec, pause, resume, events, update, checkpoint',
     '--version prints runc-style version lines (docker info parses them)',
   ];
   return `${lines.join('\n')}\n`;

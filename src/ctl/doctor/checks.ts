@@ -1,5 +1,6 @@
 import type { DoctorCheck } from './check.js';
 import { cgroupCheck } from './checks/cgroup.js';
+import { checkpointCheck } from './checks/checkpoint.js';
 import { defaultRuntimeCheck } from './checks/default-runtime.js';
 import { dnsRelayCheck } from './checks/dns-relay.js';
 import { dockerEngineCheck } from './checks/docker-engine.js';
@@ -35,6 +36,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorContext>[] = [
   tiniCheck,
   runcCheck,
   cgroupCheck,
+  checkpointCheck,
   dnsRelayCheck,
   serviceDiscoveryCheck,
 ];

@@ -120,6 +120,7 @@ export function fakeDocker(over: Partial<DockerFacts> = {}): DockerFacts {
     defaultRuntime: 'runc',
     cgroupVersion: '2',
     cgroupDriver: 'systemd',
+    experimental: true,
     ...over,
   };
 }

@@ -22,6 +22,8 @@ export interface DockerFacts {
   defaultRuntime: string;
   cgroupVersion: string;
   cgroupDriver: string;
+  /** experimental is the daemon's "experimental" setting (/version's Experimental), which docker checkpoint needs. */
+  experimental?: boolean;
 }
 
 /** RunResult is one command's outcome; error is set when it could not be started or timed out. */
@@ -91,6 +93,7 @@ async function dockerFacts(env: NodeJS.ProcessEnv = process.env): Promise<Docker
     defaultRuntime: String(info.DefaultRuntime ?? 'runc'),
     cgroupVersion: String(info.CgroupVersion ?? ''),
     cgroupDriver: String(info.CgroupDriver ?? ''),
+    experimental: (version as { Experimental?: boolean }).Experimental === true || info.ExperimentalBuild === true,
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
 import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstreamResolvConf } from '../../dns/container-dns.js';
@@ -9,11 +9,13 @@ import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
 import { writeFileAtomic } from '../../oci/record.js';
+import { withSystemErrors } from '../../oci/system-error.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
 import type { GvisorCgroup } from './gvisor-update.js';
+import { gvisorCheckpointing, runThroughLauncher } from './gvisor-checkpoint.js';
 import { gvisorLauncher } from './launcher.js';
 import { requireKvmPlatform } from './kvm-platform.js';
 import { rewritePidsLimit } from './pids-limit.js';
@@ -92,10 +94,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const dns = (pid: number | undefined): ContainerDns | undefined =>
     resolv && { id: ctx.id, dir: paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams, policy: policy.dns };
   let pidFile: string | undefined;
+  let restored = false;
   const afterCreate = (): void => {
     const c = dns(readPid(pidFile));
     if (!c) return;
-    if (dnsAtStart) {
+    // A restore is create and start in one call (containerd runs it at start), so the network is
+    // up by then on every Docker and there is no later start to finish the DNS.
+    if (dnsAtStart && !restored) {
       writeFileAtomic(join(paths.dir, DNS_AT_START_FILE), `${JSON.stringify(c)}\n`, 0o600);
       ctx.debug('dns: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; resolv.conf and the relay registration are finished at start');
     } else {
@@ -145,6 +150,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       const create = { backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000 };
       return runRuncCreate(create, ctx.global, req, `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`);
     },
+    restore(req: CreateRequest, args: readonly string[]): number {
+      pidFile = req.pidFile;
+      restored = true;
+      withSystemErrors(`gvisor: cannot create the state directory ${runscRoot}`, () => mkdirSync(runscRoot, { recursive: true, mode: 0o700 }));
+      const own = ['--bundle', req.bundle, ...(req.pidFile ? ['--pid-file', req.pidFile] : []), ...(req.consoleSocket ? ['--console-socket', req.consoleSocket] : [])];
+      return runThroughLauncher(paths.launcher, ctx.global, ['restore', ...args, ...own, req.id]);
+    },
     destroy(): boolean {
       // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.
       const r = spawnSync('/bin/sh', ['-c', `${cleanup}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
@@ -157,4 +169,4 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
 }
 
 /** gvisorBackend runs containers under runsc with msb's own runsc state root. */
-export const gvisorBackend: Backend = { name: 'gvisor', prepare: prepareGvisor };
+export const gvisorBackend: Backend = { name: 'gvisor', prepare: prepareGvisor, checkpointing: gvisorCheckpointing };

@@ -92,13 +92,29 @@ describe.each([
   });
 });
 
+describe('gvisorLauncher msb_exec_runsc (Node runs checkpoint and restore through it)', () => {
+  it('execs runsc directly without the workaround, even for a command msb_exec would send to Node', () => {
+    const r = source(plain, 'msb_cmd=checkpoint; msb_exec_runsc checkpoint --image-path "/i p" abc');
+    expect(r.err).toBe('');
+    expect(nulSplit(r.out)).toEqual([runsc, ...runscArgs, 'checkpoint', '--image-path', '/i p', 'abc']);
+  });
+
+  it('goes through unshare and mount with the workaround (restore checks the netns)', () => {
+    const env = { MSB_TEST_UNSHARE_ARGV: join(dir, 'unshare argv r'), MSB_TEST_MOUNT_ARGV: join(dir, 'mount argv r') };
+    const r = source(quirk, 'msb_exec_runsc restore --detach abc', [], env);
+    expect(r.err).toBe('');
+    expect(nulSplit(r.out)).toEqual([runsc, ...runscArgs, 'restore', '--detach', 'abc']);
+    expect(existsSync(env.MSB_TEST_MOUNT_ARGV)).toBe(true);
+  });
+});
+
 describe('gvisorLauncher commands', () => {
   it('lists the runc commands runsc implements, with spaces around each for `case *" $cmd "*`', () => {
     const text = gvisorLauncher(inputs(false));
     for (const cmd of ['start', 'state', 'kill', 'delete', 'exec', 'ps']) expect(text).toContain(` ${cmd} `);
     expect(RUNSC_COMMANDS).not.toContain('create'); // create goes through Node
     expect(RUNSC_COMMANDS).not.toContain('update'); // runsc has no update: msb's Node half applies it
-    expect(GVISOR_NODE_COMMANDS).toEqual(['update']);
+    expect(GVISOR_NODE_COMMANDS).toEqual(['update', 'checkpoint']); // checkpoint: runc's flags are mapped onto runsc's there
   });
 
   it('without the workaround has no quirk commands and no msb_exec_quirk', () => {

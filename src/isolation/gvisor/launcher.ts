@@ -1,14 +1,20 @@
 import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
 import { msbExecLines } from '../launcher-exec.js';
 
-/** RUNSC_COMMANDS are the runc commands runsc implements with runc's meaning. */
-export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events', 'checkpoint', 'restore'];
+/**
+ * RUNSC_COMMANDS are the runc commands the launcher passes to runsc unchanged. (runsc has
+ * checkpoint and restore too, but their runc flags are mapped first: GVISOR_NODE_COMMANDS.)
+ */
+export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'exec', 'ps', 'pause', 'resume', 'events'];
 
 /**
  * GVISOR_NODE_COMMANDS go to msb's Node half: runsc has no update (2022 and 2024), so msb applies
- * it to the sandbox's host cgroup (src/isolation/gvisor/gvisor-update.ts).
+ * it to the sandbox's host cgroup (src/isolation/gvisor/gvisor-update.ts); checkpoint's runc
+ * flags are mapped onto runsc's there (src/isolation/checkpoint-flags.ts), and Node runs runsc
+ * through this launcher's msb_exec_runsc. (restore never reaches a launcher: it creates the
+ * container, so shim/msb-runtime sends it to Node like create.)
  */
-export const GVISOR_NODE_COMMANDS: readonly string[] = ['update'];
+export const GVISOR_NODE_COMMANDS: readonly string[] = ['update', 'checkpoint'];
 
 /** NETNS_CHECK_COMMANDS are the runsc commands that check the network namespace (gvisor #10704). */
 export const NETNS_CHECK_COMMANDS: readonly string[] = ['start', 'restore'];
@@ -56,9 +62,12 @@ export function gvisorLauncher(i: LauncherInputs): string {
       `msb_quirk_commands=${shQuote(` ${NETNS_CHECK_COMMANDS.join(' ')} `)}`,
       `msb_quirk_note=${shQuote(JSON.stringify(`gvisor: running runsc in a private mount namespace with /proc/sys/net hidden: ${w.reason}`).slice(1, -1))}`,
       `msb_exec_quirk() { exec ${shQuote(w.unshare)} --mount --propagation private -- /bin/sh -c ${shQuote(inner)} msb-rmem-workaround ${runsc} "$@"; }`,
+      // msb's Node half runs restore and checkpoint through this (src/isolation/gvisor/gvisor-checkpoint.ts);
+      // checkpoint too, because runsc before 2023 implements --leave-running by restoring a new sandbox.
+      'msb_exec_runsc() { msb_exec_quirk "$@"; }',
     );
   } else {
-    lines.push("msb_quirk_commands=''");
+    lines.push("msb_quirk_commands=''", `msb_exec_runsc() { exec ${runsc} "$@"; }`);
   }
   return `${lines.join('\n')}\n`;
 }

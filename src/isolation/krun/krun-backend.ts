@@ -146,4 +146,13 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
 }
 
 /** krunBackend runs each container as a libkrun microVM: runc runs tini → msb in the container's namespaces and cgroup. */
-export const krunBackend: Backend = { name: 'krun', prepare: prepareKrun };
+export const krunBackend: Backend = {
+  name: 'krun',
+  prepare: prepareKrun,
+  // Checked on microsandbox 0.6.18: `msb snapshot create --from <sandbox>` copies the disk of a
+  // STOPPED sandbox; nothing saves a running guest's memory and processes (docs/checkpoint.md).
+  checkpointing: {
+    supported: false,
+    why: "microsandbox's msb 0.6.18 cannot snapshot a running microVM (msb snapshot saves only a stopped sandbox's disk, not its memory and processes)",
+  },
+};

@@ -76,7 +76,7 @@ describe('krunLauncher', () => {
     expect(run(cmd, '--log', '/l', cmd, 'c1')).toBe(`node --root /run/r --log /l ${cmd} c1`);
   });
   it('lists its commands and removes owned files on delete', () => {
-    expect(launcher).toContain("msb_commands=' start state kill delete ps pause resume events exec update '");
+    expect(launcher).toContain("msb_commands=' start state kill delete ps pause resume events exec update checkpoint '");
     expect(launcher).toContain("msb_cleanup() { rm -f -- '/v/c1.img'; }");
     expect(launcher).toContain('msb_backend=krun');
   });

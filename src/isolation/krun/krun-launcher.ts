@@ -4,8 +4,12 @@ import { msbExecLines } from '../launcher-exec.js';
 /** RUNC_COMMANDS are the commands the launcher passes to runc unchanged (the VMM's container is a runc container). */
 export const RUNC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'delete', 'ps', 'pause', 'resume', 'events'];
 
-/** NODE_ROUTED_COMMANDS go to msb's Node half: exec runs in the guest (not the VMM's container), update resizes the guest too. */
-export const NODE_ROUTED_COMMANDS: readonly string[] = ['exec', 'update'];
+/**
+ * NODE_ROUTED_COMMANDS go to msb's Node half: exec runs in the guest (not the VMM's container),
+ * update resizes the guest too, and checkpoint is refused there with the reason (runc would
+ * checkpoint the VMM's process with CRIU, not the guest).
+ */
+export const NODE_ROUTED_COMMANDS: readonly string[] = ['exec', 'update', 'checkpoint'];
 
 /** KrunLauncherInputs describe one krun container's later commands. */
 export interface KrunLauncherInputs {

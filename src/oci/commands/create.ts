@@ -4,7 +4,7 @@ import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
 import { loadPolicy } from '../../isolation/policy.js';
 import { type BackendChoice, selectBackend } from '../../isolation/select-backend.js';
-import type { PreparedContainer } from '../../isolation/backend.js';
+import type { CreateRequest, PreparedContainer } from '../../isolation/backend.js';
 import { MsbError } from '../errors.js';
 import { stringifySpec } from '../exact-json.js';
 import { type GlobalOptions, logTargetOf } from '../global-options.js';
@@ -73,8 +73,17 @@ export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, en
  * written (planCreate); if the backend fails, everything msb and the backend made is removed again.
  */
 export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
-  const { paths, bundle, preserveFds, loaded, choice, prepared } = planCreate(g, id, opts, env);
+  const plan = planCreate(g, id, opts, env);
+  materialize(g, id, opts, plan, 'create', (req) => plan.prepared.create(req));
+}
 
+/**
+ * materialize writes a planned container's record, config.json and launcher, runs `run` (the
+ * backend's create, or its restore: src/oci/commands/restore.ts) and finishes it; on any
+ * failure it removes everything msb and the backend made again.
+ */
+export function materialize(g: GlobalOptions, id: string, opts: CreateOptions, plan: CreatePlan, verb: string, run: (req: CreateRequest) => number): void {
+  const { paths, bundle, preserveFds, loaded, choice, prepared } = plan;
   withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
   const logOffset = logSize(g.log);
   try {
@@ -83,10 +92,10 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
     } catch (err) {
       throw wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err);
     }
-    const status = prepared.create({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
+    const status = run({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
     if (status !== 0) {
       const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
-      throw new MsbError('backend', `${choice.name}: create failed (exit ${status}): ${reason}`);
+      throw new MsbError('backend', `${choice.name}: ${verb} failed (exit ${status}): ${reason}`);
     }
     prepared.afterCreate();
   } catch (err) {

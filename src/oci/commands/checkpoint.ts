@@ -1,0 +1,24 @@
+import { BACKENDS } from '../../isolation/backends.js';
+import type { CheckpointFlagValues } from '../../isolation/checkpoint-flags.js';
+import { MsbError } from '../errors.js';
+import { type GlobalOptions, logTargetOf } from '../global-options.js';
+import { appendLogLine } from '../log.js';
+import { containerPaths } from '../paths.js';
+import { readRecord } from '../record.js';
+
+/**
+ * checkpoint saves a running container's state (runc checkpoint): the container's backend maps
+ * runc's flags onto its own, refusing with the reason what it cannot do, and runs its
+ * checkpoint. The launcher sends it here (shim/msb-runtime → msb_exec). Returns the exit status.
+ */
+export function checkpoint(g: GlobalOptions, id: string, flags: CheckpointFlagValues): number {
+  const paths = containerPaths(g.root, id);
+  const record = readRecord(paths, id);
+  const backend = BACKENDS[record.backend];
+  if (!backend) throw new MsbError('internal', `container ${id} runs under ${record.backend}, which this build does not know`);
+  const c = backend.checkpointing;
+  if (!c.supported) throw new MsbError('unsupported', `${record.backend}: checkpoint is not supported: ${c.why}`);
+  const mapped = c.mapFlags('checkpoint', flags);
+  if (mapped.noOps.length > 0) appendLogLine(logTargetOf(g), 'debug', `${record.backend}: checkpoint of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
+  return c.checkpoint({ id, record, launcher: paths.launcher, global: g, args: mapped.args });
+}

@@ -1,0 +1,126 @@
+// Checkpoint and restore of gVisor containers under msb (issue 11, docs/checkpoint.md): real
+// Docker with experimental features, real runsc. One counter container carries most checks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { docker, dockerOk, dockerSkipReason, freshNetwork, msbLeftovers, waitUntil } from '../support/docker.js';
+
+const experimental = docker(['info', '--format', '{{.ExperimentalBuild}}']).stdout.trim() === 'true';
+const skipReason = dockerSkipReason() ?? (experimental ? undefined : 'dockerd runs without experimental features (scripts/provision.sh turns them on)');
+if (skipReason) console.warn(`SKIP checkpoint suite: ${skipReason}`);
+const redisMissing = skipReason === undefined && docker(['image', 'inspect', 'local/redis']).status !== 0;
+if (redisMissing) console.warn('SKIP checkpoint of redis: image local/redis is missing (scripts/build-images.sh redis)');
+
+const PREFIX = `msb-i11-cp-${process.pid}`;
+const NET = `${PREFIX}-net`;
+const COUNTER = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i; echo $i >/tmp/n; sleep 0.2; done'];
+const names: string[] = [];
+const ids: string[] = [];
+const dirs: string[] = [];
+
+function name(what: string): string {
+  const n = `${PREFIX}-${what}`;
+  names.push(n);
+  return n;
+}
+
+/** counts reads the counter's stdout as Docker logged it (every run of the container, in order). */
+function counts(c: string): number[] {
+  return dockerOk(['logs', c]).split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+}
+
+const status = (c: string): string => dockerOk(['inspect', '--format', '{{.State.Status}}', c]).trim();
+const idOf = (c: string): string => dockerOk(['inspect', '--format', '{{.Id}}', c]).trim();
+
+async function countsPast(c: string, n: number): Promise<number[]> {
+  let seen: number[] = [];
+  await waitUntil(() => (seen = counts(c)).length > n + 2, 30_000);
+  return seen;
+}
+
+afterAll(() => {
+  if (names.length > 0) docker(['rm', '-f', ...names]);
+  docker(['network', 'rm', NET]);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  // Nothing is left behind by rm -f of a checkpointed and of a restored container.
+  const left = ids.flatMap((id) => msbLeftovers(id));
+  expect(left).toEqual([]);
+});
+
+describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)', () => {
+  it('a counter resumes where it stopped (checkpoint with and without --leave-running), resolves a peer by name after restore, checkpoint ls/rm', async () => {
+    freshNetwork(NET);
+    const peer = name('peer');
+    dockerOk(['run', '-d', '--name', peer, '--network', NET, 'local/busybox', 'sleep', '600']);
+    const c = name('counter');
+    dockerOk(['run', '-d', '--runtime=msb', '--name', c, '--network', NET, 'local/busybox', ...COUNTER]);
+    ids.push(idOf(c));
+    await countsPast(c, 3);
+
+    // Without --leave-running: the container stops; start --checkpoint goes on counting.
+    dockerOk(['checkpoint', 'create', c, 'cp1'], { timeout: 60_000 });
+    expect(await waitUntil(() => status(c) === 'exited')).toBe(true);
+    const before = counts(c);
+    const last = before[before.length - 1] as number;
+    dockerOk(['start', '--checkpoint', 'cp1', c], { timeout: 60_000 });
+    const after = (await countsPast(c, before.length)).slice(before.length);
+    expect(after[0]).toBe(last + 1);
+    expect(status(c)).toBe('running');
+
+    // The restored sandbox is on the network Docker gave it, registered with the DNS relay.
+    const peerIp = dockerOk(['inspect', '--format', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, peer]).trim();
+    const lookup = docker(['exec', c, 'nslookup', peer]);
+    expect(lookup.stdout).toContain(peerIp);
+
+    // --leave-running: it keeps counting; restoring that checkpoint later resumes from it, not from 0.
+    const beforeCp2 = counts(c);
+    dockerOk(['checkpoint', 'create', '--leave-running', c, 'cp2'], { timeout: 60_000 });
+    const atCp2 = counts(c);
+    expect(status(c)).toBe('running');
+    const running = await countsPast(c, atCp2.length);
+    expect(running.length).toBeGreaterThan(atCp2.length);
+    expect(dockerOk(['checkpoint', 'ls', c]).split('\n').slice(1).map((l) => l.trim()).filter(Boolean).sort()).toEqual(['cp1', 'cp2']);
+    dockerOk(['kill', c]);
+    await waitUntil(() => status(c) === 'exited');
+    const stopped = counts(c);
+    dockerOk(['start', '--checkpoint', 'cp2', c], { timeout: 60_000 });
+    const resumed = (await countsPast(c, stopped.length)).slice(stopped.length);
+    expect(resumed[0]).toBeGreaterThan(beforeCp2[beforeCp2.length - 1] as number);
+    expect(resumed[0]).toBeLessThanOrEqual((atCp2[atCp2.length - 1] as number) + 1);
+
+    dockerOk(['checkpoint', 'rm', c, 'cp1']);
+    expect(dockerOk(['checkpoint', 'ls', c])).not.toContain('cp1');
+  }, 240_000);
+
+  it('restores into a new container (docker create, then start --checkpoint --checkpoint-dir) after the original was removed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-i11-cpdir-'));
+    dirs.push(dir);
+    const a = name('orig');
+    dockerOk(['run', '-d', '--runtime=msb', '--name', a, '--network', NET, 'local/busybox', ...COUNTER]);
+    ids.push(idOf(a));
+    await countsPast(a, 3);
+    dockerOk(['checkpoint', 'create', '--checkpoint-dir', dir, a, 'moved'], { timeout: 60_000 });
+    const last = counts(a).pop() as number;
+    dockerOk(['rm', '-f', a]);
+    const b = name('copy');
+    dockerOk(['create', '--runtime=msb', '--name', b, '--network', NET, 'local/busybox', ...COUNTER]);
+    ids.push(idOf(b));
+    const started = docker(['start', '--checkpoint', 'moved', '--checkpoint-dir', dir, b], { timeout: 60_000 });
+    expect(started.stderr).toBe('');
+    const resumed = await countsPast(b, 0);
+    expect(resumed[0]).toBe(last + 1);
+  }, 120_000);
+
+  it.skipIf(redisMissing)('redis keeps its keys across checkpoint and restore', async () => {
+    const r = name('redis');
+    dockerOk(['run', '-d', '--runtime=msb', '--name', r, 'local/redis']);
+    ids.push(idOf(r));
+    expect(await waitUntil(() => docker(['exec', r, 'redis-cli', 'ping']).stdout.trim() === 'PONG', 30_000)).toBe(true);
+    dockerOk(['exec', r, 'redis-cli', 'mset', 'alpha', '1', 'beta', 'two', 'gamma', '3']);
+    dockerOk(['checkpoint', 'create', r, 'keys'], { timeout: 60_000 });
+    await waitUntil(() => status(r) === 'exited');
+    dockerOk(['start', '--checkpoint', 'keys', r], { timeout: 60_000 });
+    expect(dockerOk(['exec', r, 'redis-cli', 'mget', 'alpha', 'beta', 'gamma']).trim().split('\n')).toEqual(['1', 'two', '3']);
+  }, 120_000);
+});
