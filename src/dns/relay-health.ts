@@ -13,7 +13,6 @@ interface StatusFields {
   health?: { lastAnsweredAt?: string; lastUnansweredAt?: string; lastDockerError?: { at: string; id: string; message: string } };
   install?: { entry?: string | null; state?: string };
   networks?: { address: string; guard?: { guarded: boolean; reason?: string } }[];
-  containers?: { id: string; portGuard?: { guarded: boolean; reason?: string } }[];
 }
 
 const recent = (at: string | undefined, now: number): boolean => at !== undefined && now - Date.parse(at) <= RECENT_MS;
@@ -40,9 +39,6 @@ export function relayProblems(status: StatusFields, now: number = Date.now()): R
   if (install?.state === 'changed') warnings.push(`${install.entry} was rebuilt since this relay started (kill ${status.pid ?? 'it'}: the next start runs the new build)`);
   for (const n of status.networks ?? []) {
     if (n.guard && !n.guard.guarded) warnings.push(`gateway ${n.address}: queries with a forged source from other networks are not kept out (${n.guard.reason ?? 'no reason given'})`);
-  }
-  for (const c of status.containers ?? []) {
-    if (c.portGuard && !c.portGuard.guarded) warnings.push(`container ${c.id.slice(0, 12)}: queries forging its address from its own network are not kept out (${c.portGuard.reason ?? 'no reason given'})`);
   }
   return { failures, warnings };
 }
