@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** SYS_NET is where the host's interfaces are listed (a parameter for tests). */
@@ -42,12 +42,9 @@ export function hostPortsByIndex(indexes: readonly number[], sysNet = SYS_NET): 
 /** NetnsLinks lists a network namespace's links (`ip -o link show` run in it). */
 export type NetnsLinks = (nsenter: string, netns: string) => Promise<string>;
 
-/** IP is iproute2's ip by absolute path: the relay's PATH is whatever the first create had. */
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
-
 const realNetnsLinks: NetnsLinks = (nsenter, netns) =>
   new Promise((resolve, reject) => {
-    execFile(nsenter, [`--net=${netns}`, IP, '-o', 'link', 'show'], { timeout: 5000, cwd: '/' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    execFile(nsenter, [`--net=${netns}`, 'ip', '-o', 'link', 'show'], { timeout: 5000, cwd: '/' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
 
 /**
