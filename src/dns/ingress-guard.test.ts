@@ -72,35 +72,3 @@ describe('IngressGuard', () => {
     expect(noAppend.protect('172.20.0.1')).toEqual({ guarded: false, reason: 'iptables: Permission denied' });
   });
 });
-
-describe('IngressGuard.protectContainer (forgers on the same bridge)', () => {
-  const ports = [{ name: 'veth1a', bridge: 'br-aaaa' }, { name: 'veth2b', bridge: 'br-bbbb' }];
-
-  it('drops packets from the container\'s address to each of its gateways that entered by another bridge port, and removes them on release', () => {
-    const r = recorder();
-    const g = new IngressGuard('C', 53, r.run, () => ifaces, () => true);
-    g.start();
-    r.calls.length = 0;
-    expect(g.protectContainer('abc', ['172.20.0.1'], ['172.20.0.7'], ports)).toEqual({ guarded: true, ports: ['veth1a', 'veth2b'] });
-    const rules = [
-      '-d 172.20.0.1/32 -s 172.20.0.7/32 -p udp --dport 53 -m physdev --physdev-is-in ! --physdev-in veth1a -j DROP',
-      '-d 172.20.0.1/32 -s 172.20.0.7/32 -p tcp --dport 53 -m physdev --physdev-is-in ! --physdev-in veth1a -j DROP',
-    ];
-    expect(r.calls).toEqual(rules.map((x) => `-t raw -A C ${x}`));
-    expect(g.containerState('abc')).toEqual({ guarded: true, ports: ['veth1a', 'veth2b'] });
-    r.calls.length = 0;
-    g.releaseContainer('abc');
-    expect(r.calls).toEqual(rules.map((x) => `-t raw -D C ${x}`));
-    expect(g.containerState('abc')).toBeUndefined();
-  });
-
-  it('says why when bridged packets are invisible to iptables, no port is on the gateway\'s bridge, or iptables fails', () => {
-    const off = new IngressGuard('C', 53, recorder().run, () => ifaces, () => false);
-    expect(off.protectContainer('a', ['172.20.0.1'], ['172.20.0.7'], ports)).toEqual({ guarded: false, reason: '/proc/sys/net/bridge/bridge-nf-call-iptables is not 1: iptables cannot see which bridge port a packet came from' });
-    const r = recorder();
-    const g = new IngressGuard('C', 53, r.run, () => ifaces, () => true);
-    expect(g.protectContainer('a', ['172.20.0.1'], ['172.20.0.7'], [ports[1] ?? { name: '', bridge: '' }])).toEqual({ guarded: false, reason: 'no bridge port of the container found for 172.20.0.1' });
-    const failing = new IngressGuard('C', 53, recorder((a) => (a.includes('physdev') ? "Couldn't load match `physdev'" : undefined)).run, () => ifaces, () => true);
-    expect(failing.protectContainer('a', ['172.20.0.1'], ['172.20.0.7'], ports)).toEqual({ guarded: false, reason: "iptables: Couldn't load match `physdev'" });
-  });
-});

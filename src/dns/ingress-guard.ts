@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { HostPort } from './bridge-port.js';
 
 /** IptablesRun runs `iptables ARGS` and says whether it worked; tests pass a recorder. */
 export type IptablesRun = (args: readonly string[]) => { ok: boolean; error?: string };
@@ -27,20 +25,6 @@ export function guardChainName(stateDir: string, defaultStateDir: string): strin
 /** GuardState says whether a gateway's relay port only takes packets from its own bridge. */
 export type GuardState = { guarded: true; bridge: string } | { guarded: false; reason: string };
 
-/** PortGuardState says whether a container's address only reaches the relay from its own bridge port. */
-export type PortGuardState = { guarded: true; ports: string[] } | { guarded: false; reason: string };
-
-/** BRIDGE_NF_CALL_IPTABLES makes bridged packets visible to iptables, and so to `-m physdev`. */
-const BRIDGE_NF_CALL_IPTABLES = '/proc/sys/net/bridge/bridge-nf-call-iptables';
-
-const realBridgeNf = (): boolean => {
-  try {
-    return readFileSync(BRIDGE_NF_CALL_IPTABLES, 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
-};
-
 /**
  * IngressGuard makes the relay answer only queries that arrived on the bridge of the network
  * whose gateway they were sent to (issue 15): the relay trusts a query's source address, and
@@ -54,7 +38,6 @@ const realBridgeNf = (): boolean => {
  */
 export class IngressGuard {
   private readonly states = new Map<string, GuardState>();
-  private readonly containers = new Map<string, { state: PortGuardState; rules: string[][] }>();
   private setup?: { ok: boolean; error?: string };
 
   constructor(
@@ -62,7 +45,6 @@ export class IngressGuard {
     private readonly port: number,
     private readonly run: IptablesRun = realIptables,
     private readonly interfaces: () => ReturnType<typeof networkInterfaces> = networkInterfaces,
-    private readonly bridgeNf: () => boolean = realBridgeNf,
   ) {}
 
   /** start makes the chain empty and jumped to from raw PREROUTING; the first failure is kept as every gateway's reason. */
@@ -112,64 +94,6 @@ export class IngressGuard {
     if (state?.guarded) for (const rule of this.rules(gateway, state.bridge)) this.run(['-t', 'raw', '-D', this.chain, ...rule]);
   }
 
-  /**
-   * protectContainer keeps a sandboxed container's addresses its own on its networks' bridges: a
-   * neighbour on the SAME bridge (a runc container with CAP_NET_RAW) can forge the address but
-   * not the bridge port its packets enter by, so for each (gateway, address) one rule per protocol
-   * drops packets to the relay from that address that entered the bridge by any port but the
-   * container's own veth. `--physdev-is-in` keeps the rule from matching packets that crossed no
-   * bridge (the gateway rules drop those); bridged packets carry their port only while
-   * net.bridge.bridge-nf-call-iptables is 1 (Docker sets it).
-   */
-  protectContainer(id: string, gateways: readonly string[], addresses: readonly string[], ports: readonly HostPort[]): PortGuardState {
-    this.releaseContainer(id);
-    if (!this.setup) this.start();
-    let state: PortGuardState;
-    const rules: string[][] = [];
-    if (!this.setup?.ok) state = { guarded: false, reason: this.setup?.error ?? 'not set up' };
-    else if (!this.bridgeNf()) state = { guarded: false, reason: `${BRIDGE_NF_CALL_IPTABLES} is not 1: iptables cannot see which bridge port a packet came from` };
-    else {
-      const missing: string[] = [];
-      for (const gw of gateways) {
-        const bridge = interfaceWithAddress(gw, this.interfaces());
-        const port = ports.find((p) => p.bridge === bridge);
-        if (!port) {
-          missing.push(gw);
-          continue;
-        }
-        for (const addr of addresses) for (const proto of ['udp', 'tcp']) rules.push(['-d', `${gw}/32`, '-s', `${addr}/32`, '-p', proto, '--dport', String(this.port), '-m', 'physdev', '--physdev-is-in', '!', '--physdev-in', port.name, '-j', 'DROP']);
-      }
-      const added: string[][] = [];
-      let failed: string | undefined;
-      for (const rule of rules) {
-        const r = this.run(['-t', 'raw', '-A', this.chain, ...rule]);
-        if (!r.ok) {
-          failed = r.error;
-          break;
-        }
-        added.push(rule);
-      }
-      rules.splice(0, rules.length, ...added);
-      if (failed !== undefined) state = { guarded: false, reason: `iptables: ${failed}` };
-      else if (missing.length > 0) state = { guarded: false, reason: `no bridge port of the container found for ${missing.join(', ')}` };
-      else state = { guarded: true, ports: [...new Set(ports.map((p) => p.name))] };
-    }
-    this.containers.set(id, { state, rules });
-    return state;
-  }
-
-  /** releaseContainer removes a container's port rules. */
-  releaseContainer(id: string): void {
-    const c = this.containers.get(id);
-    this.containers.delete(id);
-    for (const rule of c?.rules ?? []) this.run(['-t', 'raw', '-D', this.chain, ...rule]);
-  }
-
-  /** containerState is a container's port guard state, for status. */
-  containerState(id: string): PortGuardState | undefined {
-    return this.containers.get(id)?.state;
-  }
-
   /** stateOf is a gateway's guard state, for status. */
   stateOf(gateway: string): GuardState | undefined {
     return this.states.get(gateway);
@@ -182,7 +106,6 @@ export class IngressGuard {
     this.run(['-t', 'raw', '-F', this.chain]);
     this.run(['-t', 'raw', '-X', this.chain]);
     this.states.clear();
-    this.containers.clear();
     this.setup = undefined;
   }
 }

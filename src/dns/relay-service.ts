@@ -227,7 +227,6 @@ export function statusOf(relay: DnsRelay, extra: Record<string, unknown>): Recor
     registeredAt: e.registeredAt,
     queries: e.queries,
     ...countersOf(relay.stateOf(e.reg.id)),
-    ...(relay.portGuard(e.reg.id) ? { portGuard: relay.portGuard(e.reg.id) } : {}),
   }));
   return {
     ...extra,

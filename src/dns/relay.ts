@@ -2,8 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { IdChannel } from './id-channel.js';
-import { containerBridgePorts, type HostPort } from './bridge-port.js';
-import type { GuardState, IngressGuard, PortGuardState } from './ingress-guard.js';
+import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';
 import { UpstreamClient } from './upstream-client.js';
 import { connectNetnsTcp, openNetnsUdpSocket } from './netns-socket.js';
@@ -45,10 +44,8 @@ export interface RelayOptions {
   openDelayMs?: number;
   /** The least time Docker's resolver gets before the upstreams are asked too (default 25 ms). */
   embeddedSlowMs?: number;
-  /** Drops queries to a gateway that did not arrive on its bridge, or from a container's address by another bridge port (forged sources, issue 15). */
+  /** Drops queries to a gateway that did not arrive on its bridge (forged sources, issue 15). */
   guard?: IngressGuard;
-  /** Finds a container's host-side bridge ports (default: `ip -o link` in its netns); tests replace it. */
-  bridgePorts?: (reg: Registration) => Promise<HostPort[]>;
 }
 
 /** Origin says who answered a query. */
@@ -119,8 +116,6 @@ export class DnsRelay {
 
   /** register adds or replaces a container and listens on its gateways. */
   async register(reg: Registration): Promise<void> {
-    // The port rules go in before the container's address is answered at all.
-    if (this.o.guard) await this.guardPorts(reg);
     this.states.get(reg.id)?.channel?.then((c) => c.close(), () => undefined);
     const { opened, closed } = this.registry.add(reg);
     this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0, answeredCache: 0 });
@@ -140,23 +135,8 @@ export class DnsRelay {
     this.states.get(id)?.channel?.then((c) => c.close(), () => undefined);
     this.states.delete(id);
     const { closed } = this.registry.remove(id);
-    this.o.guard?.releaseContainer(id);
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
     this.log(`unregistered ${id.slice(0, 12)}`);
-  }
-
-  private async guardPorts(reg: Registration): Promise<void> {
-    const guard = this.o.guard;
-    if (!guard) return;
-    let ports: HostPort[] = [];
-    let error: string | undefined;
-    try {
-      ports = await (this.o.bridgePorts ?? ((r: Registration) => containerBridgePorts(this.o.nsenter, r.netns)))(reg);
-    } catch (err) {
-      error = (err as Error).message.split('\n')[0];
-    }
-    const state = guard.protectContainer(reg.id, reg.gateways, reg.addresses, ports);
-    if (!state.guarded) this.log(`container ${reg.id.slice(0, 12)}: its address can be forged from its own network: ${error ?? state.reason}`);
   }
 
   /** listening lists the gateway addresses, whether binding them worked, and whether forged sources are kept out. */
@@ -165,11 +145,6 @@ export class DnsRelay {
       const guard = this.o.guard?.stateOf(address);
       return { address, ...(l.error ? { error: l.error } : {}), ...(guard ? { guard } : {}) };
     });
-  }
-
-  /** portGuard says whether a container's address is kept from forgers on its own bridge. */
-  portGuard(id: string): PortGuardState | undefined {
-    return this.o.guard?.containerState(id);
   }
 
   /** stateOf returns a container's counters. */

@@ -12,16 +12,14 @@ import { relayStatus } from '../../src/dns/relay-client.js';
 import { ask, containerIp, networkGateway } from '../support/dns-docker.js';
 import { buildDnsq } from '../support/dnsq.js';
 import { docker, dockerAsync, dockerOk, dockerSkipReason, freshNetwork } from '../support/docker.js';
-import { buildStaticTool } from '../support/static-tool.js';
 import { tempDir } from '../support/runtime.js';
 
 const NET = { victim: 'msb-forge-victim-net', attacker: 'msb-forge-attacker-net' };
-const C = { victim: 'msb-forge-victim', attacker: 'msb-forge-attacker', neighbour: 'msb-forge-neighbour' };
+const C = { victim: 'msb-forge-victim', attacker: 'msb-forge-attacker' };
 const FORGED = 20;
 const dir = tempDir('msb-forge-');
 const dnsq = buildDnsq(dir);
-const forge = buildStaticTool('forge', dir, 'the raw-socket forger');
-const skipReason = dockerSkipReason() ?? ('skip' in dnsq ? dnsq.skip : undefined) ?? ('skip' in forge ? forge.skip : undefined) ?? (process.getuid?.() !== 0 ? 'needs root (the relay\'s control socket, iptables)' : undefined);
+const skipReason = dockerSkipReason() ?? ('skip' in dnsq ? dnsq.skip : undefined) ?? (process.getuid?.() !== 0 ? 'needs root (the relay\'s control socket, iptables)' : undefined);
 if (skipReason) console.warn(`SKIP dns forged-source suite: ${skipReason}`);
 
 let victimId = '';
@@ -43,11 +41,9 @@ beforeAll(async () => {
   if (skipReason) return;
   for (const c of Object.values(C)) docker(['rm', '-f', c]);
   for (const n of Object.values(NET)) freshNetwork(n);
-  const mount = 'path' in dnsq && 'path' in forge ? ['-v', `${dnsq.path}:/dnsq:ro`, '-v', `${forge.path}:/forge:ro`] : [];
+  const mount = 'path' in dnsq ? ['-v', `${dnsq.path}:/dnsq:ro`] : [];
   victimId = dockerOk(['run', '-d', '--runtime=msb', '--name', C.victim, '--network', NET.victim, ...mount, 'local/busybox', 'sleep', '600']).trim();
   dockerOk(['run', '-d', '--name', C.attacker, '--network', NET.attacker, '--cap-add', 'NET_ADMIN', ...mount, 'local/busybox', 'sleep', '600']);
-  // A runc neighbour on the victim's own network, with Docker's default capabilities (CAP_NET_RAW).
-  dockerOk(['run', '-d', '--name', C.neighbour, '--network', NET.victim, ...mount, 'local/busybox', 'sleep', '600']);
   victimIp = containerIp(C.victim, NET.victim);
   gateway = networkGateway(NET.victim);
   // The attacker takes the victim's address and sends to the victim's gateway from it.
@@ -82,47 +78,8 @@ describe.skipIf(skipReason !== undefined)('queries with a forged source from ano
     expect(await ask(C.victim, gateway, 'msb-forge-attacker')).toBeDefined();
     // The kernel saw them: the relay's raw-table rule for this gateway dropped them.
     const rules = spawnSync('iptables', ['-w', '-t', 'raw', '-L', 'MSB-DNS-INGRESS', '-v', '-x', '-n'], { encoding: 'utf8' }).stdout;
-    // (the gateway's rule, or the victim's bridge-port rule when that comes first: both match them)
-    const udp = rules.split('\n').filter((l) => l.includes(gateway) && l.includes('udp'));
-    expect(udp.length).toBeGreaterThan(0);
-    expect(udp.reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0)).toBeGreaterThanOrEqual(FORGED);
+    const udp = rules.split('\n').find((l) => l.includes(gateway) && l.includes('udp'));
+    expect(udp).toBeDefined();
+    expect(Number(udp?.trim().split(/\s+/)[0])).toBeGreaterThanOrEqual(FORGED);
   }, 120_000);
-});
-
-describe.skipIf(skipReason !== undefined)('queries with a forged source from the same network (a runc neighbour with a raw socket)', () => {
-  const guardRule = (): string | undefined =>
-    spawnSync('iptables', ['-w', '-t', 'raw', '-L', 'MSB-DNS-INGRESS', '-v', '-x', '-n'], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .find((l) => l.includes(`${victimIp} `) && l.includes(gateway) && l.includes('udp') && l.includes('PHYSDEV'));
-
-  it('get nothing and cost the victim nothing: its lookups succeed 20/20 during the flood, its counters count only them', async () => {
-    expect(await ask(C.victim, gateway, 'msb-forge-neighbour')).toBeDefined();
-    expect(guardRule()).toBeDefined(); // the victim's bridge-port rule is in place
-    const before = await victimCounters();
-    const hex = buildQuery(0x5252, 'msb-forge-neighbour', 1).toString('hex');
-    // Flood from the victim's address until told to stop; each round reports what the kernel sent.
-    const flood = dockerAsync(['exec', C.neighbour, 'sh', '-c', `rm -f /tmp/stop; while [ ! -e /tmp/stop ]; do /forge ${victimIp} ${gateway} ${hex} 5000; done`], { timeout: 120_000 });
-    let answered = 0;
-    for (let i = 0; i < 20; i++) if (await ask(C.victim, gateway, 'msb-forge-neighbour')) answered++;
-    dockerOk(['exec', C.neighbour, 'touch', '/tmp/stop']);
-    const sent = (await flood).stdout.split('\n').filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
-    expect(answered).toBe(20);
-    expect(sent).toBeGreaterThanOrEqual(5000); // the neighbour really forged
-    const after = await victimCounters();
-    expect((after?.queries ?? 0) - (before?.queries ?? 0)).toBe(20); // its own, not one forged query
-    expect(after?.dropsRate ?? 0).toBe(before?.dropsRate ?? 0);
-    // The kernel dropped the forged packets by the victim's rule: they entered by the neighbour's port.
-    expect(Number(guardRule()?.trim().split(/\s+/)[0])).toBeGreaterThanOrEqual(sent);
-  }, 120_000);
-
-  it('the rule goes with the container: removed when the victim is deleted', async () => {
-    expect(guardRule()).toBeDefined();
-    docker(['rm', '-f', C.victim]);
-    let gone = false;
-    for (let i = 0; i < 50 && !gone; i++) {
-      gone = guardRule() === undefined;
-      if (!gone) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(gone).toBe(true);
-  }, 60_000);
 });
