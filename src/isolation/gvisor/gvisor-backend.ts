@@ -118,6 +118,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     runsc,
     runscArgs,
     root: ctx.global.root,
+    pidsLimit: pids.userLimit !== undefined,
     ownedDirs: sockets.ownedDirs,
     rmemWorkaround: rmem.apply
       ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GVISOR_NODE_COMMANDS, gvisorLauncher, type LauncherInputs, NETNS_CHECK_COMMANDS, RUNSC_COMMANDS } from './launcher.js';
+import { GVISOR_NODE_COMMANDS, GVISOR_PIDS_NODE_COMMANDS, gvisorLauncher, type LauncherInputs, NETNS_CHECK_COMMANDS, RUNSC_COMMANDS } from './launcher.js';
 
 // Every path has spaces, single and double quotes and a $: the launcher must survive them all.
 const base = mkdtempSync(join(tmpdir(), 'msb-launcher-'));
@@ -115,6 +115,18 @@ describe('gvisorLauncher commands', () => {
     expect(RUNSC_COMMANDS).not.toContain('create'); // create goes through Node
     expect(RUNSC_COMMANDS).not.toContain('update'); // runsc has no update: msb's Node half applies it
     expect(GVISOR_NODE_COMMANDS).toEqual(['update', 'checkpoint']); // checkpoint: runc's flags are mapped onto runsc's there
+    expect(GVISOR_PIDS_NODE_COMMANDS).toEqual(['update', 'checkpoint', 'exec']);
+  });
+
+  it('sends exec to Node only for a container with a pids limit (runsc exec cannot give it RLIMIT_NPROC)', () => {
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    script('bin/node', `printf '%s\\0' "$@"`);
+    const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` };
+    const limited = join(dir, 'launcher pids.sh');
+    writeFileSync(limited, gvisorLauncher({ ...inputs(false), pidsLimit: true }));
+    const exec = 'msb_cmd=exec; msb_dist=/d; msb_exec exec --process p.json --detach abc-123';
+    expect(nulSplit(source(limited, exec, [], env).out)).toEqual(['/d/msb-runtime.cjs', '--root', msbRoot, 'exec', '--process', 'p.json', '--detach', 'abc-123']);
+    expect(nulSplit(source(plain, exec, [], env).out)).toEqual([runsc, ...runscArgs, 'exec', '--process', 'p.json', '--detach', 'abc-123']);
   });
 
   it('without the workaround has no quirk commands and no msb_exec_quirk', () => {

@@ -16,6 +16,12 @@ export const RUNSC_COMMANDS: readonly string[] = ['start', 'state', 'kill', 'del
  */
 export const GVISOR_NODE_COMMANDS: readonly string[] = ['update', 'checkpoint'];
 
+/**
+ * GVISOR_PIDS_NODE_COMMANDS go to Node as well when the container has a pids limit: runsc exec
+ * cannot give the process RLIMIT_NPROC, so msb wraps it (exec-pids-limit.ts).
+ */
+export const GVISOR_PIDS_NODE_COMMANDS: readonly string[] = [...GVISOR_NODE_COMMANDS, 'exec'];
+
 /** NETNS_CHECK_COMMANDS are the runsc commands that check the network namespace (gvisor #10704). */
 export const NETNS_CHECK_COMMANDS: readonly string[] = ['start', 'restore'];
 
@@ -32,6 +38,8 @@ export interface LauncherInputs {
   dnsAtStart?: { dockerResolvConf: string; generatedPath: string };
   /** msb's state root (--root), for the commands the Node half serves. */
   root: string;
+  /** The container has a pids limit: exec goes through Node to carry it. */
+  pidsLimit?: boolean;
 }
 
 /**
@@ -47,7 +55,7 @@ export function gvisorLauncher(i: LauncherInputs): string {
     'msb_backend=gvisor',
     `msb_bundle=${shQuote(i.bundle)}`,
     `msb_commands=${shQuote(` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `)}`,
-    ...msbExecLines(GVISOR_NODE_COMMANDS, i.root, runsc),
+    ...msbExecLines(i.pidsLimit ? GVISOR_PIDS_NODE_COMMANDS : GVISOR_NODE_COMMANDS, i.root, runsc),
     // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.
     i.ownedDirs && i.ownedDirs.length > 0 ? `msb_cleanup() { rm -rf -- ${shQuoteAll(i.ownedDirs)}; }` : 'msb_cleanup() { :; }',
   ];

@@ -8,7 +8,7 @@ import { readRecord } from '../record.js';
 /**
  * routedCommand serves exec and update for containers whose launcher sends them to Node (krun:
  * exec must run in the guest, update must resize it; gVisor: runsc has no update, msb writes the
- * sandbox's cgroup). It returns the exit status to report.
+ * sandbox's cgroup; exec of a container with a pids limit gets that limit). It returns the exit status to report.
  */
 export async function routedCommand(g: GlobalOptions, parsed: ParsedArgv): Promise<number> {
   const id = parsed.operands[0];
@@ -22,11 +22,20 @@ export async function routedCommand(g: GlobalOptions, parsed: ParsedArgv): Promi
     gvisorUpdate(id, cgroupOfRecord(record), readUpdateResources(parsed.flags), debug);
     return 0;
   }
-  if (record.backend !== 'krun') throw new MsbError('unsupported', `${parsed.command} through msb's Node half serves krun and gVisor update only; ${id} runs under ${record.backend}`);
-  const s = record.backendSummary as { runc: string; runcArgs: string[]; vm: { name: string }; vmmHeadroomMiB: number };
-  const c = { id, dir: paths.dir, runc: s.runc, runcArgs: s.runcArgs, sandbox: s.vm.name };
   const f = parsed.flags;
   const str = (k: string): string | undefined => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+  if (record.backend === 'gvisor' && parsed.command === 'exec') {
+    // Routed here only when the container has a pids limit (launcher.ts): exec gets it too.
+    const g2 = record.backendSummary as { runsc: string; runscArgs: string[]; pids?: { user?: number } };
+    const limit = g2.pids?.user;
+    if (limit === undefined) throw new MsbError('internal', `exec: gVisor container ${id} has no pids limit for msb to apply`);
+    const { gvisorExec } = await import('../../isolation/gvisor/exec-pids-limit.js');
+    const c = { id, dir: paths.dir, bundle: record.bundle, runsc: g2.runsc, runscArgs: g2.runscArgs, pidsLimit: limit };
+    return gvisorExec(c, backendLogArgs(g), { process: str('process'), detach: f.detach === true, pidFile: str('pid-file'), consoleSocket: str('console-socket') });
+  }
+  if (record.backend !== 'krun') throw new MsbError('unsupported', `${parsed.command} through msb's Node half serves krun, gVisor update and gVisor exec with a pids limit only; ${id} runs under ${record.backend}`);
+  const s = record.backendSummary as { runc: string; runcArgs: string[]; vm: { name: string }; vmmHeadroomMiB: number };
+  const c = { id, dir: paths.dir, runc: s.runc, runcArgs: s.runcArgs, sandbox: s.vm.name };
   if (parsed.command === 'update') {
     const { krunUpdate } = await import('../../isolation/krun/krun-update.js');
     return krunUpdate(c, backendLogArgs(g), str('resources'), s.vmmHeadroomMiB);
