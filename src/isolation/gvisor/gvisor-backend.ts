@@ -24,6 +24,7 @@ import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform } from './platform.js';
 import { checkPodSandbox, podSandboxOf } from './pod-sandbox.js';
 import { bringLoopbackUp, needsLoopbackUp } from './loopback.js';
+import { checkNetworkNamespaceUnserved } from './shared-network.js';
 import { POD_KEEPER_PID, POD_KEEPER_SCRIPT, POD_START_FIFO, POD_STARTED_FIFO, podKeeperScript, startPodKeeper } from './pod-container.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
 import { runscCleanup } from './runsc-cleanup.js';
@@ -47,6 +48,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // A container joining a pod's sandbox (a runsc sub-container) gets its stdio at runsc start,
   // from its keeper (pod-container.ts); a console would have to reach the shim at create.
   const pod = podSandboxOf(ctx.spec);
+  if (!pod) checkNetworkNamespaceUnserved(ctx.spec);
   if (pod && ctx.spec.process?.terminal) {
     throw new MsbError('unsupported', `gvisor: a container joining pod sandbox ${pod.id} cannot have a terminal (tty: true) under msb: runsc makes a sub-container's console only at start, after the runc shim waited for it at create`);
   }
