@@ -39,9 +39,9 @@ debian_major() {
 release=$(debian_major)
 case $release in
   # runsc comes from bookworm-backports below.
-  12) packages=(docker.io containerd runc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose debootstrap) ;;
+  12) packages=(docker.io containerd runc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose debootstrap containernetworking-plugins) ;;
   # trixie: dnsutils is only a name bind9-dnsutils provides (dpkg-query would never see it installed).
-  13) packages=(docker.io docker-cli containerd runc runsc tini busybox-static iproute2 bind9-dnsutils util-linux gcc libc6-dev docker-compose debootstrap) ;;
+  13) packages=(docker.io docker-cli containerd runc runsc tini busybox-static iproute2 bind9-dnsutils util-linux gcc libc6-dev docker-compose debootstrap containernetworking-plugins) ;;
   *)
     echo "provision: Debian $release (/etc/debian_version) is not supported: Debian 12 or 13 only" >&2
     exit 1

@@ -3,7 +3,7 @@ import { fakeHost } from '../doctor/fake-host.js';
 import { doctor } from './doctor.js';
 
 // The fake host's runsc is release-20240807 and needs no workaround; its platform probe answers.
-const HEALTHY = { commands: { '/usr/bin/runsc --root /tmp/msb-doctor-test/runsc --network=none --platform=systrap do uname -r': '4.4.0\n' } };
+const HEALTHY = { commands: { '/usr/bin/runsc --root /tmp/msb-doctor-test/runsc-systrap --network=none --platform=systrap do uname -r': '4.4.0\n' } };
 
 async function run(json: boolean, spec = HEALTHY): Promise<{ status: number; out: string }> {
   let out = '';
@@ -15,8 +15,8 @@ describe('msbctl doctor', () => {
   it('exits 0 on a healthy host and prints every check once', async () => {
     const { status, out } = await run(false);
     expect(status).toBe(0);
-    expect(out.split('\n').filter((l) => /^(OK|SKIP) /.test(l))).toHaveLength(14);
-    expect(out).toMatch(/^msb \S+: 0 fail, 0 warn, 14 ok, 0 skip \(exit 0\)$/m);
+    expect(out.split('\n').filter((l) => /^(OK|SKIP) /.test(l))).toHaveLength(16);
+    expect(out).toMatch(/^msb \S+: 0 fail, 0 warn, 16 ok, 0 skip \(exit 0\)$/m);
   });
 
   it('prints the JSON report with the exit status it returns', async () => {

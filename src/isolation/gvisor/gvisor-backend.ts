@@ -8,6 +8,8 @@ import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
+import { backendLogArgs } from '../../oci/global-options.js';
+import { shQuoteAll } from '../../oci/shell-quote.js';
 import { writeFileAtomic } from '../../oci/record.js';
 import { withSystemErrors } from '../../oci/system-error.js';
 import { which } from '../../oci/which.js';
@@ -16,14 +18,17 @@ import { runRuncCreate } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
 import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorCheckpointing, runThroughLauncher } from './gvisor-checkpoint.js';
-import { gvisorLauncher } from './launcher.js';
+import { gvisorLauncher, rmemWorkaroundPrefix } from './launcher.js';
 import { requireKvmPlatform } from './kvm-platform.js';
 import { rewritePidsLimit } from './pids-limit.js';
 import { decideRawSockets } from './raw-sockets.js';
 import { checkSysctls } from './sysctls.js';
 import { checkNetworkNamespace } from './network-namespace.js';
 import { choosePlatform, platformReason } from './platform.js';
-import { checkPodSandbox } from './pod-sandbox.js';
+import { checkPodSandbox, podSandboxOf } from './pod-sandbox.js';
+import { bringLoopbackUp, needsLoopbackUp } from './loopback.js';
+import { checkNetworkNamespaceUnserved } from './shared-network.js';
+import { POD_KEEPER_PID, POD_KEEPER_SCRIPT, POD_START_FIFO, POD_STARTED_FIFO, podKeeperScript, startPodKeeper } from './pod-container.js';
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
 import { reapOrphanSandboxes } from './orphan-sandboxes.js';
 import { decideRootfsWrites } from './rootfs-writes.js';
@@ -54,6 +59,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
   checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
+  // A container joining a pod's sandbox (a runsc sub-container) gets its stdio at runsc start,
+  // from its keeper (pod-container.ts); a console would have to reach the shim at create.
+  const pod = podSandboxOf(ctx.spec);
+  if (!pod) checkNetworkNamespaceUnserved(ctx.spec);
+  if (pod && ctx.spec.process?.terminal) {
+    throw new MsbError('unsupported', `gvisor: a container joining pod sandbox ${pod.id} cannot have a terminal (tty: true) under msb: runsc makes a sub-container's console only at start, after the runc shim waited for it at create`);
+  }
   if (ctx.preserveFds > 0) {
     throw new MsbError('unsupported', `gvisor: --preserve-fds ${ctx.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);
   }
@@ -96,7 +108,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   let pidFile: string | undefined;
   let restored = false;
   const afterCreate = (): void => {
-    const c = dns(readPid(pidFile));
+    const sandboxPid = readPid(pidFile);
+    if (!pod && sandboxPid !== undefined && needsLoopbackUp(ctx.spec)) {
+      const lo = bringLoopbackUp(sandboxPid);
+      if (lo.failed) throw new MsbError('backend', `gvisor: cannot bring the loopback interface up in the container's network namespace: ${lo.failed}`);
+      if (lo.missing) ctx.debug(`gvisor: ${lo.missing} not found, so lo stays as the caller left it (Docker and CNI bring it up; ctr without CNI does not)`);
+    }
+    const c = dns(sandboxPid);
     if (!c) return;
     // A restore is create and start in one call (containerd runs it at start), so the network is
     // up by then on every Docker and there is no later start to finish the DNS.
@@ -112,6 +130,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.global.systemdCgroup };
   const pids = rewritePidsLimit(resolv?.spec ?? sockets.spec);
   if (pids.userLimit !== undefined) ctx.debug(`gvisor: --pids-limit ${pids.userLimit}: RLIMIT_NPROC ${pids.userLimit} inside the sandbox, host pids.max ${pids.hostLimit} (the sandbox's own threads count there; docs/gvisor.md)`);
+  const rmemWorkaround = rmem.apply
+    ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
+    : undefined;
   const launcher = gvisorLauncher({
     id: ctx.id,
     bundle: ctx.bundle,
@@ -120,20 +141,34 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     root: ctx.global.root,
     pidsLimit: pids.userLimit !== undefined,
     ownedDirs: sockets.ownedDirs,
-    rmemWorkaround: rmem.apply
-      ? { unshare: required('unshare', 'for the rmem_default workaround'), mount: required('mount', 'for the rmem_default workaround'), reason: rmem.reason }
-      : undefined,
+    rmemWorkaround,
+    podKeeperDir: pod ? paths.dir : undefined,
     dnsAtStart: dnsAtStart && resolv ? { dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath } : undefined,
   });
 
   // Written before runsc create: delete --force and create's failure path stop what runsc started.
   const cleanup = runscCleanup({ id: ctx.id, bundle: ctx.bundle, runsc, runscArgs, runscRoot });
   const timeoutSeconds = policy.gvisor.createTimeoutSeconds;
+  const runscWithLog = shQuoteAll([runsc, ...runscArgs, ...backendLogArgs(ctx.global)]);
+  const keeper = pod && podKeeperScript({
+    id: ctx.id,
+    dir: paths.dir,
+    runscRoot,
+    runsc: runscWithLog,
+    runscQuirk: rmemWorkaround && `${rmemWorkaroundPrefix(rmemWorkaround)} ${runscWithLog}`,
+  });
 
   return {
     spec: pids.spec,
     writeFiles(): void {
       writeFileSync(paths.cleanup, cleanup, { mode: 0o600 });
+      if (keeper) {
+        writeFileSync(join(paths.dir, POD_KEEPER_SCRIPT), keeper, { mode: 0o600 });
+        for (const fifo of [POD_START_FIFO, POD_STARTED_FIFO]) {
+          const r = spawnSync(required('mkfifo', 'for a pod container'), ['-m', '600', join(paths.dir, fifo)], { encoding: 'utf8' });
+          if (r.status !== 0) throw new MsbError('internal', `gvisor: mkfifo ${join(paths.dir, fifo)} failed: ${r.stderr.trim() || r.error?.message}`);
+        }
+      }
       sockets.writeFiles();
       const c = dns(undefined);
       if (c) writeUpstreamResolvConf(c);
@@ -141,7 +176,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     afterCreate,
     launcher,
     controlSockets: sockets.controlSockets,
-    summary: { runsc, runscVersion: version.raw, platform, platformReason: platformReason(policy.gvisor.platform, version), rootfsWrites: rootfs, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
+    summary: { ...(pod ? { podSandbox: pod.id } : {}), runsc, runscVersion: version.raw, platform, platformReason: platformReason(policy.gvisor.platform, version), rootfsWrites: rootfs, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
     create(req: CreateRequest): number {
       pidFile = req.pidFile;
       // What a create killed from outside left (its record gone, its sandbox running): reaped here.
@@ -149,7 +184,14 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       if (orphans.reaped.length > 0) ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
       if (orphans.failed.length > 0) ctx.debug(`gvisor: could not stop the orphan sandboxes of ${orphans.failed.join(', ')}`);
       const create = { backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000 };
-      return runRuncCreate(create, ctx.global, req, `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`);
+      const status = runRuncCreate(create, ctx.global, req, `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`);
+      if (status !== 0 || !pod) return status;
+      // runsc wrote the sandbox's pid, which outlives this container: the keeper stands for it.
+      const pid = startPodKeeper(paths.dir, runscRoot, ctx.id);
+      writeFileAtomic(join(paths.dir, POD_KEEPER_PID), `${pid}\n`);
+      if (req.pidFile) writeFileSync(req.pidFile, String(pid));
+      ctx.debug(`gvisor: container joins pod sandbox ${pod.id} as a runsc sub-container; its keeper is pid ${pid}`);
+      return 0;
     },
     restore(req: CreateRequest, args: readonly string[]): number {
       pidFile = req.pidFile;

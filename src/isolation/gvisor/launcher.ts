@@ -1,5 +1,6 @@
 import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
 import { msbExecLines } from '../launcher-exec.js';
+import { podCleanupLines, podStartLines } from './pod-container.js';
 
 /**
  * RUNSC_COMMANDS are the runc commands the launcher passes to runsc unchanged. (runsc has
@@ -40,6 +41,32 @@ export interface LauncherInputs {
   root: string;
   /** The container has a pids limit: exec goes through Node to carry it. */
   pidsLimit?: boolean;
+  /** A container of a pod (a runsc sub-container): start goes through its keeper in this record directory (pod-container.ts). */
+  podKeeperDir?: string;
+}
+
+/** rmemWorkaroundPrefix runs the command after it in a private mount namespace with an empty tmpfs over /proc/sys/net. */
+export function rmemWorkaroundPrefix(w: { unshare: string; mount: string }): string {
+  const inner = `${shQuote(w.mount)} -t tmpfs -o size=4k,mode=0555 msb-rmem-workaround /proc/sys/net && exec "$@"`;
+  return `${shQuote(w.unshare)} --mount --propagation private -- /bin/sh -c ${shQuote(inner)} msb-rmem-workaround`;
+}
+
+/**
+ * killLines define msb_kill: runsc kill, with runc's words when the container has already
+ * stopped. containerd's runc shim treats a kill error that says "container not running" as
+ * "already finished" (pkg/process checkKillError) and any other as a failure; runsc says "sandbox
+ * is not running", which made CRI's StopPodSandbox fail once the pause container had exited.
+ */
+export function killLines(runsc: string): string[] {
+  return [
+    'msb_kill() {',
+    `  msb_e=$(${runsc} "$@" 2>&1) && exit 0`,
+    '  msb_s=$?',
+    '  case $msb_e in *"is not running"* | *"not running"*) msb_fail "kill: container not running ($msb_e)" ;; esac',
+    `  printf '%s\n' "$msb_e" >&2`,
+    '  exit "$msb_s"',
+    '}',
+  ];
 }
 
 /**
@@ -55,9 +82,15 @@ export function gvisorLauncher(i: LauncherInputs): string {
     'msb_backend=gvisor',
     `msb_bundle=${shQuote(i.bundle)}`,
     `msb_commands=${shQuote(` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `)}`,
-    ...msbExecLines(i.pidsLimit ? GVISOR_PIDS_NODE_COMMANDS : GVISOR_NODE_COMMANDS, i.root, runsc),
+    ...msbExecLines(i.pidsLimit ? GVISOR_PIDS_NODE_COMMANDS : GVISOR_NODE_COMMANDS, i.root, runsc, [['kill', 'msb_kill "$@"'], ...(i.podKeeperDir ? [['start', 'msb_pod_start'] as const] : [])]),
+    ...killLines(runsc),
+    ...(i.podKeeperDir ? podStartLines(i.podKeeperDir) : []),
     // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.
-    i.ownedDirs && i.ownedDirs.length > 0 ? `msb_cleanup() { rm -rf -- ${shQuoteAll(i.ownedDirs)}; }` : 'msb_cleanup() { :; }',
+    `msb_cleanup() { ${[
+      ...(i.ownedDirs && i.ownedDirs.length > 0 ? [`rm -rf -- ${shQuoteAll(i.ownedDirs)}`] : []),
+      ...(i.podKeeperDir ? [podCleanupLines(i.podKeeperDir)] : []),
+      ':',
+    ].join('; ')}; }`,
   ];
   if (i.dnsAtStart) {
     // shim/msb-runtime's msb_dns_at_start reads these before runsc start (docs/dns.md).
@@ -65,11 +98,12 @@ export function gvisorLauncher(i: LauncherInputs): string {
   }
   if (i.rmemWorkaround) {
     const w = i.rmemWorkaround;
-    const inner = `${shQuote(w.mount)} -t tmpfs -o size=4k,mode=0555 msb-rmem-workaround /proc/sys/net && exec "$@"`;
+    // A pod container's keeper applies the workaround to its own runsc start.
+    const quirkCommands = NETNS_CHECK_COMMANDS.filter((c) => !(i.podKeeperDir && c === 'start'));
     lines.push(
-      `msb_quirk_commands=${shQuote(` ${NETNS_CHECK_COMMANDS.join(' ')} `)}`,
+      `msb_quirk_commands=${shQuote(` ${quirkCommands.join(' ')} `)}`,
       `msb_quirk_note=${shQuote(JSON.stringify(`gvisor: running runsc in a private mount namespace with /proc/sys/net hidden: ${w.reason}`).slice(1, -1))}`,
-      `msb_exec_quirk() { exec ${shQuote(w.unshare)} --mount --propagation private -- /bin/sh -c ${shQuote(inner)} msb-rmem-workaround ${runsc} "$@"; }`,
+      `msb_exec_quirk() { exec ${rmemWorkaroundPrefix(w)} ${runsc} "$@"; }`,
       // msb's Node half runs restore and checkpoint through this (src/isolation/gvisor/gvisor-checkpoint.ts);
       // checkpoint too, because runsc before 2023 implements --leave-running by restoring a new sandbox.
       'msb_exec_runsc() { msb_exec_quirk "$@"; }',

@@ -3,7 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runscCleanup } from './runsc-cleanup.js';
 
-/** runsc names its files `<sandbox id>_sandbox:<container id>.state` (and `.lock`) in its root. */
+/**
+ * runsc names its files `<container id>_sandbox:<sandbox id>.state` (and `.lock`) in its root: one
+ * id twice for a container with its own sandbox, a pod's sandbox id after the colon for the pod's
+ * other containers.
+ */
 const RUNSC_FILE = /^(.+)_sandbox:(.+)\.(state|lock)$/;
 
 /**
@@ -22,8 +26,11 @@ export function orphanSandboxIds(runscRoot: string, hasRecord: (id: string) => b
   }
   const ids = new Set<string>();
   for (const name of names) {
-    const id = RUNSC_FILE.exec(name)?.[2];
-    if (id !== undefined && !hasRecord(id)) ids.add(id);
+    const m = RUNSC_FILE.exec(name);
+    const container = m?.[1];
+    const sandbox = m?.[2];
+    // A pod's container with a record keeps the sandbox too: only files neither id is known by.
+    if (container !== undefined && sandbox !== undefined && !hasRecord(container) && !hasRecord(sandbox)) ids.add(sandbox);
   }
   return [...ids].sort();
 }

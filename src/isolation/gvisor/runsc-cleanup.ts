@@ -47,12 +47,15 @@ export function runscCleanup(i: RunscCleanupInputs): string {
     '    sleep 0.1',
     '  done',
     // Only when runsc still has a record; bounded: a wedged runsc must not hold delete.
-    '  for msb_f in "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".state; do',
-    '    [ -e "$msb_f" ] || break',
+    '  for msb_f in "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".state "$msb_cleanup_root"/"$msb_cleanup_id"_sandbox:*.state; do',
+    '    [ -e "$msb_f" ] || continue',
     `    if command -v timeout >/dev/null 2>&1; then timeout -s KILL 10 ${shQuoteAll([i.runsc, ...i.runscArgs])} delete --force "$msb_cleanup_id"; else ${shQuoteAll([i.runsc, ...i.runscArgs])} delete --force "$msb_cleanup_id"; fi >/dev/null 2>&1`,
     '    break',
     '  done',
-    '  rm -f -- "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".lock "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".state "$msb_cleanup_root/runsc-$msb_cleanup_id.sock"',
+    // runsc names a container's files <container>_sandbox:<sandbox>: a pod's sandbox ends in its
+    // own id (and takes its sub-containers' files with it), a sub-container starts with its id.
+    '  rm -f -- "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".lock "$msb_cleanup_root"/*_sandbox:"$msb_cleanup_id".state \\',
+    '    "$msb_cleanup_root"/"$msb_cleanup_id"_sandbox:*.lock "$msb_cleanup_root"/"$msb_cleanup_id"_sandbox:*.state "$msb_cleanup_root/runsc-$msb_cleanup_id.sock"',
     '  return 0',
     '}',
     '',

@@ -10,6 +10,7 @@ import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
 import { checkNetworkNamespace } from '../gvisor/network-namespace.js';
+import { podMembersOf, refuseSecondPodContainer } from './pod-refusal.js';
 import { inspectKvmHost, type KvmHostVerdict } from '../kvm-host.js';
 import { bindMountFacts } from '../mount-facts.js';
 import { dockerPorts } from './docker-ports.js';
@@ -86,6 +87,7 @@ function nameserversOf(spec: BackendContext['spec']): string[] {
 
 function prepareKrun(ctx: BackendContext): PreparedContainer {
   const { policy, paths, spec } = ctx;
+  refuseSecondPodContainer(spec, podMembersOf(dirname(paths.dir), ctx.id));
   const krun = policy.krun;
   const provider = findKrunProvider(krun.packageDir || undefined);
   const runc = required(krun.runc, 'runc', policy.source);

@@ -264,7 +264,7 @@ describe('create with host sockets (fake runsc)', () => {
     expect(existsSync(hostDir)).toBe(true);
     expect(calls().at(-1)).toContain('--host-uds=create');
     expect(readFileSync(paths.launcher, 'utf8')).toContain("'--host-uds=create' \"$@\"");
-    expect(readFileSync(paths.launcher, 'utf8')).toContain(`msb_cleanup() { rm -rf -- '${join(controlDirectory, id)}'; }`);
+    expect(readFileSync(paths.launcher, 'utf8')).toContain(`msb_cleanup() { rm -rf -- '${join(controlDirectory, id)}'; :; }`);
     const record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord;
     expect(record.controlSockets).toEqual([{ path: '/run/agent/ctl.sock', hostPath: join(hostDir, 'ctl.sock') }]);
     const rewritten = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { mounts: { destination: string; source: string }[] };

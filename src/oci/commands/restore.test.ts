@@ -83,7 +83,7 @@ describe('restore with a fake runsc', () => {
     restoreArgv(['--image-path', '/img', '--work-path', '/work', '--detach', '--pid-file', join(bundle, 'init.pid'), '-no-subreaper', '--bundle', bundle]);
     const paths = containerPaths(root, id);
     expect(calls()).toEqual([
-      ['--root', join(paths.stateDir, 'runsc'), '--platform=systrap', '--log', log, '--log-format', 'json', 'restore', '--image-path', '/img', '--detach', '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), id],
+      ['--root', join(paths.stateDir, 'runsc'), '--platform=systrap', '--overlay2=none', '--log', log, '--log-format', 'json', 'restore', '--image-path', '/img', '--detach', '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), id],
     ]);
     expect(readFileSync(paths.launcher, 'utf8')).toContain('msb_backend=gvisor');
     expect(JSON.parse(readFileSync(paths.record, 'utf8'))).toMatchObject({ id, backend: 'gvisor', bundle });
