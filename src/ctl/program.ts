@@ -220,12 +220,14 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--id <id>', 'container id to translate as', 'msbctl-translate')
     .option('--policy <file>', 'operator policy (default $MSB_POLICY, else /etc/msb/policy.json)')
     .option('--isolation <name>', 'as the runtime argument --isolation of a runtime alias')
+    .option('--egress <profile>', 'as the runtime argument --egress of a runtime alias (docs/egress.md)')
     .action((opts: Record<string, unknown>) =>
       actions.translate({
         bundle: stringOption(opts, 'bundle'),
         id: stringOption(opts, 'id'),
         ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
         ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+        ...(typeof opts.egress === 'string' ? { egress: opts.egress } : {}),
       }),
     );
 

@@ -27,7 +27,7 @@ describe('checkAnnotations', () => {
     ['a relative control socket', { [CONTROL_SOCKET_ANNOTATION]: 'run/ctl.sock' }, 'invalid-argument', /^annotation io\.msb\.control-socket="run\/ctl\.sock" is invalid: expected absolute socket paths/],
     ['a control socket with a space', { [CONTROL_SOCKET_ANNOTATION]: '/run/a b.sock' }, 'invalid-argument', /io\.msb\.control-socket="\/run\/a b\.sock" is invalid/],
     ['a control socket list with an empty item', { [CONTROL_SOCKET_ANNOTATION]: '/run/a.sock,' }, 'invalid-argument', /is invalid/],
-    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation, io\.msb\.control-socket, io\.msb\.gvisor\.rootfs-writes, io\.msb\.krun\.memory, io\.msb\.krun\.cpus, io\.msb\.krun\.docker-volume\)$/],
+    ['an unknown io.msb key', { 'io.msb.turbo': 'on' }, 'invalid-argument', /^unknown annotation io\.msb\.turbo \(known: io\.msb\.isolation, io\.msb\.egress, io\.msb\.control-socket, io\.msb\.gvisor\.rootfs-writes, io\.msb\.krun\.memory, io\.msb\.krun\.cpus, io\.msb\.krun\.docker-volume\)$/],
     ['a guest memory with a unit', { [KRUN_MEMORY_ANNOTATION]: '1G' }, 'invalid-argument', /^annotation io\.msb\.krun\.memory="1G" is invalid: expected a whole number of MiB/],
     ['zero guest memory', { [KRUN_MEMORY_ANNOTATION]: '0' }, 'invalid-argument', /io\.msb\.krun\.memory="0" is invalid/],
     ['256 vCPUs', { [KRUN_CPUS_ANNOTATION]: '256' }, 'invalid-argument', /^annotation io\.msb\.krun\.cpus="256" is invalid: expected a whole number of vCPUs from 1 to 255$/],

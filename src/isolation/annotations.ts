@@ -3,6 +3,9 @@ import { MsbError } from '../oci/errors.js';
 /** ISOLATION_ANNOTATION selects a container's backend, within what policy allows. */
 export const ISOLATION_ANNOTATION = 'io.msb.isolation';
 
+/** EGRESS_ANNOTATION picks the container's egress profile, within what policy allows for its runtime (docs/egress.md). */
+export const EGRESS_ANNOTATION = 'io.msb.egress';
+
 /** CONTROL_SOCKET_ANNOTATION declares sockets the container creates for the host (comma-separated paths). */
 export const CONTROL_SOCKET_ANNOTATION = 'io.msb.control-socket';
 
@@ -33,6 +36,11 @@ export const KNOWN_ANNOTATIONS: Readonly<Record<string, AnnotationRule>> = {
     describe: 'the sandbox this container runs in',
     valid: /^[a-z][a-z0-9-]{0,31}$/,
     expected: 'a backend name such as "gvisor"',
+  },
+  [EGRESS_ANNOTATION]: {
+    describe: "the container's egress profile (policy egress.profiles), within what policy allows for its runtime",
+    valid: /^[a-z][a-z0-9-]{0,31}$/,
+    expected: 'a profile name such as "public-only"',
   },
   [CONTROL_SOCKET_ANNOTATION]: {
     describe: 'sockets the container creates for the host to connect to (policy sockets.control)',

@@ -2,6 +2,7 @@ import type { ContainerPaths } from '../oci/paths.js';
 import type { GlobalOptions } from '../oci/global-options.js';
 import type { Spec } from '../oci/spec.js';
 import type { CheckpointCommand, CheckpointFlagValues, RunscCheckpointArgs } from './checkpoint-flags.js';
+import type { EgressProfile } from '../egress/profiles.js';
 import type { ControlSocket } from './control-sockets.js';
 import type { ContainerRecord } from '../oci/record.js';
 import type { Policy } from './policy.js';
@@ -21,6 +22,8 @@ export interface BackendContext {
   bundle: string;
   spec: Spec;
   policy: Policy;
+  /** The container's egress profile (selectEgress); the backend enforces it or refuses it. */
+  egress: EgressProfile;
   global: GlobalOptions;
   paths: ContainerPaths;
   /** create's --preserve-fds: extra descriptors the container should inherit. */

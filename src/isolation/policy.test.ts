@@ -15,6 +15,7 @@ const DEFAULTS: Omit<Policy, 'source'> = {
   dns: { upstreams: [], relay: true, rateLimit: 10_000, cacheMs: 1000 },
   krun: DEFAULT_KRUN_POLICY,
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
+  egress: withDefaults({}, 'src').egress,
 };
 
 describe('withDefaults', () => {
@@ -57,6 +58,7 @@ describe('parsePolicy', () => {
         control: [{ annotation: 'io.example.agent' }],
         controlDirectory: '/run/agent-sockets',
       },
+      egress: withDefaults({}, '/etc/msb/policy.json').egress,
     });
   });
 

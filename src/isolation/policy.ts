@@ -5,6 +5,7 @@ import { describeValidationError } from '../oci/spec.js';
 import { describeSystemError, errnoOf } from '../oci/system-error.js';
 import { DEFAULT_CACHE_MS } from '../dns/answer-cache.js';
 import { DEFAULT_RATE_LIMIT } from '../dns/registration.js';
+import { ALLOW_ALL, allProfiles, type EgressProfile, type ProfileDefinition } from '../egress/profiles.js';
 
 /** DEFAULT_POLICY_PATH is where msb looks for the operator policy when none is named. */
 export const DEFAULT_POLICY_PATH = '/etc/msb/policy.json';
@@ -41,7 +42,24 @@ export interface Policy {
     control: SocketSelector[];
     controlDirectory: string;
   };
+  egress: EgressPolicy;
 }
+
+/** EgressPolicy is what each container may reach (docs/egress.md): profiles and who may choose them. */
+export interface EgressPolicy {
+  /** The profile of a container that chooses none (allow-all: today's behaviour). */
+  default: string;
+  /** Profiles an io.msb.egress annotation may pick under a runtime that sets no --egress. */
+  allowed: string[];
+  allowAnnotation: boolean;
+  allowRuntimeArgs: boolean;
+  /** For a runtime registered with --egress=P: the profiles its annotations may pick (default: P only). */
+  runtimes: Record<string, string[]>;
+  /** Built-in and operator profiles, parsed. */
+  profiles: Record<string, EgressProfile>;
+}
+
+type EgressPolicyFile = Partial<Omit<EgressPolicy, 'profiles'>> & { profiles?: Record<string, ProfileDefinition> };
 
 /** KrunPolicy is the libkrun microVM backend's host configuration (docs/krun.md). */
 export interface KrunPolicy {
@@ -114,7 +132,30 @@ type PolicyFile = {
   dns?: Partial<Policy['dns']>;
   krun?: Partial<KrunPolicy>;
   sockets?: Partial<Policy['sockets']>;
+  egress?: EgressPolicyFile;
 };
+
+/**
+ * egressWithDefaults parses the profiles and checks every profile name the section mentions. An
+ * annotation may pick allow-all only where the operator says so (or where it is the default):
+ * by default a container can narrow its egress, never widen it.
+ */
+function egressWithDefaults(file: EgressPolicyFile | undefined, source: string): EgressPolicy {
+  const profiles = allProfiles(file?.profiles ?? {}, source);
+  const known = (name: string, key: string): string => {
+    if (!(name in profiles)) throw new MsbError('invalid-policy', `policy ${source}: ${key} names unknown egress profile ${JSON.stringify(name)} (known: ${Object.keys(profiles).join(', ')})`);
+    return name;
+  };
+  const def = known(file?.default ?? ALLOW_ALL, 'egress.default');
+  const allowed = file?.allowed ?? [...new Set([def, ...Object.keys(profiles).filter((n) => n !== ALLOW_ALL)])];
+  allowed.forEach((n) => known(n, 'egress.allowed'));
+  const runtimes = file?.runtimes ?? {};
+  for (const [runtime, names] of Object.entries(runtimes)) {
+    known(runtime, 'egress.runtimes');
+    names.forEach((n) => known(n, `egress.runtimes.${runtime}`));
+  }
+  return { default: def, allowed, allowAnnotation: file?.allowAnnotation ?? true, allowRuntimeArgs: file?.allowRuntimeArgs ?? true, runtimes, profiles };
+}
 
 /** withDefaults fills in every key the operator left out. */
 export function withDefaults(file: PolicyFile, source: string): Policy {
@@ -144,6 +185,7 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       control: file.sockets?.control ?? [],
       controlDirectory: file.sockets?.controlDirectory ?? DEFAULT_CONTROL_DIRECTORY,
     },
+    egress: egressWithDefaults(file.egress, source),
   };
 }
 

@@ -11,7 +11,7 @@ export interface FlagSpec {
   help: string;
 }
 
-/** GLOBAL_FLAGS are runc's global flags plus msb's --isolation and --policy. */
+/** GLOBAL_FLAGS are runc's global flags plus msb's --isolation, --policy and --egress. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'root', value: true, help: 'state root (default /run/msb)' },
   { name: 'log', value: true, help: 'append log lines to this file' },
@@ -22,6 +22,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'criu', value: true, help: 'accepted for runc compatibility' },
   { name: 'isolation', value: true, help: 'sandbox for this runtime name (daemon.json runtimeArgs)' },
   { name: 'policy', value: true, help: 'operator policy file (default /etc/msb/policy.json)' },
+  { name: 'egress', value: true, help: 'egress profile for this runtime name (daemon.json runtimeArgs; docs/egress.md)' },
 ];
 
 /** NODE_COMMANDS are the commands the Node half implements, with their flags. */
@@ -164,6 +165,7 @@ export function parseRuntimeArgv(argv: readonly string[]): ParsedArgv {
   if (typeof g.criu === 'string') global.criu = g.criu;
   if (typeof g.isolation === 'string') global.isolation = g.isolation;
   if (typeof g.policy === 'string') global.policy = g.policy;
+  if (typeof g.egress === 'string') global.egress = g.egress;
 
   const command = argv[next] ?? 'help';
   const spec = NODE_COMMANDS[command === '-h' || command === '--help' ? 'help' : command];

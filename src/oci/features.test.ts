@@ -26,7 +26,7 @@ describe('features', () => {
     expect(features('9.9.9').annotations).toMatchObject({
       'io.msb.version': '9.9.9',
       'io.msb.backends': Object.keys(BACKENDS).join(','),
-      'io.msb.annotations': 'io.msb.isolation,io.msb.control-socket,io.msb.gvisor.rootfs-writes,io.msb.krun.memory,io.msb.krun.cpus,io.msb.krun.docker-volume,dev.gvisor.flag.host-uds',
+      'io.msb.annotations': 'io.msb.isolation,io.msb.egress,io.msb.control-socket,io.msb.gvisor.rootfs-writes,io.msb.krun.memory,io.msb.krun.cpus,io.msb.krun.docker-volume,dev.gvisor.flag.host-uds',
     });
     expect(Object.keys(BACKENDS)).toContain('gvisor');
   });

@@ -3,7 +3,7 @@ import { DEFAULT_ROOT } from './paths.js';
 
 /**
  * GlobalOptions are runc's global flags, which Docker and containerd pass before the command,
- * and msb's own (--isolation, --policy), which daemon.json's runtimeArgs put in front of them.
+ * and msb's own (--isolation, --policy, --egress), which daemon.json's runtimeArgs put in front of them.
  */
 export interface GlobalOptions {
   root: string;
@@ -15,6 +15,8 @@ export interface GlobalOptions {
   criu?: string;
   isolation?: string;
   policy?: string;
+  /** The runtime name's egress profile (daemon.json runtimeArgs --egress=P). */
+  egress?: string;
 }
 
 /** defaultGlobalOptions is what a caller that passes no flags gets. */

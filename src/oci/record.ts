@@ -10,6 +10,8 @@ export interface ContainerRecord {
   bundle: string;
   created: string;
   selection: string[];
+  /** The egress profile and where it came from (docs/egress.md); absent in records of older msb. */
+  egress?: { profile: string; selection: string[] };
   backendSummary: Record<string, unknown>;
   /** Declared control sockets: the path in the container and where the host finds it. */
   controlSockets?: { path: string; hostPath: string }[];

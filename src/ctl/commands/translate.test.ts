@@ -31,6 +31,17 @@ describe.skipIf(skip !== undefined)('msbctl translate', () => {
     expect(doc.vm.args).toEqual(['sleep', '100']);
   });
 
+  it('shows the egress profile and its msb flags (runtime argument --egress)', () => {
+    let text = '';
+    translate({ bundle, id: 'abc123', policy, isolation: 'krun', egress: 'public-only' }, (t) => void (text += t));
+    const doc = JSON.parse(text) as { egress: { profile: string; selection: string[] }; vm: { network: { args: string[]; peersAtStart: boolean } }; config: { process: { args: string[] } } };
+    expect(doc.egress).toEqual({ profile: 'public-only', selection: ['runtime argument --egress: public-only', 'annotation io.msb.egress: not set; profile public-only (chosen)'] });
+    expect(doc.vm.network.args).toEqual(['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--net-rule', 'allow@public', '--no-dns-rebind-protection']);
+    expect(doc.vm.network.peersAtStart).toBe(true);
+    expect(doc.config.process.args).toContain('@msb-egress-peers@');
+    expect(doc.config.process.args).not.toContain('all');
+  });
+
   if (!which('runsc')) console.warn('SKIP msbctl translate for gVisor: runsc is not installed');
   it.skipIf(!which('runsc'))('prints the gVisor decision without a VM config', () => {
     let text = '';

@@ -4,6 +4,7 @@ import { BACKENDS } from '../../isolation/backends.js';
 import { inspectKvmHost } from '../../isolation/kvm-host.js';
 import { loadPolicy } from '../../isolation/policy.js';
 import { selectBackend } from '../../isolation/select-backend.js';
+import { selectEgress } from '../../egress/select-egress.js';
 import { MsbError } from '../../oci/errors.js';
 import { defaultGlobalOptions } from '../../oci/global-options.js';
 import { containerPaths } from '../../oci/paths.js';
@@ -15,6 +16,7 @@ export interface TranslateOptions {
   id: string;
   policy?: string;
   isolation?: string;
+  egress?: string;
 }
 
 function hostCheckReport(mode: 'enforce' | 'warn'): Record<string, string> {
@@ -37,13 +39,15 @@ export function translate(opts: TranslateOptions, out: (text: string) => void = 
   const choice = selectBackend(policy, opts.isolation, spec.annotations, Object.keys(BACKENDS));
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
-  const global = { ...defaultGlobalOptions(), ...(opts.isolation ? { isolation: opts.isolation } : {}) };
+  const egress = selectEgress(policy, opts.egress, spec.annotations);
+  const global = { ...defaultGlobalOptions(), ...(opts.isolation ? { isolation: opts.isolation } : {}), ...(opts.egress ? { egress: opts.egress } : {}) };
   const debug: string[] = [];
   const prepared = backend.prepare({
     id: opts.id,
     bundle,
     spec,
     policy: { ...policy, krun: { ...policy.krun, hostCheck: 'warn' } },
+    egress: egress.profile,
     global,
     paths: containerPaths(global.root, opts.id),
     preserveFds: 0,
@@ -53,6 +57,7 @@ export function translate(opts: TranslateOptions, out: (text: string) => void = 
   const doc = {
     backend: choice.name,
     selection: choice.trail,
+    egress: { profile: egress.profile.name, selection: egress.trail },
     notes: debug,
     ...(choice.name === 'krun' ? { hostCheck: hostCheckReport(policy.krun.hostCheck) } : {}),
     config: prepared.spec,

@@ -6,6 +6,7 @@ import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstream
 import { hasNetworkHook } from '../../dns/network-timing.js';
 import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
+import type { EgressProfile } from '../../egress/profiles.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
 import { backendLogArgs } from '../../oci/global-options.js';
@@ -55,9 +56,20 @@ function required(command: string, why: string): string {
   return path;
 }
 
+/**
+ * refuseUnenforcedEgress fails create for a profile other than allow-all: this build does not yet
+ * enforce egress for gVisor on the host (nftables + the DNS relay, docs/egress.md), and a
+ * container must never run wider open than its profile says.
+ */
+function refuseUnenforcedEgress(egress: EgressProfile, source: string): void {
+  if (!egress.enforced) return;
+  throw new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for gVisor by this msb build yet (only allow-all; krun enforces every profile); choose isolation krun or another profile (policy ${source})`);
+}
+
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
+  refuseUnenforcedEgress(ctx.egress, policy.source);
   checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
   // A container joining a pod's sandbox (a runsc sub-container) gets its stdio at runsc start,
   // from its keeper (pod-container.ts); a console would have to reach the shim at create.

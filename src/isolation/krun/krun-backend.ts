@@ -98,7 +98,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   checkNetworkNamespace(spec, undefined, 'krun');
   if (ctx.preserveFds > 0) throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
   checkKrunSockets(spec, policy, bindMountFacts(spec), { annotations: spec.annotations ?? {}, image: dockerImageOf(spec, ctx.id) });
-  const vm = translateToVmConfig(spec, { id: ctx.id, krun, kindOf: kindOfSource, ports: dockerPorts(spec, ctx.id), nameservers: nameserversOf(spec) });
+  const vm = translateToVmConfig(spec, { id: ctx.id, krun, kindOf: kindOfSource, ports: dockerPorts(spec, ctx.id), nameservers: nameserversOf(spec), egress: ctx.egress });
   ctx.debug(`krun: msb ${provider.version} (${provider.msb}); ${[...vm.resources.notes, ...vm.notes].join('; ')}`);
 
   const vmmRoot = join(realPathOfNew(paths.dir), 'vmm-root');

@@ -11,7 +11,7 @@ import { checkHost, realPathOfNew } from './krun-backend.js';
 import { hostLibraries } from './host-libraries.js';
 import { krunLauncher } from './krun-launcher.js';
 import { checkKrunSockets } from './krun-sockets.js';
-import { vmmEntryScript } from './vmm-entry.js';
+import { PEERS_PLACEHOLDER, vmmEntryScript } from './vmm-entry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'msb-krun-glue-'));
 
@@ -107,6 +107,35 @@ describe('vmmEntryScript', () => {
     expect(r.stderr).not.toContain('DEBUG noise');
     expect(r.stderr).toContain('Memory: 416 MiB');
     expect(r.stderr).toContain('msb: krun: host check (krun.hostCheck=warn): no KVM');
+  });
+});
+
+describe('vmmEntryScript egress peers', () => {
+  // /proc/net/route of a container on two Docker networks: default via 172.18.0.1 on eth0.
+  const routes = join(dir, 'route');
+  writeFileSync(routes, [
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+    'eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+    'eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+    'eth1\t0014A8C0\t00000000\t0001\t0\t0\t0\t00F0FFFF\t0\t0\t0',
+    '',
+  ].join('\n'));
+  const entry = join(dir, 'entry-peers.sh');
+  writeFileSync(entry, vmmEntryScript('c-p', undefined, join(dir, 'home'), routes));
+  const echo = script('echo-args', 'for a; do printf "%s\\n" "$a"; done');
+
+  it('replaces the placeholder with deny@gateway and allow@subnet rules, never after --', () => {
+    const r = spawnSync('/bin/sh', [entry, echo, 'run', '--net-rule', 'allow@public', PEERS_PLACEHOLDER, '--net-ipv4-pool', 'p', '/g', '--', 'echo', PEERS_PLACEHOLDER], { encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'run', '--net-rule', 'allow@public',
+      '--net-rule', 'deny@172.18.0.1', '--net-rule', 'allow@172.18.0.0/16', '--net-rule', 'allow@192.168.20.0/20',
+      '--net-ipv4-pool', 'p', '/g', '--', 'echo', PEERS_PLACEHOLDER,
+    ]);
+  });
+
+  it('leaves arguments without the placeholder unchanged', () => {
+    const r = spawnSync('/bin/sh', [entry, echo, 'run', '--net', 'all', 'a b', '/g', '--', 'x'], { encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toEqual(['run', '--net', 'all', 'a b', '/g', '--', 'x']);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { VmConfig } from './vm-config.js';
+import { PEERS_PLACEHOLDER } from './vmm-entry.js';
 
 /** DEFAULT_TMPFS_MIB sizes a tmpfs that has options but no size when the guest's RAM is msb's default. */
 export const DEFAULT_TMPFS_MIB = 256;
@@ -19,7 +20,7 @@ function mountArg(m: VmConfig['mounts'][number], guestMiB: number | undefined): 
 
 /**
  * msbRunArgs is the `msb run` command line for a VmConfig (flags from `msb run --help`, msb
- * 0.6.18). --net all: msb's default denies private destinations, i.e. every other container;
+ * 0.6.18). The network flags come from the egress profile (src/egress/krun-net-args.ts);
  * ports bind 0.0.0.0 because msb binds loopback by default and Docker DNATs to the container's
  * address; -q keeps msb's progress output out of the container's logs.
  */
@@ -35,8 +36,10 @@ export function msbRunArgs(vm: VmConfig): string[] {
   for (const l of vm.rlimits) a.push('--rlimit', l);
   for (const m of vm.mounts) a.push(...mountArg(m, r.memoryMiB));
   if (vm.dockerVolume) a.push('--mount-disk', `${vm.dockerVolume.image}:${vm.dockerVolume.destination}:fstype=ext4`);
-  a.push('--net', vm.network.profile, '--net-ipv4-pool', vm.network.ipv4Pool);
-  if (!vm.network.dnsRebindProtection) a.push('--no-dns-rebind-protection');
+  a.push(...vm.network.args);
+  // After the profile's rules: msb takes the first rule that matches, so a profile that allows the host keeps it.
+  if (vm.network.peersAtStart) a.push(PEERS_PLACEHOLDER);
+  a.push('--net-ipv4-pool', vm.network.ipv4Pool);
   for (const ns of vm.network.nameservers) a.push('--dns-nameserver', ns);
   for (const p of vm.ports) a.push('--port', p);
   a.push(vm.rootfs, '--', ...vm.args);

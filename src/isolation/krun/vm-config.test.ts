@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { dockerConfig } from '../../../test/support/docker-config.js';
 import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
 import type { Spec } from '../../oci/spec.js';
-import { DEFAULT_KRUN_POLICY } from '../policy.js';
+import { DEFAULT_KRUN_POLICY, withDefaults } from '../policy.js';
+import { PEERS_PLACEHOLDER } from './vmm-entry.js';
 import { msbRunArgs } from './msb-run-args.js';
 import { refuseUnsupported, sandboxName, type TranslateContext, translateToVmConfig } from './vm-config.js';
 import { thrownMsbError } from '../../../test/support/msb-error.js';
@@ -56,7 +57,7 @@ describe.skipIf(dockerSkip !== undefined)("translateToVmConfig on Docker's confi
         { kind: 'file', source: '/etc/hosts', destination: '/etc/hosts', readonly: false },
       ],
       ports: ['0.0.0.0:80:80', '0.0.0.0:53:53/udp'],
-      network: { profile: 'all', ipv4Pool: '100.64.0.0/16', dnsRebindProtection: false, nameservers: ['127.0.0.11'] },
+      network: { egress: 'allow-all', args: ['--net', 'all', '--no-dns-rebind-protection'], peersAtStart: false, ipv4Pool: '100.64.0.0/16', nameservers: ['127.0.0.11'] },
       notes: [],
     });
   });
@@ -105,7 +106,7 @@ describe('translateToVmConfig fields', () => {
     { name: 'terminal of -t', spec: base({ process: { args: ['sh'], terminal: true } }), want: { terminal: true } },
     { name: 'rlimits of --ulimit', spec: base({ process: { args: ['sh'], rlimits: [{ type: 'RLIMIT_NPROC', soft: 64, hard: 128 }] } }), want: { rlimits: ['nproc=64:128'] } },
     { name: 'no hostname', spec: base(), want: { hostname: undefined } },
-    { name: 'the rebind switch and pool from policy', spec: base(), c: { krun: { ...DEFAULT_KRUN_POLICY, dnsRebindProtection: true, ipv4Pool: '10.250.0.0/16' } }, want: { network: { profile: 'all', ipv4Pool: '10.250.0.0/16', dnsRebindProtection: true, nameservers: ['127.0.0.11'] } } },
+    { name: 'the rebind switch and pool from policy', spec: base(), c: { krun: { ...DEFAULT_KRUN_POLICY, dnsRebindProtection: true, ipv4Pool: '10.250.0.0/16' } }, want: { network: { egress: 'allow-all', args: ['--net', 'all'], peersAtStart: false, ipv4Pool: '10.250.0.0/16', nameservers: ['127.0.0.11'] } } },
     { name: 'a docker volume from policy', spec: base(), c: { krun: { ...DEFAULT_KRUN_POLICY, dockerVolumeMiB: 4096 } }, want: { dockerVolume: { image: '/msb/volumes/docker.img', destination: '/var/lib/docker', sizeMiB: 4096 } } },
     { name: 'the docker volume annotation overrides policy', spec: base({ annotations: { 'io.msb.krun.docker-volume': '0' } }), c: { krun: { ...DEFAULT_KRUN_POLICY, dockerVolumeMiB: 4096 } }, want: { dockerVolume: undefined } },
   ])('$name', ({ spec, c, want }) => {
@@ -161,7 +162,7 @@ describe('msbRunArgs', () => {
       '--mount-dir', '/msb/mounts/0:/data:ro,nodev', '--tmpfs', '/cache:64M:noexec', '--tmpfs', '/scratch',
       '--tmpfs', '/run:128M:noexec,nosuid,nodev',
       '--mount-disk', '/msb/volumes/docker.img:/var/lib/docker:fstype=ext4',
-      '--net', 'all', '--net-ipv4-pool', '100.64.0.0/16', '--no-dns-rebind-protection',
+      '--net', 'all', '--no-dns-rebind-protection', '--net-ipv4-pool', '100.64.0.0/16',
       '--dns-nameserver', '127.0.0.11', '--dns-nameserver', '10.0.0.2', '--port', '0.0.0.0:80:80',
       '/msb/guest', '--', 'nginx', '-g', 'daemon off;',
     ]);
@@ -174,5 +175,13 @@ describe('msbRunArgs', () => {
     expect(args).not.toContain('--no-dns-rebind-protection');
     expect(args).toContain('--no-tty');
     expect(args.slice(-4)).toEqual(['/msb/guest', '--', 'sleep', '1']);
+  });
+
+  it("carries the egress profile's flags, with the peers placeholder after the profile's rules", () => {
+    const egress = withDefaults({}, 'p').egress.profiles['public-only'];
+    const args = msbRunArgs(translateToVmConfig(base(), ctx({ nameservers: [], egress })));
+    const at = args.indexOf('--net-default-egress');
+    expect(args.slice(at, at + 10)).toEqual(['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--net-rule', 'allow@public', '--no-dns-rebind-protection', PEERS_PLACEHOLDER, '--net-ipv4-pool', '100.64.0.0/16']);
+    expect(args).not.toContain('all');
   });
 });

@@ -6,6 +6,8 @@ import type { KrunPolicy } from '../policy.js';
 import { type PublishedPort } from './docker-ports.js';
 import { type GuestMount, type MountKind, planMounts } from './vm-mounts.js';
 import { sizeVm, type VmResources } from './vm-resources.js';
+import { krunNetworkArgs } from '../../egress/krun-net-args.js';
+import { ALLOW_ALL, BUILTIN_PROFILES, type EgressProfile, parseProfile } from '../../egress/profiles.js';
 
 /** GUEST_ROOT is where the VMM's container sees the container's rootfs (bound non-recursively) that msb boots. */
 export const GUEST_ROOT = '/msb/guest';
@@ -37,7 +39,8 @@ export interface VmConfig {
   mounts: GuestMount[];
   /** msb's -p values: the container port, bound on all addresses of the container's netns. */
   ports: string[];
-  network: { profile: 'all'; ipv4Pool: string; dnsRebindProtection: boolean; nameservers: string[] };
+  /** The egress profile's msb flags (krunNetworkArgs); peersAtStart: vmm-entry.ts adds the container's own subnets. */
+  network: { egress: string; args: string[]; peersAtStart: boolean; ipv4Pool: string; nameservers: string[] };
   /** A disk image msb mounts at /var/lib/docker (docker-in-VM cannot use overlayfs on virtio-fs). */
   dockerVolume?: { image: string; destination: '/var/lib/docker'; sizeMiB: number };
   /** Approximations made, one line each (docs/krun.md lists them all). */
@@ -53,6 +56,8 @@ export interface TranslateContext {
   ports: readonly PublishedPort[];
   /** Nameservers of the container's resolv.conf (msb forwards DNS to them from the container's netns). */
   nameservers: readonly string[];
+  /** The container's egress profile (default allow-all). */
+  egress?: EgressProfile;
 }
 
 interface Rlimit {
@@ -117,6 +122,9 @@ export function translateToVmConfig(spec: Spec, ctx: TranslateContext): VmConfig
   notes.push(...mounts.notes);
   const resources = sizeVm(spec, ctx.krun);
   const volume = dockerVolume(spec, ctx.krun);
+  const egress = ctx.egress ?? parseProfile(ALLOW_ALL, BUILTIN_PROFILES[ALLOW_ALL] ?? { rules: [] }, 'built-in');
+  const net = krunNetworkArgs(egress, ctx.krun.dnsRebindProtection);
+  notes.push(...net.notes);
   if (volume && mounts.guest.some((m) => m.destination === '/var/lib/docker')) {
     throw new MsbError('invalid-spec', 'krun: /var/lib/docker is both mounted and requested as a disk volume');
   }
@@ -133,7 +141,7 @@ export function translateToVmConfig(spec: Spec, ctx: TranslateContext): VmConfig
     resources,
     mounts: mounts.guest,
     ports: ctx.ports.map((p) => `0.0.0.0:${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`),
-    network: { profile: 'all', ipv4Pool: ctx.krun.ipv4Pool, dnsRebindProtection: ctx.krun.dnsRebindProtection, nameservers: [...ctx.nameservers] },
+    network: { egress: egress.name, args: net.args, peersAtStart: net.peersAtStart, ipv4Pool: ctx.krun.ipv4Pool, nameservers: [...ctx.nameservers] },
     ...(volume ? { dockerVolume: volume } : {}),
     notes,
   };

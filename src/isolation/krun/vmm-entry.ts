@@ -1,6 +1,41 @@
 import { shQuote } from '../../oci/shell-quote.js';
 import { MSB_HOME_DIR } from './krun-process.js';
 
+/** PEERS_PLACEHOLDER stands in msb's arguments for the egress rules of the container's own networks, known only at start. */
+export const PEERS_PLACEHOLDER = '@msb-egress-peers@';
+
+/**
+ * peerRulesLines replace PEERS_PLACEHOLDER (before `--`) with `--net-rule deny@GATEWAY` (the host
+ * through the default route's gateway: a peer is not the host) and `--net-rule allow@SUBNET` for
+ * each network directly attached to the container's netns, read from /proc/net/route (hex,
+ * little-endian). Docker has attached them by start (at create on Docker 28 it has not).
+ */
+function peerRulesLines(routes: string): string[] {
+  return [
+    `peers= gw=`,
+    `hexip() { h=$1; a=$((0x\${h#??????})); h=\${h%??}; b=$((0x\${h#????})); h=\${h%??}; c=$((0x\${h#??})); d=$((0x\${h%??})); echo "$a.$b.$c.$d"; }`,
+    `bits() { m=$((0x$1)); n=0; while [ "$m" -ne 0 ]; do n=$((n + (m & 1))); m=$((m >> 1)); done; echo "$n"; }`,
+    `if [ -r ${shQuote(routes)} ]; then`,
+    `  while read -r ifc dst via flags ref use metric mask rest; do`,
+    `    case $ifc in Iface | lo) continue ;; esac`,
+    `    if [ "$dst" = 00000000 ]; then [ "$via" = 00000000 ] || gw=$(hexip "$via"); continue; fi`,
+    `    [ "$via" = 00000000 ] && peers="$peers $(hexip "$dst")/$(bits "$mask")"`,
+    `  done <${shQuote(routes)}`,
+    `fi`,
+    `after=`,
+    `for arg; do`,
+    `  shift`,
+    `  if [ -z "$after" ] && [ "$arg" = ${shQuote(PEERS_PLACEHOLDER)} ]; then`,
+    `    [ -n "$gw" ] && set -- "$@" --net-rule "deny@$gw"`,
+    `    for p in $peers; do set -- "$@" --net-rule "allow@$p"; done`,
+    `    continue`,
+    `  fi`,
+    `  [ "$arg" = -- ] && after=1`,
+    `  set -- "$@" "$arg"`,
+    `done`,
+  ];
+}
+
 /**
  * vmmEntryScript is the sh script between tini and msb in the VMM's container. It runs `msb run`
  * in the foreground (the workload keeps the container's stdio, tty included) and ignores the
@@ -10,11 +45,12 @@ import { MSB_HOME_DIR } from './krun-process.js';
  * with the reason instead of msb's "run `msb logs`" hint, which points into a tmpfs that is gone
  * once the container stops.
  */
-export function vmmEntryScript(name: string, hostNote: string | undefined, home: string = MSB_HOME_DIR): string {
+export function vmmEntryScript(name: string, hostNote: string | undefined, home: string = MSB_HOME_DIR, routes = '/proc/net/route'): string {
   const log = `${home}/sandboxes/${name}/logs/runtime.log`;
   return [
     '# msb (krun) VMM entry: written at create; sourced by no one, run by tini as `sh entry.sh msb run ...`.',
     'trap : HUP INT QUIT TERM USR1 USR2',
+    ...peerRulesLines(routes),
     '"$@"',
     'rc=$?',
     '[ "$rc" -eq 0 ] && exit 0',

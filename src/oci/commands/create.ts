@@ -4,6 +4,7 @@ import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
 import { loadPolicy } from '../../isolation/policy.js';
 import { type BackendChoice, selectBackend } from '../../isolation/select-backend.js';
+import { type EgressChoice, selectEgress } from '../../egress/select-egress.js';
 import type { CreateRequest, PreparedContainer } from '../../isolation/backend.js';
 import { MsbError } from '../errors.js';
 import { stringifySpec } from '../exact-json.js';
@@ -40,6 +41,7 @@ export interface CreatePlan {
   preserveFds: number;
   loaded: LoadedSpec;
   choice: BackendChoice;
+  egress: EgressChoice;
   prepared: PreparedContainer;
 }
 
@@ -61,10 +63,12 @@ export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, en
   checkAnnotations(loaded.spec.annotations);
   const choice = selectBackend(policy, g.isolation, loaded.spec.annotations, Object.keys(BACKENDS));
   debug(`isolation for ${id}: ${choice.name} (${choice.trail.join('; ')})`);
+  const egress = selectEgress(policy, g.egress, loaded.spec.annotations);
+  debug(`egress for ${id}: ${egress.profile.name} (${egress.trail.join('; ')})`);
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
-  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, global: g, paths, preserveFds, debug });
-  return { paths, bundle, preserveFds, loaded, choice, prepared };
+  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, global: g, paths, preserveFds, debug });
+  return { paths, bundle, preserveFds, loaded, choice, egress, prepared };
 }
 
 /**
@@ -83,12 +87,12 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
  * failure it removes everything msb and the backend made again.
  */
 export function materialize(g: GlobalOptions, id: string, opts: CreateOptions, plan: CreatePlan, verb: string, run: (req: CreateRequest) => number): void {
-  const { paths, bundle, preserveFds, loaded, choice, prepared } = plan;
+  const { paths, bundle, preserveFds, loaded, choice, egress, prepared } = plan;
   withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
   const logOffset = logSize(g.log);
   try {
     try {
-      writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+      writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, egress: { profile: egress.profile.name, selection: egress.trail }, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
     } catch (err) {
       throw wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err);
     }
