@@ -33,7 +33,7 @@ import { POD_KEEPER_PID, POD_KEEPER_SCRIPT, POD_START_FIFO, POD_STARTED_FIFO, po
 import { decideRmemWorkaround, probeKernelNamespacesRmem } from './rmem-quirk.js';
 import { reapOrphanSandboxes } from './orphan-sandboxes.js';
 import { decideRootfsWrites } from './rootfs-writes.js';
-import { runscCleanup } from './runsc-cleanup.js';
+import { runscCleanup, stopBackend } from './runsc-cleanup.js';
 import { probeRunscVersion } from './runsc-version.js';
 
 /** runscRootOf is runsc's own state root, beside msb's records. */
@@ -214,10 +214,10 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     },
     destroy(): boolean {
       // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.
-      const r = spawnSync('/bin/sh', ['-c', `${cleanup}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+      const failure = stopBackend(cleanup);
       sockets.remove();
-      if (r.status === 0) return true;
-      ctx.debug(`gvisor: cleanup after the failed create: ${r.stderr.trim() || r.error?.message || `exit ${r.status}`}; the record keeps cleanup.sh for delete --force`);
+      if (failure === undefined) return true;
+      ctx.debug(`gvisor: cleanup after the failed create: ${failure}; the record keeps cleanup.sh for delete --force`);
       return false;
     },
   };

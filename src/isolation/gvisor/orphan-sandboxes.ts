@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runscCleanup } from './runsc-cleanup.js';
+import { runscCleanup, stopBackend } from './runsc-cleanup.js';
 
 /**
  * runsc names its files `<container id>_sandbox:<sandbox id>.state` (and `.lock`) in its root: one
@@ -68,8 +67,7 @@ export function reapOrphanSandboxes(r: ReapInputs): { reaped: string[]; failed: 
   const failed: string[] = [];
   for (const id of orphanSandboxIds(r.runscRoot, r.hasRecord)) {
     const script = runscCleanup({ id, bundle: recordedBundle(r.runscRoot, id), runsc: r.runsc, runscArgs: r.runscArgs, runscRoot: r.runscRoot });
-    const run = spawnSync('/bin/sh', ['-c', `${script}\nmsb_stop_backend`], { stdio: 'ignore', timeout: 30_000 });
-    (run.status === 0 ? reaped : failed).push(id);
+    (stopBackend(script) === undefined ? reaped : failed).push(id);
   }
   return { reaped, failed };
 }

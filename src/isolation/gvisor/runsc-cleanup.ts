@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
 
 /** RunscCleanupInputs name one container's runsc processes and files. */
@@ -60,4 +61,13 @@ export function runscCleanup(i: RunscCleanupInputs): string {
     '}',
     '',
   ].join('\n');
+}
+
+/**
+ * stopBackend runs a runscCleanup script's msb_stop_backend from Node (create's failure path, the
+ * orphan sweep): undefined once every process and file is gone, else why not.
+ */
+export function stopBackend(script: string): string | undefined {
+  const r = spawnSync('/bin/sh', ['-c', `${script}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  return r.status === 0 ? undefined : r.stderr.trim() || r.error?.message || `exit ${r.status}`;
 }
