@@ -76,7 +76,8 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
   fi
-  installed=$(dpkg-query -W -f='${Status} ${Version}' runsc 2>/dev/null | sed -n 's/^install ok installed //p')
+  # dpkg-query fails for a package it has never seen (a fresh host): that is "none", not an error.
+  installed=$({ dpkg-query -W -f='${Status} ${Version}' runsc 2>/dev/null || true; } | sed -n 's/^install ok installed //p')
   if [ -z "$installed" ] || dpkg --compare-versions "$installed" lt "$BACKPORTS_RUNSC"; then
     echo "provision: Debian 12: installing runsc from bookworm-backports (installed: ${installed:-none})"
     apt-get update -qq -o Acquire::Check-Valid-Until=false ||

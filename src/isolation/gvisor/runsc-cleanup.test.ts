@@ -50,13 +50,15 @@ describe('runscCleanup', () => {
     const other = stand(`--root=${root}`, 'boot', `--bundle=${bundle}-2`, `${id}-2`);
     const otherRoot = stand(`--root=${root}-elsewhere`, 'boot', id);
     const prefix = stand(`--root=${root}`, 'boot', `${id}x`);
+    // A concurrent cleanup's runsc delete --force for the same id is left to finish.
+    const deleting = stand('--root', root, '--platform=systrap', 'delete', '--force', id);
     for (const f of [`${id}_sandbox:${id}.lock`, `${id}_sandbox:${id}.state`, `${id}-2_sandbox:${id}-2.lock`]) writeFileSync(join(root, f), '');
     await new Promise((r) => setTimeout(r, 100)); // the shells have exec'd (their argv is in /proc)
     const r = spawnSync('/bin/sh', ['-c', `${script}\nmsb_stop_backend; echo "rc=$?"`], { encoding: 'utf8' });
     expect(r.stdout).toBe('rc=0\n');
     await Promise.all([create, gofer, sandbox].map(exited));
     expect([create, gofer, sandbox].map(alive)).toEqual([false, false, false]);
-    expect([other, otherRoot, prefix].map(alive)).toEqual([true, true, true]);
+    expect([other, otherRoot, prefix, deleting].map(alive)).toEqual([true, true, true, true]);
     expect(readFileSync(calls, 'utf8')).toBe(`--root ${root} --platform=systrap delete --force ${id}\n`);
     expect(existsSync(join(root, `${id}_sandbox:${id}.lock`))).toBe(false);
     expect(existsSync(join(root, `${id}_sandbox:${id}.state`))).toBe(false);

@@ -22,7 +22,8 @@ export interface RunscCleanupInputs {
  * process survives. It is written before runsc create, so `delete --force` works while a
  * create for the id is stuck (gVisor's kvm platform on a kvm-pvm host never returns, issue 15),
  * and create's own failure path runs the same text. Zombies have an empty cmdline and no longer
- * match. A process's argv is read whole (grep -z, one NUL-separated element per record, -x
+ * match; neither does a `runsc delete --force` (another cleanup's, which ends what it names
+ * itself). A process's argv is read whole (grep -z, one NUL-separated element per record, -x
  * exact), so a path with spaces or quotes matches only itself.
  */
 export function runscCleanup(i: RunscCleanupInputs): string {
@@ -35,6 +36,10 @@ export function runscCleanup(i: RunscCleanupInputs): string {
     'msb_runsc_pids() {',
     '  for msb_f in $(grep -lzxF -e "--root=$msb_cleanup_root" -e "$msb_cleanup_root" /proc/[0-9]*/cmdline 2>/dev/null); do',
     '    grep -qzxF -e "$msb_cleanup_id" -e "--bundle=$msb_cleanup_bundle" -e "$msb_cleanup_bundle" "$msb_f" 2>/dev/null || continue',
+    // A concurrent cleanup's runsc delete --force (create's failure path and delete --force race
+    // when delete kills a create): it ends what it names itself, and killing it would fail that
+    // cleanup ("Killed" on Docker's stderr).
+    '    grep -qzxF delete "$msb_f" 2>/dev/null && grep -qzxF -e --force "$msb_f" 2>/dev/null && continue',
     '    msb_p=${msb_f#/proc/}; msb_p=${msb_p%/cmdline}',
     '    [ "$msb_p" = "$$" ] || printf \'%s \' "$msb_p"',
     '  done',
