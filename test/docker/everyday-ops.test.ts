@@ -1,12 +1,12 @@
 // Everyday Docker operations (issue 17, docs/compatibility.md "Everyday Docker operations"): each
 // row runs under runc (the reference) and under msb, and asserts what docs/compatibility.md says.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { installAlias, uninstallAlias } from '../support/dns-alias.js';
 import { docker, dockerOk, dockerSkipReason, freshNetwork, waitUntil } from '../support/docker.js';
-import { repoRoot } from '../support/paths.js';
+import { LEGACY_RUNSC, repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/runtime.js';
 
 const skipReason = dockerSkipReason();
@@ -33,51 +33,72 @@ const cgroupV1 = ((): boolean => {
   }
 })();
 
+// Each msb row runs on the host's runsc and on bookworm's runsc 0.0~20221219 (issue 17 compares
+// both releases); a runtime alias with policy gvisor.runsc stands for the second.
+const LEGACY = `${PREFIX}-runsc2022`;
+const legacy = existsSync(LEGACY_RUNSC);
+if (!skipReason && !legacy) console.warn(`SKIP everyday operations under msb on runsc 0.0~20221219: ${LEGACY_RUNSC} is missing (scripts/provision.sh unpacks it)`);
+const RUNTIMES = ['runc', 'msb', ...(legacy ? [LEGACY] : [])];
 // Both raw-socket policies run here whatever /etc/msb/policy.json says (issue 17: the allowed case in CI).
-const RAW = { never: `${PREFIX}-raw-never`, capability: `${PREFIX}-raw-cap` };
+const raw = (runtime: string): { never: string; capability: string } => {
+  const suffix = runtime === LEGACY ? '-2022' : '';
+  return { never: `${PREFIX}-raw-never${suffix}`, capability: `${PREFIX}-raw-cap${suffix}` };
+};
 const policyDir = tempDir('msb-i17-ops-');
 
-// Each row's outcome per runtime, written to everyday-ops.results.json after a run in which every
-// row ran; `npm run compat:table` makes docs/compatibility.md's table from it.
+// Each row's outcome per runtime. A run in which every row ran under every runtime writes them to
+// RESULTS; `npm run compat:table` records them in test/docker/everyday-ops.results.json and makes
+// docs/compatibility.md's table from that.
+const RESULTS = join(repoRoot, 'node_modules/.cache/msb-test/everyday-ops.results.json');
 const ROWS = (JSON.parse(readFileSync(join(repoRoot, 'test/docker/everyday-ops.rows.json'), 'utf8')) as { test?: string }[]).flatMap((r) => (r.test ? [r.test] : []));
+/** The results' key for a runtime name. */
+const column = (runtime: string): string => (runtime === LEGACY ? 'msb-runsc-20221219' : runtime);
 const outcomes: Record<string, Record<string, string>> = {};
 const record = (runtime: string, ctx: TestContext): void => {
   ctx.onTestFinished(({ task }) => {
-    (outcomes[task.name] ??= {})[runtime] = task.result?.state === 'pass' ? 'pass' : 'fail';
+    (outcomes[task.name] ??= {})[column(runtime)] = task.result?.state === 'pass' ? 'pass' : 'fail';
   });
 };
 function writeResults(): void {
-  const missing = ROWS.filter((name) => !outcomes[name]?.runc || !outcomes[name]?.msb);
+  const missing = ROWS.filter((name) => RUNTIMES.some((rt) => !outcomes[name]?.[column(rt)]));
   if (missing.length > 0) {
-    console.warn(`everyday-ops.results.json not written: ${missing.length} rows did not run under both runtimes (first: ${missing[0]})`);
+    console.warn(`${RESULTS} not written: ${missing.length} rows did not run under every runtime (first: ${missing[0]})`);
     return;
   }
-  const version = (cmd: string, args: string[]): string => spawnSync(cmd, args, { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?';
-  const environment = `Docker ${version('docker', ['version', '--format', '{{.Server.Version}}'])}, ${version('runsc', ['--version'])}`;
+  const version = (cmd: string, args: string[]): string => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?').replace(/^runsc version /, 'runsc ');
+  const environment = `Docker ${version('docker', ['version', '--format', '{{.Server.Version}}'])}, msb on ${version('runsc', ['--version'])}${legacy ? ` and on ${version(LEGACY_RUNSC, ['--version'])}` : ''}`;
   const tests = Object.fromEntries(ROWS.map((name) => [name, outcomes[name]]));
-  writeFileSync(join(repoRoot, 'test/docker/everyday-ops.results.json'), `${JSON.stringify({ environment, tests }, null, 2)}\n`);
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify({ environment, tests }, null, 2)}\n`);
+  console.warn(`everyday operations: results written to ${RESULTS}; npm run compat:table records them in docs/compatibility.md`);
 }
 
 const networks: string[] = [];
 beforeAll(async () => {
   if (skipReason) return;
-  for (const [mode, alias] of Object.entries(RAW)) {
-    const policy = join(policyDir, `${mode}.json`);
-    writeFileSync(policy, JSON.stringify({ gvisor: { rawSockets: mode } }));
-    await installAlias(alias, policy);
+  const alias = async (name: string, gvisor: Record<string, string>): Promise<void> => {
+    const policy = join(policyDir, `${name}.json`);
+    writeFileSync(policy, JSON.stringify({ gvisor }));
+    await installAlias(name, policy);
+  };
+  if (legacy) await alias(LEGACY, { runsc: LEGACY_RUNSC });
+  for (const rt of RUNTIMES.filter((r) => r !== 'runc')) {
+    const runsc: Record<string, string> = rt === LEGACY ? { runsc: LEGACY_RUNSC } : {};
+    for (const mode of ['never', 'capability'] as const) await alias(raw(rt)[mode], { ...runsc, rawSockets: mode });
   }
 }, 60_000);
 afterAll(() => {
   if (created.length > 0) docker(['rm', '-f', ...created]);
   for (const net of networks) docker(['network', 'rm', net]);
   if (!skipReason) {
-    for (const alias of Object.values(RAW)) uninstallAlias(alias);
+    for (const rt of RUNTIMES.filter((r) => r !== 'runc')) for (const alias of Object.values(raw(rt))) uninstallAlias(alias);
+    if (legacy) uninstallAlias(LEGACY);
     writeResults();
   }
   rmSync(policyDir, { recursive: true, force: true });
 }, 60_000);
 
-describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operations under %s', (runtime) => {
+describe.skipIf(skipReason !== undefined).each(RUNTIMES)('everyday operations under %s', (runtime) => {
   beforeEach((ctx) => record(runtime, ctx));
 
   it.skipIf(!cgroupV1)('docker update --memory 256m --cpus 0.5 changes the cgroup and holds a memory hog to it', async () => {
@@ -101,7 +122,9 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
       expect(await waitUntil(hogGone, 120_000)).toBe(true);
       expect(inspect(c, '{{.State.Status}}')).toBe('running');
       expect(Number(cgroupFile(c, 'memory', 'memory.failcnt'))).toBeGreaterThan(0);
-      expect(Number(cgroupFile(c, 'memory', 'memory.max_usage_in_bytes'))).toBeLessThanOrEqual(256 * 2 ** 20);
+      // Held to the new limit, not the old 512 MiB: cgroup v1's high-water mark may pass the limit
+      // by a few pages charged in flight (measured: 4 KiB over), so 1 MiB of slack.
+      expect(Number(cgroupFile(c, 'memory', 'memory.max_usage_in_bytes'))).toBeLessThanOrEqual(257 * 2 ** 20);
     } else {
       // The whole sandbox is in the cgroup. runsc 0.0~20221219: the host's OOM killer ends the
       // sandbox and Docker reports the container OOMKilled. runsc 0.0~20240729 (gVisor ≥ 2023)
@@ -189,9 +212,9 @@ describe.skipIf(skipReason !== undefined).each(['runc', 'msb'])('everyday operat
       expect(ping('runc').status).toBe(0);
       return;
     }
-    expect(ping(RAW.capability).status).toBe(0);
+    expect(ping(raw(runtime).capability).status).toBe(0);
     // gVisor drops raw sockets without runsc --net-raw (docs/gvisor.md, "Raw sockets").
-    const refused = ping(RAW.never);
+    const refused = ping(raw(runtime).never);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/permission denied|Operation not permitted/i);
   }, 180_000); // three containers and two execs: past 60 s on a loaded host
