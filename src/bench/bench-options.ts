@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from './repo-root.js';
 import { FULL_WORKLOADS, QUICK_WORKLOADS, type WorkloadOptions } from './workloads.js';
 
-/** repoRoot is the checkout this benchmark runs from (dist/bench/ → ../../). */
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export { repoRoot };
 
 /** MIN_PAIRS is the fewest `docker run` pairs whose median the benchmark will report. */
 export const MIN_PAIRS = 8;

@@ -78,9 +78,14 @@ static void *work(void *p) {
     int ok = connect(fd, (struct sockaddr *)&w->addr, sizeof w->addr) == 0 && write(fd, w->request, reqlen) == (ssize_t)reqlen;
     long got = 0;
     ssize_t r;
-    while (ok && (r = read(fd, buf, sizeof buf)) > 0) got += r;
+    char head[8] = {0};
+    while (ok && (r = read(fd, buf, sizeof buf)) > 0) {
+      // The status line is at the start of the first read; later reads (the body) overwrite buf.
+      if (got < (long)sizeof head) memcpy(head + got, buf, (size_t)r < sizeof head - (size_t)got ? (size_t)r : sizeof head - (size_t)got);
+      got += r;
+    }
     close(fd);
-    if (!ok || got < 12 || memcmp(buf, "HTTP/1.", 7) != 0) {
+    if (!ok || got < 12 || memcmp(head, "HTTP/1.", 7) != 0) {
       w->errors++;
       continue;
     }

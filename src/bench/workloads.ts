@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './bench-options.js';
+import { repoRoot } from './repo-root.js';
 import type { Cleanup } from './cleanup.js';
 import { median, ratio } from './stats.js';
 import { mustRun, stdoutOf } from './timed-spawn.js';
