@@ -5,7 +5,7 @@
 // pointing at this checkout, Debian's CNI plugins and locally built pause/busybox images; the
 // host's and Docker's containerd are not touched, and the Docker lock is not needed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,8 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
     for (const s of singles) expect((await cri.execSync(s.ids[0] ?? '', ['true'])).exitCode).toBe(0);
     const ofFive = countDelta(afterFive, before);
     const ofSingles = countDelta(runscProcesses(), afterFive);
+    const sandboxPid = pidsMentioning(five.pod).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runsc-sandbox\0'));
+    console.log(`the pod's runsc-sandbox runs ${sandboxPid === undefined ? '?' : readlinkSync(`/proc/${sandboxPid}/exe`)}`);
     console.log(`processes under msb's runsc root for a pod of 5 containers: ${formatCounts(ofFive)}`);
     console.log(`processes under msb's runsc root for 5 pods of 1 container: ${formatCounts(ofSingles)}`);
     expect(sandboxesOf(five.pod)).toBe(1);
