@@ -211,8 +211,14 @@ export function formatCriPods(p: CriPodsResult, table: (header: string[], rows: 
     `ratio of medians, pod of ${n} / ${n} separate pods: msb ${x(p.ratios.podOverSeparate.msb)}, runc ${x(p.ratios.podOverSeparate.runc)}; msb/runc: pod ${x(p.ratios.msbOverRunc.pod)}, separate pods ${x(p.ratios.msbOverRunc.separate)}`,
     `RunPodSandbox alone (in the separate-pod cells), median: msb ${ms(p.runPodSandbox.msb.median)} ms, runc ${ms(p.runPodSandbox.runc.median)} ms (msb/runc ${x(p.ratios.msbOverRunc.runPodSandbox)})`,
     table(
-      ['idle msb pod', "processes under msb's runsc root", 'RSS MiB', 'PSS MiB', 'idle CPU millicores'],
-      p.overhead.map((o) => [o.pod, Object.entries(o.processes).sort().map(([k, v]) => `${v} ${k}`).join(', '), ms(o.rssMiB), ms(o.pssMiB), ms(o.idleMillicores)]),
+      ['idle msb pod', "processes under msb's runsc root (their PSS MiB)", 'RSS MiB', 'PSS MiB', 'idle CPU millicores'],
+      p.overhead.map((o) => [
+        o.pod,
+        Object.entries(o.processes).sort().map(([k, v]) => `${v} ${k} (${ms(o.pssMiBByProgram[k] ?? Number.NaN)})`).join(', '),
+        ms(o.rssMiB),
+        ms(o.pssMiB),
+        ms(o.idleMillicores),
+      ]),
     ),
     ...(p.leftovers.length > 0 ? [`LEFT BEHIND: ${p.leftovers.join('; ')}`] : []),
   ];

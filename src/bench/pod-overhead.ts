@@ -20,6 +20,8 @@ export interface PodOverhead {
   /** What ran in the pod, e.g. "pause + 1 × sleep 3600". */
   pod: string;
   processes: Record<string, number>;
+  /** pssMiBByProgram: program → the PSS of its processes together. */
+  pssMiBByProgram: Record<string, number>;
   /** cgroups: program → the cgroups its processes run in. */
   cgroups: Record<string, string[]>;
   rssMiB: number;
@@ -76,8 +78,10 @@ export async function measurePodOverhead(runscRoot: string, pod: string, windowM
   for (const u of first) ticks += (last.get(u.pid)?.cpuTicks ?? u.cpuTicks) - u.cpuTicks;
   const processes: Record<string, number> = {};
   const cgroups: Record<string, string[]> = {};
+  const pssMiBByProgram: Record<string, number> = {};
   for (const u of last.values()) {
     processes[u.program] = (processes[u.program] ?? 0) + 1;
+    pssMiBByProgram[u.program] = (pssMiBByProgram[u.program] ?? 0) + u.pssKiB / 1024;
     const seen = (cgroups[u.program] ??= []);
     if (!seen.includes(u.cgroup)) seen.push(u.cgroup);
   }
@@ -85,6 +89,7 @@ export async function measurePodOverhead(runscRoot: string, pod: string, windowM
   return {
     pod,
     processes,
+    pssMiBByProgram,
     cgroups,
     rssMiB: sum((u) => u.rssKiB),
     pssMiB: sum((u) => u.pssKiB),
