@@ -66,6 +66,18 @@ function sandboxesOf(pod: string): number {
   }).length;
 }
 
+/** sandboxBinary is the executable of a pod's runsc-sandbox process (which runsc the policy chose). */
+function sandboxBinary(pod: string): string {
+  for (const p of pidsMentioning(pod)) {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runsc-sandbox\0')) return readlinkSync(`/proc/${p}/exe`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return 'no runsc-sandbox found';
+}
+
 /** runscProcesses counts the processes whose argv names msb's runsc root, by program: runsc-sandbox, runsc-gofer, runsc (`runsc wait` of a pod container), sh (its keeper). */
 function runscProcesses(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -144,8 +156,7 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
     for (const s of singles) expect((await cri.execSync(s.ids[0] ?? '', ['true'])).exitCode).toBe(0);
     const ofFive = countDelta(afterFive, before);
     const ofSingles = countDelta(runscProcesses(), afterFive);
-    const sandboxPid = pidsMentioning(five.pod).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runsc-sandbox\0'));
-    console.log(`the pod's runsc-sandbox runs ${sandboxPid === undefined ? '?' : readlinkSync(`/proc/${sandboxPid}/exe`)}`);
+    console.log(`the pod's runsc-sandbox runs ${sandboxBinary(five.pod)}`);
     console.log(`processes under msb's runsc root for a pod of 5 containers: ${formatCounts(ofFive)}`);
     console.log(`processes under msb's runsc root for 5 pods of 1 container: ${formatCounts(ofSingles)}`);
     expect(sandboxesOf(five.pod)).toBe(1);
