@@ -16,8 +16,10 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
-  /** --only dns | workloads: run part 4 (the DNS relay) or part 5 (workloads) alone. */
-  only?: 'dns' | 'workloads';
+  /** --only dns | workloads | pods: run part 4 (the DNS relay), 5 (workloads) or 6 (CRI pods) alone. */
+  only?: 'dns' | 'workloads' | 'pods';
+  /** Part 6 (CRI pods): interleaved rounds, 0 skips it. */
+  podRounds: number;
   /** Part 5 (workloads): its size, or undefined to skip it. */
   workloads?: WorkloadOptions;
 }
@@ -31,8 +33,10 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --krun-pairs N  krun pairs (docker run vs msb run to "entering VM"), 0 to skip (default 5)
   --only dns    run only part 4, the DNS relay against Docker's embedded DNS
   --only workloads  run only part 5, the workloads (redis, http, files) under msb, runsc and runc
+  --only pods   run only part 6, Kubernetes pods through containerd's CRI (msb against runc)
+  --pod-rounds N  interleaved rounds of part 6, 0 to skip (default 5)
   --workload-rounds N  interleaved rounds of part 5, 0 to skip (default ${FULL_WORKLOADS.rounds})
-  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round
+  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round, 2 pod rounds
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -48,6 +52,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     out: join(repoRoot, '.bench', 'latest.json'),
     krunPairs: 5,
     workloads: { ...FULL_WORKLOADS },
+    podRounds: 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -71,7 +76,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--krun-pairs': opts.krunPairs = count(0); break;
       case '--only': {
         const v = value();
-        if (v !== 'dns' && v !== 'workloads') throw new Error(`--only takes dns or workloads, got ${v}\n${USAGE}`);
+        if (v !== 'dns' && v !== 'workloads' && v !== 'pods') throw new Error(`--only takes dns, workloads or pods, got ${v}\n${USAGE}`);
         opts.only = v;
         break;
       }
@@ -80,8 +85,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         opts.workloads = n === 0 ? undefined : { ...(opts.workloads ?? FULL_WORKLOADS), rounds: n };
         break;
       }
+      case '--pod-rounds': opts.podRounds = count(0); break;
       case '--quick':
-        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, workloads: { ...QUICK_WORKLOADS } });
+        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, workloads: { ...QUICK_WORKLOADS }, podRounds: 2 });
         break;
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } fr
 import { join } from 'node:path';
 import { type BenchOptions, HelpRequested, parseBenchArgs, repoRoot } from './bench-options.js';
 import { Cleanup, Interrupted } from './cleanup.js';
+import { criPodsSkipReason, measureCriPods } from './cri-pods.js';
 import { measureDnsRelay } from './dns-relay-bench.js';
 import { measureDockerRun } from './docker-run.js';
 import { formatCheckpointRestore, measureCheckpointRestore } from './checkpoint-restore.js';
@@ -105,6 +106,22 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
       runsc.unregister();
     }
   };
+  // Part 6: Kubernetes pods through containerd's CRI (its own private containerd; no Docker runtime registered).
+  const podsPart = async (): Promise<BenchResult['criPods']> => {
+    if (opts.podRounds === 0) return undefined;
+    const skip = criPodsSkipReason();
+    if (skip) {
+      problems.push(`part 6 (CRI pods) skipped: ${skip}`);
+      return undefined;
+    }
+    await cleanup.checkpoint();
+    const r = await measureCriPods(cleanup, { rounds: opts.podRounds }, progress);
+    problems.push(...r.leftovers.map((p) => `after CRI pods: ${p}`));
+    return r;
+  };
+  if (opts.only === 'pods') {
+    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), criPods: await podsPart(), problems };
+  }
   if (opts.only === 'workloads') {
     return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), workloads: await workloadsPart(), problems };
   }
@@ -161,8 +178,9 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   // Part 4: the DNS relay against Docker's embedded DNS.
   const dns = await dnsPart();
   const workloads = await workloadsPart();
+  const criPods = await podsPart();
   if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), ...(checkpointRestore ? { checkpointRestore } : {}), dns, workloads, problems };
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), ...(checkpointRestore ? { checkpointRestore } : {}), dns, workloads, ...(criPods ? { criPods } : {}), problems };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatCriPods, type CriPodsResult } from './cri-pods.js';
 import type { DnsBenchResult } from './dns-relay-bench.js';
 import type { DockerRunResult } from './docker-run.js';
 import type { HostFacts } from './host-facts.js';
@@ -22,6 +23,8 @@ export interface BenchResult {
   dns?: DnsBenchResult;
   /** Part 5: workloads under msb, runsc directly and runc. */
   workloads?: WorkloadResult;
+  /** Part 6: Kubernetes pods through containerd's CRI (src/bench/cri-pods.ts, docs/kubernetes.md). */
+  criPods?: CriPodsResult;
   /** docker checkpoint create / start --checkpoint under msb (src/bench/checkpoint-restore.ts, docs/checkpoint.md). */
   checkpointRestore?: import('./checkpoint-restore.js').CheckpointRestoreResult;
   problems: string[];
@@ -63,6 +66,7 @@ export function formatReport(r: BenchResult): string {
   if (r.krunBoot) out.push('', ...formatKrun(r.krunBoot));
   if (r.dns) out.push('', ...formatDns(r.dns));
   if (r.workloads) out.push('', ...formatWorkloads(r.workloads, table));
+  if (r.criPods) out.push('', ...formatCriPods(r.criPods, table));
   if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
   return `${out.join('\n')}\n`;
 }

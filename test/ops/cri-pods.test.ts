@@ -5,7 +5,7 @@
 // pointing at this checkout, Debian's CNI plugins and locally built pause/busybox images; the
 // host's and Docker's containerd are not touched, and the Docker lock is not needed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,40 @@ function sandboxesOf(pod: string): number {
   }).length;
 }
 
+/** sandboxBinary is the executable of a pod's runsc-sandbox process (which runsc the policy chose). */
+function sandboxBinary(pod: string): string {
+  for (const p of pidsMentioning(pod)) {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runsc-sandbox\0')) return readlinkSync(`/proc/${p}/exe`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return 'no runsc-sandbox found';
+}
+
+/** runscProcesses counts the processes whose argv names msb's runsc root, by program: runsc-sandbox, runsc-gofer, runsc (`runsc wait` of a pod container), sh (its keeper). */
+function runscProcesses(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const p of pidsMentioning(runscRoot)) {
+    try {
+      const name = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]?.split('/').at(-1) ?? '?';
+      counts[name] = (counts[name] ?? 0) + 1;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return counts;
+}
+
+function countDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0));
+}
+
+function formatCounts(c: Record<string, number>): string {
+  return Object.entries(c).sort().map(([k, v]) => `${v} ${k}`).join(', ');
+}
+
 const SERVER = ['sh', '-c', 'while true; do echo "hello from $(hostname)" | nc -l -p 8080; done'];
 const SLEEP = ['sleep', '3600'];
 
@@ -112,12 +146,23 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
     expect(sandboxesOf(second.pod)).toBe(1);
   });
 
-  it('runs a pod of 5 containers in one runsc sandbox', async () => {
+  it('runs a pod of 5 containers in one runsc sandbox, where 5 pods of one container each run their own', async () => {
+    const before = runscProcesses();
     const five = await runPod('five', [1, 2, 3, 4, 5].map((n) => ({ name: `c${n}`, command: SLEEP })));
     for (const id of five.ids) expect((await cri.execSync(id, ['true'])).exitCode).toBe(0);
-    const n = sandboxesOf(five.pod);
-    console.log(`CRI pod of 5 containers ${five.pod.slice(0, 12)}: ${n} runsc-sandbox process`);
-    expect(n).toBe(1);
+    const afterFive = runscProcesses();
+    const singles = [];
+    for (const n of [1, 2, 3, 4, 5]) singles.push(await runPod(`single${n}`, [{ name: 'c', command: SLEEP }]));
+    for (const s of singles) expect((await cri.execSync(s.ids[0] ?? '', ['true'])).exitCode).toBe(0);
+    const ofFive = countDelta(afterFive, before);
+    const ofSingles = countDelta(runscProcesses(), afterFive);
+    console.log(`the pod's runsc-sandbox runs ${sandboxBinary(five.pod)}`);
+    console.log(`processes under msb's runsc root for a pod of 5 containers: ${formatCounts(ofFive)}`);
+    console.log(`processes under msb's runsc root for 5 pods of 1 container: ${formatCounts(ofSingles)}`);
+    expect(sandboxesOf(five.pod)).toBe(1);
+    expect(ofFive['runsc-sandbox']).toBe(1);
+    for (const s of singles) expect(sandboxesOf(s.pod)).toBe(1);
+    expect(ofSingles['runsc-sandbox']).toBe(5);
   });
 
   it('leaves nothing behind after StopPodSandbox and RemovePodSandbox', async () => {
@@ -131,6 +176,7 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
       ...readdirSync(runscRoot).map((f) => `runsc state ${f}`),
       ...pidsMentioning(msbRoot).map((p) => `process ${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`),
       ...mountsUnder(join(layout.run, 'state')).map((m) => `mount ${m}`),
+      ...mountsUnder(layout.runcRoot).map((m) => `mount ${m}`),
     ];
     expect(left).toEqual([]);
   });
