@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './bench-options.js';
+import { repoRoot } from './repo-root.js';
 import type { Cleanup } from './cleanup.js';
 import { measurePodOverhead, type PodOverhead } from './pod-overhead.js';
 import { ratio, summarize, type Summary } from './stats.js';

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlRequest, RELAY_NODE_FLAGS } from '../dns/relay-client.js';
-import { repoRoot } from './bench-options.js';
+import { repoRoot } from './repo-root.js';
 import type { Cleanup } from './cleanup.js';
 import { quantile } from './stats.js';
 import { stdoutOf } from './timed-spawn.js';
