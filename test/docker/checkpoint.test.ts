@@ -55,6 +55,18 @@ function startFromCheckpointOk(args: string[]): void {
   if (r.status !== 0) throw new Error(`docker start ${args.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
 }
 
+/**
+ * resolvesPeer asks the container for the peer by name and returns what it saw last: the restored
+ * sandbox must name msb's relay (the network's gateway) in resolv.conf and get the peer's address.
+ * A few tries: the relay opens the container's netns socket at its first query (docs/dns.md).
+ */
+async function resolvesPeer(c: string, peer: string, peerIp: string): Promise<{ ok: boolean; resolv: string; lookup: string }> {
+  let lookup = '';
+  const ok = await waitUntil(() => (lookup = docker(['exec', c, 'nslookup', peer]).stdout).includes(peerIp), 10_000);
+  const resolv = docker(['exec', c, 'cat', '/etc/resolv.conf']).stdout;
+  return { ok, resolv, lookup: lookup.trim().replace(/\s+/g, ' ') };
+}
+
 async function countsPast(c: string, n: number): Promise<number[]> {
   let seen: number[] = [];
   await waitUntil(() => (seen = counts(c)).length > n + 2, 30_000);
@@ -71,7 +83,7 @@ afterAll(() => {
 });
 
 describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)', () => {
-  it('a counter resumes where it stopped (checkpoint with and without --leave-running), checkpoint ls/rm; name lookup after restore printed (known broken)', async () => {
+  it('a counter resumes where it stopped (checkpoint with and without --leave-running) and still resolves a peer by name; checkpoint ls/rm', async () => {
     freshNetwork(NET);
     const peer = name('peer');
     dockerOk(['run', '-d', '--name', peer, '--network', NET, 'local/busybox', 'sleep', '600']);
@@ -90,13 +102,13 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect(after[0]).toBe(last + 1);
     expect(status(c)).toBe('running');
 
-    // The restored sandbox is on the network Docker gave it, registered with the DNS relay.
+    // The restored sandbox is on the network Docker gave it, registered with the DNS relay: its
+    // resolv.conf names the relay on the network's gateway and a peer resolves by name.
     const peerIp = dockerOk(['inspect', '--format', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, peer]).trim();
-    const lookup = docker(['exec', c, 'nslookup', peer]);
-    // KNOWN BROKEN on Docker 20.10 (docs/checkpoint.md): the restored sandbox's resolv.conf names
-    // the host's upstream, not the relay, so peers do not resolve by name. Printed, not asserted,
-    // until it is fixed; the rest of this test asserts.
-    if (!lookup.stdout.includes(peerIp)) console.warn(`KNOWN BROKEN (issue 11): after restore, nslookup ${peer} did not answer ${peerIp}: ${lookup.stdout.trim().replace(/\s+/g, ' ')}`);
+    const gateway = dockerOk(['network', 'inspect', '--format', '{{(index .IPAM.Config 0).Gateway}}', NET]).trim();
+    const afterCp1 = await resolvesPeer(c, peer, peerIp);
+    expect(afterCp1.resolv).toContain(`nameserver ${gateway}`);
+    expect(afterCp1.lookup).toContain(peerIp);
 
     // --leave-running: it keeps counting; restoring that checkpoint later resumes from it, not from 0.
     const beforeCp2 = counts(c);
@@ -113,6 +125,9 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     const resumed = (await countsPast(c, stopped.length)).slice(stopped.length);
     expect(resumed[0]).toBeGreaterThan(beforeCp2[beforeCp2.length - 1] as number);
     expect(resumed[0]).toBeLessThanOrEqual((atCp2[atCp2.length - 1] as number) + 1);
+    const afterCp2 = await resolvesPeer(c, peer, peerIp);
+    expect(afterCp2.resolv).toContain(`nameserver ${gateway}`);
+    expect(afterCp2.lookup).toContain(peerIp);
 
     dockerOk(['checkpoint', 'rm', c, 'cp1']);
     expect(dockerOk(['checkpoint', 'ls', c])).not.toContain('cp1');
