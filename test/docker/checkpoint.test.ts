@@ -157,6 +157,31 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect(resumed[0]).toBe(last + 1);
   }, 120_000);
 
+  it('docker rm -f of a checkpointed, a checkpointed-and-running and a restored container leaves nothing', async () => {
+    const run = async (what: string): Promise<[string, string]> => {
+      const c = name(what);
+      dockerOk(['run', '-d', '--runtime=msb', '--name', c, '--network', NET, 'local/busybox', ...COUNTER]);
+      const id = idOf(c);
+      ids.push(id);
+      await countsPast(c, 1);
+      return [c, id];
+    };
+    const [stopped, stoppedId] = await run('rm-checkpointed');
+    dockerOk(['checkpoint', 'create', stopped, 'cp'], { timeout: 60_000 });
+    expect(await waitUntil(() => status(stopped) === 'exited')).toBe(true);
+    const [running, runningId] = await run('rm-leave-running');
+    dockerOk(['checkpoint', 'create', '--leave-running', running, 'cp'], { timeout: 60_000 });
+    const [restored, restoredId] = await run('rm-restored');
+    dockerOk(['checkpoint', 'create', restored, 'cp'], { timeout: 60_000 });
+    expect(await waitUntil(() => status(restored) === 'exited')).toBe(true);
+    startFromCheckpointOk(['--checkpoint', 'cp', restored]);
+    expect(status(restored)).toBe('running');
+    // The restore's own files (the network snapshot among them) live in msb's record.
+    expect(msbLeftovers(restoredId).some((l) => l.startsWith('msb record'))).toBe(true);
+    dockerOk(['rm', '-f', stopped, running, restored]);
+    expect([stoppedId, runningId, restoredId].flatMap((id) => msbLeftovers(id))).toEqual([]);
+  }, 180_000);
+
   it.skipIf(redisMissing)('redis keeps its keys across checkpoint and restore', async () => {
     const r = name('redis');
     dockerOk(['run', '-d', '--runtime=msb', '--name', r, 'local/redis']);
