@@ -17,8 +17,10 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
-  /** --only dns | workloads: run part 4 (the DNS relay) or part 5 (workloads) alone. */
-  only?: 'dns' | 'workloads';
+  /** --only dns | workloads | checkpoint: run part 4 (the DNS relay), part 5 (workloads) or the checkpoint/restore part alone. */
+  only?: 'dns' | 'workloads' | 'checkpoint';
+  /** Checkpoint/restore rounds per workload (docker checkpoint create + docker start --checkpoint). */
+  checkpointRounds: number;
   /** Part 5 (workloads): its size, or undefined to skip it. */
   workloads?: WorkloadOptions;
 }
@@ -32,8 +34,10 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --krun-pairs N  krun pairs (docker run vs msb run to "entering VM"), 0 to skip (default 5)
   --only dns    run only part 4, the DNS relay against Docker's embedded DNS
   --only workloads  run only part 5, the workloads (redis, http, files) under msb, runsc and runc
+  --only checkpoint  run only the checkpoint/restore part (idle busybox, redis with 100,000 keys)
+  --checkpoint-rounds N  checkpoint/restore rounds per workload (default 5)
   --workload-rounds N  interleaved rounds of part 5, 0 to skip (default ${FULL_WORKLOADS.rounds})
-  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round
+  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round, 2 checkpoint rounds
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -48,6 +52,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     msbctl: join(repoRoot, 'shim', 'msbctl'),
     out: join(repoRoot, '.bench', 'latest.json'),
     krunPairs: 5,
+    checkpointRounds: 5,
     workloads: { ...FULL_WORKLOADS },
   };
   for (let i = 0; i < argv.length; i++) {
@@ -70,9 +75,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--msbctl': opts.msbctl = value(); break;
       case '--out': opts.out = value(); break;
       case '--krun-pairs': opts.krunPairs = count(0); break;
+      case '--checkpoint-rounds': opts.checkpointRounds = count(1); break;
       case '--only': {
         const v = value();
-        if (v !== 'dns' && v !== 'workloads') throw new Error(`--only takes dns or workloads, got ${v}\n${USAGE}`);
+        if (v !== 'dns' && v !== 'workloads' && v !== 'checkpoint') throw new Error(`--only takes dns, workloads or checkpoint, got ${v}\n${USAGE}`);
         opts.only = v;
         break;
       }
@@ -82,7 +88,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       }
       case '--quick':
-        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, workloads: { ...QUICK_WORKLOADS } });
+        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, checkpointRounds: 2, workloads: { ...QUICK_WORKLOADS } });
         break;
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
