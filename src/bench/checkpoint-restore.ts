@@ -34,16 +34,21 @@ function docker(args: readonly string[], timeoutMs = 120_000): number {
 const MOBY_42900 = /failed to upload checkpoint to containerd: commit failed: content sha256:\w+: already exists/;
 
 /**
- * restoreTimed is `docker start --checkpoint`, repeated (up to 3 more times) on moby/moby#42900
- * only; the successful attempt is the one timed, and `retried` counts the others.
+ * restoreTimed is `docker start --checkpoint`, repeated (up to 5 more times, 1 s apart) on
+ * moby/moby#42900 only; the successful attempt is the one timed, and `retried` counts the others.
  */
 function restoreTimed(args: readonly string[], retried: () => void): number {
   for (let attempt = 1; ; attempt++) {
     const r = timedRun('docker', args, { timeoutMs: 120_000 });
     if (r.status === 0) return r.ms;
-    if (attempt >= 4 || !MOBY_42900.test(r.output)) throw new CommandFailed(describeCommand('docker', args), r.status, r.output);
+    if (attempt >= 6 || !MOBY_42900.test(r.output)) throw new CommandFailed(describeCommand('docker', args), r.status, r.output);
     retried();
+    sleepMs(1000);
   }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function waitFor(args: readonly string[], want: string, timeoutMs = 30_000): void {
@@ -52,7 +57,7 @@ function waitFor(args: readonly string[], want: string, timeoutMs = 30_000): voi
     const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 10_000 });
     if (r.status === 0 && r.stdout.trim() === want) return;
     if (Date.now() > end) throw new Error(`docker ${args.join(' ')} did not print ${want} within ${timeoutMs / 1000} s (last: ${r.stdout?.trim()} ${r.stderr?.trim()})`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    sleepMs(100);
   }
 }
 
