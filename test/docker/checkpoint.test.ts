@@ -20,9 +20,11 @@ const names: string[] = [];
 const ids: string[] = [];
 const dirs: string[] = [];
 
+/** name is a container name of this run; a retried test (the compat suite retries once) first removes what its first attempt left. */
 function name(what: string): string {
   const n = `${PREFIX}-${what}`;
-  names.push(n);
+  if (names.includes(n)) docker(['rm', '-f', n]);
+  else names.push(n);
   return n;
 }
 
