@@ -52,8 +52,21 @@ function startFromCheckpoint(args: string[]): ReturnType<typeof docker> {
   return r;
 }
 
-function startFromCheckpointOk(args: string[]): void {
+/**
+ * DOCKER_28_RESTORE is Docker 28's refusal to start any container from a checkpoint: it sets the
+ * network up between the task's create and start from the task's pid, which containerd's runc shim
+ * has not got yet for a restore (it restores at start), so the daemon bind-mounts /proc/0/ns/net.
+ * Measured with Docker 28.5.2 / containerd 2.1.9 under msb and under runsc registered directly
+ * alike (scripts/compat, docs/checkpoint.md).
+ */
+const DOCKER_28_RESTORE = /bind-mount \/proc\/0\/ns\/net -> \S+: no such file or directory/;
+
+function startFromCheckpointOk(args: string[], ctx: { skip: () => void }): void {
   const r = startFromCheckpoint(args);
+  if (r.status !== 0 && DOCKER_28_RESTORE.test(r.stderr)) {
+    console.warn(`SKIP restore: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} cannot start a container from a checkpoint, whatever the runtime: "${r.stderr.trim()}" (it sets the network up from the task's pid before containerd's shim has restored it)`);
+    ctx.skip();
+  }
   if (r.status !== 0) throw new Error(`docker start ${args.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
 }
 
@@ -85,7 +98,7 @@ afterAll(() => {
 });
 
 describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)', () => {
-  it('a counter resumes where it stopped (checkpoint with and without --leave-running) and still resolves a peer by name; checkpoint ls/rm', async () => {
+  it('a counter resumes where it stopped (checkpoint with and without --leave-running) and still resolves a peer by name; checkpoint ls/rm', async (ctx) => {
     freshNetwork(NET);
     const peer = name('peer');
     dockerOk(['run', '-d', '--name', peer, '--network', NET, 'local/busybox', 'sleep', '600']);
@@ -106,7 +119,7 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     dockerOk(['run', '-d', '--name', squatter, '--network', NET, 'local/busybox', 'sleep', '600']);
     const before = counts(c);
     const last = before[before.length - 1] as number;
-    startFromCheckpointOk(['--checkpoint', 'cp1', c]);
+    startFromCheckpointOk(['--checkpoint', 'cp1', c], ctx);
     const after = (await countsPast(c, before.length)).slice(before.length);
     expect(after[0]).toBe(last + 1);
     expect(status(c)).toBe('running');
@@ -133,7 +146,7 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     dockerOk(['kill', c]);
     await waitUntil(() => status(c) === 'exited');
     const stopped = counts(c);
-    startFromCheckpointOk(['--checkpoint', 'cp2', c]);
+    startFromCheckpointOk(['--checkpoint', 'cp2', c], ctx);
     const resumed = (await countsPast(c, stopped.length)).slice(stopped.length);
     expect(resumed[0]).toBeGreaterThan(beforeCp2[beforeCp2.length - 1] as number);
     expect(resumed[0]).toBeLessThanOrEqual((atCp2[atCp2.length - 1] as number) + 1);
@@ -169,7 +182,7 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect(resumed[0]).toBe(last + 1);
   }, 120_000);
 
-  it('docker rm -f of a checkpointed, a checkpointed-and-running and a restored container leaves nothing', async () => {
+  it('docker rm -f of a checkpointed, a checkpointed-and-running and a restored container leaves nothing', async (ctx) => {
     const run = async (what: string): Promise<[string, string]> => {
       const c = name(what);
       dockerOk(['run', '-d', '--runtime=msb', '--name', c, '--network', NET, 'local/busybox', ...COUNTER]);
@@ -186,7 +199,7 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     const [restored, restoredId] = await run('rm-restored');
     dockerOk(['checkpoint', 'create', restored, 'cp'], { timeout: 60_000 });
     expect(await waitUntil(() => status(restored) === 'exited')).toBe(true);
-    startFromCheckpointOk(['--checkpoint', 'cp', restored]);
+    startFromCheckpointOk(['--checkpoint', 'cp', restored], ctx);
     expect(status(restored)).toBe('running');
     // The restore's own files (the network snapshot among them) live in msb's record.
     expect(msbLeftovers(restoredId).some((l) => l.startsWith('msb record'))).toBe(true);
@@ -194,7 +207,7 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect([stoppedId, runningId, restoredId].flatMap((id) => msbLeftovers(id))).toEqual([]);
   }, 180_000);
 
-  it.skipIf(redisMissing)('redis keeps its keys across checkpoint and restore', async () => {
+  it.skipIf(redisMissing)('redis keeps its keys across checkpoint and restore', async (ctx) => {
     const r = name('redis');
     dockerOk(['run', '-d', '--runtime=msb', '--name', r, 'local/redis']);
     ids.push(idOf(r));
@@ -202,7 +215,7 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     dockerOk(['exec', r, 'redis-cli', 'mset', 'alpha', '1', 'beta', 'two', 'gamma', '3']);
     dockerOk(['checkpoint', 'create', r, 'keys'], { timeout: 60_000 });
     await waitUntil(() => status(r) === 'exited');
-    startFromCheckpointOk(['--checkpoint', 'keys', r]);
+    startFromCheckpointOk(['--checkpoint', 'keys', r], ctx);
     expect(dockerOk(['exec', r, 'redis-cli', 'mget', 'alpha', 'beta', 'gamma']).trim().split('\n')).toEqual(['1', 'two', '3']);
   }, 120_000);
 });
