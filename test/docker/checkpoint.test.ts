@@ -53,9 +53,9 @@ function startFromCheckpoint(args: string[]): ReturnType<typeof docker> {
 }
 
 /**
- * DOCKER_28_RESTORE is Docker 28's refusal to start any container from a checkpoint: it sets the
- * network up between the task's create and start from the task's pid, which containerd's runc shim
- * has not got yet for a restore (it restores at start), so the daemon bind-mounts /proc/0/ns/net.
+ * DOCKER_28_RESTORE is Docker 28's refusal to start any container from a checkpoint: the daemon
+ * bind-mounts /proc/0/ns/net (our reading: it sets the network up between the task's create and
+ * start from the task's pid, which containerd's runc shim has not got for a restore until start).
  * Measured with Docker 28.5.2 / containerd 2.1.9 under msb and under runsc registered directly
  * alike (scripts/compat, docs/checkpoint.md).
  */
@@ -64,7 +64,7 @@ const DOCKER_28_RESTORE = /bind-mount \/proc\/0\/ns\/net -> \S+: no such file or
 function startFromCheckpointOk(args: string[], ctx: { skip: () => void }): void {
   const r = startFromCheckpoint(args);
   if (r.status !== 0 && DOCKER_28_RESTORE.test(r.stderr)) {
-    console.warn(`SKIP restore: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} cannot start a container from a checkpoint, whatever the runtime: "${r.stderr.trim()}" (it sets the network up from the task's pid before containerd's shim has restored it)`);
+    console.warn(`SKIP restore: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} cannot start a container from a checkpoint, whatever the runtime: "${r.stderr.trim()}" (runsc registered directly fails the same way; docs/checkpoint.md)`);
     ctx.skip();
   }
   if (r.status !== 0) throw new Error(`docker start ${args.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
