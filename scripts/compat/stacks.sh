@@ -42,7 +42,7 @@ compat_runsc_suite() {
 
 # compat_suites are the Docker suites run in every stack, each against msb and against runsc
 # registered directly (name → test/docker/<name>.test.ts).
-compat_suites=(docker-run dns-relay dns-compose demo-stack)
+compat_suites=(docker-run dns-relay dns-compose demo-stack checkpoint)
 
 # compat_runtimes are the runtimes each suite runs against: msb from the checkout, and runsc
 # registered directly (runsc-as-msb.sh) as the reference that attributes each failure.

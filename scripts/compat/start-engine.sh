@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # start-engine.sh LOG: inside a stack's container, starts the stack's own dockerd (with the
 # containerd it manages) and waits until it answers. Its data root is the container's tmpfs and
-# its networks come from 10.213.0.0/16 and 10.214.0.0/16, apart from the host engine's.
+# its networks come from 10.213.0.0/16 and 10.214.0.0/16, apart from the host engine's. Experimental
+# features are on for `docker checkpoint` (the checkpoint suite; docs/checkpoint.md).
 set -euo pipefail
 log=$1
 
@@ -18,7 +19,8 @@ cat >/etc/docker/daemon.json <<'JSON'
 {
   "data-root": "/var/lib/docker",
   "bip": "10.213.0.1/24",
-  "default-address-pools": [{ "base": "10.214.0.0/16", "size": 24 }]
+  "default-address-pools": [{ "base": "10.214.0.0/16", "size": 24 }],
+  "experimental": true
 }
 JSON
 # setsid: dockerd outlives this script, in its own session.

@@ -16,10 +16,12 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
-  /** --only dns | workloads | pods: run part 4 (the DNS relay), 5 (workloads) or 6 (CRI pods) alone. */
-  only?: 'dns' | 'workloads' | 'pods';
+  /** --only dns | workloads | pods | checkpoint: run part 4 (the DNS relay), 5 (workloads), 6 (CRI pods) or the checkpoint/restore part alone. */
+  only?: 'dns' | 'workloads' | 'pods' | 'checkpoint';
   /** Part 6 (CRI pods): interleaved rounds, 0 skips it. */
   podRounds: number;
+  /** Checkpoint/restore rounds per workload (docker checkpoint create + docker start --checkpoint). */
+  checkpointRounds: number;
   /** Part 5 (workloads): its size, or undefined to skip it. */
   workloads?: WorkloadOptions;
 }
@@ -35,8 +37,10 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --only workloads  run only part 5, the workloads (redis, http, files) under msb, runsc and runc
   --only pods   run only part 6, Kubernetes pods through containerd's CRI (msb against runc)
   --pod-rounds N  interleaved rounds of part 6, 0 to skip (default 5)
+  --only checkpoint  run only the checkpoint/restore part (idle busybox, redis with 100,000 keys)
+  --checkpoint-rounds N  checkpoint/restore rounds per workload (default 5)
   --workload-rounds N  interleaved rounds of part 5, 0 to skip (default ${FULL_WORKLOADS.rounds})
-  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round, 2 pod rounds
+  --quick       a short run for development: ${MIN_PAIRS} pairs, 3 rounds, no krun, one short workload round, 2 pod rounds, 2 checkpoint rounds
 Needs root, dockerd with the runtime "msb" registered, and runsc.`;
 
 /** HelpRequested carries the usage text for --help (printed to stdout, exit 0). */
@@ -51,6 +55,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     msbctl: join(repoRoot, 'shim', 'msbctl'),
     out: join(repoRoot, '.bench', 'latest.json'),
     krunPairs: 5,
+    checkpointRounds: 5,
     workloads: { ...FULL_WORKLOADS },
     podRounds: 5,
   };
@@ -74,9 +79,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--msbctl': opts.msbctl = value(); break;
       case '--out': opts.out = value(); break;
       case '--krun-pairs': opts.krunPairs = count(0); break;
+      case '--checkpoint-rounds': opts.checkpointRounds = count(1); break;
       case '--only': {
         const v = value();
-        if (v !== 'dns' && v !== 'workloads' && v !== 'pods') throw new Error(`--only takes dns, workloads or pods, got ${v}\n${USAGE}`);
+        if (v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint') throw new Error(`--only takes dns, workloads, pods or checkpoint, got ${v}\n${USAGE}`);
         opts.only = v;
         break;
       }
@@ -87,7 +93,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       }
       case '--pod-rounds': opts.podRounds = count(0); break;
       case '--quick':
-        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, workloads: { ...QUICK_WORKLOADS }, podRounds: 2 });
+        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, checkpointRounds: 2, workloads: { ...QUICK_WORKLOADS }, podRounds: 2 });
         break;
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);

@@ -122,6 +122,20 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   if (opts.only === 'pods') {
     return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), criPods: await podsPart(), problems };
   }
+  const checkpointPart = async (): Promise<BenchResult['checkpointRestore']> => {
+    if (stdoutOf('docker', ['info', '--format', '{{.ExperimentalBuild}}']).trim() !== 'true') {
+      problems.push('checkpoint/restore not measured: dockerd runs without experimental features');
+      return undefined;
+    }
+    await cleanup.checkpoint();
+    progress('checkpoint/restore: docker checkpoint create and docker start --checkpoint under msb, next to a cold docker run');
+    return measureCheckpointRestore(cleanup, { image: opts.image, rounds: opts.checkpointRounds }, progress);
+  };
+  if (opts.only === 'checkpoint') {
+    const checkpointRestore = await checkpointPart();
+    if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
+    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), ...(checkpointRestore ? { checkpointRestore } : {}), problems };
+  }
   if (opts.only === 'workloads') {
     return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), workloads: await workloadsPart(), problems };
   }
@@ -173,7 +187,7 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   }
 
 
-  const checkpointRestore = stdoutOf('docker', ['info', '--format', '{{.ExperimentalBuild}}']).trim() === 'true' ? await measureCheckpointRestore(cleanup, { image: opts.image, rounds: 3 }, (m) => progress(m)) : (problems.push('checkpoint/restore not measured: dockerd runs without experimental features'), undefined);
+  const checkpointRestore = await checkpointPart();
 
   // Part 4: the DNS relay against Docker's embedded DNS.
   const dns = await dnsPart();

@@ -78,6 +78,16 @@ describe('bench options for part 5', () => {
     expect(parseBenchArgs(['--quick'])).toMatchObject({ pairs: 8, krunPairs: 0, workloads: { rounds: 1 } });
     expect(parseBenchArgs(['--workload-rounds', '0']).workloads).toBeUndefined();
     expect(parseBenchArgs(['--only', 'workloads']).only).toBe('workloads');
-    expect(() => parseBenchArgs(['--only', 'redis'])).toThrow(/dns, workloads or pods/);
+    expect(() => parseBenchArgs(['--only', 'redis'])).toThrow(/dns, workloads, pods or checkpoint/);
+  });
+});
+
+describe('bench options for checkpoint/restore', () => {
+  it('runs 5 rounds by default, 2 with --quick, N with --checkpoint-rounds N, alone with --only checkpoint', () => {
+    expect(parseBenchArgs([]).checkpointRounds).toBe(5);
+    expect(parseBenchArgs(['--quick']).checkpointRounds).toBe(2);
+    expect(parseBenchArgs(['--checkpoint-rounds', '7']).checkpointRounds).toBe(7);
+    expect(parseBenchArgs(['--only', 'checkpoint']).only).toBe('checkpoint');
+    expect(() => parseBenchArgs(['--checkpoint-rounds', '0'])).toThrow(/--checkpoint-rounds must be an integer ≥ 1, got 0/);
   });
 });

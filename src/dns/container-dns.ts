@@ -27,6 +27,8 @@ export interface ContainerDns {
   /** The servers that replace 127.0.0.11 when the container cannot use the relay. */
   upstreams: readonly string[];
   policy: DnsPolicy;
+  /** Where the netns's fib_trie and route were copied (restore: runsc moved the addresses into the sandbox before msb could read them). */
+  netDir?: string;
 }
 
 function readOrEmpty(path: string): string {
@@ -53,7 +55,7 @@ export function finishContainerDns(c: ContainerDns, debug: (msg: string) => void
   const dockerText = readOrEmpty(c.dockerResolvConf);
   let relay: string | undefined;
   try {
-    relay = registerWithRelay({ id: c.id, dir: c.dir, pid: c.pid, dockerResolvConf: c.dockerResolvConf, dockerText, policy: c.policy, debug });
+    relay = registerWithRelay({ id: c.id, dir: c.dir, pid: c.pid, dockerResolvConf: c.dockerResolvConf, dockerText, policy: c.policy, netDir: c.netDir, debug });
   } catch (err) {
     debug(`dns: no relay registration: ${(err as Error).message}; container names will not resolve`);
   }

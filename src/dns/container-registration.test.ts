@@ -69,4 +69,11 @@ describe('containerRegistration', () => {
     expect(containerRegistration(inputs, none, () => 1, ifaces, () => true)).toEqual({ reason: 'cannot read the network of pid 42: EACCES /proc/42/net/fib_trie' });
     expect(containerRegistration({ ...inputs, pid: 43 }, files(), () => 1, ifaces, () => true)).toMatchObject({ reason: expect.stringMatching(/^cannot read the network of pid 43: ENOENT/) });
   });
+
+  it('reads a restore\'s snapshot of the netns (netDir) instead of /proc/<pid>/net, and keeps the live netns for the relay', () => {
+    const snap = files({ '/rec/net-at-restore/fib_trie': FIB, '/rec/net-at-restore/route': ROUTE, '/proc/42/net/fib_trie': 'Local:\n', '/proc/42/net/route': 'Iface\n' });
+    const r = containerRegistration({ ...inputs, netDir: '/rec/net-at-restore' }, snap, () => 7, ifaces, () => true);
+    expect(r).toMatchObject({ nameserver: '172.30.0.1', reg: { netns: '/proc/42/ns/net', netnsInode: 7, addresses: ['172.20.0.3', '172.30.0.7'] } });
+    expect(containerRegistration({ ...inputs, netDir: '/gone' }, files(), () => 1, ifaces, () => true)).toEqual({ reason: 'cannot read the network of pid 42 as recorded in /gone: ENOENT /gone/fib_trie' });
+  });
 });

@@ -15,6 +15,11 @@ export interface RegistrationInputs {
   policyUpstreams: readonly string[];
   hostResolvers: () => string[];
   rateLimit: number;
+  /**
+   * Where the netns's fib_trie and route are read (default /proc/<pid>/net); a restore reads the
+   * copies its network snapshot hook made (src/dns/network-snapshot-hook.ts).
+   */
+  netDir?: string;
   cacheMs?: number;
 }
 
@@ -39,13 +44,14 @@ export function dockerDnsServers(hostconfig: string): string[] {
  */
 export function containerRegistration(i: RegistrationInputs, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), inode: (p: string) => number = (p) => statSync(p).ino, interfaces?: Parameters<typeof hostGateways>[1], bridge?: Parameters<typeof hostGateways>[2]): ContainerRegistration {
   const proc = `/proc/${i.pid}`;
+  const net = i.netDir ?? join(proc, 'net');
   let addresses: string[];
   let defaultGateway: string | undefined;
   try {
-    addresses = parseLocalAddresses(read(join(proc, 'net/fib_trie')));
-    defaultGateway = parseDefaultGateway(read(join(proc, 'net/route')));
+    addresses = parseLocalAddresses(read(join(net, 'fib_trie')));
+    defaultGateway = parseDefaultGateway(read(join(net, 'route')));
   } catch (err) {
-    return { reason: `cannot read the network of pid ${i.pid}: ${(err as Error).message}` };
+    return { reason: `cannot read the network of pid ${i.pid}${i.netDir ? ` as recorded in ${i.netDir}` : ''}: ${(err as Error).message}` };
   }
   const gateways = hostGateways(addresses, interfaces, bridge);
   if (gateways.size === 0) return { reason: `no host address shares a network with ${addresses.join(', ') || 'the container (it has no IPv4 address)'}` };

@@ -16,6 +16,8 @@ export interface RelayStepInputs {
   dockerResolvConf: string;
   dockerText: string;
   policy: { upstreams: readonly string[]; relay: boolean; rateLimit: number; cacheMs: number };
+  /** Where the netns's addresses were copied, when they are no longer in /proc/<pid>/net (restore). */
+  netDir?: string;
   debug: (msg: string) => void;
 }
 
@@ -51,7 +53,7 @@ export function registerWithRelay(i: RelayStepInputs): string | undefined {
     i.debug('dns: the sandbox shares the host network namespace; no relay registration');
     return undefined;
   }
-  const r = containerRegistration({ id: i.id, dir: i.dir, pid, dockerResolvConf: i.dockerResolvConf, policyUpstreams: i.policy.upstreams, hostResolvers, rateLimit: i.policy.rateLimit, cacheMs: i.policy.cacheMs });
+  const r = containerRegistration({ id: i.id, dir: i.dir, pid, dockerResolvConf: i.dockerResolvConf, policyUpstreams: i.policy.upstreams, hostResolvers, rateLimit: i.policy.rateLimit, cacheMs: i.policy.cacheMs, netDir: i.netDir });
   if ('reason' in r) {
     i.debug(`dns: no relay registration: ${r.reason}; container names will not resolve`);
     return undefined;

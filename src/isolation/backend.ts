@@ -28,6 +28,8 @@ export interface BackendContext {
   paths: ContainerPaths;
   /** create's --preserve-fds: extra descriptors the container should inherit. */
   preserveFds: number;
+  /** True when the container is made by `restore` (from a checkpoint) rather than `create`. */
+  restoring?: boolean;
   debug: (msg: string) => void;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { hostResolvers } from '../../dns/host-resolvers.js';
 import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstreamResolvConf } from '../../dns/container-dns.js';
 import { hasNetworkHook } from '../../dns/network-timing.js';
+import { addNetworkSnapshotHook, NETWORK_SNAPSHOT_DIR } from '../../dns/network-snapshot-hook.js';
 import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import type { EgressProfile } from '../../egress/profiles.js';
@@ -115,10 +116,12 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Docker ≤ 27 sets the network up inside create (its libnetwork-setkey hook); Docker 28 does it
   // between create and start, so the DNS work waits for start there (docs/dns.md).
   const dnsAtStart = resolv !== undefined && !hasNetworkHook(ctx.spec);
+  // runsc restore creates and starts the sandbox in one call, and starting moves the netns's
+  // addresses into the sandbox: a hook after Docker's network hook copies them for the registration.
+  const netSnapshot = resolv && ctx.restoring ? join(paths.dir, NETWORK_SNAPSHOT_DIR) : undefined;
   const dns = (pid: number | undefined): ContainerDns | undefined =>
-    resolv && { id: ctx.id, dir: paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams, policy: policy.dns };
+    resolv && { id: ctx.id, dir: paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams, policy: policy.dns, ...(netSnapshot ? { netDir: netSnapshot } : {}) };
   let pidFile: string | undefined;
-  let restored = false;
   const afterCreate = (): void => {
     const sandboxPid = readPid(pidFile);
     if (!pod && sandboxPid !== undefined && needsLoopbackUp(ctx.spec)) {
@@ -130,7 +133,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     if (!c) return;
     // A restore is create and start in one call (containerd runs it at start), so the network is
     // up by then on every Docker and there is no later start to finish the DNS.
-    if (dnsAtStart && !restored) {
+    if (dnsAtStart && !ctx.restoring) {
       writeFileAtomic(join(paths.dir, DNS_AT_START_FILE), `${JSON.stringify(c)}\n`, 0o600);
       ctx.debug('dns: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; resolv.conf and the relay registration are finished at start');
     } else {
@@ -171,7 +174,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   });
 
   return {
-    spec: pids.spec,
+    spec: netSnapshot ? addNetworkSnapshotHook(pids.spec, netSnapshot) : pids.spec,
     writeFiles(): void {
       writeFileSync(paths.cleanup, cleanup, { mode: 0o600 });
       if (keeper) {
@@ -207,7 +210,6 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     },
     restore(req: CreateRequest, args: readonly string[]): number {
       pidFile = req.pidFile;
-      restored = true;
       withSystemErrors(`gvisor: cannot create the state directory ${runscRoot}`, () => mkdirSync(runscRoot, { recursive: true, mode: 0o700 }));
       const own = ['--bundle', req.bundle, ...(req.pidFile ? ['--pid-file', req.pidFile] : []), ...(req.consoleSocket ? ['--console-socket', req.consoleSocket] : [])];
       return runThroughLauncher(paths.launcher, ctx.global, ['restore', ...args, ...own, req.id]);

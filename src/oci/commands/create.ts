@@ -49,9 +49,10 @@ export interface CreatePlan {
  * planCreate runs every check of create that can fail without side effects, in create's order:
  * arguments, policy, config.json, root filesystem, annotations, backend selection and the
  * backend's prepare (its checks and spec rewrites). It writes nothing and runs no backend
- * create; the fuzzer (test/fuzz) drives it directly.
+ * create; the fuzzer (test/fuzz) drives it directly. `verb` is restore when restore plans a
+ * container from a checkpoint (the backend may rewrite the spec for it).
  */
-export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): CreatePlan {
+export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env, verb: 'create' | 'restore' = 'create'): CreatePlan {
   const log = logTargetOf(g);
   const debug = (msg: string): void => appendLogLine(log, 'debug', msg);
   const paths = containerPaths(g.root, id);
@@ -67,7 +68,7 @@ export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, en
   debug(`egress for ${id}: ${egress.profile.name} (${egress.trail.join('; ')})`);
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
-  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, global: g, paths, preserveFds, debug });
+  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, global: g, paths, preserveFds, restoring: verb === 'restore', debug });
   return { paths, bundle, preserveFds, loaded, choice, egress, prepared };
 }
 

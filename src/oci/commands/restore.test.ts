@@ -92,6 +92,13 @@ describe('restore with a fake runsc', () => {
     expect(readFileSync(join(paths.dir, 'resolv.conf'), 'utf8')).toContain('nameserver 9.9.9.9');
   });
 
+  it("adds the network snapshot hook after Docker's network hook, so the relay registration finds the addresses runsc restore moved", () => {
+    restoreArgv(['--image-path', '/img', '--detach', '--pid-file', join(bundle, 'init.pid'), '--bundle', bundle]);
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { hooks: { prestart: { path: string; args: string[] }[] } };
+    expect(spec.hooks.prestart.map((h) => h.args[0])).toEqual(['libnetwork-setkey', 'msb-network-snapshot']);
+    expect(spec.hooks.prestart[1]?.args.at(-1)).toBe(join(containerPaths(root, id).dir, 'net-at-restore'));
+  });
+
   it('refuses a flag runsc cannot honour before writing anything', () => {
     let err: unknown;
     try {

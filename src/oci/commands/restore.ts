@@ -13,7 +13,7 @@ import { type CreateOptions, materialize, planCreate } from './create.js';
  * replaced by its restore. Every check, the flag mapping included, runs before anything is written.
  */
 export function restore(g: GlobalOptions, id: string, opts: CreateOptions, flags: CheckpointFlagValues, env: NodeJS.ProcessEnv = process.env): void {
-  const plan = planCreate(g, id, opts, env);
+  const plan = planCreate(g, id, opts, env, 'restore');
   const backend = BACKENDS[plan.choice.name];
   const c = backend?.checkpointing;
   const run = plan.prepared.restore?.bind(plan.prepared);
