@@ -6,7 +6,8 @@ import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstream
 import { hasNetworkHook } from '../../dns/network-timing.js';
 import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
-import type { EgressProfile } from '../../egress/profiles.js';
+import { enforceEgress, removeEgress } from '../../egress/host-enforcement.js';
+import { findNft } from '../../egress/nft.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
 import { backendLogArgs } from '../../oci/global-options.js';
@@ -57,23 +58,34 @@ function required(command: string, why: string): string {
 }
 
 /**
- * refuseUnenforcedEgress fails create for a profile other than allow-all: this build does not yet
- * enforce egress for gVisor on the host (nftables + the DNS relay, docs/egress.md), and a
- * container must never run wider open than its profile says.
+ * checkEgressEnforceable fails create, before anything runs, for a profile msb cannot enforce
+ * for this container (docs/egress.md): a container must never run wider open than its profile.
+ * Enforcement ties nft rules to the container's host-side veths once Docker has plugged them in,
+ * which is inside create only where Docker sets the network up in its libnetwork-setkey hook
+ * (Docker ≤ 27); Docker 28 does it between create and start, and a pod's later containers share
+ * the first one's network.
  */
-function refuseUnenforcedEgress(egress: EgressProfile, source: string): void {
+function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
+  const egress = ctx.egress;
   if (!egress.enforced) return;
-  throw new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for gVisor by this msb build yet (only allow-all; krun enforces every profile); choose isolation krun or another profile (policy ${source})`);
+  const why = (reason: string): MsbError =>
+    new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for this container by this msb build: ${reason}; choose isolation krun or profile allow-all (policy ${ctx.policy.source})`);
+  if (pod) throw why('it joins a pod sandbox, whose network the pod\'s first container owns');
+  if (!hasNetworkHook(ctx.spec) && ctx.spec.linux?.namespaces?.some((n) => n.type === 'network' && !n.path)) {
+    throw why('Docker sets this container\'s network up after create (no libnetwork-setkey hook, Docker 28+), and host enforcement at start is not built yet');
+  }
+  if (egress.egressBandwidth !== undefined) throw why(`egressBandwidth ${egress.egressBandwidth} (tc) is not enforced for gVisor yet`);
+  findNft();
 }
 
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
-  refuseUnenforcedEgress(ctx.egress, policy.source);
   checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
   // A container joining a pod's sandbox (a runsc sub-container) gets its stdio at runsc start,
   // from its keeper (pod-container.ts); a console would have to reach the shim at create.
   const pod = podSandboxOf(ctx.spec);
+  checkEgressEnforceable(ctx, pod !== undefined);
   if (!pod) checkNetworkNamespaceUnserved(ctx.spec);
   if (pod && ctx.spec.process?.terminal) {
     throw new MsbError('unsupported', `gvisor: a container joining pod sandbox ${pod.id} cannot have a terminal (tty: true) under msb: runsc makes a sub-container's console only at start, after the runc shim waited for it at create`);
@@ -125,6 +137,12 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       const lo = bringLoopbackUp(sandboxPid);
       if (lo.failed) throw new MsbError('backend', `gvisor: cannot bring the loopback interface up in the container's network namespace: ${lo.failed}`);
       if (lo.missing) ctx.debug(`gvisor: ${lo.missing} not found, so lo stays as the caller left it (Docker and CNI bring it up; ctr without CNI does not)`);
+    }
+    // Egress before DNS: the relay reads the container's egress.json when it registers it, and
+    // the rules are in before start runs the workload.
+    if (ctx.egress.enforced) {
+      if (sandboxPid === undefined) throw new MsbError('backend', `gvisor: egress profile "${ctx.egress.name}": runsc create wrote no pid file, so the container's network cannot be found to enforce it`);
+      enforceEgress(paths.dir, ctx.egress, sandboxPid, ctx.debug);
     }
     const c = dns(sandboxPid);
     if (!c) return;
@@ -216,6 +234,10 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.
       const failure = stopBackend(cleanup);
       sockets.remove();
+      if (ctx.egress.enforced) {
+        const left = removeEgress(paths.dir);
+        if (left) ctx.debug(`gvisor: egress rules of the failed create not removed: ${left}`);
+      }
       if (failure === undefined) return true;
       ctx.debug(`gvisor: cleanup after the failed create: ${failure}; the record keeps cleanup.sh for delete --force`);
       return false;
