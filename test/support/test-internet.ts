@@ -20,6 +20,10 @@ export const INTERNET = {
   cdn: '203.0.113.30',
   /** Answered for rebind.allowed.test: an address on a private test network (an "internal" host). */
   rebindTarget: '10.203.113.9',
+  /** The metadata address, served by the namespace to the test's Docker network only (policy routing). */
+  meta: '169.254.169.254',
+  /** The routing table and rule priority that send the test network's private destinations to the namespace. */
+  table: '214',
   /** Reached by no name: a direct IP the container hard-codes. */
   direct: '198.51.100.80',
 } as const;
@@ -43,9 +47,12 @@ function must(args: string[], ns?: string): void {
   if (!r.ok) throw new Error(`ip ${ns ? `(in ${ns}) ` : ''}${args.join(' ')}: ${r.err}`);
 }
 
-/** routeIsOurs says whether the host routes an address through the test's veth (assert it before sending). */
-export function routeIsOurs(address: string): boolean {
-  const r = ip(['-j', 'route', 'get', address]);
+/**
+ * routeIsOurs says whether the host routes an address through the test's veth (assert it before
+ * sending); `from` and `iif` ask about traffic forwarded from a container's network.
+ */
+export function routeIsOurs(address: string, from?: { source: string; iif: string }): boolean {
+  const r = ip(['-j', 'route', 'get', address, ...(from ? ['from', from.source, 'iif', from.iif] : [])]);
   if (!r.ok) return false;
   const [route] = JSON.parse(r.out) as { dev?: string }[];
   return route?.dev === INTERNET.hostVeth;
@@ -58,7 +65,9 @@ export interface TestInternet {
 
 /** removeInternet removes what a (possibly killed) earlier run left. */
 export function removeInternet(): void {
-  for (const net of ['203.0.113.0/24', '198.51.100.0/24', `${INTERNET.rebindTarget}/32`]) ip(['route', 'del', net, 'dev', INTERNET.hostVeth]);
+  for (const net of ['203.0.113.0/24', '198.51.100.0/24']) ip(['route', 'del', net, 'dev', INTERNET.hostVeth]);
+  while (ip(['rule', 'del', 'priority', INTERNET.table]).ok);
+  ip(['route', 'flush', 'table', INTERNET.table]);
   spawnSync('ip', ['netns', 'pids', INTERNET.netns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).forEach((pid) => {
     try {
       process.kill(Number(pid), 'SIGKILL'); // only the test's own servers live in its namespace
@@ -70,8 +79,13 @@ export function removeInternet(): void {
   ip(['netns', 'del', INTERNET.netns]);
 }
 
-/** startInternet makes the namespace, the veth, the addresses, the routes and the servers. */
-export async function startInternet(): Promise<TestInternet> {
+/**
+ * startInternet makes the namespace, the veth, the addresses, the routes and the servers. The
+ * TEST-NET ranges are routed for the whole host (nothing else uses them); the private and the
+ * metadata address only for traffic from `privateFrom` (the test's Docker network), through a
+ * routing table of the test's own, so the host's own 10/8 and metadata routes stay untouched.
+ */
+export async function startInternet(privateFrom: string): Promise<TestInternet> {
   removeInternet();
   const I = INTERNET;
   must(['netns', 'add', I.netns]);
@@ -82,11 +96,13 @@ export async function startInternet(): Promise<TestInternet> {
   must(['addr', 'add', `${I.hostAddress}/30`, 'dev', I.hostVeth]);
   must(['link', 'set', I.hostVeth, 'up']);
   must(['addr', 'add', `${I.nsAddress}/30`, 'dev', 'eth0'], I.netns);
-  for (const a of [I.dns, I.allowed, I.denied, I.cdn, I.direct, I.rebindTarget]) must(['addr', 'add', `${a}/32`, 'dev', 'lo'], I.netns);
+  for (const a of [I.dns, I.allowed, I.denied, I.cdn, I.direct, I.rebindTarget, I.meta]) must(['addr', 'add', `${a}/32`, 'dev', 'lo'], I.netns);
   must(['link', 'set', 'lo', 'up'], I.netns);
   must(['link', 'set', 'eth0', 'up'], I.netns);
   must(['route', 'add', 'default', 'via', I.hostAddress], I.netns);
-  for (const net of ['203.0.113.0/24', '198.51.100.0/24', `${I.rebindTarget}/32`]) must(['route', 'add', net, 'via', I.nsAddress, 'dev', I.hostVeth]);
+  for (const net of ['203.0.113.0/24', '198.51.100.0/24']) must(['route', 'add', net, 'via', I.nsAddress, 'dev', I.hostVeth]);
+  for (const a of [I.rebindTarget, I.meta]) must(['route', 'add', `${a}/32`, 'via', I.nsAddress, 'dev', I.hostVeth, 'table', I.table]);
+  must(['rule', 'add', 'from', privateFrom, 'lookup', I.table, 'priority', I.table]);
   const server: ChildProcess = spawn('ip', ['netns', 'exec', I.netns, process.execPath, join(repoRoot, 'test/support/test-internet-server.mjs'), I.dns, JSON.stringify(ZONE)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`the test internet's servers exited (${code})`)));
