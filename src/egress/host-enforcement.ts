@@ -39,6 +39,16 @@ export interface EgressHost {
   list: () => Listing;
   networks: (pid: number) => ContainerNetwork[];
   exists: (path: string) => boolean;
+  /** Whether bridged IPv4 traffic passes the host's netfilter hooks (net.bridge.bridge-nf-call-iptables). */
+  bridgeNfCall?: () => boolean;
+}
+
+function bridgeNfCall(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
 
 /** realEgressHost is nft and the kernel. */
@@ -97,6 +107,11 @@ export function sweepOrphans(host: EgressHost, debug: (m: string) => void): void
  */
 export function enforceEgress(dir: string, profile: EgressProfile, pid: number, debug: (m: string) => void, host: EgressHost = realEgressHost()): ContainerEgress {
   const networks = host.networks(pid);
+  // Traffic between two containers on one bridge reaches msb's prerouting chain only through
+  // br_netfilter (Docker turns it on); without it, a profile that keeps the peers out cannot hold.
+  if (!profile.peers && networks.length > 0 && (host.bridgeNfCall ?? bridgeNfCall)() !== true) {
+    throw new MsbError('host-unsupported', `egress: profile "${profile.name}" keeps the container's peers out, which needs net.bridge.bridge-nf-call-iptables=1 (br_netfilter; Docker sets it unless --iptables=false)`);
+  }
   const key = egressKey(dir);
   const egress: ContainerEgress = { profile: profile.name, key, networks, ...namePolicy(profile, key), peers: profile.peers, dnsRebindProtection: profile.dnsRebindProtection };
   if (networks.length === 0) {
