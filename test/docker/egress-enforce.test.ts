@@ -6,7 +6,7 @@
 // hard-coded IP, the container's own resolver) widens nothing; `docker rm -f` leaves no nftables
 // object behind.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,4 +187,37 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     const after = tableText();
     for (const p of PROFILES) expect(after, p).not.toContain(keys[p] as string);
   }, 300_000);
+
+  it('a container that sends with another container\'s source address still gets its own profile (rules are tied to its veth)', async () => {
+    expect(routeIsOurs(I.allowed)).toBe(true);
+    const count = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        get({ host: I.allowed, port: 80, path: '/count81', timeout: 3000 }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(Number(body.trim())));
+        }).on('error', reject);
+      });
+    const run = (name: string, profile: string, script: string): string =>
+      dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--cap-add', 'NET_ADMIN', `--runtime=${runtimeName(profile)}`, 'local/busybox', 'sh', '-c', script]).trim();
+    for (const n of ['msb-i14-victim', 'msb-i14-forger', 'msb-i14-control']) docker(['rm', '-f', n]);
+    const victim = run('msb-i14-victim', 'public-only', 'sleep 600');
+    const address = dockerOk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, victim]).trim();
+    // Take the victim's address as the only one, then knock three times on port 81 of an address public-only reaches.
+    const forge = `own=$(ip -4 -o addr show eth0 | awk '{print $4}'); ip addr add ${address}/24 dev eth0 && ip addr del $own dev eth0; ip route add default via ${GATEWAY} 2>/dev/null; ip -4 -o addr show eth0; for i in 1 2 3; do nc -w 2 ${I.allowed} 81 </dev/null; done; echo done; sleep 600`;
+    try {
+      const before = await count();
+      const forger = run('msb-i14-forger', 'airgapped', forge);
+      expect(await waitUntil(() => docker(['logs', forger]).stdout.includes('done'), 60_000)).toBe(true);
+      expect(docker(['logs', forger]).stdout).toContain(`inet ${address}/24`);
+      const afterForger = await count();
+      expect(afterForger).toBe(before);
+      // The control: the same forgery from a public-only container arrives, so the method works.
+      const control = run('msb-i14-control', 'public-only', forge);
+      expect(await waitUntil(() => docker(['logs', control]).stdout.includes('done'), 60_000)).toBe(true);
+      expect(await count()).toBeGreaterThan(afterForger);
+    } finally {
+      for (const n of ['msb-i14-victim', 'msb-i14-forger', 'msb-i14-control']) docker(['rm', '-f', n]);
+    }
+  }, 180_000);
 });

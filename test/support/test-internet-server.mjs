@@ -4,13 +4,22 @@
 // runs under node alone, without the test's TypeScript loader.
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 
 const [dnsAddress, zoneJson] = process.argv.slice(2);
 /** zone: name → IPv4 address (A records, TTL 5 s); every other name is NXDOMAIN. */
 const zone = JSON.parse(zoneJson);
 
+// Port 81 only counts connections (GET /count81 on port 80 reads the count): a test can tell
+// whether a container's packets arrived even when the answer cannot reach it (a forged source).
+let count81 = 0;
+createTcpServer((c) => {
+  count81++;
+  c.destroy();
+}).listen(81, '0.0.0.0');
+
 createServer((req, res) => {
-  res.end(`hello from ${req.socket.localAddress}\n`);
+  res.end(req.url === '/count81' ? `${count81}\n` : `hello from ${req.socket.localAddress}\n`);
 }).listen(80, '0.0.0.0');
 
 function readName(msg, pos) {

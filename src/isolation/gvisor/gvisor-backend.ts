@@ -224,6 +224,8 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       return 0;
     },
     restore(req: CreateRequest, args: readonly string[]): number {
+      // runsc restore runs the workload at once, before afterCreate could tie the rules to the veth.
+      if (ctx.egress.enforced) throw new MsbError('unsupported', `gvisor: a container with egress profile "${ctx.egress.name}" cannot be restored from a checkpoint by this msb build: the restored workload would run before its egress rules are in`);
       pidFile = req.pidFile;
       restored = true;
       withSystemErrors(`gvisor: cannot create the state directory ${runscRoot}`, () => mkdirSync(runscRoot, { recursive: true, mode: 0o700 }));
