@@ -97,3 +97,25 @@ describe.skipIf(skip !== undefined)('enforceEgress with the real nft', () => {
     expect(mine(b.key)).toEqual([]);
   });
 });
+
+describe.skipIf(skip !== undefined)('delete --force of a create killed midway (shim/msb-runtime, real nft)', () => {
+  const veth = `msbek${process.pid % 10000}`;
+  afterAll(() => void spawnSync('ip', ['link', 'del', veth]));
+
+  it('removes the rules of a record that has egress.json but no launcher yet, and then the record', () => {
+    spawnSync('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
+    const root = recordDir();
+    const id = 'killed-midway';
+    const dir = join(root, 'msb', 'containers', id);
+    spawnSync('mkdir', ['-p', dir]);
+    const host = { ...realEgressHost(), networks: () => [{ ...NETS[0], veth } as (typeof NETS)[number]] };
+    // What a create killed right after installing leaves: the record directory with egress.json, no launcher.sh.
+    const e = enforceEgress(dir, profiles['public-only'] as never, 1, () => undefined, host);
+    expect(JSON.stringify(listTable())).toContain(`c_${e.key}`);
+    const shim = join(__dirname, '../../shim/msb-runtime');
+    const r = spawnSync(shim, ['--root', root, 'delete', '--force', id], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(JSON.stringify(listTable())).not.toContain(e.key);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
