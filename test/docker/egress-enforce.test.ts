@@ -177,6 +177,14 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     if (!ourRelay) console.warn('SKIP the allowed-only name cells: the host\'s DNS relay runs from another checkout (msbctl dns status), without this one\'s name filter');
     console.log(JSON.stringify(table, null, 1));
     expect(table).toEqual(expected);
+    // msbctl egress status: every enforced container, installed, with the packets it was refused.
+    const status = JSON.parse(spawnSync(msbctl, ['egress', 'status', '--json'], { encoding: 'utf8' }).stdout) as { id: string; profile: string; installed: boolean; dropped: { packets: number } }[];
+    for (const s of started.filter((x) => x.column !== 'runc' && x.column !== 'allow-all')) {
+      const row = status.find((r) => r.id === s.id);
+      expect(row, s.column).toMatchObject({ profile: s.column, installed: true });
+      expect(row?.dropped.packets, s.column).toBeGreaterThan(0);
+    }
+    expect(status.find((r) => r.id === started.find((x) => x.column === 'allow-all')?.id)).toBeUndefined();
     // The enforced containers' objects are in the table while they run, and gone after docker rm -f.
     const before = tableText();
     for (const p of ['public-only', 'airgapped', 'allowed-only']) expect(before, p).toContain(`c_${keys[p]}`);
