@@ -11,6 +11,9 @@ import type { EgressProfile } from './profiles.js';
 /** EGRESS_FILE, in a container's record directory, says what msb installed for it (written before installing). */
 export const EGRESS_FILE = 'egress.json';
 
+/** EGRESS_AT_START_FILE holds the profile and sandbox pid until start installs the rules (Docker 28+). */
+export const EGRESS_AT_START_FILE = 'egress-at-start.json';
+
 /** NameRule is a domain or suffix rule as the DNS relay applies it. */
 export interface NameRule {
   kind: 'domain' | 'suffix';

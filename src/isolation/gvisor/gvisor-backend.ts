@@ -6,7 +6,7 @@ import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns, writeUpstream
 import { hasNetworkHook } from '../../dns/network-timing.js';
 import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
-import { enforceEgress, removeEgress } from '../../egress/host-enforcement.js';
+import { EGRESS_AT_START_FILE, enforceEgress, removeEgress } from '../../egress/host-enforcement.js';
 import { findNft } from '../../egress/nft.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
@@ -60,10 +60,10 @@ function required(command: string, why: string): string {
 /**
  * checkEgressEnforceable fails create, before anything runs, for a profile msb cannot enforce
  * for this container (docs/egress.md): a container must never run wider open than its profile.
- * Enforcement ties nft rules to the container's host-side veths once Docker has plugged them in,
- * which is inside create only where Docker sets the network up in its libnetwork-setkey hook
- * (Docker ≤ 27); Docker 28 does it between create and start, and a pod's later containers share
- * the first one's network.
+ * Enforcement ties nft rules to the container's host-side veths once they exist: inside create
+ * where Docker sets the network up in its libnetwork-setkey hook (Docker ≤ 27), at start where
+ * it does so between create and start (Docker 28+). A pod's later containers share the first
+ * one's network, and bandwidth (tc) is not built.
  */
 function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
   const egress = ctx.egress;
@@ -71,9 +71,6 @@ function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
   const why = (reason: string): MsbError =>
     new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for this container by this msb build: ${reason}; choose isolation krun or profile allow-all (policy ${ctx.policy.source})`);
   if (pod) throw why('it joins a pod sandbox, whose network the pod\'s first container owns');
-  if (!hasNetworkHook(ctx.spec) && ctx.spec.linux?.namespaces?.some((n) => n.type === 'network' && !n.path)) {
-    throw why('Docker sets this container\'s network up after create (no libnetwork-setkey hook, Docker 28+), and host enforcement at start is not built yet');
-  }
   if (egress.egressBandwidth !== undefined) throw why(`egressBandwidth ${egress.egressBandwidth} (tc) is not enforced for gVisor yet`);
   findNft();
 }
@@ -127,6 +124,8 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Docker ≤ 27 sets the network up inside create (its libnetwork-setkey hook); Docker 28 does it
   // between create and start, so the DNS work waits for start there (docs/dns.md).
   const dnsAtStart = resolv !== undefined && !hasNetworkHook(ctx.spec);
+  // The same for egress: a new network namespace without the hook gets its veths after create.
+  const egressAtStart = ctx.egress.enforced && !hasNetworkHook(ctx.spec) && (ctx.spec.linux?.namespaces ?? []).some((n) => n.type === 'network' && !n.path);
   const dns = (pid: number | undefined): ContainerDns | undefined =>
     resolv && { id: ctx.id, dir: paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams, policy: policy.dns };
   let pidFile: string | undefined;
@@ -142,7 +141,13 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     // the rules are in before start runs the workload.
     if (ctx.egress.enforced) {
       if (sandboxPid === undefined) throw new MsbError('backend', `gvisor: egress profile "${ctx.egress.name}": runsc create wrote no pid file, so the container's network cannot be found to enforce it`);
-      enforceEgress(paths.dir, ctx.egress, sandboxPid, ctx.debug);
+      if (egressAtStart) {
+        // Docker 28+: the veths appear between create and start; start installs the rules before runsc start.
+        writeFileAtomic(join(paths.dir, EGRESS_AT_START_FILE), `${JSON.stringify({ profile: ctx.egress, pid: sandboxPid })}\n`, 0o600);
+        ctx.debug(`egress: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; profile ${ctx.egress.name} is installed at start, before runsc start`);
+      } else {
+        enforceEgress(paths.dir, ctx.egress, sandboxPid, ctx.debug);
+      }
     }
     const c = dns(sandboxPid);
     if (!c) return;
@@ -174,6 +179,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     rmemWorkaround,
     podKeeperDir: pod ? paths.dir : undefined,
     dnsAtStart: dnsAtStart && resolv ? { dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath } : undefined,
+    egressAtStart,
   });
 
   // Written before runsc create: delete --force and create's failure path stop what runsc started.
