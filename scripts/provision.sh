@@ -3,7 +3,9 @@
 # idempotently: Debian's Docker engine, gVisor's runsc, tini, busybox-static (for the local test
 # and demo images), containerd's ctr, gcc and libc6-dev (to build the static Unix-socket client of
 # test/docker/control-sockets.test.ts), docker-compose (for the compose tests and the demo stack),
-# debootstrap (for the compatibility suite's Debian root filesystems, scripts/compat),
+# debootstrap (for the compatibility suite's Debian root filesystems, scripts/compat), nftables
+# (the nft command: egress profiles of gVisor containers are enforced with it; its
+# nftables.service stays disabled, since its /etc/nftables.conf flushes every table, Docker's too),
 # then starts dockerd if no engine answers. Used by .ci/run and `npm run demo`.
 #
 # What differs between the two (packages of each release's own archive):
@@ -39,9 +41,9 @@ debian_major() {
 release=$(debian_major)
 case $release in
   # runsc comes from bookworm-backports below.
-  12) packages=(docker.io containerd runc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose debootstrap containernetworking-plugins) ;;
+  12) packages=(docker.io containerd runc tini busybox-static iproute2 dnsutils util-linux gcc libc6-dev docker-compose debootstrap containernetworking-plugins nftables) ;;
   # trixie: dnsutils is only a name bind9-dnsutils provides (dpkg-query would never see it installed).
-  13) packages=(docker.io docker-cli containerd runc runsc tini busybox-static iproute2 bind9-dnsutils util-linux gcc libc6-dev docker-compose debootstrap containernetworking-plugins) ;;
+  13) packages=(docker.io docker-cli containerd runc runsc tini busybox-static iproute2 bind9-dnsutils util-linux gcc libc6-dev docker-compose debootstrap containernetworking-plugins nftables) ;;
   *)
     echo "provision: Debian $release (/etc/debian_version) is not supported: Debian 12 or 13 only" >&2
     exit 1

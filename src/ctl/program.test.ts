@@ -41,6 +41,7 @@ async function run(argv: string[], failWith?: Error) {
     translate: (o) => void calls.translate.push(o),
     dnsServe: async () => void calls.dns.push('serve'),
     dnsStatus: async (o) => void calls.dns.push(`status ${o.json}`),
+    egressStatus: (o) => void calls.dns.push(`egress status ${o.container ?? '*'} ${o.root} ${o.json}`),
   };
   let out = '';
   let err = '';
@@ -132,6 +133,8 @@ describe('msbctl dns', () => {
   it('dispatches serve and status --json', async () => {
     expect((await run(['dns', 'serve'])).calls.dns).toEqual(['serve']);
     expect((await run(['dns', 'status', '--json'])).calls.dns).toEqual(['status true']);
+    expect((await run(['egress', 'status'])).calls.dns).toEqual(['egress status * /var/run/docker/runtime-runc/moby false']);
+    expect((await run(['egress', 'status', 'abc123', '--root', '/r', '--json'])).calls.dns).toEqual(['egress status abc123 /r true']);
     expect((await run(['dns', 'status'])).calls.dns).toEqual(['status false']);
   });
 });

@@ -11,6 +11,7 @@ import { fleetAudit, type FleetAuditOptions } from './commands/fleet-audit.js';
 import { fleetMigrate, type FleetMigrateOptions } from './commands/fleet-migrate.js';
 import { translate, type TranslateOptions } from './commands/translate.js';
 import { dnsServe, dnsStatus, type DnsStatusOptions } from './commands/dns.js';
+import { egressStatusCommand, type EgressStatusOptions } from './commands/egress.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
@@ -25,6 +26,7 @@ export interface CtlActions {
   translate: (options: TranslateOptions) => void;
   dnsServe: () => Promise<void>;
   dnsStatus: (options: DnsStatusOptions) => Promise<void>;
+  egressStatus: (options: EgressStatusOptions) => void;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -53,6 +55,7 @@ export async function runMsbctl(
     translate,
     dnsServe,
     dnsStatus,
+    egressStatus: (o) => egressStatusCommand(o),
   },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
@@ -242,6 +245,18 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .summary('show what the DNS relay serves, per network and container')
     .option('--json', 'print the relay\'s status as JSON')
     .action((opts: Record<string, unknown>) => actions.dnsStatus({ json: opts.json === true }));
+
+  // msbctl egress: what the host enforces for gVisor containers' egress profiles (docs/egress.md).
+  const egress = program.command('egress').summary('egress profiles enforced on the host (status)');
+  egress
+    .command('status')
+    .summary('per container: its profile, interfaces, dropped packets and the addresses the DNS relay learned')
+    .argument('[container]', 'container id or id prefix (default: every container with an enforced profile)')
+    .option('--root <dir>', "the runtime root msb was given (Docker's by default)", DOCKER_RUNTIME_ROOT)
+    .option('--json', 'print the status as JSON')
+    .action((container: string | undefined, opts: Record<string, unknown>) =>
+      actions.egressStatus({ ...(container !== undefined ? { container } : {}), root: stringOption(opts, 'root'), json: opts.json === true }),
+    );
 
   return program;
 }

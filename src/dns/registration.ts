@@ -1,4 +1,5 @@
 import { isIPv4 } from 'node:net';
+import type { EgressNames } from '../egress/name-policy.js';
 
 /** DEFAULT_RATE_LIMIT is the queries per second one container may ask the relay (bursts of twice that). */
 export const DEFAULT_RATE_LIMIT = 10_000;
@@ -28,6 +29,20 @@ export interface Registration {
   rateLimit: number;
   /** How long answers may be reused (AnswerCache); 0 asks every time. */
   cacheMs?: number;
+  /** The container's enforced egress profile (its record's egress.json): which names are answered and which addresses learned. */
+  egress?: EgressNames;
+}
+
+/** parseEgressNames checks the egress part of a registration (msb writes it; a malformed one is refused, never ignored). */
+function parseEgressNames(v: unknown): EgressNames {
+  const e = v as Partial<EgressNames> | null;
+  const ok =
+    typeof e === 'object' && e !== null &&
+    Array.isArray(e.names) && e.names.every((r) => typeof r?.name === 'string' && (r.kind === 'domain' || r.kind === 'suffix') && (r.action === 'allow' || r.action === 'deny') && typeof r.set === 'string' && /^n_[0-9a-f]{16}_\d+$/.test(r.set)) &&
+    (e.otherNames === 'answer' || e.otherNames === 'peers-only') && typeof e.peers === 'boolean' && typeof e.dnsRebindProtection === 'boolean' &&
+    Array.isArray(e.networks) && e.networks.every((n) => typeof n?.address === 'string' && isIPv4(n.address) && typeof n.prefix === 'number');
+  if (!ok) throw new RegistrationError('registration egress is malformed');
+  return { names: e.names, otherNames: e.otherNames, peers: e.peers, dnsRebindProtection: e.dnsRebindProtection, networks: e.networks } as EgressNames;
 }
 
 /** RegistrationError names what is wrong with a registration. */
@@ -62,6 +77,7 @@ export function parseRegistration(value: unknown): Registration {
     reg.cacheMs = r.cacheMs;
   }
   if (typeof r.netnsInode === 'number') reg.netnsInode = r.netnsInode;
+  if (r.egress !== undefined) reg.egress = parseEgressNames(r.egress);
   if (reg.addresses.length === 0 || reg.gateways.length === 0) throw new RegistrationError('registration needs at least one address and one gateway');
   return reg;
 }

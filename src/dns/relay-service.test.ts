@@ -57,4 +57,15 @@ describe('loadRegistration', () => {
     writeFileSync(join(d, 'dns.json'), '{not json');
     expect(loadRegistration(d)).toBeUndefined();
   });
+
+  it('reads egress.json beside dns.json (a restarted relay filters names again); a broken one registers nothing, never an unfiltered container', () => {
+    const d = join(dir, 'c3');
+    mkdirSync(d);
+    writeFileSync(join(d, 'dns.json'), JSON.stringify({ ...reg, id: 'c3', netnsInode: statSync(reg.netns).ino }));
+    const egress = { profile: 'airgapped', key: '00000000000000c3', mark: 1836253187, networks: [{ veth: 'vethX', address: '172.20.0.3', prefix: 16, gateway: '172.20.0.1' }], names: [], otherNames: 'peers-only', peers: true, dnsRebindProtection: true };
+    writeFileSync(join(d, 'egress.json'), JSON.stringify(egress));
+    expect(loadRegistration(d)?.egress).toEqual({ names: [], otherNames: 'peers-only', peers: true, dnsRebindProtection: true, networks: egress.networks });
+    writeFileSync(join(d, 'egress.json'), JSON.stringify({ ...egress, otherNames: 'everything' }));
+    expect(loadRegistration(d)).toBeUndefined();
+  });
 });

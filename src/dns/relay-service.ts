@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { EGRESS_FILE } from '../egress/host-enforcement.js';
 import { guardChainName, IngressGuard } from './ingress-guard.js';
-import { DnsRelay } from './relay.js';
+import { DnsRelay, nftLearn } from './relay.js';
 import { netnsChildSource, selfExecutable } from './netns-socket.js';
 import { relayLock, relayPaths, RELAY_STATE_DIR, REGISTRATION_FILE } from './paths.js';
 import { installIdentity, relayEntry, startRelaySupervisor } from './relay-client.js';
@@ -51,7 +52,9 @@ async function acquireLock(name: string, log: (m: string) => void): Promise<Serv
 /** loadRegistration reads a record directory's dns.json and checks that its sandbox still runs in the same netns. */
 export function loadRegistration(dir: string): Registration | undefined {
   try {
-    const reg = parseRegistration({ ...(JSON.parse(readFileSync(join(dir, REGISTRATION_FILE), 'utf8')) as object), dir });
+    // A container with an enforced egress profile has egress.json beside dns.json (written first, at create).
+    const egress = existsSync(join(dir, EGRESS_FILE)) ? { egress: JSON.parse(readFileSync(join(dir, EGRESS_FILE), 'utf8')) as unknown } : {};
+    const reg = parseRegistration({ ...(JSON.parse(readFileSync(join(dir, REGISTRATION_FILE), 'utf8')) as object), ...egress, dir });
     if (reg.netnsInode !== undefined && statSync(reg.netns).ino !== reg.netnsInode) return undefined; // the pid was reused
     return reg;
   } catch {
@@ -87,7 +90,9 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   const childSource = built(() => netnsChildSource());
   const guard = new IngressGuard(guardChainName(paths.stateDir, RELAY_STATE_DIR), 53);
   guard.start();
-  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), ...(childSource !== undefined ? { childSource } : {}) });
+  // nft, for the addresses egress profiles learn from answers (docs/egress.md); absent: such answers fail.
+  const nft = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
+  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), ...(childSource !== undefined ? { childSource } : {}), ...(nft ? { learn: nftLearn(nft) } : {}) });
   const started = new Date().toISOString();
   const entry = built(() => relayEntry());
   const identity = entry === undefined ? undefined : installIdentity(entry);
@@ -224,6 +229,7 @@ export function statusOf(relay: DnsRelay, extra: Record<string, unknown>): Recor
     gateways: e.reg.gateways,
     upstreams: e.reg.upstreams,
     pid: e.reg.pid,
+    ...(e.reg.egress ? { egress: { names: e.reg.egress.names.length, otherNames: e.reg.egress.otherNames, dnsRebindProtection: e.reg.egress.dnsRebindProtection } } : {}),
     registeredAt: e.registeredAt,
     queries: e.queries,
     ...countersOf(relay.stateOf(e.reg.id)),

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
+import { buildResponse, readAnswers } from './dns-message.js';
+import { type EgressNames, isPeer, nameVerdict, type NameVerdict, rebindViolation } from '../egress/name-policy.js';
+import { learnCommands } from '../egress/nft-ruleset.js';
 import { IdChannel } from './id-channel.js';
 import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';
@@ -46,6 +50,24 @@ export interface RelayOptions {
   embeddedSlowMs?: number;
   /** Drops queries to a gateway that did not arrive on its bridge (forged sources, issue 15). */
   guard?: IngressGuard;
+  /**
+   * Adds addresses to an egress set (nft) and calls back once they are in, or with the error;
+   * the relay sends an allowed name's answer only after that (docs/egress.md).
+   */
+  learn?: (set: string, addresses: string[], ttlSeconds: number, done: (error?: string) => void) => void;
+}
+
+/** PEERS_ONLY_WAIT_MS is how long Docker's resolver gets for a name under a profile that answers only the peers' names. */
+const PEERS_ONLY_WAIT_MS = 1000;
+
+/** MIN_LEARN_SECONDS is the least time a learned address stays allowed (a TTL of 0 must still let the next connection out). */
+export const MIN_LEARN_SECONDS = 10;
+
+/** nftLearn is the real learn: one `nft -j` batch (learnCommands), run without blocking the relay. */
+export function nftLearn(nft: string): NonNullable<RelayOptions['learn']> {
+  return (set, addresses, ttl, done) => {
+    execFile(nft, ['-j', JSON.stringify({ nftables: learnCommands(set, addresses, ttl) })], { timeout: 5000 }, (err, _out, stderr) => done(err ? (stderr || err.message).trim().split('\n')[0] : undefined));
+  };
 }
 
 /** Origin says who answered a query. */
@@ -68,6 +90,11 @@ interface ContainerState {
   answeredDocker: number;
   answeredUpstream: number;
   answeredCache: number;
+  /** Egress: names refused (NXDOMAIN), answers dropped by rebind protection, answers whose addresses were learned, learn failures. */
+  deniedNames: number;
+  rebindDropped: number;
+  learned: number;
+  learnFailed: number;
 }
 
 /** RelayCounters are relay-wide counters for status and the benchmark. */
@@ -118,7 +145,7 @@ export class DnsRelay {
   async register(reg: Registration): Promise<void> {
     this.states.get(reg.id)?.channel?.then((c) => c.close(), () => undefined);
     const { opened, closed } = this.registry.add(reg);
-    this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0, answeredCache: 0 });
+    this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0, answeredCache: 0, deniedNames: 0, rebindDropped: 0, learned: 0, learnFailed: 0 });
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
     await Promise.all(opened.map((gw) => this.openListener(gw)));
     this.log(`registered ${reg.id.slice(0, 12)}: ${reg.addresses.join(',')} via ${reg.gateways.join(',')}, upstreams ${reg.upstreams.join(',') || 'none'}`);
@@ -304,8 +331,61 @@ export class DnsRelay {
    * a few times its usual reply time (or fails), the upstreams. The first usable answer wins.
    */
   private resolve(entry: Entry, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
+    const egress = entry.reg.egress;
+    if (egress) return this.resolveUnderEgress(entry, egress, query, question, reply);
+    this.resolveAny(entry, query, question, reply, true);
+  }
+
+  /**
+   * resolveUnderEgress answers only what the container's profile allows (docs/egress.md): a denied
+   * name, or under a profile that reaches nothing by address a name Docker's resolver does not
+   * know as a peer, is NXDOMAIN and never leaves the host; an upstream answer pointing a public
+   * name at a non-public address is NXDOMAIN under rebind protection; an answer for a name an
+   * allow rule names has its addresses put in that rule's set, for the TTL, before it is sent.
+   */
+  private resolveUnderEgress(entry: Entry, egress: EgressNames, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
     const st = this.states.get(entry.reg.id);
-    const cached = entry.cache.get(query);
+    const refuse = (): void => {
+      if (st) st.deniedNames++;
+      reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), 'docker');
+    };
+    const verdict: NameVerdict = nameVerdict(egress, question.name);
+    if (verdict.kind === 'deny') return refuse();
+    const peersOnly = verdict.kind === 'peers-only';
+    if (peersOnly && !egress.peers) return refuse();
+    this.resolveAny(entry, query, question, (msg, origin) => {
+      const records = readAnswers(msg) ?? [];
+      const v4 = records.filter((r) => r.type === 1).map((r) => r.data);
+      if (peersOnly) {
+        // Only Docker's own answers for the peers: anything else is a name the profile does not reach.
+        // (An empty NOERROR from Docker, e.g. AAAA of a peer, carries no address and passes.)
+        const peerAnswer = origin === 'docker' && readHeader(msg)?.rcode === Rcode.NOERROR && v4.every((a) => isPeer(egress, a)) && (v4.length > 0 || question.type !== 1);
+        if (!peerAnswer) return refuse();
+        return reply(msg, origin);
+      }
+      if (origin === 'upstream' && egress.dnsRebindProtection && rebindViolation(v4) !== undefined) {
+        if (st) st.rebindDropped++;
+        return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
+      }
+      if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return reply(msg, origin);
+      const ttl = Math.max(MIN_LEARN_SECONDS, ...records.filter((r) => r.type === 1).map((r) => r.ttl));
+      const learn = this.o.learn ?? ((_s: string, _a: string[], _t: number, done: (e?: string) => void) => done('this relay has no nft to learn addresses with'));
+      learn(verdict.set, [...new Set(v4)], ttl, (error) => {
+        if (error) {
+          // Never hand out an address the container could not reach: the lookup fails instead.
+          if (st) st.learnFailed++;
+          this.log(`container ${entry.reg.id.slice(0, 12)}: cannot allow ${v4.join(',')} for ${question.name}: ${error}`);
+          return reply(buildResponse(query, [], { rcode: Rcode.SERVFAIL }), origin);
+        }
+        if (st) st.learned++;
+        reply(msg, origin);
+      });
+    }, !peersOnly, false);
+  }
+
+  private resolveAny(entry: Entry, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void, upstreamAllowed: boolean, useCache = true): void {
+    const st = this.states.get(entry.reg.id);
+    const cached = useCache ? entry.cache.get(query) : undefined;
     if (cached) {
       this.health.lastAnsweredAt = new Date().toISOString();
       if (st) st.answeredCache++;
@@ -322,7 +402,7 @@ export class DnsRelay {
       done = true;
       this.health.lastAnsweredAt = new Date().toISOString();
       if (st) st[origin === 'docker' ? 'answeredDocker' : 'answeredUpstream']++;
-      entry.cache.put(query, msg);
+      if (useCache) entry.cache.put(query, msg);
       reply(msg, origin);
     };
     const giveUpIfNothingLeft = (): void => {
@@ -332,6 +412,20 @@ export class DnsRelay {
       this.health.lastUnansweredAt = new Date().toISOString();
     };
     const toUpstream = (): void => {
+      if (!upstreamAllowed) {
+        // Nothing may go upstream: a name Docker's resolver did not answer is unknown to the
+        // container. Docker answers its own names at once; one it is still forwarding after
+        // PEERS_ONLY_WAIT_MS is not a peer's.
+        if (done) return;
+        const refuse = (): void => {
+          if (done) return;
+          done = true;
+          reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), 'upstream');
+        };
+        if (dockerPending) setTimeout(refuse, PEERS_ONLY_WAIT_MS).unref();
+        else refuse();
+        return;
+      }
       if (done || upstreamAsked) return giveUpIfNothingLeft();
       upstreamAsked = true;
       upstreamPending = true;

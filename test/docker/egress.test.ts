@@ -1,6 +1,6 @@
 // Egress profile selection through real `docker run`: an unknown profile, a profile the runtime
-// does not allow, an invalid rule, and an enforced profile gVisor cannot enforce in this build
-// each fail with msb's one-line reason and leave nothing; allow-all (the default) runs as before.
+// does not allow, an invalid rule, and a profile gVisor cannot enforce in this build (a bandwidth
+// limit; test/docker/egress-enforce.test.ts runs the profiles it enforces) each fail with msb's one-line reason and leave nothing; allow-all (the default) runs as before.
 // Each case is a runtime alias in daemon.json, registered with msbctl (docs/egress.md).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'msb-i14-egress-'));
 chmodSync(dir, 0o755);
 const badRulePolicy = join(dir, 'bad-rule.json');
 const policy = join(dir, 'policy.json');
+const bandwidthPolicy = join(dir, 'bandwidth.json');
 
 interface Case {
   label: string;
@@ -39,7 +40,13 @@ const failures: Case[] = [
     message: `msb: egress profile "allow-all" (from annotation io.msb.egress) is not allowed for this runtime by policy ${policy} (allowed: public-only, pypi-only)`,
   },
   { label: 'an invalid rule', name: 'msb-i14-badrule', path: runtime, args: [`--policy=${badRulePolicy}`], message: `msb: policy ${badRulePolicy}: egress profile "pypi-only": egress rule "allow@pypi.org:tcp:99999": "99999" is not a port` },
-  { label: 'an enforced profile under gVisor', name: 'msb-i14-gvisor', path: runtime, args: ['--egress=public-only', `--policy=${policy}`], message: 'msb: gvisor: egress profile "public-only" cannot be enforced for gVisor by this msb build yet' },
+  {
+    label: 'a profile gVisor cannot enforce yet (bandwidth)',
+    name: 'msb-i14-gvisor',
+    path: runtime,
+    args: ['--egress=slow', `--policy=${bandwidthPolicy}`],
+    message: 'msb: gvisor: egress profile "slow" cannot be enforced for this container by this msb build: egressBandwidth 10M/1s (tc) is not enforced for gVisor yet',
+  },
 ];
 const allowAll: Case = { label: 'allow-all by annotation', name: 'msb-i14-allowall', path: inject, args: ['--annotation', 'io.msb.egress=allow-all', `--policy=${policy}`] };
 const all = [...failures, allowAll];
@@ -53,6 +60,7 @@ beforeAll(async () => {
   if (skipReason) return;
   const pypi = { rules: ['allow@pypi.org:tcp:443,allow@files.pythonhosted.org:tcp:443'] };
   writeFileSync(policy, JSON.stringify({ egress: { runtimes: { 'public-only': ['public-only', 'pypi-only'] }, profiles: { 'pypi-only': pypi } } }));
+  writeFileSync(bandwidthPolicy, JSON.stringify({ egress: { profiles: { slow: { rules: ['allow@public'], egressBandwidth: '10M/1s' } } } }));
   writeFileSync(badRulePolicy, JSON.stringify({ egress: { profiles: { 'pypi-only': { rules: ['allow@pypi.org:tcp:99999'] } } } }));
   for (const c of all) ctl(['install', '--name', c.name, '--path', c.path, ...c.args.flatMap((a) => ['--runtime-arg', a])]);
   const registered = await waitUntil(() => {

@@ -4,6 +4,7 @@ import { checkpointCheck } from './checks/checkpoint.js';
 import { defaultRuntimeCheck } from './checks/default-runtime.js';
 import { dnsRelayCheck } from './checks/dns-relay.js';
 import { dockerEngineCheck } from './checks/docker-engine.js';
+import { egressNftCheck } from './checks/egress-nft.js';
 import { gvisorPlatformCheck } from './checks/gvisor-platform.js';
 import { gvisorRootfsCheck } from './checks/gvisor-rootfs.js';
 import { runcCheck, tiniCheck } from './checks/host-tool.js';
@@ -38,5 +39,6 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorContext>[] = [
   cgroupCheck,
   checkpointCheck,
   dnsRelayCheck,
+  egressNftCheck,
   serviceDiscoveryCheck,
 ];

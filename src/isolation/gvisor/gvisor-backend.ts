@@ -7,7 +7,8 @@ import { hasNetworkHook } from '../../dns/network-timing.js';
 import { addNetworkSnapshotHook, NETWORK_SNAPSHOT_DIR } from '../../dns/network-snapshot-hook.js';
 import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
-import type { EgressProfile } from '../../egress/profiles.js';
+import { EGRESS_AT_START_FILE, enforceEgress, removeEgress } from '../../egress/host-enforcement.js';
+import { findNft } from '../../egress/nft.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
 import { backendLogArgs } from '../../oci/global-options.js';
@@ -58,23 +59,31 @@ function required(command: string, why: string): string {
 }
 
 /**
- * refuseUnenforcedEgress fails create for a profile other than allow-all: this build does not yet
- * enforce egress for gVisor on the host (nftables + the DNS relay, docs/egress.md), and a
- * container must never run wider open than its profile says.
+ * checkEgressEnforceable fails create, before anything runs, for a profile msb cannot enforce
+ * for this container (docs/egress.md): a container must never run wider open than its profile.
+ * Enforcement ties nft rules to the container's host-side veths once they exist: inside create
+ * where Docker sets the network up in its libnetwork-setkey hook (Docker ≤ 27), at start where
+ * it does so between create and start (Docker 28+). A pod's later containers share the first
+ * one's network, and bandwidth (tc) is not built.
  */
-function refuseUnenforcedEgress(egress: EgressProfile, source: string): void {
+function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
+  const egress = ctx.egress;
   if (!egress.enforced) return;
-  throw new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for gVisor by this msb build yet (only allow-all; krun enforces every profile); choose isolation krun or another profile (policy ${source})`);
+  const why = (reason: string): MsbError =>
+    new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for this container by this msb build: ${reason}; choose isolation krun or profile allow-all (policy ${ctx.policy.source})`);
+  if (pod) throw why('it joins a pod sandbox, whose network the pod\'s first container owns');
+  if (egress.egressBandwidth !== undefined) throw why(`egressBandwidth ${egress.egressBandwidth} (tc) is not enforced for gVisor yet`);
+  findNft();
 }
 
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
   checkNetworkNamespace(ctx.spec);
-  refuseUnenforcedEgress(ctx.egress, policy.source);
   checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
   // A container joining a pod's sandbox (a runsc sub-container) gets its stdio at runsc start,
   // from its keeper (pod-container.ts); a console would have to reach the shim at create.
   const pod = podSandboxOf(ctx.spec);
+  checkEgressEnforceable(ctx, pod !== undefined);
   if (!pod) checkNetworkNamespaceUnserved(ctx.spec);
   if (pod && ctx.spec.process?.terminal) {
     throw new MsbError('unsupported', `gvisor: a container joining pod sandbox ${pod.id} cannot have a terminal (tty: true) under msb: runsc makes a sub-container's console only at start, after the runc shim waited for it at create`);
@@ -116,9 +125,14 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Docker ≤ 27 sets the network up inside create (its libnetwork-setkey hook); Docker 28 does it
   // between create and start, so the DNS work waits for start there (docs/dns.md).
   const dnsAtStart = resolv !== undefined && !hasNetworkHook(ctx.spec);
+  // The same for egress: a new network namespace without the hook gets its veths after create.
+  const egressAtStart = ctx.egress.enforced && !hasNetworkHook(ctx.spec) && (ctx.spec.linux?.namespaces ?? []).some((n) => n.type === 'network' && !n.path);
   // runsc restore creates and starts the sandbox in one call, and starting moves the netns's
   // addresses into the sandbox: a hook after Docker's network hook copies them for the registration.
   const netSnapshot = resolv && ctx.restoring ? join(paths.dir, NETWORK_SNAPSHOT_DIR) : undefined;
+  // runsc restore runs the workload at once, before afterCreate could tie the rules to the veth:
+  // refused while planning, so nothing is made.
+  if (ctx.restoring && ctx.egress.enforced) throw new MsbError('unsupported', `gvisor: a container with egress profile "${ctx.egress.name}" cannot be restored from a checkpoint by this msb build: the restored workload would run before its egress rules are in`);
   const dns = (pid: number | undefined): ContainerDns | undefined =>
     resolv && { id: ctx.id, dir: paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams, policy: policy.dns, ...(netSnapshot ? { netDir: netSnapshot } : {}) };
   let pidFile: string | undefined;
@@ -128,6 +142,18 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       const lo = bringLoopbackUp(sandboxPid);
       if (lo.failed) throw new MsbError('backend', `gvisor: cannot bring the loopback interface up in the container's network namespace: ${lo.failed}`);
       if (lo.missing) ctx.debug(`gvisor: ${lo.missing} not found, so lo stays as the caller left it (Docker and CNI bring it up; ctr without CNI does not)`);
+    }
+    // Egress before DNS: the relay reads the container's egress.json when it registers it, and
+    // the rules are in before start runs the workload.
+    if (ctx.egress.enforced) {
+      if (sandboxPid === undefined) throw new MsbError('backend', `gvisor: egress profile "${ctx.egress.name}": runsc create wrote no pid file, so the container's network cannot be found to enforce it`);
+      if (egressAtStart) {
+        // Docker 28+: the veths appear between create and start; start installs the rules before runsc start.
+        writeFileAtomic(join(paths.dir, EGRESS_AT_START_FILE), `${JSON.stringify({ profile: ctx.egress, pid: sandboxPid })}\n`, 0o600);
+        ctx.debug(`egress: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; profile ${ctx.egress.name} is installed at start, before runsc start`);
+      } else {
+        enforceEgress(paths.dir, ctx.egress, sandboxPid, ctx.debug);
+      }
     }
     const c = dns(sandboxPid);
     if (!c) return;
@@ -159,6 +185,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     rmemWorkaround,
     podKeeperDir: pod ? paths.dir : undefined,
     dnsAtStart: dnsAtStart && resolv ? { dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath } : undefined,
+    egressAtStart,
   });
 
   // Written before runsc create: delete --force and create's failure path stop what runsc started.
@@ -218,6 +245,10 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.
       const failure = stopBackend(cleanup);
       sockets.remove();
+      if (ctx.egress.enforced) {
+        const left = removeEgress(paths.dir);
+        if (left) ctx.debug(`gvisor: egress rules of the failed create not removed: ${left}`);
+      }
       if (failure === undefined) return true;
       ctx.debug(`gvisor: cleanup after the failed create: ${failure}; the record keeps cleanup.sh for delete --force`);
       return false;

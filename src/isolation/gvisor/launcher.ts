@@ -37,6 +37,8 @@ export interface LauncherInputs {
   rmemWorkaround?: { unshare: string; mount: string; reason: string };
   /** Docker sets the network up between create and start (Docker 28+): start finishes resolv.conf from Docker's file first. */
   dnsAtStart?: { dockerResolvConf: string; generatedPath: string };
+  /** The container's egress rules go in at start (Docker 28+): shim/msb-runtime runs egress/at-start-main.js before runsc start. */
+  egressAtStart?: boolean;
   /** msb's state root (--root), for the commands the Node half serves. */
   root: string;
   /** The container has a pids limit: exec goes through Node to carry it. */
@@ -92,6 +94,7 @@ export function gvisorLauncher(i: LauncherInputs): string {
       ':',
     ].join('; ')}; }`,
   ];
+  if (i.egressAtStart) lines.push('msb_egress_at_start=1');
   if (i.dnsAtStart) {
     // shim/msb-runtime's msb_dns_at_start reads these before runsc start (docs/dns.md).
     lines.push(`msb_dns_docker=${shQuote(i.dnsAtStart.dockerResolvConf)}`, `msb_dns_file=${shQuote(i.dnsAtStart.generatedPath)}`);
