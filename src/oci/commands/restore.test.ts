@@ -113,6 +113,14 @@ describe('restore with a fake runsc', () => {
     expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
   });
 
+  it('refuses a container under an enforced egress profile before writing anything (the restored workload would run before its rules)', () => {
+    const p = parseRuntimeArgv(['restore', '--image-path', '/img', '--detach', '--bundle', bundle, id]);
+    expect(() => restore({ ...globals(), egress: 'airgapped' }, id, { bundle }, p.flags, {})).toThrow(/^gvisor: a container with egress profile "airgapped" cannot be restored from a checkpoint by this msb build/);
+    expect(calls()).toEqual([]);
+    expect(existsSync(containerPaths(root, id).dir)).toBe(false);
+    expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
+  });
+
   it('a failed runsc restore leaves nothing behind and reports runsc\'s reason', () => {
     writeFileSync(join(fakeDir, 'fail'), '');
     expect(() => restoreArgv(['--image-path', '/img', '--detach', '--bundle', bundle])).toThrow(/gvisor: restore failed \(exit 1\): restore: image is corrupt/);
