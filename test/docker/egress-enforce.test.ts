@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressKey } from '../../src/egress/nft-ruleset.js';
-import { docker, DOCKER_MSB_ROOT, dockerOk, dockerSkipReason, freshNetwork, msbLeftovers, waitUntil } from '../support/docker.js';
+import { docker, dockerAsync, DOCKER_MSB_ROOT, dockerOk, dockerSkipReason, freshNetwork, msbLeftovers, waitUntil } from '../support/docker.js';
 import { repoRoot } from '../support/paths.js';
 import { INTERNET as I, routeIsOurs, startInternet, type TestInternet } from '../support/test-internet.js';
 
@@ -208,6 +208,42 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     const after = tableText();
     for (const p of PROFILES) expect(after, p).not.toContain(keys[p] as string);
   }, 300_000);
+
+  it('kill -9 of the DNS relay opens no window: the rules hold while it is down, and the restarted relay filters names by the profile again', async (ctx) => {
+    const status = (): { running?: boolean; status?: { pid?: number } } => JSON.parse(spawnSync(msbctl, ['dns', 'status', '--json'], { encoding: 'utf8' }).stdout || '{}') as { running?: boolean; status?: { pid?: number } };
+    const name = 'msb-i14-relaykill';
+    docker(['rm', '-f', name]);
+    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    try {
+      const pid = status().status?.pid;
+      if (!ourRelay || pid === undefined) {
+        console.warn(`SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'the host\'s DNS relay runs another build (msbctl dns status)'}`);
+        ctx.skip();
+        return;
+      }
+      const exec = (cmd: string): number => docker(['exec', c, 'sh', '-c', cmd]).status;
+      expect(exec(wget('http://allowed.test/'))).toBe(0);
+      process.kill(pid, 'SIGKILL');
+      const killed = Date.now();
+      // The rules are the kernel's: while the relay is down or restarting, nothing opens (probed
+      // at once, next to the lookups that time the relay's return).
+      const closed = [wget(`http://${I.denied}/`), wget(`http://${GATEWAY}:${HOST_PORT}/`)].map((cmd) => dockerAsync(['exec', c, 'sh', '-c', cmd]));
+      let back: number | undefined;
+      for (let i = 0; i < 300 && back === undefined; i++) {
+        if ((await dockerAsync(['exec', c, 'nslookup', 'allowed.test'])).status === 0) back = Date.now() - killed;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      console.log(`relay kill -9: names answered again after ${back ?? 'more than 30 s'} ms (new relay pid ${status().status?.pid})`);
+      expect((await Promise.all(closed)).map((r) => r.status !== 0)).toEqual([true, true]);
+      expect(back).toBeDefined();
+      expect(status().status?.pid).not.toBe(pid);
+      // The new relay read the container's profile from its record: a denied name stays NXDOMAIN, the allowed one is reached.
+      expect(docker(['exec', c, 'nslookup', 'denied.test']).stdout + docker(['exec', c, 'nslookup', 'denied.test']).stderr).toMatch(/NXDOMAIN|can't find/);
+      expect(exec(wget('http://allowed.test/'))).toBe(0);
+    } finally {
+      docker(['rm', '-f', name]);
+    }
+  }, 180_000);
 
   it('a container that sends with another container\'s source address still gets its own profile (rules are tied to its veth)', async () => {
     expect(routeIsOurs(I.allowed)).toBe(true);
