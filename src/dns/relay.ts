@@ -354,8 +354,8 @@ export class DnsRelay {
     const peersOnly = verdict.kind === 'peers-only';
     if (peersOnly && !egress.peers) return refuse();
     this.resolveAny(entry, query, question, (msg, origin) => {
-      const records = readAnswers(msg) ?? [];
-      const v4 = records.filter((r) => r.type === 1).map((r) => r.data);
+      const aRecords = (readAnswers(msg) ?? []).filter((r) => r.type === 1);
+      const v4 = aRecords.map((r) => r.data);
       if (peersOnly) {
         // Only Docker's own answers for the peers: anything else is a name the profile does not reach.
         // (An empty NOERROR from Docker, e.g. AAAA of a peer, carries no address and passes.)
@@ -368,7 +368,7 @@ export class DnsRelay {
         return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
       }
       if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return reply(msg, origin);
-      const ttl = Math.max(MIN_LEARN_SECONDS, ...records.filter((r) => r.type === 1).map((r) => r.ttl));
+      const ttl = Math.max(MIN_LEARN_SECONDS, ...aRecords.map((r) => r.ttl));
       const learn = this.o.learn ?? ((_s: string, _a: string[], _t: number, done: (e?: string) => void) => done('this relay has no nft to learn addresses with'));
       learn(verdict.set, [...new Set(v4)], ttl, (error) => {
         if (error) {
