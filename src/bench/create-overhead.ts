@@ -1,16 +1,19 @@
 // node dist/bench/create-overhead.js [--runs N] [--runsc PATH]: what msb's `create` costs on top
 // of the backend's own create, with whatever `node` is first on PATH. msb runs a stand-in runsc
 // that answers --version and `flags` like the real one (its output, captured once) and exits 0 at
-// create, so the figure is msb's part alone: the sh launcher, Node's start, msb's code, its file
-// writes and the spawn. The stand-in called directly is the baseline. It needs no Docker, no
-// sandbox and no root beyond writing a temporary directory, so it also runs inside the
-// compatibility images (Debian 13's and sid's Node; docs/benchmarks.md).
+// create, so the figure is msb's part alone: the sh launcher, msb's code, its file writes and the
+// spawn, through the create helper (docs/create-helper.md; a private one in the temporary
+// directory, started by the warm-up) and through the Node path (MSB_CREATE_HELPER=off: Node's
+// start included). The stand-in called directly is the baseline. It needs no Docker, no sandbox
+// and no root beyond writing a temporary directory, so it also runs inside the compatibility
+// images (Debian 13's and sid's Node; docs/benchmarks.md).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, percentile } from './stats.js';
+import { helperFiles, readHelperId } from '../oci/create-helper/helper-paths.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,6 +55,18 @@ function childCpuMs(): number {
   return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 
+/** processCpuMs is the CPU time (user + system) process `pid` has used so far (0 if none). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 let cpuOfLast = 0;
 
 function timed(file: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -76,6 +91,7 @@ function main(argv: string[]): void {
   const flags = spawnSync(realRunsc, ['flags'], { encoding: 'utf8' });
   if (version.status !== 0) throw new Error(`${realRunsc} --version failed: ${version.stderr ?? version.error?.message}`);
   const work = mkdtempSync(join(tmpdir(), 'msb-create-overhead-'));
+  let stopHelper = (): unknown => undefined;
   try {
     const fake = join(work, 'runsc');
     writeFileSync(fake, fakeRunscScript(version.stdout, `${flags.stdout ?? ''}${flags.stderr ?? ''}`, work), { mode: 0o755 });
@@ -85,31 +101,46 @@ function main(argv: string[]): void {
     writeFileSync(join(bundle, 'config.json'), spec);
     const policy = join(work, 'policy.json');
     writeFileSync(policy, JSON.stringify({ gvisor: { runsc: fake, rmemWorkaround: 'never' } }));
-    const env = { ...process.env, MSB_POLICY: policy };
+    // As shim/msb-runtime runs Node: NODE_EXTRA_CA_CERTS alone costs ~50 ms per start (docs/benchmarks.md).
+    const env: NodeJS.ProcessEnv = { ...process.env, MSB_POLICY: policy, MSB_CREATE_HELPER_DIR: join(work, 'helper') };
+    for (const k of ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NODE_PATH', 'MSB_CREATE_HELPER', 'MSB_CREATE_HELPER_WAIT_MS']) delete env[k];
+    const nodeEnv: NodeJS.ProcessEnv = { ...env, MSB_CREATE_HELPER: 'off' };
     const msb = join(repoRoot, 'shim', 'msb-runtime');
     const root = join(work, 'root');
-    const msbCreate = (id: string): number => timed(msb, ['--root', root, 'create', '--bundle', bundle, id], env);
+    const msbCreate = (id: string, e: NodeJS.ProcessEnv): number => timed(msb, ['--root', root, 'create', '--bundle', bundle, id], e);
     const msbDelete = (id: string): void => void timed(msb, ['--root', root, 'delete', id], env);
     const fakeCreate = (id: string): number => timed(fake, ['--root', root, 'create', '--bundle', bundle, id], env);
-    msbDelete((msbCreate('warm-up'), 'warm-up')); // fills the probe cache, as Docker's root has it
-    const m: number[] = [];
-    const f: number[] = [];
-    let mCpu = 0;
-    let fCpu = 0;
+    // Warm-up: fills the probe cache, as Docker's root has it, and starts the helper.
+    const helperId = readHelperId(join(repoRoot, 'dist'));
+    const files = helperId ? helperFiles(join(work, 'helper'), helperId) : undefined;
+    const socket = files?.socket;
+    for (let i = 0; i < 50 && (i < 2 || (socket && !existsSync(socket))); i++) {
+      msbDelete((msbCreate(`warm-up${i}`, env), `warm-up${i}`));
+      spawnSync('sleep', ['0.1']);
+    }
+    const helperUp = socket !== undefined && existsSync(socket);
+    const helperPid = helperUp && files ? Number(readFileSync(files.pid, 'utf8')) : undefined;
+    stopHelper = () => helperPid !== undefined && process.kill(helperPid, 'SIGTERM');
+    const kinds = ['helper', 'node', 'fake'] as const;
+    const ms: Record<(typeof kinds)[number], number[]> = { helper: [], node: [], fake: [] };
+    const cpu: Record<(typeof kinds)[number], number> = { helper: 0, node: 0, fake: 0 };
+    let helperOwnCpu = 0;
     for (let i = 0; i < runs; i++) {
       const id = `c${i}`;
-      const one = (which: 'msb' | 'fake'): void => {
-        if (which === 'msb') {
-          m.push(msbCreate(id));
-          mCpu += cpuOfLast;
+      // The order rotates from round to round.
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[(i + k) % kinds.length] as (typeof kinds)[number];
+        if (kind === 'fake') {
+          ms.fake.push(fakeCreate(id));
+          cpu.fake += cpuOfLast;
         } else {
-          f.push(fakeCreate(id));
-          fCpu += cpuOfLast;
+          const before = processCpuMs(helperPid);
+          ms[kind].push(msbCreate(id, kind === 'helper' ? env : nodeEnv));
+          cpu[kind] += cpuOfLast;
+          if (kind === 'helper') helperOwnCpu += processCpuMs(helperPid) - before;
+          msbDelete(id);
         }
-      };
-      one(i % 2 === 0 ? 'msb' : 'fake');
-      one(i % 2 === 0 ? 'fake' : 'msb');
-      msbDelete(id);
+      }
     }
     const nodeStart: number[] = [];
     let nCpu = 0;
@@ -121,19 +152,26 @@ function main(argv: string[]): void {
     const result = {
       node,
       runs,
-      msbCreateMedian: median(m),
-      msbCreateP90: percentile(m, 90),
-      backendCreateMedian: median(f),
-      overheadMs: median(m) - median(f),
+      helperRan: helperUp,
+      msbCreateMedian: median(ms.helper),
+      msbCreateP90: percentile(ms.helper, 90),
+      backendCreateMedian: median(ms.fake),
+      overheadMs: median(ms.helper) - median(ms.fake),
+      nodePathCreateMedian: median(ms.node),
+      nodePathOverheadMs: median(ms.node) - median(ms.fake),
       nodeStartMedian: median(nodeStart),
-      // CPU time per run (user + system, all processes): steadier than wall time on a busy machine.
-      msbCreateCpuMs: mCpu / runs,
-      backendCreateCpuMs: fCpu / runs,
-      overheadCpuMs: (mCpu - fCpu) / runs,
+      // CPU time per run (user + system): steadier than wall time on a busy machine. The helper's
+      // own CPU is not a child's: it is read from its /proc entry around each create.
+      msbCreateCpuMs: (cpu.helper + helperOwnCpu) / runs,
+      helperCpuMs: helperOwnCpu / runs,
+      backendCreateCpuMs: cpu.fake / runs,
+      overheadCpuMs: (cpu.helper + helperOwnCpu - cpu.fake) / runs,
+      nodePathCreateCpuMs: cpu.node / runs,
       nodeStartCpuMs: nCpu / runs,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    stopHelper();
     rmSync(work, { recursive: true, force: true });
   }
 }

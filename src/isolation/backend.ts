@@ -6,6 +6,7 @@ import type { EgressProfile } from '../egress/profiles.js';
 import type { ControlSocket } from './control-sockets.js';
 import type { ContainerRecord } from '../oci/record.js';
 import type { Policy } from './policy.js';
+import type { RuncCreateCommand } from './runc-create.js';
 
 /** CreateRequest is runc's create command as msb received it. */
 export interface CreateRequest {
@@ -52,6 +53,12 @@ export interface PreparedContainer {
   summary: Record<string, unknown>;
   /** Runs the backend's create with msb's own stdio; returns the exit status. */
   create(request: CreateRequest): number;
+  /**
+   * Where the backend's create is exactly one runc-style command: runs what precedes it and
+   * returns the command, for a caller that runs it itself (the create helper's client,
+   * src/oci/create-helper/). create(request) is then beginCreate plus running the command.
+   */
+  beginCreate?(request: CreateRequest): RuncCreateCommand;
   /**
    * Runs the backend's restore from a checkpoint image in place of create (runc restore: the
    * container is created and started; `args` are the backend's own restore flags, from

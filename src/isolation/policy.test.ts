@@ -16,6 +16,7 @@ const DEFAULTS: Omit<Policy, 'source'> = {
   krun: DEFAULT_KRUN_POLICY,
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
   egress: withDefaults({}, 'src').egress,
+  createHelper: { enabled: true, idleSeconds: 900 },
 };
 
 describe('withDefaults', () => {
@@ -39,6 +40,7 @@ describe('parsePolicy', () => {
       gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability', rootfsWrites: 'sandbox', allowRootfsWritesAnnotation: true },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
+      createHelper: { enabled: false, idleSeconds: 60 },
       sockets: {
         connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true', image: 'ci/runner' }],
         listen: [{ directory: '/srv/agents', image: 'sha256:0123abcd' }],
@@ -59,6 +61,7 @@ describe('parsePolicy', () => {
         controlDirectory: '/run/agent-sockets',
       },
       egress: withDefaults({}, '/etc/msb/policy.json').egress,
+      createHelper: { enabled: false, idleSeconds: 60 },
     });
   });
 
@@ -66,6 +69,7 @@ describe('parsePolicy', () => {
     ['malformed JSON', '{"isolation": ', /^policy \/p\.json: malformed JSON: /],
     ['a bad platform', '{"gvisor": {"platform": "xen"}}', /^policy \/p\.json: field gvisor\.platform must match pattern/],
     ['a bad rmemWorkaround', '{"gvisor": {"rmemWorkaround": "sometimes"}}', /^policy \/p\.json: field gvisor\.rmemWorkaround must be equal to one of the allowed values/],
+    ['an idleSeconds below 10', '{"createHelper": {"idleSeconds": 1}}', /^policy \/p\.json: field createHelper\.idleSeconds must be >= 10/],
     ['a bad rawSockets', '{"gvisor": {"rawSockets": "always"}}', /^policy \/p\.json: field gvisor\.rawSockets must be equal to one of the allowed values/],
     ['a runsc of the wrong type', '{"gvisor": {"runsc": 7}}', /^policy \/p\.json: field gvisor\.runsc must be string/],
     ['an empty allowed list', '{"isolation": {"allowed": []}}', /^policy \/p\.json: field isolation\.allowed must NOT have fewer than 1 items/],

@@ -43,6 +43,8 @@ export interface Policy {
     controlDirectory: string;
   };
   egress: EgressPolicy;
+  /** The warm create helper (docs/create-helper.md): create without a Node start. */
+  createHelper: { enabled: boolean; idleSeconds: number };
 }
 
 /** EgressPolicy is what each container may reach (docs/egress.md): profiles and who may choose them. */
@@ -124,6 +126,9 @@ export interface SocketListenRule extends SocketSelector {
 /** DEFAULT_CREATE_TIMEOUT_SECONDS bounds runsc create (about 0.3 s here; gVisor's kvm platform on a kvm-pvm host never returns). */
 export const DEFAULT_CREATE_TIMEOUT_SECONDS = 60;
 
+/** How long the create helper waits for the next create before it exits. */
+export const DEFAULT_CREATE_HELPER_IDLE_SECONDS = 900;
+
 export const DEFAULT_CONTROL_DIRECTORY = '/run/msb/sockets';
 
 type PolicyFile = {
@@ -133,6 +138,7 @@ type PolicyFile = {
   krun?: Partial<KrunPolicy>;
   sockets?: Partial<Policy['sockets']>;
   egress?: EgressPolicyFile;
+  createHelper?: Partial<Policy['createHelper']>;
 };
 
 /**
@@ -186,6 +192,7 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       controlDirectory: file.sockets?.controlDirectory ?? DEFAULT_CONTROL_DIRECTORY,
     },
     egress: egressWithDefaults(file.egress, source),
+    createHelper: { enabled: file.createHelper?.enabled ?? true, idleSeconds: file.createHelper?.idleSeconds ?? DEFAULT_CREATE_HELPER_IDLE_SECONDS },
   };
 }
 

@@ -2,6 +2,7 @@ import { parseRuntimeArgv, GLOBAL_FLAGS, NODE_COMMANDS, type ParsedArgv } from '
 import { MsbError, oneLine } from './errors.js';
 import { defaultGlobalOptions, type GlobalOptions, logTargetOf } from './global-options.js';
 import { appendLogLine } from './log.js';
+import type { CreateOptions } from './commands/create.js';
 import { asMsbError } from './system-error.js';
 
 /**
@@ -20,6 +21,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** createArguments is create's container id and flags from its parsed command line. */
+export function createArguments(parsed: ParsedArgv): { id: string; options: CreateOptions } {
+  if (parsed.operands.length > 1) throw new MsbError('invalid-argument', `create: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
+  const str = (name: string): string | undefined => (typeof parsed.flags[name] === 'string' ? (parsed.flags[name] as string) : undefined);
+  return { id: operand(parsed, 'container id'), options: { bundle: str('bundle'), pidFile: str('pid-file'), consoleSocket: str('console-socket'), preserveFds: str('preserve-fds') } };
+}
+
 function operand(parsed: ParsedArgv, what: string): string {
   const value = parsed.operands[0];
   if (value === undefined) throw new MsbError('invalid-argument', `${parsed.command}: ${what} cannot be empty`);
@@ -32,13 +40,9 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
   switch (parsed.command) {
     case 'create': {
       const { create } = await import('./commands/create.js');
-      if (parsed.operands.length > 1) throw new MsbError('invalid-argument', `create: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
-      create(global, operand(parsed, 'container id'), {
-        bundle: str('bundle'),
-        pidFile: str('pid-file'),
-        consoleSocket: str('console-socket'),
-        preserveFds: str('preserve-fds'),
-      });
+      const { id, options } = createArguments(parsed);
+      const plan = create(global, id, options);
+      if (process.env.MSB_CREATE_HELPER_FALLBACK !== undefined) (await import('./create-helper/start-helper.js')).afterNodeCreate(plan.policy);
       return;
     }
     case 'restore': {
@@ -93,8 +97,13 @@ function helpText(): string {
 }
 
 function fail(g: GlobalOptions, err: MsbError): number {
+  process.stderr.write(`${failureLine(g, err)}\n`);
+  return 1;
+}
+
+/** failureLine appends err to --log (Docker's error contract) and returns the line for stderr. */
+export function failureLine(g: GlobalOptions, err: MsbError): string {
   const msg = `msb: ${oneLine(err.message)}`;
   appendLogLine(logTargetOf(g), 'error', msg);
-  process.stderr.write(`${msg}\n`);
-  return 1;
+  return msg;
 }

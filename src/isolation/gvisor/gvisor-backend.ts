@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../../oci/record.js';
 import { withSystemErrors } from '../../oci/system-error.js';
 import { which } from '../../oci/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
-import { runRuncCreate } from '../runc-create.js';
+import { runcCreateCommand, runRuncCreateCommand, type RuncCreateCommand } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
 import type { GvisorCgroup } from './gvisor-update.js';
 import { gvisorCheckpointing, runThroughLauncher } from './gvisor-checkpoint.js';
@@ -200,6 +200,17 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     runscQuirk: rmemWorkaround && `${rmemWorkaroundPrefix(rmemWorkaround)} ${runscWithLog}`,
   });
 
+  // runsc create itself, after the sweep of what a create killed from outside left (its record
+  // gone, its sandbox running). afterCreate reads the pid file this names.
+  const beginCreate = (req: CreateRequest): RuncCreateCommand => {
+    pidFile = req.pidFile;
+    const orphans = reapOrphanSandboxes({ runsc, runscArgs, runscRoot, hasRecord: (id) => id === ctx.id || hasRecord(ctx.global.root, id) });
+    if (orphans.reaped.length > 0) ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
+    if (orphans.failed.length > 0) ctx.debug(`gvisor: could not stop the orphan sandboxes of ${orphans.failed.join(', ')}`);
+    const timeoutHint = `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`;
+    return runcCreateCommand({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000, timeoutHint }, ctx.global, req);
+  };
+
   return {
     spec: netSnapshot ? addNetworkSnapshotHook(pids.spec, netSnapshot) : pids.spec,
     writeFiles(): void {
@@ -219,14 +230,9 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     launcher,
     controlSockets: sockets.controlSockets,
     summary: { ...(pod ? { podSandbox: pod.id } : {}), runsc, runscVersion: version.raw, platform, platformReason: platformReason(policy.gvisor.platform, version), rootfsWrites: rootfs, runscRoot, runscArgs, rmemWorkaround: rmem, rawSockets: raw, hostSockets: sockets.summary, cgroup, pids: { user: pids.userLimit, host: pids.hostLimit } },
+    ...(pod ? {} : { beginCreate }),
     create(req: CreateRequest): number {
-      pidFile = req.pidFile;
-      // What a create killed from outside left (its record gone, its sandbox running): reaped here.
-      const orphans = reapOrphanSandboxes({ runsc, runscArgs, runscRoot, hasRecord: (id) => id === ctx.id || hasRecord(ctx.global.root, id) });
-      if (orphans.reaped.length > 0) ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
-      if (orphans.failed.length > 0) ctx.debug(`gvisor: could not stop the orphan sandboxes of ${orphans.failed.join(', ')}`);
-      const create = { backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000 };
-      const status = runRuncCreate(create, ctx.global, req, `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`);
+      const status = runRuncCreateCommand(beginCreate(req));
       if (status !== 0 || !pod) return status;
       // runsc wrote the sandbox's pid, which outlives this container: the keeper stands for it.
       const pid = startPodKeeper(paths.dir, runscRoot, ctx.id);

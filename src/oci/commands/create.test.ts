@@ -13,44 +13,16 @@ import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
 import { containerPaths } from '../paths.js';
 import type { ContainerRecord } from '../record.js';
 import { create, type CreateOptions } from './create.js';
+import { makeFakeRunsc } from '../../../test/support/fake-runsc.js';
 
 const base = mkdtempSync(join(tmpdir(), 'msb-create-unit-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-// The fake runsc answers --version, records every other call (one NUL-separated argv per file),
-// and on create runs ./on-create if present and fails like runsc (an unterminated JSON error line
-// appended to --log, exit 1) when ./fail exists.
+// A recording fake runsc (test/support/fake-runsc.ts).
 const fakeDir = join(base, 'fake runsc');
-mkdirSync(fakeDir);
-const runsc = join(fakeDir, 'runsc');
-writeFileSync(
-  runsc,
-  `#!/bin/sh
-here=\${0%/*}
-[ "$1" = --version ] && { printf 'runsc version release-20240807.0\\nspec: 1.1.0\\n'; exit 0; }
-[ "$1" = flags ] && { printf '  -host-uds value\\n    \\tValues: none|open|create|all\\n' >&2; exit 0; }
-n=$(ls "$here/calls" | wc -l)
-printf '%s\\0' "$@" >"$here/calls/$n"
-log=
-cmd=
-while [ $# -gt 0 ]; do case $1 in --log) log=$2; shift ;; create | delete) cmd=$1 ;; esac; shift; done
-[ "$cmd" = create ] || exit 0
-[ -x "$here/on-create" ] && "$here/on-create"
-if [ -e "$here/fail" ]; then
-  printf '{"level":"error","msg":"%s","time":"t"}' "$(cat "$here/fail")" >>"$log"
-  exit 1
-fi
-exit 0
-`,
-);
-chmodSync(runsc, 0o755);
-
-function calls(): string[][] {
-  const dir = join(fakeDir, 'calls');
-  return readdirSync(dir)
-    .sort((a, b) => Number(a) - Number(b))
-    .map((f) => readFileSync(join(dir, f), 'utf8').split('\0').slice(0, -1));
-}
+const fake = makeFakeRunsc(fakeDir);
+const runsc = fake.path;
+const calls = fake.calls;
 
 let caseNo = 0;
 let root = '';
@@ -92,10 +64,7 @@ beforeEach(() => {
   writeFileSync(dockerResolv, 'search svc.example\nnameserver 127.0.0.11\noptions ndots:0\n');
   writeFileSync(join(bundle, 'config.json'), `${JSON.stringify(spec(), null, 2)}\n`);
   writePolicy(policyPath);
-  rmSync(join(fakeDir, 'calls'), { recursive: true, force: true });
-  mkdirSync(join(fakeDir, 'calls'));
-  rmSync(join(fakeDir, 'fail'), { force: true });
-  rmSync(join(fakeDir, 'on-create'), { force: true });
+  fake.reset();
 });
 
 function globals(extra: Partial<GlobalOptions> = {}): GlobalOptions {
@@ -159,8 +128,7 @@ describe('create with a fake runsc', () => {
   });
 
   it('fills msb\'s resolv.conf again after runsc create, when Docker\'s hook has written its file', () => {
-    writeFileSync(join(fakeDir, 'on-create'), `#!/bin/sh\nprintf 'search late.example\\nnameserver 127.0.0.11\\n' >'${dockerResolv.replaceAll("'", `'\\''`)}'\n`);
-    chmodSync(join(fakeDir, 'on-create'), 0o755);
+    fake.onCreate(`printf 'search late.example\\nnameserver 127.0.0.11\\n' >'${dockerResolv.replaceAll("'", `'\\''`)}'`);
     create(globals(), id, { bundle }, {});
     expect(readFileSync(join(containerPaths(root, id).dir, 'resolv.conf'), 'utf8')).toMatch(/\nsearch late\.example\nnameserver 9\.9\.9\.9\n$/);
   });
@@ -175,7 +143,7 @@ describe('create with a fake runsc', () => {
 
   it('on a runsc failure reports runsc\'s last error, removes the record and restores config.json', () => {
     writeFileSync(log, '{"level":"error","msg":"an earlier command\'s error","time":"t"}\n');
-    writeFileSync(join(fakeDir, 'fail'), 'cannot run with network enabled in root network namespace');
+    fake.failWith('cannot run with network enabled in root network namespace');
     const original = readFileSync(join(bundle, 'config.json'), 'utf8');
     const err = failure(() => create(globals(), id, { bundle }, {}));
     expect(err.code).toBe('backend');
@@ -212,7 +180,7 @@ describe('create with a fake runsc', () => {
 
   it('restores config.json byte-exact after a failed create, invalid UTF-8 included', () => {
     const bytes = withInvalidUtf8();
-    writeFileSync(join(fakeDir, 'fail'), 'no');
+    fake.failWith('no');
     failure(() => create(globals(), id, { bundle }, {}));
     expect(readFileSync(join(bundle, 'config.json')).equals(bytes)).toBe(true);
   });
@@ -275,7 +243,7 @@ describe('create with host sockets (fake runsc)', () => {
     const controlDirectory = join(base, `control ${caseNo}`);
     writePolicy(policyPath, { sockets: { control: [{}], controlDirectory } });
     withAnnotations({ 'io.msb.control-socket': '/run/agent/ctl.sock' });
-    writeFileSync(join(fakeDir, 'fail'), 'boom');
+    fake.failWith('boom');
     expect(failure(() => create(globals(), id, { bundle }, {})).code).toBe('backend');
     expect(existsSync(join(controlDirectory, id))).toBe(false);
     expect(existsSync(containerPaths(root, id).dir)).toBe(false);

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
-import { loadPolicy } from '../../isolation/policy.js';
+import { loadPolicy, type Policy } from '../../isolation/policy.js';
 import { type BackendChoice, selectBackend } from '../../isolation/select-backend.js';
 import { type EgressChoice, selectEgress } from '../../egress/select-egress.js';
 import type { CreateRequest, PreparedContainer } from '../../isolation/backend.js';
@@ -37,6 +37,7 @@ function parsePreserveFds(value: string | undefined): number {
 /** CreatePlan is everything create decided before writing anything: the backend's prepared container and why it was chosen. */
 export interface CreatePlan {
   paths: ContainerPaths;
+  policy: Policy;
   bundle: string;
   preserveFds: number;
   loaded: LoadedSpec;
@@ -69,17 +70,70 @@ export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, en
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
   const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, global: g, paths, preserveFds, restoring: verb === 'restore', debug });
-  return { paths, bundle, preserveFds, loaded, choice, egress, prepared };
+  return { paths, policy, bundle, preserveFds, loaded, choice, egress, prepared };
 }
 
 /**
  * create validates the bundle, chooses the sandbox, rewrites config.json for it, records the
  * container and runs the backend's create. Every check that can fail runs before anything is
  * written (planCreate); if the backend fails, everything msb and the backend made is removed again.
+ * Returns the plan it carried out.
  */
-export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): void {
+export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env): CreatePlan {
   const plan = planCreate(g, id, opts, env);
   materialize(g, id, opts, plan, 'create', (req) => plan.prepared.create(req));
+  return plan;
+}
+
+/** Materializing is a planned container whose files are written, waiting for its backend create. */
+export interface Materializing {
+  /** The backend's create request. */
+  request: CreateRequest;
+  /** Ends create with the backend's exit status: afterCreate when 0; otherwise, or when afterCreate throws, fail. */
+  finish(status: number): void;
+  /** Removes everything msb and the backend made for the container, then throws `err`. */
+  fail(err: unknown): never;
+}
+
+/**
+ * beginMaterialize claims the record of a planned container and writes its record, config.json
+ * and launcher; the caller runs the backend's create (here, or the create helper's client:
+ * src/oci/create-helper/) and ends with finish or fail. If writing fails, everything is removed
+ * again and the error thrown.
+ */
+export function beginMaterialize(g: GlobalOptions, id: string, opts: CreateOptions, plan: CreatePlan, verb: string): Materializing {
+  const { paths, bundle, preserveFds, loaded, choice, egress, prepared } = plan;
+  withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
+  const logOffset = logSize(g.log);
+  const fail = (err: unknown): never => {
+    const gone = prepared.destroy(id);
+    restoreConfig(loaded);
+    // Something may still run: keep the record as "being created" (no launcher), so delete --force
+    // sources its cleanup.sh again; otherwise nothing could reach what is left.
+    if (gone) removeRecordDir(paths);
+    else rmSync(paths.launcher, { force: true });
+    throw err;
+  };
+  try {
+    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, egress: { profile: egress.profile.name, selection: egress.trail }, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+  } catch (err) {
+    fail(wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err));
+  }
+  return {
+    request: { id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds },
+    finish(status: number): void {
+      try {
+        if (status !== 0) {
+          const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
+          throw new MsbError('backend', `${choice.name}: ${verb} failed (exit ${status}): ${reason}`);
+        }
+        prepared.afterCreate();
+      } catch (err) {
+        fail(err);
+      }
+    },
+    fail,
+  };
 }
 
 /**
@@ -88,30 +142,14 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
  * failure it removes everything msb and the backend made again.
  */
 export function materialize(g: GlobalOptions, id: string, opts: CreateOptions, plan: CreatePlan, verb: string, run: (req: CreateRequest) => number): void {
-  const { paths, bundle, preserveFds, loaded, choice, egress, prepared } = plan;
-  withSystemErrors(`cannot create the record of container ${id} in ${paths.dir}`, () => claimRecordDir(paths, id));
-  const logOffset = logSize(g.log);
+  const m = beginMaterialize(g, id, opts, plan, verb);
+  let status = 0;
   try {
-    try {
-      writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, egress: { profile: egress.profile.name, selection: egress.trail }, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
-    } catch (err) {
-      throw wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err);
-    }
-    const status = run({ id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds });
-    if (status !== 0) {
-      const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
-      throw new MsbError('backend', `${choice.name}: ${verb} failed (exit ${status}): ${reason}`);
-    }
-    prepared.afterCreate();
+    status = run(m.request);
   } catch (err) {
-    const gone = prepared.destroy(id);
-    restoreConfig(loaded);
-    // Something may still run: keep the record as "being created" (no launcher), so delete --force
-    // sources its cleanup.sh again; otherwise nothing could reach what is left.
-    if (gone) removeRecordDir(paths);
-    else rmSync(paths.launcher, { force: true });
-    throw err;
+    m.fail(err);
   }
+  m.finish(status);
 }
 
 function writeRecord(paths: ContainerPaths, loaded: LoadedSpec, prepared: PreparedContainer, record: ContainerRecord): void {

@@ -9,33 +9,15 @@ import { MsbError } from '../errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
 import { containerPaths } from '../paths.js';
 import { restore } from './restore.js';
+import { makeFakeRunsc } from '../../../test/support/fake-runsc.js';
 
 const base = mkdtempSync(join(tmpdir(), 'msb-restore-unit-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-// The fake runsc answers --version, records every other call, and fails restore when ./fail exists.
-const fakeDir = join(base, 'fake runsc');
-mkdirSync(fakeDir);
-const runsc = join(fakeDir, 'runsc');
-writeFileSync(
-  runsc,
-  `#!/bin/sh
-here=\${0%/*}
-[ "$1" = --version ] && { printf 'runsc version release-20240807.0\\nspec: 1.1.0\\n'; exit 0; }
-[ "$1" = flags ] && { printf '  -host-uds value\\n    \\tValues: none|open|create|all\\n' >&2; exit 0; }
-n=$(ls "$here/calls" | wc -l)
-printf '%s\\0' "$@" >"$here/calls/$n"
-log=
-while [ $# -gt 0 ]; do case $1 in --log) log=$2; shift ;; esac; shift; done
-if [ -e "$here/fail" ]; then printf '{"level":"error","msg":"restore: image is corrupt","time":"t"}' >>"$log"; exit 1; fi
-exit 0
-`,
-);
-chmodSync(runsc, 0o755);
-const calls = (): string[][] =>
-  readdirSync(join(fakeDir, 'calls'))
-    .sort((a, b) => Number(a) - Number(b))
-    .map((f) => readFileSync(join(fakeDir, 'calls', f), 'utf8').split('\0').slice(0, -1));
+// A recording fake runsc (test/support/fake-runsc.ts).
+const fake = makeFakeRunsc(join(base, 'fake runsc'));
+const runsc = fake.path;
+const calls = fake.calls;
 
 let n = 0;
 let root = '';
@@ -64,9 +46,7 @@ beforeEach(() => {
   })}\n`;
   writeFileSync(join(bundle, 'config.json'), original);
   writeFileSync(policy, JSON.stringify({ gvisor: { runsc, rmemWorkaround: 'never' }, dns: { upstreams: ['9.9.9.9'], relay: false } }));
-  rmSync(join(fakeDir, 'calls'), { recursive: true, force: true });
-  mkdirSync(join(fakeDir, 'calls'));
-  rmSync(join(fakeDir, 'fail'), { force: true });
+  fake.reset();
 });
 
 const globals = (): GlobalOptions => ({ ...defaultGlobalOptions(), root, log, logFormat: 'json', policy });
@@ -122,7 +102,7 @@ describe('restore with a fake runsc', () => {
   });
 
   it('a failed runsc restore leaves nothing behind and reports runsc\'s reason', () => {
-    writeFileSync(join(fakeDir, 'fail'), '');
+    fake.failWith('restore: image is corrupt', 'restore');
     expect(() => restoreArgv(['--image-path', '/img', '--detach', '--bundle', bundle])).toThrow(/gvisor: restore failed \(exit 1\): restore: image is corrupt/);
     expect(existsSync(containerPaths(root, id).dir)).toBe(false);
     expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
