@@ -16,8 +16,8 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
-  /** --only dns | workloads | pods | checkpoint: run part 4 (the DNS relay), 5 (workloads), 6 (CRI pods) or the checkpoint/restore part alone. */
-  only?: 'dns' | 'workloads' | 'pods' | 'checkpoint';
+  /** --only run | dns | workloads | pods | checkpoint: run parts 1 and 2 (docker run, runtime commands), part 4 (the DNS relay), 5 (workloads), 6 (CRI pods) or the checkpoint/restore part alone. */
+  only?: 'run' | 'dns' | 'workloads' | 'pods' | 'checkpoint';
   /** Part 6 (CRI pods): interleaved rounds, 0 skips it. */
   podRounds: number;
   /** Checkpoint/restore rounds per workload (docker checkpoint create + docker start --checkpoint). */
@@ -33,6 +33,7 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --msbctl P    msbctl used to (un)register the raw runtime (default shim/msbctl)
   --out FILE    machine-readable result (default .bench/latest.json)
   --krun-pairs N  krun pairs (docker run vs msb run to "entering VM"), 0 to skip (default 5)
+  --only run    run only parts 1 and 2, docker run and the runtime commands (msb against runsc)
   --only dns    run only part 4, the DNS relay against Docker's embedded DNS
   --only workloads  run only part 5, the workloads (redis, http, files) under msb, runsc and runc
   --only pods   run only part 6, Kubernetes pods through containerd's CRI (msb against runc)
@@ -82,7 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--checkpoint-rounds': opts.checkpointRounds = count(1); break;
       case '--only': {
         const v = value();
-        if (v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint') throw new Error(`--only takes dns, workloads, pods or checkpoint, got ${v}\n${USAGE}`);
+        if (v !== 'run' && v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint') throw new Error(`--only takes run, dns, workloads, pods or checkpoint, got ${v}\n${USAGE}`);
         opts.only = v;
         break;
       }

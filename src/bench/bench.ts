@@ -173,6 +173,9 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     progress,
   );
   problems.push(...runtimeCommands.leftovers.map((p) => `after runtime commands: ${p}`));
+  if (opts.only === 'run') {
+    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, problems };
+  }
 
   // Part 3: krun, docker run → msb's "entering VM" against msb run of the same rootfs.
   let krunBoot;
