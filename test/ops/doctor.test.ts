@@ -99,7 +99,7 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
       if (c.status === 'warn' || c.status === 'fail') expect(c.fix, c.id).toBeTruthy();
     }
     expect(report!.checks.map((c) => c.id)).toEqual([
-      'docker-engine', 'msb-runtime', 'default-runtime', 'policy', 'runsc', 'rmem-quirk', 'gvisor-platform', 'gvisor-rootfs', 'kvm', 'krun-provider', 'tini', 'runc', 'cgroup', 'checkpoint', 'dns-relay', 'egress-nft', 'service-discovery',
+      'docker-engine', 'msb-runtime', 'default-runtime', 'policy', 'create-helper', 'runsc', 'rmem-quirk', 'gvisor-platform', 'gvisor-rootfs', 'kvm', 'krun-provider', 'tini', 'runc', 'cgroup', 'checkpoint', 'dns-relay', 'egress-nft', 'service-discovery',
     ]);
   });
 

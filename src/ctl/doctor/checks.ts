@@ -1,5 +1,6 @@
 import type { DoctorCheck } from './check.js';
 import { cgroupCheck } from './checks/cgroup.js';
+import { createHelperCheck } from './checks/create-helper.js';
 import { checkpointCheck } from './checks/checkpoint.js';
 import { defaultRuntimeCheck } from './checks/default-runtime.js';
 import { dnsRelayCheck } from './checks/dns-relay.js';
@@ -28,6 +29,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorContext>[] = [
   msbRuntimeCheck,
   defaultRuntimeCheck,
   policyCheck,
+  createHelperCheck,
   runscCheck,
   rmemQuirkCheck,
   gvisorPlatformCheck,
