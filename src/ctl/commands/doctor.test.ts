@@ -15,8 +15,8 @@ describe('msbctl doctor', () => {
   it('exits 0 on a healthy host and prints every check once', async () => {
     const { status, out } = await run(false);
     expect(status).toBe(0);
-    expect(out.split('\n').filter((l) => /^(OK|SKIP) /.test(l))).toHaveLength(17);
-    expect(out).toMatch(/^msb \S+: 0 fail, 0 warn, 17 ok, 0 skip \(exit 0\)$/m);
+    expect(out.split('\n').filter((l) => /^(OK|SKIP) /.test(l))).toHaveLength(18);
+    expect(out).toMatch(/^msb \S+: 0 fail, 0 warn, 18 ok, 0 skip \(exit 0\)$/m);
   });
 
   it('prints the JSON report with the exit status it returns', async () => {

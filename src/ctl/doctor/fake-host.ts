@@ -138,6 +138,8 @@ export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[];
   const files: Record<string, string | undefined> = {
     '/etc/docker/daemon.json': JSON.stringify({ runtimes: { msb: { path: FAKE_RUNTIME } } }),
     '/proc/cpuinfo': 'flags\t\t: fpu vmx sse\n',
+    [`${FAKE_CHECKOUT}/dist/create-helper.id`]: '0123456789abcdef\n',
+    [`${FAKE_CHECKOUT}/dist/msb-create-client`]: '',
     ...spec.files,
   };
   const paths = new Set([FAKE_RUNTIME, FAKE_CHECKOUT, '/dev/kvm', ...(spec.paths ?? []), ...Object.keys(files).filter((f) => files[f] !== undefined)]);

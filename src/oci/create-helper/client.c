@@ -263,6 +263,20 @@ static void run_create(char **argv, long long timeout_ms, int *status, int *time
   *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
 }
 
+// same_namespaces: the helper (pid, as this process sees it) shares our mount, pid, network and user namespaces.
+static int same_namespaces(pid_t pid) {
+  static const char *const kinds[] = {"mnt", "pid", "net", "user"};
+  if (pid <= 0) return 0;
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+    char self[64], peer[64], a[128], b[128];
+    snprintf(self, sizeof self, "/proc/self/ns/%s", kinds[i]);
+    snprintf(peer, sizeof peer, "/proc/%d/ns/%s", (int)pid, kinds[i]);
+    ssize_t na = readlink(self, a, sizeof a - 1), nb = readlink(peer, b, sizeof b - 1);
+    if (na <= 0 || nb <= 0 || na != nb || memcmp(a, b, (size_t)na) != 0) return 0;
+  }
+  return 1;
+}
+
 // finish prints the helper's stderr text and exits with its status (an E frame).
 static void finish(struct frame *f) {
   char *at = f->fields;
@@ -272,7 +286,25 @@ static void finish(struct frame *f) {
   exit(status ? atoi(status) : 1);
 }
 
+// start_helper is the client's other job: `msb-create-client --start-helper NODE ARGS…` execs the
+// helper with nothing open but stdio. Whatever the create that starts it held without
+// close-on-exec (a caller's lock file, a pipe someone waits on for EOF) must not stay open for
+// the helper's lifetime, and Node cannot tell inherited descriptors from its own.
+static void start_helper(char **argv) {
+  int fds[1024], n = 0;
+  char path[64];
+  for (int fd = 3; fd < 1024; fd++) {
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (access(path, F_OK) == 0) fds[n++] = fd;
+  }
+  for (int i = 0; i < n; i++) close(fds[i]);
+  execv(argv[0], argv);
+  fprintf(stderr, "msb: cannot start the create helper %s: %s\n", argv[0], strerror(errno));
+  exit(1);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "--start-helper") == 0) start_helper(argv + 2);
   runtime_argc = argc - 1;
   runtime_argv = argv + 1;
   ssize_t n = readlink("/proc/self/exe", dist, sizeof dist - 1);
@@ -303,6 +335,13 @@ int main(int argc, char **argv) {
   getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len);
   char unresponsive[48];
   snprintf(unresponsive, sizeof unresponsive, "unresponsive %d", (int)peer.pid);
+  // The helper resolves paths, pids and network namespaces as it sees them: only a caller that
+  // sees the same (Docker's runtime on the host) may use it; one in a private mount namespace
+  // (a bind mount the helper would not see) runs the Node path.
+  if (!same_namespaces(peer.pid)) {
+    close(fd);
+    fallback("other namespace");
+  }
 
   // Q: working directory, command line, environment.
   char cwd[PATH_MAX];

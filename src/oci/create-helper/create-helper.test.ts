@@ -2,7 +2,7 @@
 // helper bundle and the Node path, with a recording fake runsc (no sandbox, no Docker, no root
 // beyond a temporary directory). Through Docker the helper serves every create of the suite.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,8 +63,13 @@ async function waitFor(what: string, ok: () => boolean): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function startHelper(idleSeconds = 60): Promise<number> {
-  spawn(process.execPath, [join(dist, 'msb-create-helper.cjs'), '--idle-seconds', String(idleSeconds)], { env: env(), stdio: 'ignore', detached: true }).unref();
+async function startHelper(idleSeconds = 60, inheritPath?: string): Promise<number> {
+  // As the Node path starts it: through the client's --start-helper. With inheritPath, the starter
+  // holds that file open as descriptor 7 without close-on-exec, as a create run by
+  // `exec 9>lock; …` would pass its lock on.
+  const helper = [join(dist, 'msb-create-client'), '--start-helper', process.execPath, join(dist, 'msb-create-helper.cjs'), '--idle-seconds', String(idleSeconds)];
+  const [cmd, args] = inheritPath === undefined ? [helper[0] as string, helper.slice(1)] : ['/bin/sh', ['-c', 'exec 7>"$0"; exec "$@"', inheritPath, ...helper]];
+  spawn(cmd, args, { env: env(), stdio: 'ignore', detached: true }).unref();
   await waitFor('the helper to listen', () => existsSync(files.socket) && helperPid() !== undefined);
   return helperPid() as number;
 }
@@ -200,6 +205,20 @@ describe.skipIf(skip !== undefined)('the create helper', () => {
     expect(runtime(['create', '--bundle', bundle, 'd2'])).toMatchObject({ status: 0, stderr: '' });
     await new Promise((r) => setTimeout(r, 300));
     expect(existsSync(files.socket)).toBe(false);
+  });
+
+  it('starts with no descriptor its starter held (a lock file of the create that started it)', async () => {
+    const lockPath = join(base, 'a lock file');
+    const pid = await startHelper(60, lockPath);
+    const held = readdirSync(`/proc/${pid}/fd`).map((f) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${f}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(held).not.toContain(lockPath);
+    expect(held.filter((p) => p.startsWith('socket:')).length).toBeGreaterThan(0);
   });
 
   it('exits after its idle time and removes its socket', async () => {

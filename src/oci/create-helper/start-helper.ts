@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '../../isolation/policy.js';
-import { HELPER_BUNDLE } from './helper-paths.js';
+import { HELPER_BUNDLE, HELPER_CLIENT } from './helper-paths.js';
 
 declare const __dirname: string | undefined;
 
@@ -43,7 +43,9 @@ export function afterNodeCreate(policy: Policy, env: NodeJS.ProcessEnv = process
     if (reason !== 'absent' && stopped === undefined) return;
     const childEnv = { ...env };
     delete childEnv[FALLBACK_ENV];
-    spawn(process.execPath, [join(distDir(), HELPER_BUNDLE), '--idle-seconds', String(policy.createHelper.idleSeconds)], { detached: true, stdio: 'ignore', cwd: '/', env: childEnv }).unref();
+    // Through the client, which closes every descriptor this create inherited before it execs Node.
+    const dist = distDir();
+    spawn(join(dist, HELPER_CLIENT), ['--start-helper', process.execPath, join(dist, HELPER_BUNDLE), '--idle-seconds', String(policy.createHelper.idleSeconds)], { detached: true, stdio: 'ignore', cwd: '/', env: childEnv }).unref();
   } catch {
     // The helper only saves time: the next create tries again.
   }
