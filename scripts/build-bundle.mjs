@@ -9,14 +9,17 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-await build({
-  entryPoints: [join(root, 'dist/oci/cli.js')],
-  outfile: join(root, 'dist/msb-runtime.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  define: { MSB_VERSION: JSON.stringify(version) },
-  logLevel: 'warning',
-  logOverride: { 'empty-import-meta': 'silent' },
-});
+// The create helper's Node half (docs/create-helper.md) is bundled the same way.
+for (const [entry, out] of [['dist/oci/cli.js', 'dist/msb-runtime.cjs'], ['dist/oci/create-helper/helper-main.js', 'dist/msb-create-helper.cjs']]) {
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile: join(root, out),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: { MSB_VERSION: JSON.stringify(version) },
+    logLevel: 'warning',
+    logOverride: { 'empty-import-meta': 'silent' },
+  });
+}

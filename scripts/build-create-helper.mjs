@@ -1,9 +1,8 @@
-// Builds the create helper (docs/create-helper.md): its Node half as one CommonJS file
-// (dist/msb-create-helper.cjs) and its client (dist/msb-create-client, from
-// src/oci/create-helper/client.c) with the build's id compiled in, so a client only ever talks to
-// the helper of its own build and checkout. Without a C compiler there is no client, and
+// Builds the create helper's client (docs/create-helper.md): dist/msb-create-client, from
+// src/oci/create-helper/client.c, with the build's id compiled in (a hash of both bundles, which
+// scripts/build-bundle.mjs made, and of dist's path), so a client only ever talks to the helper of
+// its own build and checkout. Without a C compiler there is no client, and
 // shim/msb-runtime runs create through Node as before; the build says so and succeeds.
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,20 +11,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-
-await build({
-  entryPoints: [join(dist, 'oci/create-helper/helper-main.js')],
-  outfile: join(dist, 'msb-create-helper.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  define: { MSB_VERSION: JSON.stringify(version) },
-  logLevel: 'warning',
-  logOverride: { 'empty-import-meta': 'silent' },
-});
-
 const hash = createHash('sha256');
 for (const f of ['msb-runtime.cjs', 'msb-create-helper.cjs']) hash.update(readFileSync(join(dist, f)));
 hash.update(realpathSync(dist));
