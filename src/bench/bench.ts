@@ -20,7 +20,7 @@ import { installRuntime, uninstallRuntime } from './runtime-registration.js';
 import { measureRuntimeCommands, type RuntimeUnderTest } from './runtime-commands.js';
 import { CommandFailed, stdoutOf } from './timed-spawn.js';
 import { measureWorkloads } from './workloads.js';
-import { registerRunscDefault } from './workload-runtime.js';
+import { registerMsbSandboxOverlay, registerRunscDefault } from './workload-runtime.js';
 
 /** RAW_RUNTIME_NAME is the name the raw wrapper is registered under in daemon.json. */
 export const RAW_RUNTIME_NAME = 'msb-bench-raw';
@@ -100,10 +100,16 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     await cleanup.checkpoint();
     progress('part 5: workloads (redis, http, files) under msb, runsc directly and runc');
     const runsc = registerRunscDefault(cleanup, opts.msbctl, work, flags, progress);
+    const sandbox = registerMsbSandboxOverlay(cleanup, opts.msbctl, work, join(repoRoot, 'shim', 'msb-runtime'), progress);
     try {
-      return await measureWorkloads(cleanup, { work, runtimeName: { msb: 'msb', runsc: runsc.name, runc: 'runc' }, opts: opts.workloads, runscDirect: runsc.describe, runscByMsb: `${flags.runsc} ${flags.runscFlags.join(' ')}` }, progress);
+      return await measureWorkloads(
+        cleanup,
+        { work, runtimeName: { msb: 'msb', runsc: runsc.name, runc: 'runc', msbSandbox: sandbox.name }, opts: opts.workloads, runscDirect: runsc.describe, runscByMsb: `${flags.runsc} ${flags.runscFlags.join(' ')}` },
+        progress,
+      );
     } finally {
       runsc.unregister();
+      sandbox.unregister();
     }
   };
   // Part 6: Kubernetes pods through containerd's CRI (its own private containerd; no Docker runtime registered).

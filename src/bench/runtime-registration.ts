@@ -35,13 +35,13 @@ function msbctl(binary: string, args: string[]): void {
  * SIGHUPs dockerd) and waits until dockerd has loaded it. A registration of the same name left by
  * an interrupted earlier run is removed first.
  */
-export function installRuntime(binary: string, name: string, path: string): void {
+export function installRuntime(binary: string, name: string, path: string, runtimeArgs: readonly string[] = []): void {
   if (!existsSync(binary)) throw new Error(`${binary} does not exist`);
   if (dockerRuntimes()[name] !== undefined) {
     msbctl(binary, ['uninstall', '--name', name]);
     waitForRuntime(name, 'absent');
   }
-  msbctl(binary, ['install', '--name', name, '--path', path]);
+  msbctl(binary, ['install', '--name', name, '--path', path, ...runtimeArgs.flatMap((a) => ['--runtime-arg', a])]);
   waitForRuntime(name, { path });
 }
 

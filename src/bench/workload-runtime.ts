@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_RUNTIME_ROOT } from './msb-flags.js';
 import { RAW_ROOT_SUBDIR } from './raw-runsc.js';
@@ -32,6 +32,33 @@ export function registerRunscDefault(cleanup: Cleanup, msbctl: string, work: str
       // runsc's state directory under Docker's root, once its containers are gone.
       const state = join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR);
       if (existsSync(state) && readdirSync(state).length === 0) rmdirSync(state);
+    },
+  };
+}
+
+/** MSB_SANDBOX_RUNTIME_NAME is the Docker runtime part 5 registers msb with the in-sandbox overlay under. */
+export const MSB_SANDBOX_RUNTIME_NAME = 'msb-bench-sandbox-overlay';
+
+/**
+ * registerMsbSandboxOverlay registers this checkout's msb as a second Docker runtime whose policy
+ * is the one msb reads (`$MSB_POLICY`, else /etc/msb/policy.json, else the defaults) with
+ * gvisor.rootfsWrites "sandbox": runsc keeps root filesystem writes in its own overlay, as its
+ * default does. The file workload runs under it too, so what msb's default (Docker's view of the
+ * writes, --overlay2=none) costs is measured apart from msb itself.
+ */
+export function registerMsbSandboxOverlay(cleanup: Cleanup, msbctl: string, work: string, shim: string, progress: (m: string) => void): { name: string; unregister: () => void } {
+  const source = process.env.MSB_POLICY || '/etc/msb/policy.json';
+  const base = existsSync(source) ? (JSON.parse(readFileSync(source, 'utf8')) as { gvisor?: Record<string, unknown> }) : {};
+  const policy = join(work, 'sandbox-overlay-policy.json');
+  writeFileSync(policy, `${JSON.stringify({ ...base, gvisor: { ...base.gvisor, rootfsWrites: 'sandbox' } }, null, 2)}\n`);
+  progress(`registering ${MSB_SANDBOX_RUNTIME_NAME} → ${shim} --policy=${policy} (gvisor.rootfsWrites "sandbox")`);
+  installRuntime(msbctl, MSB_SANDBOX_RUNTIME_NAME, shim, [`--policy=${policy}`]);
+  const drop = cleanup.push(`${msbctl} uninstall --name ${MSB_SANDBOX_RUNTIME_NAME}`, () => uninstallRuntime(msbctl, MSB_SANDBOX_RUNTIME_NAME));
+  return {
+    name: MSB_SANDBOX_RUNTIME_NAME,
+    unregister: () => {
+      uninstallRuntime(msbctl, MSB_SANDBOX_RUNTIME_NAME);
+      drop();
     },
   };
 }

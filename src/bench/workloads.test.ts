@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from './bench-options.js';
-import { emptySamples, METRICS, parseRedisCsv, parseToolLines, resolveScript, roundOrder, speed, summarizeWorkloads, writeFileTree } from './workloads.js';
+import { emptySamples, FILE_RUNTIMES, METRICS, parseRedisCsv, parseToolLines, resolveScript, roundOrder, speed, summarizeWorkloads, writeFileTree } from './workloads.js';
 
 describe('parseRedisCsv', () => {
   it('reads the GET rate and latencies of redis-benchmark 7 --csv', () => {
@@ -28,18 +28,20 @@ describe('parseToolLines', () => {
 describe('summarizeWorkloads', () => {
   it('reports medians and msb speed ratios in the faster-is-bigger sense', () => {
     const s = emptySamples();
-    s.redisGet = { msb: [2000, 2400, 2200], runsc: [2200, 2000, 2400], runc: [99000] };
-    s.untar = { msb: [300], runsc: [200], runc: [100] };
+    s.redisGet = { msb: [2000, 2400, 2200], runsc: [2200, 2000, 2400], runc: [99000], msbSandbox: [] };
+    s.untar = { msb: [300], runsc: [200], runc: [100], msbSandbox: [250] };
     const rows = summarizeWorkloads(s);
     expect(rows.map((r) => r.metric)).toEqual(['redisGet', 'untar']);
     expect(rows[0]).toMatchObject({ median: { msb: 2200, runsc: 2200, runc: 99000 }, speedVsRunsc: 1 });
+    expect(rows[0]?.sandboxSpeedVsRunsc).toBeNaN();
+    expect(rows[1]?.sandboxSpeedVsRunsc).toBeCloseTo(200 / 250);
     expect(rows[0]?.speedVsRunc).toBeCloseTo(2200 / 99000);
     expect(rows[1]?.speedVsRunsc).toBeCloseTo(200 / 300);
     expect(rows[1]?.speedVsRunc).toBeCloseTo(100 / 300);
   });
   it('gives NaN, not a number, where a runtime has no value', () => {
     const s = emptySamples();
-    s.httpP99 = { msb: [5], runsc: [], runc: [4] };
+    s.httpP99 = { msb: [5], runsc: [], runc: [4], msbSandbox: [] };
     expect(summarizeWorkloads(s)[0]?.speedVsRunsc).toBeNaN();
     expect(speed(METRICS.httpRps, 10, 0)).toBeNaN();
   });
@@ -49,6 +51,7 @@ describe('roundOrder', () => {
   it('puts a different runtime first in consecutive rounds', () => {
     expect(new Set([0, 1, 2].map((r) => roundOrder(r)[0])).size).toBe(3);
     for (const r of [0, 1, 2, 3]) expect([...roundOrder(r)].sort()).toEqual(['msb', 'runc', 'runsc']);
+    expect(new Set([0, 1, 2, 3].map((r) => roundOrder(r, FILE_RUNTIMES)[0])).size).toBe(4);
   });
 });
 
