@@ -32,14 +32,15 @@ function spawnErrorOf(errno: number): Error | undefined {
  * would have them; the helper's own are back afterwards. The helper runs one such step at a
  * time (its event loop), so steps never see each other's.
  */
-function inCallContext<T>(call: CreateCall, fn: () => T): T {
+function inCallContext<T>(call: CreateCall, fn: () => T, needCwd = true): T {
   const env = process.env;
   process.env = call.env;
   try {
     try {
       process.chdir(call.cwd);
     } catch (err) {
-      throw new Error(`cannot enter the caller's working directory ${call.cwd}: ${(err as Error).message}`);
+      // Planning resolves the bundle against it; finishing uses absolute paths only.
+      if (needCwd) throw new Error(`cannot enter the caller's working directory ${call.cwd}: ${(err as Error).message}`);
     }
     return fn();
   } finally {
@@ -84,7 +85,6 @@ export function serveCreateHelper(o: HelperOptions): void {
     const ms = (): string => (Number(process.hrtime.bigint() - started) / 1e6).toFixed(1);
     const reader = new FrameReader();
     let call: CreateCall | undefined;
-    let acked = false;
     let step: CallStep | undefined;
     let done = false;
     const finish = (end: CallEnd, what: string): void => {
@@ -97,11 +97,10 @@ export function serveCreateHelper(o: HelperOptions): void {
       if (!call) {
         if (f.kind !== 'Q') throw new Error(`expected Q, got ${f.kind}`);
         call = decodeCall(f.fields);
-        acked = true;
         sock.write(encodeFrame('A'));
         return;
       }
-      if (acked && !step) {
+      if (!step) {
         if (f.kind !== 'G') throw new Error(`expected G, got ${f.kind}`);
         const c = call;
         try {
@@ -127,7 +126,7 @@ export function serveCreateHelper(o: HelperOptions): void {
         const [status, timedOut, errno] = f.fields.map(Number);
         const run = step;
         const spawnError = spawnErrorOf(errno ?? 0);
-        const end = inCallContext(call, () => run.resume({ status: status ?? 1, timedOut: timedOut === 1, ...(spawnError ? { spawnError } : {}) }));
+        const end = inCallContext(call, () => run.resume({ status: status ?? 1, timedOut: timedOut === 1, ...(spawnError ? { spawnError } : {}) }), false);
         finish(end, `create ${run.id}`);
         return;
       }
