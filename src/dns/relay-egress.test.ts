@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery, buildResponse, readAnswers } from './dns-message.js';
 import { readHeader, readQuestion, Rcode } from './dns-wire.js';
+import type { DeniedLookup } from './denied-names-log.js';
 import { DnsRelay, nftLearn, type RelayOptions } from './relay.js';
 import type { Registration } from './registration.js';
 import type { EgressNames } from '../egress/name-policy.js';
@@ -45,7 +46,7 @@ function bound(port: number, onMessage: (s: Socket, m: Buffer, port: number, add
   return new Promise((resolve) => s.bind(port, '127.0.0.1', () => resolve(s)));
 }
 
-async function relayFor(port: number, profile: string, learn?: RelayOptions['learn']): Promise<DnsRelay> {
+async function relayFor(port: number, profile: string, learn?: RelayOptions['learn'], extra: Partial<RelayOptions> = {}): Promise<DnsRelay> {
   const relay = new DnsRelay({
     nsenter: '/nonexistent',
     port,
@@ -58,6 +59,7 @@ async function relayFor(port: number, profile: string, learn?: RelayOptions['lea
       s.bind(0, '127.0.0.1', () => resolve(s));
     }),
     ...(learn ? { learn } : {}),
+    ...extra,
   });
   const reg: Registration = { id: `c-${profile}`, pid: 1, netns: '/proc/1/ns/net', addresses: ['127.0.0.1'], gateways: ['127.0.0.1'], upstreams: ['127.0.0.1'], rateLimit: 1000, egress: egressOf(profile) };
   await relay.register(reg);
@@ -163,6 +165,25 @@ describe('the relay under an egress profile', () => {
     expect(await ask(base + 15, 'denied.test')).toMatchObject({ rcode: Rcode.NXDOMAIN });
     expect(await ask(base + 15, 'allowed.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.10'] });
     await r2.close();
+  });
+
+  it('tells onDenied of each refused lookup: the container, the name, the type and why (msbctl egress log)', async () => {
+    const told: DeniedLookup[] = [];
+    const relay = await relayFor(base + 17, 'deny-one', undefined, { onDenied: (e) => told.push(e) });
+    await ask(base + 17, 'denied.test', 28);
+    await ask(base + 17, 'rebind.test');
+    await ask(base + 17, 'allowed.test');
+    await relay.close();
+    const r2 = await relayFor(base + 18, 'airgapped', undefined, { onDenied: (e) => told.push(e) });
+    await ask(base + 18, 'secret-data.exfil.example.');
+    await ask(base + 18, 'peer');
+    await r2.close();
+    expect(told.map(({ time: _t, ...e }) => e)).toEqual([
+      { id: 'c-deny-one', name: 'denied.test', type: 'AAAA', reason: 'denied', rule: 'deny@denied.test' },
+      { id: 'c-deny-one', name: 'rebind.test', type: 'A', reason: 'rebind', address: '10.203.113.9' },
+      { id: 'c-airgapped', name: 'secret-data.exfil.example', type: 'A', reason: 'not-a-peer' },
+    ]);
+    expect(told.every((e) => !Number.isNaN(Date.parse(e.time)))).toBe(true);
   });
 
   const nft = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));

@@ -5,6 +5,7 @@ import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { buildResponse, readAnswers } from './dns-message.js';
 import { type EgressNames, isPeer, nameVerdict, type NameVerdict, rebindViolation } from '../egress/name-policy.js';
 import { learnCommands } from '../egress/nft-ruleset.js';
+import { type DeniedLookup, queryTypeName } from './denied-names-log.js';
 import { IdChannel } from './id-channel.js';
 import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';
@@ -55,6 +56,8 @@ export interface RelayOptions {
    * the relay sends an allowed name's answer only after that (docs/egress.md).
    */
   learn?: (set: string, addresses: string[], ttlSeconds: number, done: (error?: string) => void) => void;
+  /** Told of every lookup refused under an egress profile (`msbctl egress log`). */
+  onDenied?: (entry: DeniedLookup) => void;
 }
 
 /** PEERS_ONLY_WAIT_MS is how long Docker's resolver gets for a name under a profile that answers only the peers' names. */
@@ -345,12 +348,15 @@ export class DnsRelay {
    */
   private resolveUnderEgress(entry: Entry, egress: EgressNames, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
     const st = this.states.get(entry.reg.id);
-    const refuse = (): void => {
+    const tell = (reason: DeniedLookup['reason'], detail: { rule?: string; address?: string } = {}): void =>
+      this.o.onDenied?.({ time: new Date().toISOString(), id: entry.reg.id, name: question.name.replace(/\.$/, ''), type: queryTypeName(question.type), reason, ...detail });
+    const refuse = (rule?: string): void => {
       if (st) st.deniedNames++;
+      tell(rule ? 'denied' : 'not-a-peer', rule ? { rule } : {});
       reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), 'docker');
     };
     const verdict: NameVerdict = nameVerdict(egress, question.name);
-    if (verdict.kind === 'deny') return refuse();
+    if (verdict.kind === 'deny') return refuse(verdict.rule);
     const peersOnly = verdict.kind === 'peers-only';
     if (peersOnly && !egress.peers) return refuse();
     this.resolveAny(entry, query, question, (msg, origin) => {
@@ -363,8 +369,10 @@ export class DnsRelay {
         if (!peerAnswer) return refuse();
         return reply(msg, origin);
       }
-      if (origin === 'upstream' && egress.dnsRebindProtection && rebindViolation(v4) !== undefined) {
+      const rebind = origin === 'upstream' && egress.dnsRebindProtection ? rebindViolation(v4) : undefined;
+      if (rebind !== undefined) {
         if (st) st.rebindDropped++;
+        tell('rebind', { address: rebind });
         return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
       }
       if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return reply(msg, origin);
