@@ -5,7 +5,7 @@
 // to is routed there by the test, which is asserted before any container runs. A DNS bypass (a
 // hard-coded IP, the container's own resolver) widens nothing; `docker rm -f` leaves no nftables
 // object behind.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, get, type Server } from 'node:http';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,6 +208,46 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     const after = tableText();
     for (const p of PROFILES) expect(after, p).not.toContain(keys[p] as string);
   }, 300_000);
+
+  it('msbctl egress log: a refused lookup (container, name, why) and a refused connection (container, destination), also with --follow', async (ctx) => {
+    if (!ourRelay) {
+      console.warn('SKIP egress log of refused lookups: the host\'s DNS relay runs another build (msbctl dns status), which does not log them');
+      ctx.skip();
+      return;
+    }
+    const name = 'msb-i14-log';
+    docker(['rm', '-f', name]);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const follower = spawn(msbctl, ['egress', 'log', c.slice(0, 12), '--follow', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    try {
+      expect(routeIsOurs(I.denied)).toBe(true);
+      expect(docker(['exec', c, 'nslookup', 'denied.test']).status).not.toBe(0);
+      expect(docker(['exec', c, 'sh', '-c', wget(`http://${I.denied}/`)]).status).not.toBe(0);
+      type Entry = { id: string; kind: string; destination: string; name?: string; reason?: string };
+      const entries = (): Entry[] => spawnSync(msbctl, ['egress', 'log', name, '--since', since, '--json'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Entry);
+      // The relay writes its log asynchronously: give it a moment.
+      await waitUntil(() => entries().some((e) => e.kind === 'lookup'), 5000);
+      const all = entries();
+      console.log(`msbctl egress log ${name} --json:\n${all.map((e) => JSON.stringify(e)).join('\n')}`);
+      expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'lookup', name: 'denied.test', destination: 'denied.test A', reason: 'not-a-peer' }));
+      expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'connection', destination: `${I.denied}:80/tcp` }));
+      expect(all.every((e) => e.id === c)).toBe(true);
+      const human = spawnSync(msbctl, ['egress', 'log', '--since', since], { encoding: 'utf8' }).stdout;
+      expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  lookup denied.test A: not-a-peer`));
+      expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  connection to ${I.denied.replace(/\./g, '\\.')}:80/tcp from [0-9.]+ on veth\\w+: dropped`));
+      // --follow printed both, and prints a refusal that comes later.
+      expect(docker(['exec', c, 'nslookup', 'later.denied.test']).status).not.toBe(0);
+      expect(await waitUntil(() => followed.includes('"name":"later.denied.test"'), 10_000)).toBe(true);
+      expect(followed).toContain('"name":"denied.test"');
+      expect(followed).toContain(`"destination":"${I.denied}:80/tcp"`);
+    } finally {
+      follower.kill('SIGTERM');
+      docker(['rm', '-f', name]);
+    }
+  }, 120_000);
 
   it('kill -9 of the DNS relay opens no window: the rules hold while it is down, and the restarted relay filters names by the profile again', async (ctx) => {
     const status = (): { running?: boolean; status?: { pid?: number } } => JSON.parse(spawnSync(msbctl, ['dns', 'status', '--json'], { encoding: 'utf8' }).stdout || '{}') as { running?: boolean; status?: { pid?: number } };
