@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressKey } from '../../src/egress/nft-ruleset.js';
 import { docker, dockerAsync, DOCKER_MSB_ROOT, dockerOk, dockerSkipReason, freshNetwork, msbLeftovers, waitUntil } from '../support/docker.js';
+import { buildDnsprobe } from '../support/dnsq.js';
 import { repoRoot } from '../support/paths.js';
 import { INTERNET as I, routeIsOurs, startInternet, type TestInternet } from '../support/test-internet.js';
 
@@ -249,33 +250,38 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     }
   }, 120_000);
 
+  const dnsprobe = buildDnsprobe(dir);
+  const probeMount = 'path' in dnsprobe ? ['-v', `${dnsprobe.path}:/dnsprobe:ro`] : [];
   it('kill -9 of the DNS relay opens no window: the rules hold while it is down, and the restarted relay filters names by the profile again', async (ctx) => {
     const status = (): { running?: boolean; status?: { pid?: number } } => JSON.parse(spawnSync(msbctl, ['dns', 'status', '--json'], { encoding: 'utf8' }).stdout || '{}') as { running?: boolean; status?: { pid?: number } };
     const name = 'msb-i14-relaykill';
     docker(['rm', '-f', name]);
-    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, ...probeMount, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
     try {
       const pid = status().status?.pid;
-      if (!ourRelay || pid === undefined) {
-        console.warn(`SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'the host\'s DNS relay runs another build (msbctl dns status)'}`);
+      if (!ourRelay || pid === undefined || 'skip' in dnsprobe) {
+        console.warn(`SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'skip' in dnsprobe ? dnsprobe.skip : 'the host\'s DNS relay runs another build (msbctl dns status)'}`);
         ctx.skip();
         return;
       }
       const exec = (cmd: string): number => docker(['exec', c, 'sh', '-c', cmd]).status;
       expect(exec(wget('http://allowed.test/'))).toBe(0);
+      // The outage as a client sees it that asks every 100 ms, each attempt waiting 100 ms for its
+      // own answer (test/support/dnsprobe.c): the longest time between two answers.
+      const prober = dockerAsync(['exec', c, '/dnsprobe', GATEWAY, 'allowed.test', '100', '12000'], { timeout: 60_000 });
+      await new Promise((r) => setTimeout(r, 2000));
       process.kill(pid, 'SIGKILL');
-      const killed = Date.now();
       // The rules are the kernel's: while the relay is down or restarting, nothing opens (probed
-      // at once, next to the lookups that time the relay's return).
+      // at once, next to the prober that times the relay's return).
       const closed = [wget(`http://${I.denied}/`), wget(`http://${GATEWAY}:${HOST_PORT}/`)].map((cmd) => dockerAsync(['exec', c, 'sh', '-c', cmd]));
-      let back: number | undefined;
-      for (let i = 0; i < 300 && back === undefined; i++) {
-        if ((await dockerAsync(['exec', c, 'nslookup', 'allowed.test'])).status === 0) back = Date.now() - killed;
-        else await new Promise((r) => setTimeout(r, 100));
-      }
-      console.log(`relay kill -9: names answered again after ${back ?? 'more than 30 s'} ms (new relay pid ${status().status?.pid})`);
+      const probed = await prober;
+      const m = /oks=(\d+) fails=(\d+) max_gap_ms=(\d+) gap_start_ms=(-?\d+)/.exec(probed.stdout);
+      console.log(`relay kill -9: ${probed.stdout.trim()}: names unanswered for at most ${m?.[3] ?? '?'} ms (new relay pid ${status().status?.pid})`);
       expect((await Promise.all(closed)).map((r) => r.status !== 0)).toEqual([true, true]);
-      expect(back).toBeDefined();
+      expect(m, probed.stdout + probed.stderr).not.toBeNull();
+      // The prober saw the outage (attempts failed) and answers after it (a gap is between two answers).
+      expect(Number(m?.[2])).toBeGreaterThan(0);
+      expect(Number(m?.[3])).toBeGreaterThan(0);
       expect(status().status?.pid).not.toBe(pid);
       // The new relay read the container's profile from its record: a denied name stays NXDOMAIN, the allowed one is reached.
       expect(docker(['exec', c, 'nslookup', 'denied.test']).stdout + docker(['exec', c, 'nslookup', 'denied.test']).stderr).toMatch(/NXDOMAIN|can't find/);
