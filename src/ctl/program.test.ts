@@ -91,6 +91,9 @@ describe('runMsbctl', () => {
     ]);
     const r = await run(['harden', '--runtime', 'msb-krun', '--isolation', 'krun', '--force', '--exclude', 'db', '--exclude=cache', '--check', '--dry-run', '--diff', 'c.yml']);
     expect(r.calls.harden).toEqual([{ files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true }]);
+    expect((await run(['harden', '--egress', 'public-only', '--policy', '/p.json', 'c.yml'])).calls.harden).toEqual([
+      { files: ['c.yml'], runtime: 'msb', egress: 'public-only', policy: '/p.json', force: false, exclude: [], check: false, dryRun: false, diff: false },
+    ]);
     expect((await run(['harden'])).err).toMatch(/^msbctl: missing required argument 'file'/);
   });
 

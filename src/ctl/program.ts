@@ -171,7 +171,9 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .argument('<file...>', 'compose files (docker-compose.yml, …)')
     .option('--runtime <name>', 'runtime name to set', 'msb')
     .option('--isolation <name>', 'also set annotation io.msb.isolation (gvisor, krun); docker-compose 1.x rejects annotations:')
-    .option('--force', 'replace a different runtime (or isolation) a service already sets')
+    .option('--egress <profile>', 'also set annotation io.msb.egress, a profile the policy defines (docs/egress.md); needs Docker ≥ 24')
+    .option('--policy <file>', 'the policy that defines the egress profiles (default $MSB_POLICY, else /etc/msb/policy.json)')
+    .option('--force', 'replace a different runtime (or isolation, or egress profile) a service already sets')
     .addOption(new Option('--exclude <service>', 'leave this service as it is (repeatable)').argParser(collect).default([], 'none'))
     .option('--check', 'change nothing; exit 1 when any service is not hardened (for CI)')
     .option('--dry-run', 'print what would change and the diff; write nothing')
@@ -181,6 +183,8 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
         files,
         runtime: stringOption(opts, 'runtime'),
         ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+        ...(typeof opts.egress === 'string' ? { egress: opts.egress } : {}),
+        ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
         force: opts.force === true,
         exclude: opts.exclude as string[],
         check: opts.check === true,
