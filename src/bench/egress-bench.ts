@@ -38,7 +38,7 @@ export interface EgressBenchResult {
   httpSeconds: number;
   httpConcurrency: number;
   dnsQueries: number;
-  /** The profile's rules (the allowed destination is the server's address). */
+  /** The profile's rules (the allowed destination: the bench network's subnet, port 80). */
   profileRules: string[];
   /** The relay that answered (its entry file): only a relay of this build filters names. */
   relayEntry: string;
@@ -81,13 +81,12 @@ export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl:
   const tag = `msb-bench-egress-${process.pid}`;
   stdoutOf('docker', ['network', 'create', tag]);
   cleanup.push(`docker network rm ${tag}`, () => void spawnSync('docker', ['network', 'rm', tag]));
-  const server = `${tag}-server`;
-  stdoutOf('docker', ['run', '-d', '--runtime', 'runc', '--name', server, '--network', tag, 'local/busybox', 'sh', '-c', 'mkdir -p /w && echo hello >/w/index.html && exec httpd -f -p 80 -h /w']);
-  cleanup.push(`docker rm -f ${server}`, () => void spawnSync('docker', ['rm', '-f', server]));
-  const ip = stdoutOf('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${tag}").IPAddress}}`, server]);
-  // The rule names the server's address: its SYNs pass the chain's earlier rules (replies, the
-  // relay, the host) and match this one, the path any allowed destination takes.
-  const profileRules = [`allow@${ip}:tcp:80`];
+  const subnet = stdoutOf('docker', ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', tag]);
+  // The rule names the network's subnet, where each measurement's fresh server is: its SYNs pass
+  // the chain's earlier rules (replies, the relay, the host) and match this one, the path any
+  // allowed destination takes. (A fresh server each time: one busybox httpd kept across rounds
+  // holds its TIME_WAIT connections, and the next client's SYNs on reused ports stall on them.)
+  const profileRules = [`allow@${subnet}:tcp:80`];
   const policy = join(o.work, 'egress-policy.json');
   writeFileSync(policy, JSON.stringify({ egress: { profiles: { 'bench-egress': { rules: profileRules } } } }));
   const names: Record<EgressVariant, string> = { 'allow-all': `${tag}-allow-all`, profile: `${tag}-profile` };
@@ -101,6 +100,10 @@ export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl:
   try {
     for (let round = 0; round < o.opts.rounds; round++) {
       for (const v of egressRoundOrder(round)) {
+        const server = `${tag}-server-${round}-${v}`;
+        stdoutOf('docker', ['run', '-d', '--runtime', 'runc', '--name', server, '--network', tag, 'local/busybox', 'sh', '-c', 'mkdir -p /w && echo hello >/w/index.html && exec httpd -f -p 80 -h /w']);
+        const dropServer = cleanup.push(`docker rm -f ${server}`, () => void spawnSync('docker', ['rm', '-f', server]));
+        const ip = stdoutOf('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${tag}").IPAddress}}`, server]);
         progress(`round ${round + 1}/${o.opts.rounds}: ${v}: HTTP ${o.opts.httpSeconds} s × ${concurrency} connections to ${ip}:80, then ${o.opts.dnsQueries} lookups of ${server}`);
         // The resolver is the container's own (msb points it at the relay on the gateway); a few answered lookups first (the relay opens the container's netns socket on the first).
         const script = [
@@ -117,6 +120,8 @@ export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl:
         samples[v].httpRps.push(http.requests / http.seconds);
         samples[v].dnsP50Ms.push(dns.p50_ms);
         samples[v].dnsLost.push(dns.lost ?? 0);
+        spawnSync('docker', ['rm', '-f', server]);
+        dropServer();
       }
       if (round === 0) {
         const st = await relayStatus();

@@ -150,6 +150,27 @@ describe('the relay under an egress profile', () => {
     await relay.close();
   });
 
+  it('reuses a filtered answer that taught no set (≤ 1 s, like any answer), never one whose addresses were learned', async () => {
+    const learned: string[] = [];
+    const r1 = await relayFor(base + 19, 'public-only');
+    const before = upstreamAsked.length;
+    expect(await ask(base + 19, 'denied.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.20'] });
+    expect(await ask(base + 19, 'denied.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.20'] });
+    expect(upstreamAsked.slice(before)).toEqual(['denied.test']);
+    expect(r1.stateOf('c-public-only')).toMatchObject({ answeredCache: 1 });
+    // Rebind drops are not reused: each is asked, dropped and counted.
+    await ask(base + 19, 'rebind.test');
+    await ask(base + 19, 'rebind.test');
+    expect(r1.stateOf('c-public-only')).toMatchObject({ rebindDropped: 2 });
+    await r1.close();
+    const r2 = await relayFor(base + 20, 'allowed-only', (set, _a, _t, done) => { learned.push(set); done(); });
+    expect(await ask(base + 20, 'allowed.test')).toMatchObject({ addresses: ['203.0.113.10'] });
+    expect(await ask(base + 20, 'allowed.test')).toMatchObject({ addresses: ['203.0.113.10'] });
+    expect(learned).toEqual([`n_${KEY}_0`, `n_${KEY}_0`]);
+    expect(r2.stateOf('c-allowed-only')).toMatchObject({ answeredCache: 0, learned: 2 });
+    await r2.close();
+  });
+
   it('a failed learn fails the lookup (SERVFAIL) rather than hand out an address the container cannot reach', async () => {
     const relay = await relayFor(base + 13, 'allowed-only', (_s, _a, _t, done) => done('nft: no such set'));
     expect(await ask(base + 13, 'allowed.test')).toMatchObject({ rcode: Rcode.SERVFAIL, addresses: [] });

@@ -359,6 +359,21 @@ export class DnsRelay {
     if (verdict.kind === 'deny') return refuse(verdict.rule);
     const peersOnly = verdict.kind === 'peers-only';
     if (peersOnly && !egress.peers) return refuse();
+    // An answer that passed the filter and taught no set may be reused like any other (≤ cacheMs,
+    // never past its TTL): the verdict is the profile's, fixed for the registration. An answer
+    // whose addresses were learned is never reused: each one re-adds them for its own TTL, which
+    // a client counts from when it got the answer.
+    const reusable = peersOnly || !verdict.set;
+    const cached = reusable ? entry.cache.get(query) : undefined;
+    if (cached) {
+      this.health.lastAnsweredAt = new Date().toISOString();
+      if (st) st.answeredCache++;
+      return reply(cached, 'docker');
+    }
+    const passed = (msg: Buffer, origin: Origin): void => {
+      if (reusable) entry.cache.put(query, msg);
+      reply(msg, origin);
+    };
     this.resolveAny(entry, query, question, (msg, origin) => {
       const aRecords = (readAnswers(msg) ?? []).filter((r) => r.type === 1);
       const v4 = aRecords.map((r) => r.data);
@@ -367,7 +382,7 @@ export class DnsRelay {
         // (An empty NOERROR from Docker, e.g. AAAA of a peer, carries no address and passes.)
         const peerAnswer = origin === 'docker' && readHeader(msg)?.rcode === Rcode.NOERROR && v4.every((a) => isPeer(egress, a)) && (v4.length > 0 || question.type !== 1);
         if (!peerAnswer) return refuse();
-        return reply(msg, origin);
+        return passed(msg, origin);
       }
       const rebind = origin === 'upstream' && egress.dnsRebindProtection ? rebindViolation(v4) : undefined;
       if (rebind !== undefined) {
@@ -375,7 +390,7 @@ export class DnsRelay {
         tell('rebind', { address: rebind });
         return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
       }
-      if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return reply(msg, origin);
+      if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return passed(msg, origin);
       const ttl = Math.max(MIN_LEARN_SECONDS, ...aRecords.map((r) => r.ttl));
       const learn = this.o.learn ?? ((_s: string, _a: string[], _t: number, done: (e?: string) => void) => done('this relay has no nft to learn addresses with'));
       learn(verdict.set, [...new Set(v4)], ttl, (error) => {
