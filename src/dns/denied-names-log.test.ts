@@ -7,7 +7,7 @@ import { DeniedNamesLog, queryTypeName } from './denied-names-log.js';
 const dir = mkdtempSync(join(tmpdir(), 'msb-denied-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const entry = (i: number) => ({ time: '2026-12-02T16:00:00.000Z', id: 'c1', name: `n${i}.test`, type: 'A', reason: 'denied' as const });
+const entry = (i: number, id = `c${i}`) => ({ time: '2026-12-02T16:00:00.000Z', id, name: `n${i}.test`, type: 'A', reason: 'denied' as const });
 
 describe('DeniedNamesLog', () => {
   it('appends JSON lines in order, also those queued while a write is under way', async () => {
@@ -37,6 +37,21 @@ describe('DeniedNamesLog', () => {
     for (let i = 0; i < 1500; i++) log.append(entry(i));
     expect(log.lost).toBeGreaterThan(0);
     await log.idle();
+  });
+
+  it('one container over its rate is counted, not written, and its next line says how many were left out', async () => {
+    const path = join(dir, 'd.jsonl');
+    const log = new DeniedNamesLog(path);
+    for (let i = 0; i < 150; i++) log.append(entry(i, 'flood'));
+    log.append(entry(0, 'quiet'));
+    await log.idle();
+    await new Promise((r) => setTimeout(r, 200)); // the bucket refills (20 a second)
+    log.append(entry(999, 'flood'));
+    await log.idle();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; name: string; suppressed?: number });
+    expect(lines.filter((l) => l.id === 'flood').length).toBe(101);
+    expect(lines.find((l) => l.id === 'quiet')?.name).toBe('n0.test');
+    expect(lines.at(-1)).toMatchObject({ id: 'flood', name: 'n999.test', suppressed: 50 });
   });
 
   it('names query types', () => {

@@ -1,4 +1,5 @@
 import { appendFile, rename, stat } from 'node:fs';
+import { TokenBucket } from './rate-limit.js';
 
 /** DeniedLookup is one name the relay refused a container under its egress profile (a line of the log). */
 export interface DeniedLookup {
@@ -13,7 +14,12 @@ export interface DeniedLookup {
   /** The deny rule, or (rebind) the address the answer pointed at. */
   rule?: string;
   address?: string;
+  /** Refusals of this container left out of the log just before this one (over its rate). */
+  suppressed?: number;
 }
+
+/** PER_CONTAINER lines a second (burst) one container may add: a flood of refused names cannot push the others' out of the bounded file. */
+export const PER_CONTAINER = { rate: 20, burst: 100 };
 
 /** DENIED_LOG_MAX_BYTES caps the log file; past it the file becomes `<file>.1` (one kept), so the log takes at most twice this. */
 export const DENIED_LOG_MAX_BYTES = 1 << 20;
@@ -31,6 +37,7 @@ export class DeniedNamesLog {
   private writing = false;
   /** lost counts lines dropped while the queue was full. */
   lost = 0;
+  private readonly buckets = new Map<string, { bucket: TokenBucket; suppressed: number }>();
 
   constructor(
     readonly path: string,
@@ -38,8 +45,19 @@ export class DeniedNamesLog {
     private readonly onError: (msg: string) => void = () => undefined,
   ) {}
 
-  /** append queues one entry. */
+  /** append queues one entry, unless its container is over its rate (then it is counted, and the next line written says how many). */
   append(entry: DeniedLookup): void {
+    if (this.buckets.size > 10_000) this.buckets.clear(); // ids of long-gone containers
+    let b = this.buckets.get(entry.id);
+    if (!b) this.buckets.set(entry.id, (b = { bucket: new TokenBucket(PER_CONTAINER.rate, PER_CONTAINER.burst), suppressed: 0 }));
+    if (!b.bucket.take()) {
+      b.suppressed++;
+      return;
+    }
+    if (b.suppressed > 0) {
+      entry = { ...entry, suppressed: b.suppressed };
+      b.suppressed = 0;
+    }
     if (this.pending.length >= MAX_PENDING) {
       this.lost++;
       return;

@@ -31,6 +31,7 @@ describe('egress log', () => {
     });
     expect(deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'r.test', type: 'A', reason: 'rebind', address: '10.0.0.1' }))?.reason).toBe('rebind → 10.0.0.1');
     expect(deniedLookupEntry('{"time":"2026-12-02T16:00:00.000Z","id":"a')).toBeUndefined();
+    expect(deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'x.test', type: 'A', reason: 'not-a-peer', suppressed: 7 }))?.reason).toBe('not-a-peer (after 7 more refused lookups not logged: over 20 a second)');
   });
 
   it('selects by container (id prefix) and time, oldest first, and prints the Docker name beside the id', () => {

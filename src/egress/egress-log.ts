@@ -56,7 +56,8 @@ export function deniedLookupEntry(line: string): EgressLogEntry | undefined {
   }
   if (typeof e.time !== 'string' || typeof e.id !== 'string' || typeof e.name !== 'string') return undefined;
   const reason = e.reason === 'rebind' ? `rebind → ${e.address ?? '?'}` : e.reason === 'denied' && e.rule ? `denied by ${e.rule}` : (e.reason ?? 'denied');
-  return { time: e.time, id: e.id, kind: 'lookup', destination: `${e.name} ${e.type ?? ''}`.trim(), name: e.name, reason };
+  const suppressed = typeof e.suppressed === 'number' && e.suppressed > 0 ? ` (after ${e.suppressed} more refused lookups not logged: over 20 a second)` : '';
+  return { time: e.time, id: e.id, kind: 'lookup', destination: `${e.name} ${e.type ?? ''}`.trim(), name: e.name, reason: reason + suppressed };
 }
 
 /** LogFilter selects entries: id prefixes of the containers asked for, and a start time. */
