@@ -55,6 +55,9 @@ describe('msbctl egress log', () => {
   it('an unknown container name and a bad --since fail with one line', async () => {
     const sys = system({}, []);
     await expect(egressLogCommand({ container: 'nope', json: false, follow: false, stateDir: '/s' }, () => undefined, sys)).rejects.toThrow('no container nope: docker inspect does not know it (give an id prefix for a removed container)');
+    let out = '';
+    await egressLogCommand({ container: 'bbbb', json: true, follow: false, stateDir: '/s' }, (l) => void (out += l), system({ '/s/egress-denied.jsonl': lookup(B, 'gone.test', 1) }, []));
+    expect(out).toContain('gone.test'); // a removed container's id prefix (docker does not know it)
     await expect(egressLogCommand({ since: 'soon', json: false, follow: false, stateDir: '/s' }, () => undefined, sys)).rejects.toThrow('--since "soon": expected');
   });
 });

@@ -59,14 +59,19 @@ export function realSystem(): EgressLogSystem {
   };
 }
 
-/** containerIds turns CONTAINER into id prefixes: a hex string is one; anything else is a Docker name, asked of docker. */
+/**
+ * containerIds turns CONTAINER into id prefixes: docker inspect resolves a name or an id prefix
+ * of an existing container; a hex string docker does not know is taken as the id prefix of a
+ * removed one (its refusals keep its id).
+ */
 function containerIds(container: string | undefined, sys: EgressLogSystem): string[] | undefined {
   if (container === undefined) return undefined;
-  if (/^[0-9a-f]{1,64}$/.test(container)) return [container];
+  if (/^[0-9a-f]{64}$/.test(container)) return [container];
   const r = sys.docker(['inspect', '--type', 'container', '--format', '{{.Id}}', container]);
   const id = r.stdout.trim();
-  if (r.status !== 0 || !/^[0-9a-f]{64}$/.test(id)) throw new MsbError('not-found', `no container ${container}: docker inspect does not know it (give an id prefix for a removed container)`);
-  return [id];
+  if (r.status === 0 && /^[0-9a-f]{64}$/.test(id)) return [id];
+  if (/^[0-9a-f]+$/.test(container)) return [container];
+  throw new MsbError('not-found', `no container ${container}: docker inspect does not know it (give an id prefix for a removed container)`);
 }
 
 /** dockerNames maps ids to Docker's container names, when docker answers (names are a courtesy). */
