@@ -210,12 +210,9 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     for (const p of PROFILES) expect(after, p).not.toContain(keys[p] as string);
   }, 300_000);
 
-  it('msbctl egress log: a refused lookup (container, name, why) and a refused connection (container, destination), also with --follow', async (ctx) => {
-    if (!ourRelay) {
-      console.warn('SKIP egress log of refused lookups: the host\'s DNS relay runs another build (msbctl dns status), which does not log them');
-      ctx.skip();
-      return;
-    }
+  it('msbctl egress log: a refused lookup (container, name, why) and a refused connection (container, destination), also with --follow', async () => {
+    // Refused lookups are logged by the relay: only a relay of this build writes them.
+    if (!ourRelay) console.warn('SKIP the refused-lookup half of the egress log test: the host\'s DNS relay runs another build (msbctl dns status), which may not log them; the refused connections are still checked');
     const name = 'msb-i14-log';
     docker(['rm', '-f', name]);
     const since = new Date(Date.now() - 1000).toISOString();
@@ -230,20 +227,26 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
       type Entry = { id: string; kind: string; destination: string; name?: string; reason?: string };
       const entries = (): Entry[] => spawnSync(msbctl, ['egress', 'log', name, '--since', since, '--json'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Entry);
       // The relay writes its log asynchronously: give it a moment.
-      await waitUntil(() => entries().some((e) => e.kind === 'lookup'), 5000);
+      await waitUntil(() => entries().some((e) => e.kind === (ourRelay ? 'lookup' : 'connection')), 5000);
       const all = entries();
       console.log(`msbctl egress log ${name} --json:\n${all.map((e) => JSON.stringify(e)).join('\n')}`);
-      expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'lookup', name: 'denied.test', destination: 'denied.test A', reason: 'not-a-peer' }));
       expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'connection', destination: `${I.denied}:80/tcp` }));
       expect(all.every((e) => e.id === c)).toBe(true);
       const human = spawnSync(msbctl, ['egress', 'log', '--since', since], { encoding: 'utf8' }).stdout;
-      expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  lookup denied.test A: not-a-peer`));
       expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  connection to ${I.denied.replace(/\./g, '\\.')}:80/tcp from [0-9.]+ on veth\\w+: dropped`));
-      // --follow printed both, and prints a refusal that comes later.
-      expect(docker(['exec', c, 'nslookup', 'later.denied.test']).status).not.toBe(0);
-      expect(await waitUntil(() => followed.includes('"name":"later.denied.test"'), 10_000)).toBe(true);
-      expect(followed).toContain('"name":"denied.test"');
+      if (ourRelay) {
+        expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'lookup', name: 'denied.test', destination: 'denied.test A', reason: 'not-a-peer' }));
+        expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  lookup denied.test A: not-a-peer`));
+      }
+      // --follow printed what was there, and prints a refusal that comes later.
+      expect(docker(['exec', c, 'sh', '-c', wget(`http://${I.denied}:81/`)]).status).not.toBe(0);
+      expect(await waitUntil(() => followed.includes(`"destination":"${I.denied}:81/tcp"`), 10_000)).toBe(true);
       expect(followed).toContain(`"destination":"${I.denied}:80/tcp"`);
+      if (ourRelay) {
+        expect(docker(['exec', c, 'nslookup', 'later.denied.test']).status).not.toBe(0);
+        expect(await waitUntil(() => followed.includes('"name":"later.denied.test"'), 10_000)).toBe(true);
+        expect(followed).toContain('"name":"denied.test"');
+      }
     } finally {
       follower.kill('SIGTERM');
       docker(['rm', '-f', name]);
