@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { repoRoot } from './repo-root.js';
+import { type EgressBenchOptions, FULL_EGRESS } from './egress-bench.js';
 import { FULL_WORKLOADS, QUICK_WORKLOADS, type WorkloadOptions } from './workloads.js';
 
 export { repoRoot };
@@ -16,8 +17,10 @@ export interface BenchOptions {
   out: string;
   /** Part 3 (krun) pairs; 0 skips it. */
   krunPairs: number;
-  /** --only run | dns | workloads | pods | checkpoint: run parts 1 and 2 (docker run, runtime commands), part 4 (the DNS relay), 5 (workloads), 6 (CRI pods) or the checkpoint/restore part alone. */
-  only?: 'run' | 'dns' | 'workloads' | 'pods' | 'checkpoint';
+  /** --only run | dns | workloads | pods | checkpoint | egress: run parts 1 and 2 (docker run, runtime commands), part 4 (the DNS relay), 5 (workloads), 6 (CRI pods), the checkpoint/restore part or the egress part alone. */
+  only?: 'run' | 'dns' | 'workloads' | 'pods' | 'checkpoint' | 'egress';
+  /** The egress part (only with --only egress): its size. */
+  egress: EgressBenchOptions;
   /** Part 6 (CRI pods): interleaved rounds, 0 skips it. */
   podRounds: number;
   /** Checkpoint/restore rounds per workload (docker checkpoint create + docker start --checkpoint). */
@@ -38,6 +41,8 @@ const USAGE = `usage: npm run bench -- [--pairs N] [--rounds N] [--image IMAGE] 
   --only workloads  run only part 5, the workloads (redis, http, files) under msb, runsc and runc
   --only pods   run only part 6, Kubernetes pods through containerd's CRI (msb against runc)
   --pod-rounds N  interleaved rounds of part 6, 0 to skip (default 5)
+  --only egress  run only the egress part: HTTP req/s and DNS p50 under an enforced profile vs allow-all
+  --egress-rounds N  interleaved rounds of the egress part (default ${FULL_EGRESS.rounds})
   --only checkpoint  run only the checkpoint/restore part (idle busybox, redis with 100,000 keys)
   --checkpoint-rounds N  checkpoint/restore rounds per workload (default 5)
   --workload-rounds N  interleaved rounds of part 5, 0 to skip (default ${FULL_WORKLOADS.rounds})
@@ -59,6 +64,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     checkpointRounds: 5,
     workloads: { ...FULL_WORKLOADS },
     podRounds: 5,
+    egress: { ...FULL_EGRESS },
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -83,7 +89,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--checkpoint-rounds': opts.checkpointRounds = count(1); break;
       case '--only': {
         const v = value();
-        if (v !== 'run' && v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint') throw new Error(`--only takes run, dns, workloads, pods or checkpoint, got ${v}\n${USAGE}`);
+        if (v !== 'run' && v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint' && v !== 'egress') throw new Error(`--only takes run, dns, workloads, pods, checkpoint or egress, got ${v}
+${USAGE}`);
         opts.only = v;
         break;
       }
@@ -93,8 +100,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       }
       case '--pod-rounds': opts.podRounds = count(0); break;
+      case '--egress-rounds': opts.egress = { ...opts.egress, rounds: count(1) }; break;
       case '--quick':
-        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, checkpointRounds: 2, workloads: { ...QUICK_WORKLOADS }, podRounds: 2 });
+        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, checkpointRounds: 2, workloads: { ...QUICK_WORKLOADS }, podRounds: 2, egress: { rounds: 2, httpSeconds: 3, dnsQueries: 100 } });
         break;
       case '-h': case '--help': throw new HelpRequested(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);

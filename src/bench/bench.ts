@@ -8,6 +8,7 @@ import { Cleanup, Interrupted } from './cleanup.js';
 import { criPodsSkipReason, measureCriPods } from './cri-pods.js';
 import { measureDnsRelay } from './dns-relay-bench.js';
 import { measureDockerRun } from './docker-run.js';
+import { measureEgress } from './egress-bench.js';
 import { formatCheckpointRestore, measureCheckpointRestore } from './checkpoint-restore.js';
 import { hostFacts } from './host-facts.js';
 import { measureKrunBoot, writeKrunWrapper } from './krun-boot.js';
@@ -142,6 +143,14 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
     return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), ...(checkpointRestore ? { checkpointRestore } : {}), problems };
   }
+  const egressPart = async (): Promise<BenchResult['egress']> => {
+    await cleanup.checkpoint();
+    progress('egress: an enforced profile against allow-all, both under msb');
+    return measureEgress(cleanup, { work, msbctl: opts.msbctl, opts: opts.egress }, progress);
+  };
+  if (opts.only === 'egress') {
+    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), egress: await egressPart(), problems };
+  }
   if (opts.only === 'workloads') {
     return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), workloads: await workloadsPart(), problems };
   }
@@ -202,8 +211,9 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   const dns = await dnsPart();
   const workloads = await workloadsPart();
   const criPods = await podsPart();
+  const egress = await egressPart();
   if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), ...(checkpointRestore ? { checkpointRestore } : {}), dns, workloads, ...(criPods ? { criPods } : {}), problems };
+  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), ...(checkpointRestore ? { checkpointRestore } : {}), dns, workloads, ...(criPods ? { criPods } : {}), egress, problems };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatCriPods, type CriPodsResult } from './cri-pods.js';
 import type { DnsBenchResult } from './dns-relay-bench.js';
+import { type EgressBenchResult, formatEgress } from './egress-bench.js';
 import type { DockerRunResult } from './docker-run.js';
 import type { HostFacts } from './host-facts.js';
 import type { KrunBootResult } from './krun-boot.js';
@@ -21,6 +22,8 @@ export interface BenchResult {
   krunBoot?: KrunBootResult;
   /** Part 4: the DNS relay (docs/dns.md). */
   dns?: DnsBenchResult;
+  /** The egress part (--only egress): an enforced profile against allow-all. */
+  egress?: EgressBenchResult;
   /** Part 5: workloads under msb, runsc directly and runc. */
   workloads?: WorkloadResult;
   /** Part 6: Kubernetes pods through containerd's CRI (src/bench/cri-pods.ts, docs/kubernetes.md). */
@@ -66,6 +69,7 @@ export function formatReport(r: BenchResult): string {
   if (r.krunBoot) out.push('', ...formatKrun(r.krunBoot));
   if (r.dns) out.push('', ...formatDns(r.dns));
   if (r.workloads) out.push('', ...formatWorkloads(r.workloads, table));
+  if (r.egress) out.push('', ...formatEgress(r.egress, table));
   if (r.criPods) out.push('', ...formatCriPods(r.criPods, table));
   if (r.problems.length > 0) out.push('', 'PROBLEMS:', ...r.problems.map((p) => `  - ${p}`));
   return `${out.join('\n')}\n`;

@@ -5,6 +5,8 @@
 //   workload-tool http IPV4 PORT PATH CONCURRENCY SECONDS  HTTP/1.0 GET load (one connection per
 //       request, as busybox httpd closes each), prints {"requests":…,"errors":…,"seconds":…,
 //       "p50_ms":…,"p99_ms":…}
+//   workload-tool dns IPV4 NAME COUNT                     COUNT A queries for NAME to IPV4:53, one at a
+//       time (1 s timeout each), prints {"queries":…,"lost":…,"p50_ms":…,"p99_ms":…}
 //
 // Addresses are numeric: a static glibc cannot use NSS, so the caller resolves names first.
 #include <arpa/inet.h>
@@ -158,9 +160,66 @@ static int run_http(int argc, char **argv) {
   return total > 0 ? 0 : 1;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int run_dns(int argc, char **argv) {
+  if (argc != 5) {
+    fprintf(stderr, "usage: workload-tool dns IPV4 NAME COUNT\n");
+    return 2;
+  }
+  int count = atoi(argv[4]);
+  if (count < 1) return 2;
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(53);
+  if (inet_pton(AF_INET, argv[2], &a.sin_addr) != 1) return 2;
+  unsigned char q[512], r[4096];
+  size_t n = 12;
+  memset(q, 0, sizeof q);
+  q[2] = 1; q[5] = 1; /* RD, one question */
+  for (const char *p = argv[3]; *p;) {
+    const char *dot = strchr(p, '.');
+    size_t l = dot ? (size_t)(dot - p) : strlen(p);
+    q[n++] = (unsigned char)l;
+    memcpy(q + n, p, l);
+    n += l;
+    p += l;
+    if (*p == '.') p++;
+  }
+  q[n++] = 0; q[n++] = 0; q[n++] = 1; q[n++] = 0; q[n++] = 1; /* A, IN */
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0) { perror("dns"); return 1; }
+  struct timeval tv = {1, 0};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  double *times = calloc((size_t)count, sizeof(double));
+  int got = 0, lost = 0;
+  for (int i = 0; i < count; i++) {
+    unsigned id = (unsigned)(i * 7919 + 1) & 0xffff;
+    q[0] = (unsigned char)(id >> 8); q[1] = (unsigned char)id;
+    double t0 = now_ms();
+    if (send(s, q, n, 0) != (ssize_t)n) { lost++; continue; }
+    int ok = 0;
+    for (;;) {
+      ssize_t len = recv(s, r, sizeof r, 0);
+      if (len < 0) break; /* timed out */
+      if (len >= 12 && r[0] == q[0] && r[1] == q[1]) { ok = (r[3] & 0x0f) == 0 && ((r[6] << 8) | r[7]) > 0; break; }
+    }
+    if (ok) times[got++] = now_ms() - t0;
+    else lost++;
+  }
+  qsort(times, (size_t)got, sizeof(double), cmp_double);
+  double p50 = got ? times[(got - 1) / 2] : -1, p99 = got ? times[(int)((got - 1) * 0.99)] : -1;
+  printf("{\"queries\":%d,\"lost\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", count, lost, p50, p99);
+  return got > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "time") == 0) return run_time(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "http") == 0) return run_http(argc, argv);
-  fprintf(stderr, "usage: workload-tool time CMD [ARG...] | http IPV4 PORT PATH CONCURRENCY SECONDS\n");
+  if (argc >= 2 && strcmp(argv[1], "dns") == 0) return run_dns(argc, argv);
+  fprintf(stderr, "usage: workload-tool time CMD [ARG...] | http IPV4 PORT PATH CONCURRENCY SECONDS | dns IPV4 NAME COUNT\n");
   return 2;
 }

@@ -81,7 +81,7 @@ describe('bench options for part 5', () => {
     expect(parseBenchArgs(['--quick'])).toMatchObject({ pairs: 8, krunPairs: 0, workloads: { rounds: 1 } });
     expect(parseBenchArgs(['--workload-rounds', '0']).workloads).toBeUndefined();
     expect(parseBenchArgs(['--only', 'workloads']).only).toBe('workloads');
-    expect(() => parseBenchArgs(['--only', 'redis'])).toThrow(/dns, workloads, pods or checkpoint/);
+    expect(() => parseBenchArgs(['--only', 'redis'])).toThrow(/dns, workloads, pods, checkpoint or egress/);
   });
 });
 

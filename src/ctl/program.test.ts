@@ -42,6 +42,7 @@ async function run(argv: string[], failWith?: Error) {
     dnsServe: async () => void calls.dns.push('serve'),
     dnsStatus: async (o) => void calls.dns.push(`status ${o.json}`),
     egressStatus: (o) => void calls.dns.push(`egress status ${o.container ?? '*'} ${o.root} ${o.json}`),
+    egressLog: async (o) => void calls.dns.push(`egress log ${JSON.stringify(o)}`),
   };
   let out = '';
   let err = '';
@@ -90,6 +91,9 @@ describe('runMsbctl', () => {
     ]);
     const r = await run(['harden', '--runtime', 'msb-krun', '--isolation', 'krun', '--force', '--exclude', 'db', '--exclude=cache', '--check', '--dry-run', '--diff', 'c.yml']);
     expect(r.calls.harden).toEqual([{ files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true }]);
+    expect((await run(['harden', '--egress', 'public-only', '--policy', '/p.json', 'c.yml'])).calls.harden).toEqual([
+      { files: ['c.yml'], runtime: 'msb', egress: 'public-only', policy: '/p.json', force: false, exclude: [], check: false, dryRun: false, diff: false },
+    ]);
     expect((await run(['harden'])).err).toMatch(/^msbctl: missing required argument 'file'/);
   });
 
@@ -135,6 +139,8 @@ describe('msbctl dns', () => {
     expect((await run(['dns', 'status', '--json'])).calls.dns).toEqual(['status true']);
     expect((await run(['egress', 'status'])).calls.dns).toEqual(['egress status * /var/run/docker/runtime-runc/moby false']);
     expect((await run(['egress', 'status', 'abc123', '--root', '/r', '--json'])).calls.dns).toEqual(['egress status abc123 /r true']);
+    expect((await run(['egress', 'log'])).calls.dns).toEqual([`egress log ${JSON.stringify({ json: false, follow: false, stateDir: '/run/msb-dns' })}`]);
+    expect((await run(['egress', 'log', 'web', '--since', '10m', '--json', '--follow', '--state-dir', '/s'])).calls.dns).toEqual([`egress log ${JSON.stringify({ container: 'web', since: '10m', json: true, follow: true, stateDir: '/s' })}`]);
     expect((await run(['dns', 'status'])).calls.dns).toEqual(['status false']);
   });
 });

@@ -12,6 +12,7 @@ import { fleetMigrate, type FleetMigrateOptions } from './commands/fleet-migrate
 import { translate, type TranslateOptions } from './commands/translate.js';
 import { dnsServe, dnsStatus, type DnsStatusOptions } from './commands/dns.js';
 import { egressStatusCommand, type EgressStatusOptions } from './commands/egress.js';
+import { egressLogCommand, type EgressLogOptions } from './commands/egress-log.js';
 
 /** CtlActions are the command bodies the parser dispatches to; tests pass recording fakes. */
 export interface CtlActions {
@@ -27,6 +28,7 @@ export interface CtlActions {
   dnsServe: () => Promise<void>;
   dnsStatus: (options: DnsStatusOptions) => Promise<void>;
   egressStatus: (options: EgressStatusOptions) => void;
+  egressLog: (options: EgressLogOptions) => Promise<void>;
 }
 
 /** CtlOutput is where help text and the one-line error go. */
@@ -56,6 +58,7 @@ export async function runMsbctl(
     dnsServe,
     dnsStatus,
     egressStatus: (o) => egressStatusCommand(o),
+    egressLog: (o) => egressLogCommand(o),
   },
   output: CtlOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
@@ -168,7 +171,9 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .argument('<file...>', 'compose files (docker-compose.yml, …)')
     .option('--runtime <name>', 'runtime name to set', 'msb')
     .option('--isolation <name>', 'also set annotation io.msb.isolation (gvisor, krun); docker-compose 1.x rejects annotations:')
-    .option('--force', 'replace a different runtime (or isolation) a service already sets')
+    .option('--egress <profile>', 'also set annotation io.msb.egress, a profile the policy defines (docs/egress.md); needs Docker ≥ 24')
+    .option('--policy <file>', 'the policy that defines the egress profiles (default $MSB_POLICY, else /etc/msb/policy.json)')
+    .option('--force', 'replace a different runtime (or isolation, or egress profile) a service already sets')
     .addOption(new Option('--exclude <service>', 'leave this service as it is (repeatable)').argParser(collect).default([], 'none'))
     .option('--check', 'change nothing; exit 1 when any service is not hardened (for CI)')
     .option('--dry-run', 'print what would change and the diff; write nothing')
@@ -178,6 +183,8 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
         files,
         runtime: stringOption(opts, 'runtime'),
         ...(typeof opts.isolation === 'string' ? { isolation: opts.isolation } : {}),
+        ...(typeof opts.egress === 'string' ? { egress: opts.egress } : {}),
+        ...(typeof opts.policy === 'string' ? { policy: opts.policy } : {}),
         force: opts.force === true,
         exclude: opts.exclude as string[],
         check: opts.check === true,
@@ -247,7 +254,7 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .action((opts: Record<string, unknown>) => actions.dnsStatus({ json: opts.json === true }));
 
   // msbctl egress: what the host enforces for gVisor containers' egress profiles (docs/egress.md).
-  const egress = program.command('egress').summary('egress profiles enforced on the host (status)');
+  const egress = program.command('egress').summary('egress profiles enforced on the host (status, log)');
   egress
     .command('status')
     .summary('per container: its profile, interfaces, dropped packets and the addresses the DNS relay learned')
@@ -256,6 +263,28 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('--json', 'print the status as JSON')
     .action((container: string | undefined, opts: Record<string, unknown>) =>
       actions.egressStatus({ ...(container !== undefined ? { container } : {}), root: stringOption(opts, 'root'), json: opts.json === true }),
+    );
+  egress
+    .command('log')
+    .summary('what egress profiles refused: lookups (container, name, why) and connections (container, destination)')
+    .description(
+      'print the lookups the DNS relay refused under egress profiles (its log in the state directory, rotated at 1 MiB) and ' +
+        "the packets the host dropped (the kernel's log lines of msb's refusing rules, at most 10 a second per rule and " +
+        'container), oldest first',
+    )
+    .argument('[container]', 'container id, id prefix or Docker name (default: every container)')
+    .option('--since <time>', 'only refusals since a duration ago (90s, 10m, 2h, 1d) or a date (ISO 8601)')
+    .option('--json', 'print one JSON object per refusal and line')
+    .option('--follow', 'keep printing new refusals until interrupted')
+    .option('--state-dir <dir>', "the DNS relay's state directory", '/run/msb-dns')
+    .action((container: string | undefined, opts: Record<string, unknown>) =>
+      actions.egressLog({
+        ...(container !== undefined ? { container } : {}),
+        ...(typeof opts.since === 'string' ? { since: opts.since } : {}),
+        json: opts.json === true,
+        follow: opts.follow === true,
+        stateDir: stringOption(opts, 'stateDir'),
+      }),
     );
 
   return program;

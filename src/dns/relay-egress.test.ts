@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery, buildResponse, readAnswers } from './dns-message.js';
 import { readHeader, readQuestion, Rcode } from './dns-wire.js';
+import type { DeniedLookup } from './denied-names-log.js';
 import { DnsRelay, nftLearn, type RelayOptions } from './relay.js';
 import type { Registration } from './registration.js';
 import type { EgressNames } from '../egress/name-policy.js';
@@ -45,7 +46,7 @@ function bound(port: number, onMessage: (s: Socket, m: Buffer, port: number, add
   return new Promise((resolve) => s.bind(port, '127.0.0.1', () => resolve(s)));
 }
 
-async function relayFor(port: number, profile: string, learn?: RelayOptions['learn']): Promise<DnsRelay> {
+async function relayFor(port: number, profile: string, learn?: RelayOptions['learn'], extra: Partial<RelayOptions> = {}): Promise<DnsRelay> {
   const relay = new DnsRelay({
     nsenter: '/nonexistent',
     port,
@@ -58,6 +59,7 @@ async function relayFor(port: number, profile: string, learn?: RelayOptions['lea
       s.bind(0, '127.0.0.1', () => resolve(s));
     }),
     ...(learn ? { learn } : {}),
+    ...extra,
   });
   const reg: Registration = { id: `c-${profile}`, pid: 1, netns: '/proc/1/ns/net', addresses: ['127.0.0.1'], gateways: ['127.0.0.1'], upstreams: ['127.0.0.1'], rateLimit: 1000, egress: egressOf(profile) };
   await relay.register(reg);
@@ -148,6 +150,27 @@ describe('the relay under an egress profile', () => {
     await relay.close();
   });
 
+  it('reuses a filtered answer that taught no set (≤ 1 s, like any answer), never one whose addresses were learned', async () => {
+    const learned: string[] = [];
+    const r1 = await relayFor(base + 19, 'public-only');
+    const before = upstreamAsked.length;
+    expect(await ask(base + 19, 'denied.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.20'] });
+    expect(await ask(base + 19, 'denied.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.20'] });
+    expect(upstreamAsked.slice(before)).toEqual(['denied.test']);
+    expect(r1.stateOf('c-public-only')).toMatchObject({ answeredCache: 1 });
+    // Rebind drops are not reused: each is asked, dropped and counted.
+    await ask(base + 19, 'rebind.test');
+    await ask(base + 19, 'rebind.test');
+    expect(r1.stateOf('c-public-only')).toMatchObject({ rebindDropped: 2 });
+    await r1.close();
+    const r2 = await relayFor(base + 20, 'allowed-only', (set, _a, _t, done) => { learned.push(set); done(); });
+    expect(await ask(base + 20, 'allowed.test')).toMatchObject({ addresses: ['203.0.113.10'] });
+    expect(await ask(base + 20, 'allowed.test')).toMatchObject({ addresses: ['203.0.113.10'] });
+    expect(learned).toEqual([`n_${KEY}_0`, `n_${KEY}_0`]);
+    expect(r2.stateOf('c-allowed-only')).toMatchObject({ answeredCache: 0, learned: 2 });
+    await r2.close();
+  });
+
   it('a failed learn fails the lookup (SERVFAIL) rather than hand out an address the container cannot reach', async () => {
     const relay = await relayFor(base + 13, 'allowed-only', (_s, _a, _t, done) => done('nft: no such set'));
     expect(await ask(base + 13, 'allowed.test')).toMatchObject({ rcode: Rcode.SERVFAIL, addresses: [] });
@@ -163,6 +186,25 @@ describe('the relay under an egress profile', () => {
     expect(await ask(base + 15, 'denied.test')).toMatchObject({ rcode: Rcode.NXDOMAIN });
     expect(await ask(base + 15, 'allowed.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.10'] });
     await r2.close();
+  });
+
+  it('tells onDenied of each refused lookup: the container, the name, the type and why (msbctl egress log)', async () => {
+    const told: DeniedLookup[] = [];
+    const relay = await relayFor(base + 17, 'deny-one', undefined, { onDenied: (e) => told.push(e) });
+    await ask(base + 17, 'denied.test', 28);
+    await ask(base + 17, 'rebind.test');
+    await ask(base + 17, 'allowed.test');
+    await relay.close();
+    const r2 = await relayFor(base + 18, 'airgapped', undefined, { onDenied: (e) => told.push(e) });
+    await ask(base + 18, 'secret-data.exfil.example.');
+    await ask(base + 18, 'peer');
+    await r2.close();
+    expect(told.map(({ time: _t, ...e }) => e)).toEqual([
+      { id: 'c-deny-one', name: 'denied.test', type: 'AAAA', reason: 'denied', rule: 'deny@denied.test' },
+      { id: 'c-deny-one', name: 'rebind.test', type: 'A', reason: 'rebind', address: '10.203.113.9' },
+      { id: 'c-airgapped', name: 'secret-data.exfil.example', type: 'A', reason: 'not-a-peer' },
+    ]);
+    expect(told.every((e) => !Number.isNaN(Date.parse(e.time)))).toBe(true);
   });
 
   const nft = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wat
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { EGRESS_FILE } from '../egress/host-enforcement.js';
+import { DeniedNamesLog } from './denied-names-log.js';
 import { guardChainName, IngressGuard } from './ingress-guard.js';
 import { DnsRelay, nftLearn } from './relay.js';
 import { netnsChildSource, selfExecutable } from './netns-socket.js';
@@ -92,7 +93,9 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   guard.start();
   // nft, for the addresses egress profiles learn from answers (docs/egress.md); absent: such answers fail.
   const nft = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
-  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), ...(childSource !== undefined ? { childSource } : {}), ...(nft ? { learn: nftLearn(nft) } : {}) });
+  // Lookups refused under egress profiles, for `msbctl egress log` (bounded: rotated at 1 MiB).
+  const denied = new DeniedNamesLog(paths.deniedNames, undefined, log);
+  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), onDenied: (e) => denied.append(e), ...(childSource !== undefined ? { childSource } : {}), ...(nft ? { learn: nftLearn(nft) } : {}) });
   const started = new Date().toISOString();
   const entry = built(() => relayEntry());
   const identity = entry === undefined ? undefined : installIdentity(entry);

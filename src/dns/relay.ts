@@ -5,6 +5,7 @@ import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { buildResponse, readAnswers } from './dns-message.js';
 import { type EgressNames, isPeer, nameVerdict, type NameVerdict, rebindViolation } from '../egress/name-policy.js';
 import { learnCommands } from '../egress/nft-ruleset.js';
+import { type DeniedLookup, queryTypeName } from './denied-names-log.js';
 import { IdChannel } from './id-channel.js';
 import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';
@@ -55,6 +56,8 @@ export interface RelayOptions {
    * the relay sends an allowed name's answer only after that (docs/egress.md).
    */
   learn?: (set: string, addresses: string[], ttlSeconds: number, done: (error?: string) => void) => void;
+  /** Told of every lookup refused under an egress profile (`msbctl egress log`). */
+  onDenied?: (entry: DeniedLookup) => void;
 }
 
 /** PEERS_ONLY_WAIT_MS is how long Docker's resolver gets for a name under a profile that answers only the peers' names. */
@@ -345,14 +348,32 @@ export class DnsRelay {
    */
   private resolveUnderEgress(entry: Entry, egress: EgressNames, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
     const st = this.states.get(entry.reg.id);
-    const refuse = (): void => {
+    const tell = (reason: DeniedLookup['reason'], detail: { rule?: string; address?: string } = {}): void =>
+      this.o.onDenied?.({ time: new Date().toISOString(), id: entry.reg.id, name: question.name.replace(/\.$/, ''), type: queryTypeName(question.type), reason, ...detail });
+    const refuse = (rule?: string): void => {
       if (st) st.deniedNames++;
+      tell(rule ? 'denied' : 'not-a-peer', rule ? { rule } : {});
       reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), 'docker');
     };
     const verdict: NameVerdict = nameVerdict(egress, question.name);
-    if (verdict.kind === 'deny') return refuse();
+    if (verdict.kind === 'deny') return refuse(verdict.rule);
     const peersOnly = verdict.kind === 'peers-only';
     if (peersOnly && !egress.peers) return refuse();
+    // An answer that passed the filter and taught no set may be reused like any other (≤ cacheMs,
+    // never past its TTL): the verdict is the profile's, fixed for the registration. An answer
+    // whose addresses were learned is never reused: each one re-adds them for its own TTL, which
+    // a client counts from when it got the answer.
+    const reusable = peersOnly || !verdict.set;
+    const cached = reusable ? entry.cache.get(query) : undefined;
+    if (cached) {
+      this.health.lastAnsweredAt = new Date().toISOString();
+      if (st) st.answeredCache++;
+      return reply(cached, 'docker');
+    }
+    const passed = (msg: Buffer, origin: Origin): void => {
+      if (reusable) entry.cache.put(query, msg);
+      reply(msg, origin);
+    };
     this.resolveAny(entry, query, question, (msg, origin) => {
       const aRecords = (readAnswers(msg) ?? []).filter((r) => r.type === 1);
       const v4 = aRecords.map((r) => r.data);
@@ -361,13 +382,15 @@ export class DnsRelay {
         // (An empty NOERROR from Docker, e.g. AAAA of a peer, carries no address and passes.)
         const peerAnswer = origin === 'docker' && readHeader(msg)?.rcode === Rcode.NOERROR && v4.every((a) => isPeer(egress, a)) && (v4.length > 0 || question.type !== 1);
         if (!peerAnswer) return refuse();
-        return reply(msg, origin);
+        return passed(msg, origin);
       }
-      if (origin === 'upstream' && egress.dnsRebindProtection && rebindViolation(v4) !== undefined) {
+      const rebind = origin === 'upstream' && egress.dnsRebindProtection ? rebindViolation(v4) : undefined;
+      if (rebind !== undefined) {
         if (st) st.rebindDropped++;
+        tell('rebind', { address: rebind });
         return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
       }
-      if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return reply(msg, origin);
+      if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return passed(msg, origin);
       const ttl = Math.max(MIN_LEARN_SECONDS, ...aRecords.map((r) => r.ttl));
       const learn = this.o.learn ?? ((_s: string, _a: string[], _t: number, done: (e?: string) => void) => done('this relay has no nft to learn addresses with'));
       learn(verdict.set, [...new Set(v4)], ttl, (error) => {

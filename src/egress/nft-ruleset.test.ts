@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseCommands, type Listing, installCommands, MARK_BASE, networkOf, recordedContainers, removeCommands, usedMarks } from './nft-ruleset.js';
+import { baseCommands, type Listing, installCommands, LOG_LIMIT, logPrefix, MARK_BASE, networkOf, recordedContainers, removeCommands, usedMarks } from './nft-ruleset.js';
 import { allProfiles } from './profiles.js';
 
 const profiles = allProfiles({
@@ -17,6 +17,9 @@ function comments(name: string): string[] {
   });
 }
 
+/** refusals drops the log rules from comments (the ordering test is about verdicts). */
+const verdicts = (name: string): string[] => comments(name).filter((c) => !c.startsWith('log: '));
+
 describe('installCommands', () => {
   it.each([
     ['public-only', ['replies', 'the DNS relay', 'the DNS relay', 'the host', 'allow@public', 'allow@public', 'the host is not a peer', 'peers', 'everything else']],
@@ -25,7 +28,29 @@ describe('installCommands', () => {
     ['mixed', ['replies', 'the DNS relay', 'the DNS relay', 'allow@pypi.org:tcp:443', 'deny@*.bad.test', 'allow@203.0.113.0/24:udp:1000-2000', 'allow@meta', 'deny@[fc00::/7]', 'allow@host:tcp:8080', 'the host is not a peer', 'peers', 'everything else']],
     ['lonely', ['replies', 'the DNS relay', 'the DNS relay', 'the host', 'allow@public', 'allow@public', 'everything else']],
   ])('%s: the relay first, never the host (unless a rule names it), the rules in order, the peers, then drop', (name, want) => {
-    expect(comments(name)).toEqual(want);
+    expect(verdicts(name)).toEqual(want);
+  });
+
+  it('logs every refusal just before its drop, rate-limited, with the container\'s key and id in the prefix', () => {
+    const all = comments('mixed');
+    for (const refused of ['deny@*.bad.test', 'deny@[fc00::/7]', 'the host is not a peer', 'everything else']) {
+      expect(all[all.indexOf(refused) - 1], refused).toBe(`log: ${refused}`);
+    }
+    expect(all.filter((c) => c.startsWith('log: ')).length).toBe(4);
+    const logRules = installCommands(target('public-only')).flatMap((c) => {
+      const r = (c as { add?: { rule?: { comment?: string; expr: Record<string, unknown>[] } } }).add?.rule;
+      return r?.comment?.startsWith('log: ') ? [r] : [];
+    });
+    expect(logRules.map((r) => r.comment)).toEqual(['log: the host', 'log: the host is not a peer', 'log: everything else']);
+    for (const r of logRules) {
+      // The log rule has no verdict: it falls through to its drop; the limit precedes the log.
+      expect(r.expr.slice(-2)).toEqual([{ limit: LOG_LIMIT }, { log: { prefix: 'msb-egress 0123456789abcdef rec ', level: 'info' } }]);
+    }
+  });
+
+  it('logPrefix names the key and the record directory\'s name, in what nft accepts', () => {
+    expect(logPrefix('0123456789abcdef', '/var/run/docker/runtime-runc/moby/msb/containers/3f1c0e9a')).toBe('msb-egress 0123456789abcdef 3f1c0e9a ');
+    expect(logPrefix('0123456789abcdef', `/x/${'a'.repeat(80)}"; drop`).length).toBeLessThan(128);
   });
 
   it('marks every packet of each veth on its ingress hook and maps the mark to the chain with create (a taken mark fails)', () => {

@@ -150,6 +150,29 @@ function rule(chain: string, expr: Json[], comment?: string): Json {
   return { add: { rule: { ...at, chain, expr, ...(comment ? { comment } : {}) } } };
 }
 
+/** LOG_PREFIX starts the kernel log line of every packet msb refuses (`msbctl egress log` reads them). */
+export const LOG_PREFIX = 'msb-egress';
+
+/**
+ * LOG_LIMIT bounds the log lines of each refusing rule: a container that floods refused packets
+ * cannot fill the kernel's log (the drop and its counter are not limited, only the logging).
+ */
+export const LOG_LIMIT = { rate: 10, per: 'second', burst: 20 } as const;
+
+/** logPrefix is `msb-egress <key> <id> `: the container's key and id (its record directory's name), so a log line names its container after delete too. */
+export function logPrefix(key: string, recordDir: string): string {
+  const id = (recordDir.split('/').filter(Boolean).pop() ?? '').replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64) || '-';
+  return `${LOG_PREFIX} ${key} ${id} `;
+}
+
+/** refuse is a drop that is logged (rate-limited, in a rule of its own that falls through) and, with a counter, counted. */
+function refuse(chain: string, expr: Json[], comment: string, prefix: string, counter?: string): Json[] {
+  return [
+    rule(chain, [...expr, { limit: { ...LOG_LIMIT } }, { log: { prefix, level: 'info' } }], `log: ${comment}`.slice(0, 128)),
+    rule(chain, [...expr, ...(counter ? [{ counter }] : []), { drop: null }], comment),
+  ];
+}
+
 /** baseCommands make the table, its prerouting chain and the container map; idempotent, and exactly one dispatch rule (flush + add in one batch). */
 export function baseCommands(): Json[] {
   const mark = { meta: { key: 'mark' } };
@@ -183,6 +206,7 @@ export function installCommands(t: EgressTarget): Json[] {
     if (isNameRule(r)) out.push({ add: { set: { ...at, name: n.nameSet(i), type: 'ipv4_addr', flags: ['timeout'] } } });
   });
   const c = n.chain;
+  const prefix = logPrefix(t.key, t.comment);
   out.push(rule(c, [match({ ct: { key: 'state' } }, ['established', 'related'], 'in'), { accept: null }], 'replies'));
   if (gateways.length > 0) {
     for (const proto of ['udp', 'tcp']) out.push(rule(c, [...inSet(4, gateways), match({ meta: { key: 'l4proto' } }, proto), match({ payload: { protocol: proto, field: 'dport' } }, 53), { accept: null }], 'the DNS relay'));
@@ -191,17 +215,20 @@ export function installCommands(t: EgressTarget): Json[] {
   // open a public address of the host): only through a rule allow@host.
   const hostAllowed = t.profile.rules.filter((r) => r.action === 'allow' && r.target.kind === 'group' && r.target.group === 'host');
   if (hostAllowed.length === 0) {
-    out.push(rule(c, [match({ fib: { result: 'type', flags: ['daddr'] } }, 'local'), { counter: n.counter }, { drop: null }], 'the host'));
+    out.push(...refuse(c, [match({ fib: { result: 'type', flags: ['daddr'] } }, 'local')], 'the host', prefix, n.counter));
   }
   t.profile.rules.forEach((r, i) => {
-    for (const m of ruleMatches(r, i, n, gateways)) out.push(rule(c, [...m, ...protocolMatch(r), verdict(r)], r.token));
+    for (const m of ruleMatches(r, i, n, gateways)) {
+      if (r.action === 'deny') out.push(...refuse(c, [...m, ...protocolMatch(r)], r.token, prefix));
+      else out.push(rule(c, [...m, ...protocolMatch(r), verdict(r)], r.token));
+    }
   });
   if (t.profile.peers) {
-    if (gateways.length > 0) out.push(rule(c, [...inSet(4, gateways), { counter: n.counter }, { drop: null }], 'the host is not a peer'));
+    if (gateways.length > 0) out.push(...refuse(c, inSet(4, gateways), 'the host is not a peer', prefix, n.counter));
     const subnets = [...new Set(t.networks.map((x) => `${x.address}/${x.prefix}`))];
     out.push(rule(c, [...inSet(4, subnets.map(networkOf)), { accept: null }], 'peers'));
   }
-  out.push(rule(c, [{ counter: n.counter }, { drop: null }], 'everything else'));
+  out.push(...refuse(c, [], 'everything else', prefix, n.counter));
   out.push({ create: { element: { ...at, name: 'containers', elem: [[t.mark, { jump: { target: c } }]] } } });
   t.networks.forEach((x, i) => {
     out.push({ add: { chain: { ...at, name: n.ingress(i), type: 'filter', hook: 'ingress', dev: x.veth, prio: INGRESS_PRIORITY, policy: 'accept' } } });

@@ -5,7 +5,7 @@
 // to is routed there by the test, which is asserted before any container runs. A DNS bypass (a
 // hard-coded IP, the container's own resolver) widens nothing; `docker rm -f` leaves no nftables
 // object behind.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, get, type Server } from 'node:http';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressKey } from '../../src/egress/nft-ruleset.js';
 import { docker, dockerAsync, DOCKER_MSB_ROOT, dockerOk, dockerSkipReason, freshNetwork, msbLeftovers, waitUntil } from '../support/docker.js';
+import { buildDnsprobe } from '../support/dnsq.js';
 import { repoRoot } from '../support/paths.js';
 import { INTERNET as I, routeIsOurs, startInternet, type TestInternet } from '../support/test-internet.js';
 
@@ -209,33 +210,81 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     for (const p of PROFILES) expect(after, p).not.toContain(keys[p] as string);
   }, 300_000);
 
+  it('msbctl egress log: a refused lookup (container, name, why) and a refused connection (container, destination), also with --follow', async () => {
+    // Refused lookups are logged by the relay: only a relay of this build writes them.
+    if (!ourRelay) console.warn('SKIP the refused-lookup half of the egress log test: the host\'s DNS relay runs another build (msbctl dns status), which may not log them; the refused connections are still checked');
+    const name = 'msb-i14-log';
+    docker(['rm', '-f', name]);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const follower = spawn(msbctl, ['egress', 'log', c.slice(0, 12), '--follow', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    try {
+      expect(routeIsOurs(I.denied)).toBe(true);
+      expect(docker(['exec', c, 'nslookup', 'denied.test']).status).not.toBe(0);
+      expect(docker(['exec', c, 'sh', '-c', wget(`http://${I.denied}/`)]).status).not.toBe(0);
+      type Entry = { id: string; kind: string; destination: string; name?: string; reason?: string };
+      const entries = (): Entry[] => spawnSync(msbctl, ['egress', 'log', name, '--since', since, '--json'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Entry);
+      // The relay writes its log asynchronously: give it a moment.
+      await waitUntil(() => entries().some((e) => e.kind === (ourRelay ? 'lookup' : 'connection')), 5000);
+      const all = entries();
+      console.log(`msbctl egress log ${name} --json:\n${all.map((e) => JSON.stringify(e)).join('\n')}`);
+      expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'connection', destination: `${I.denied}:80/tcp` }));
+      expect(all.every((e) => e.id === c)).toBe(true);
+      const human = spawnSync(msbctl, ['egress', 'log', '--since', since], { encoding: 'utf8' }).stdout;
+      expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  connection to ${I.denied.replace(/\./g, '\\.')}:80/tcp from [0-9.]+ on veth\\w+: dropped`));
+      if (ourRelay) {
+        expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'lookup', name: 'denied.test', destination: 'denied.test A', reason: 'not-a-peer' }));
+        expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  lookup denied.test A: not-a-peer`));
+      }
+      // --follow printed what was there, and prints a refusal that comes later.
+      expect(docker(['exec', c, 'sh', '-c', wget(`http://${I.denied}:81/`)]).status).not.toBe(0);
+      expect(await waitUntil(() => followed.includes(`"destination":"${I.denied}:81/tcp"`), 10_000)).toBe(true);
+      expect(followed).toContain(`"destination":"${I.denied}:80/tcp"`);
+      if (ourRelay) {
+        expect(docker(['exec', c, 'nslookup', 'later.denied.test']).status).not.toBe(0);
+        expect(await waitUntil(() => followed.includes('"name":"later.denied.test"'), 10_000)).toBe(true);
+        expect(followed).toContain('"name":"denied.test"');
+      }
+    } finally {
+      follower.kill('SIGTERM');
+      docker(['rm', '-f', name]);
+    }
+  }, 120_000);
+
+  const dnsprobe = buildDnsprobe(dir);
+  const probeMount = 'path' in dnsprobe ? ['-v', `${dnsprobe.path}:/dnsprobe:ro`] : [];
   it('kill -9 of the DNS relay opens no window: the rules hold while it is down, and the restarted relay filters names by the profile again', async (ctx) => {
     const status = (): { running?: boolean; status?: { pid?: number } } => JSON.parse(spawnSync(msbctl, ['dns', 'status', '--json'], { encoding: 'utf8' }).stdout || '{}') as { running?: boolean; status?: { pid?: number } };
     const name = 'msb-i14-relaykill';
     docker(['rm', '-f', name]);
-    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, ...probeMount, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
     try {
       const pid = status().status?.pid;
-      if (!ourRelay || pid === undefined) {
-        console.warn(`SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'the host\'s DNS relay runs another build (msbctl dns status)'}`);
+      if (!ourRelay || pid === undefined || 'skip' in dnsprobe) {
+        console.warn(`SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'skip' in dnsprobe ? dnsprobe.skip : 'the host\'s DNS relay runs another build (msbctl dns status)'}`);
         ctx.skip();
         return;
       }
       const exec = (cmd: string): number => docker(['exec', c, 'sh', '-c', cmd]).status;
       expect(exec(wget('http://allowed.test/'))).toBe(0);
+      // The outage as a client sees it that asks every 100 ms, each attempt waiting 100 ms for its
+      // own answer (test/support/dnsprobe.c): the longest time between two answers.
+      const prober = dockerAsync(['exec', c, '/dnsprobe', GATEWAY, 'allowed.test', '100', '12000'], { timeout: 60_000 });
+      await new Promise((r) => setTimeout(r, 2000));
       process.kill(pid, 'SIGKILL');
-      const killed = Date.now();
       // The rules are the kernel's: while the relay is down or restarting, nothing opens (probed
-      // at once, next to the lookups that time the relay's return).
+      // at once, next to the prober that times the relay's return).
       const closed = [wget(`http://${I.denied}/`), wget(`http://${GATEWAY}:${HOST_PORT}/`)].map((cmd) => dockerAsync(['exec', c, 'sh', '-c', cmd]));
-      let back: number | undefined;
-      for (let i = 0; i < 300 && back === undefined; i++) {
-        if ((await dockerAsync(['exec', c, 'nslookup', 'allowed.test'])).status === 0) back = Date.now() - killed;
-        else await new Promise((r) => setTimeout(r, 100));
-      }
-      console.log(`relay kill -9: names answered again after ${back ?? 'more than 30 s'} ms (new relay pid ${status().status?.pid})`);
+      const probed = await prober;
+      const m = /oks=(\d+) fails=(\d+) max_gap_ms=(\d+) gap_start_ms=(-?\d+)/.exec(probed.stdout);
+      console.log(`relay kill -9: ${probed.stdout.trim()}: names unanswered for at most ${m?.[3] ?? '?'} ms (new relay pid ${status().status?.pid})`);
       expect((await Promise.all(closed)).map((r) => r.status !== 0)).toEqual([true, true]);
-      expect(back).toBeDefined();
+      expect(m, probed.stdout + probed.stderr).not.toBeNull();
+      // The prober saw the outage (attempts failed) and answers after it (a gap is between two answers).
+      expect(Number(m?.[2])).toBeGreaterThan(0);
+      expect(Number(m?.[3])).toBeGreaterThan(0);
       expect(status().status?.pid).not.toBe(pid);
       // The new relay read the container's profile from its record: a denied name stays NXDOMAIN, the allowed one is reached.
       expect(docker(['exec', c, 'nslookup', 'denied.test']).stdout + docker(['exec', c, 'nslookup', 'denied.test']).stderr).toMatch(/NXDOMAIN|can't find/);

@@ -7,3 +7,8 @@ import { buildStaticTool } from './static-tool.js';
 export function buildDnsq(dir: string): { path: string } | { skip: string } {
   return buildStaticTool('dnsq', dir, 'the in-container DNS client');
 }
+
+/** buildDnsprobe builds test/support/dnsprobe.c: asks a name every few ms with a short timeout and reports the longest time without an answer. */
+export function buildDnsprobe(dir: string): { path: string } | { skip: string } {
+  return buildStaticTool('dnsprobe', dir, 'the in-container DNS outage prober');
+}

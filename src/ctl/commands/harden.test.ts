@@ -2,6 +2,7 @@ import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadPolicy } from '../../isolation/policy.js';
 import { defaultHardenDeps, harden, type HardenDeps, type HardenOptions } from './harden.js';
 
 const UNHARDENED = '# stack\nservices:\n  web:\n    image: local/busybox  # the page\n  db:\n    image: local/busybox\n';
@@ -31,6 +32,40 @@ function run(files: Record<string, string>, flags: Partial<HardenOptions> = {}) 
   }
   return { out, err, written, error };
 }
+
+describe('msbctl harden --egress', () => {
+  const policyWith = (file: object) => () => loadPolicy('/p.json', () => JSON.stringify(file));
+  const runEgress = (flags: Partial<HardenOptions>, policy: object = {}) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const written: Record<string, string> = {};
+    const deps: HardenDeps = { out: (l) => void out.push(l), err: (l) => void err.push(l), readFile: () => UNHARDENED, writeFiles: (fs) => fs.forEach((f) => void (written[f.path] = f.text)), loadPolicy: policyWith(policy) };
+    try {
+      harden({ files: ['a.yml'], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false, ...flags }, deps);
+      return { out, err, written, error: undefined };
+    } catch (e) {
+      return { out, err, written, error: e as Error };
+    }
+  };
+
+  it('sets io.msb.egress on every service for a built-in or operator profile, with a note on where annotations work', () => {
+    const r = runEgress({ egress: 'pypi-only' }, { egress: { profiles: { 'pypi-only': { rules: ['allow@pypi.org:tcp:443'] } } } });
+    expect(r.error).toBeUndefined();
+    expect(r.written['a.yml']).toContain('  web:\n    runtime: msb\n    annotations:\n      io.msb.egress: pypi-only\n');
+    expect(r.out).toContain('a.yml: db: hardened: add runtime: msb, add annotation io.msb.egress=pypi-only');
+    expect(r.err.join('\n')).toContain('Docker ≥ 24');
+    expect(runEgress({ egress: 'airgapped' }).error).toBeUndefined();
+  });
+
+  it('an unknown profile, or a policy that forbids the annotation, is one line and writes nothing', () => {
+    const unknown = runEgress({ egress: 'nope' });
+    expect(unknown.error?.message).toBe('unknown egress profile "nope" for annotation io.msb.egress (policy /p.json); known: allow-all, public-only, airgapped');
+    expect(unknown.written).toEqual({});
+    const forbidden = runEgress({ egress: 'airgapped' }, { egress: { allowAnnotation: false } });
+    expect(forbidden.error?.message).toBe('policy /p.json does not let containers pick an egress profile by annotation (egress.allowAnnotation is false); use a runtime alias with --egress=airgapped');
+    expect(forbidden.written).toEqual({});
+  });
+});
 
 describe('msbctl harden', () => {
   it('writes the hardened file and says what it set', () => {

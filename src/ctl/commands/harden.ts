@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
+import { EGRESS_ANNOTATION, ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
+import { loadPolicy, type Policy } from '../../isolation/policy.js';
 import { BACKENDS } from '../../isolation/backends.js';
 import { PLANNED_BACKENDS } from '../../isolation/select-backend.js';
 import { MsbError } from '../../oci/errors.js';
@@ -13,6 +14,10 @@ export interface HardenOptions {
   files: string[];
   runtime: string;
   isolation?: string;
+  /** The egress profile to set as annotation io.msb.egress; checked against policy. */
+  egress?: string;
+  /** The policy file that defines the profiles (default $MSB_POLICY, else /etc/msb/policy.json). */
+  policy?: string;
   force: boolean;
   exclude: string[];
   check: boolean;
@@ -27,6 +32,8 @@ export interface HardenDeps {
   readFile: (path: string) => string;
   /** Replaces the files' contents, all or none, each atomically, keeping its mode and owner. */
   writeFiles: (files: readonly { path: string; text: string }[]) => void;
+  /** Loads the operator's policy (default: loadPolicy). */
+  loadPolicy?: (named: string | undefined) => Policy;
 }
 
 /** defaultHardenDeps reads and writes the real files and prints to stdout/stderr. */
@@ -71,7 +78,8 @@ export function defaultHardenDeps(): HardenDeps {
  * service would not run sandboxed. Nothing is written when any service is refused.
  */
 export function harden(options: HardenOptions, deps: HardenDeps = defaultHardenDeps()): void {
-  const target = { runtime: validateRuntimeName(options.runtime), isolation: checkIsolation(options.isolation), force: options.force, exclude: options.exclude };
+  const egress = options.egress === undefined ? undefined : checkEgress(options.egress, (deps.loadPolicy ?? loadPolicy)(options.policy ?? process.env.MSB_POLICY));
+  const target = { runtime: validateRuntimeName(options.runtime), isolation: checkIsolation(options.isolation), ...(egress !== undefined ? { egress } : {}), force: options.force, exclude: options.exclude };
   if (options.files.length === 0) throw new MsbError('invalid-argument', 'no compose file given');
   const results = options.files.map((path) => hardenText(path, deps.readFile(path), target));
   for (const r of results) for (const p of r.plans) for (const w of p.warnings) deps.err(`msbctl harden: warning: ${r.path}: ${p.service}: ${w.setting}: ${w.reason}`);
@@ -81,6 +89,10 @@ export function harden(options: HardenOptions, deps: HardenDeps = defaultHardenD
   if (target.isolation !== undefined) {
     // compose_spec.json of docker-compose 1.29 has no `annotations` ("Unsupported config option").
     deps.err(`msbctl harden: note: docker-compose 1.x rejects annotations:; there, use a runtime alias instead (msbctl install --name msb-${target.isolation} --runtime-arg=--isolation=${target.isolation}, then harden --runtime msb-${target.isolation})`);
+  }
+  if (egress !== undefined) {
+    // Docker passes a container's annotations to the runtime only from API 1.43 (Docker 24) on.
+    deps.err(`msbctl harden: note: annotations reach msb only with Docker ≥ 24 and docker compose v2 (docker-compose 1.x rejects annotations:); otherwise use a runtime alias (msbctl install --name msb-${egress} --runtime-arg=--egress=${egress}, then harden --runtime msb-${egress})`);
   }
   const refused = results.flatMap((r) => r.plans.filter((p) => p.status === 'refused').map((p) => `${p.service} in ${r.path}`));
   if (!options.diff) for (const r of results) for (const p of r.plans) deps.out(`${r.path}: ${p.service}: ${describe(p, target.runtime, options.dryRun)}`);
@@ -131,6 +143,17 @@ function verdict(p: ServicePlan, runtime: string): string {
     case 'refused':
       return `NOT HARDENED: ${p.reasons.join('; ')}`;
   }
+}
+
+/**
+ * checkEgress accepts a profile the policy defines (built-in or the operator's) and that
+ * containers may pick by annotation; anything else is a one-line error before any file is read.
+ */
+function checkEgress(profile: string, policy: Policy): string {
+  const e = policy.egress;
+  if (!e.profiles[profile]) throw new MsbError('invalid-argument', `unknown egress profile ${JSON.stringify(profile)} for annotation ${EGRESS_ANNOTATION} (policy ${policy.source}); known: ${Object.keys(e.profiles).join(', ')}`);
+  if (!e.allowAnnotation) throw new MsbError('forbidden', `policy ${policy.source} does not let containers pick an egress profile by annotation (egress.allowAnnotation is false); use a runtime alias with --egress=${profile}`);
+  return profile;
 }
 
 function checkIsolation(isolation: string | undefined): string | undefined {

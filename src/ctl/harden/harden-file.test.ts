@@ -176,6 +176,35 @@ describe('hardenText isolation annotation', () => {
   });
 });
 
+describe('hardenText egress annotation', () => {
+  const eg: HardenTarget = { ...target, egress: 'public-only' };
+  it('adds runtime and io.msb.egress as new lines, keeping comments and the rest', () => {
+    const text = '# stack\nservices:\n  web:\n    image: x  # the page\n  db:\n    runtime: msb\n    image: y\n';
+    expect(hardenText('c.yml', text, eg).output).toBe('# stack\nservices:\n  web:\n    runtime: msb\n    annotations:\n      io.msb.egress: public-only\n    image: x  # the page\n  db:\n    annotations:\n      io.msb.egress: public-only\n    runtime: msb\n    image: y\n');
+  });
+
+  it.each([
+    ['a block mapping', '    annotations:\n      com.example: yes\n', ['    runtime: msb', '      io.msb.isolation: gvisor', '      io.msb.egress: airgapped']],
+    ['a key=value list', '    annotations:\n      - com.example=yes\n', ['    runtime: msb', '      - io.msb.isolation=gvisor', '      - io.msb.egress=airgapped']],
+    ['no annotations', '', ['    runtime: msb', '    annotations:', '      io.msb.isolation: gvisor', '      io.msb.egress: airgapped']],
+  ])('with --isolation too, adds both to %s in one place', (_, annotations, lines) => {
+    const text = `services:\n  app:\n    image: x\n${annotations}`;
+    expect(added(text, hardenText('c.yml', text, { ...target, isolation: 'gvisor', egress: 'airgapped' }).output)).toEqual(lines);
+  });
+
+  it('adds it to a flow mapping in place, and leaves a service that has it alone', () => {
+    expect(hardenText('c.yml', 'services:\n  app:\n    image: x\n    annotations: {a: b}\n', eg).output).toContain('    annotations: {io.msb.egress: public-only, a: b}\n');
+    const done = 'services:\n  app:\n    runtime: msb\n    image: x\n    annotations: [io.msb.egress=public-only]\n';
+    expect(hardenText('c.yml', done, eg).plans[0]?.status).toBe('hardened');
+  });
+
+  it('replaces a different profile only with --force, in a list in place', () => {
+    const text = 'services:\n  app:\n    runtime: msb\n    image: x\n    annotations:\n      - io.msb.egress=allow-all\n';
+    expect(hardenText('c.yml', text, eg).plans[0]).toMatchObject({ status: 'refused', reasons: ['sets annotation io.msb.egress=allow-all; pass --force to replace it, or --exclude app'] });
+    expect(hardenText('c.yml', text, { ...eg, force: true }).output).toBe(text.replace('allow-all', 'public-only'));
+  });
+});
+
 describe('hardenText refusals', () => {
   it.each([
     ['network_mode: host', /msb refuses the host's network namespace/],

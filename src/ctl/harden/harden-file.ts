@@ -1,8 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
 import { MsbError } from '../../oci/errors.js';
 import { parseComposeFile, isRecord } from './compose-file.js';
-import { type HardenTarget, planService, type ServicePlan } from './plan-service.js';
+import { type HardenTarget, planService, type ServicePlan, targetAnnotations } from './plan-service.js';
 import { applyEdits } from './text-edits.js';
 
 /** HardenedFile is one compose file's verdicts and the text it would have after hardening. */
@@ -49,14 +48,21 @@ export function hardenText(path: string, text: string, target: HardenTarget): Ha
 /** withTarget is a service's merged configuration as harden means to leave it. */
 function withTarget(config: Record<string, unknown>, target: HardenTarget): Record<string, unknown> {
   const next: Record<string, unknown> = { ...config, runtime: target.runtime };
-  if (target.isolation === undefined) return next;
+  const wanted = targetAnnotations(target);
+  if (wanted.length === 0) return next;
   const annotations = config.annotations;
   if (Array.isArray(annotations)) {
-    const item = `${ISOLATION_ANNOTATION}=${target.isolation}`;
-    const at = annotations.findIndex((a) => typeof a === 'string' && a.startsWith(`${ISOLATION_ANNOTATION}=`));
-    next.annotations = at < 0 ? [item, ...annotations] : annotations.map((a, i) => (i === at ? item : a));
+    let list = [...annotations];
+    const added: string[] = [];
+    for (const w of wanted) {
+      const item = `${w.key}=${w.value}`;
+      const at = list.findIndex((a) => typeof a === 'string' && a.startsWith(`${w.key}=`));
+      if (at < 0) added.push(item);
+      else list = list.map((a, i) => (i === at ? item : a));
+    }
+    next.annotations = [...added, ...list];
   } else {
-    next.annotations = { ...(isRecord(annotations) ? annotations : {}), [ISOLATION_ANNOTATION]: target.isolation };
+    next.annotations = { ...(isRecord(annotations) ? annotations : {}), ...Object.fromEntries(wanted.map((w) => [w.key, w.value])) };
   }
   return next;
 }

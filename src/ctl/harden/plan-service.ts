@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import { ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
+import { EGRESS_ANNOTATION, ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
 import { type ComposeFile, type ComposeService, isRecord, ownPair } from './compose-file.js';
 import { type Finding, sandboxFindings } from './sandbox-findings.js';
 import { columnOf, type Entry, insertEntries, prependSeqItem, replaceScalar, type TextEdit, yamlScalar } from './text-edits.js';
@@ -8,7 +8,9 @@ import { columnOf, type Entry, insertEntries, prependSeqItem, replaceScalar, typ
 export interface HardenTarget {
   runtime: string;
   isolation?: string;
-  /** Replace a different runtime or isolation the file already sets. */
+  /** The egress profile (annotation io.msb.egress), already checked against the policy. */
+  egress?: string;
+  /** Replace a different runtime, isolation or egress profile the file already sets. */
   force: boolean;
   /** Services the operator leaves as they are (they stay unsandboxed). */
   exclude: readonly string[];
@@ -21,12 +23,25 @@ export type ServicePlan = { service: string; warnings: Finding[] } & (
   | { status: 'refused'; reasons: string[] }
 );
 
+/** annotationOf reads one annotation from compose annotations in mapping or `key=value` list form. */
+export function annotationOf(annotations: unknown, key: string): string | undefined {
+  if (isRecord(annotations)) return annotations[key] === undefined ? undefined : String(annotations[key]);
+  if (!Array.isArray(annotations)) return undefined;
+  const item = annotations.find((a): a is string => typeof a === 'string' && a.startsWith(`${key}=`));
+  return item?.slice(key.length + 1);
+}
+
 /** isolationOf reads io.msb.isolation from compose annotations in mapping or `key=value` list form. */
 export function isolationOf(annotations: unknown): string | undefined {
-  if (isRecord(annotations)) return annotations[ISOLATION_ANNOTATION] === undefined ? undefined : String(annotations[ISOLATION_ANNOTATION]);
-  if (!Array.isArray(annotations)) return undefined;
-  const item = annotations.find((a): a is string => typeof a === 'string' && a.startsWith(`${ISOLATION_ANNOTATION}=`));
-  return item?.slice(ISOLATION_ANNOTATION.length + 1);
+  return annotationOf(annotations, ISOLATION_ANNOTATION);
+}
+
+/** targetAnnotations are the annotations harden sets: io.msb.isolation (--isolation), io.msb.egress (--egress). */
+export function targetAnnotations(target: Pick<HardenTarget, 'isolation' | 'egress'>): { key: string; value: string }[] {
+  return [
+    ...(target.isolation !== undefined ? [{ key: ISOLATION_ANNOTATION, value: target.isolation }] : []),
+    ...(target.egress !== undefined ? [{ key: EGRESS_ANNOTATION, value: target.egress }] : []),
+  ];
 }
 
 interface Draft {
@@ -46,7 +61,8 @@ export function planService(file: ComposeFile, s: ComposeService, target: Harden
   if (s.shape === 'other') d.reasons.push('has no configuration mapping');
   if (d.reasons.length > 0 || s.node === undefined) return { service: s.name, warnings, status: 'refused', reasons: d.reasons };
   planRuntime(s, s.node, target, d);
-  if (target.isolation !== undefined) planIsolation(file, s, s.node, target.isolation, target.force, d);
+  const wanted = targetAnnotations(target);
+  if (wanted.length > 0) planAnnotations(file, s, s.node, wanted, target.force, d);
   const step = Math.max(2, (s.node.items[0] ? columnOf(file.text, (s.node.items[0].key as Scalar).range![0]) : 0) - columnOf(file.text, s.key.range![0]));
   if (d.top.length > 0) d.edits.push(insertEntries(file.text, s.key, s.node, d.top, step, file.newline));
   if (d.reasons.length > 0) return { service: s.name, warnings, status: 'refused', reasons: d.reasons };
@@ -77,39 +93,69 @@ function planRuntime(s: ComposeService, node: YAMLMap, target: HardenTarget, d: 
   }
 }
 
-function planIsolation(file: ComposeFile, s: ComposeService, node: YAMLMap, isolation: string, force: boolean, d: Draft): void {
-  const current = isolationOf(s.effective.annotations);
-  if (current === isolation) return;
+function planAnnotations(file: ComposeFile, s: ComposeService, node: YAMLMap, wanted: readonly { key: string; value: string }[], force: boolean, d: Draft): void {
+  const todo = wanted.flatMap((w) => {
+    const current = annotationOf(s.effective.annotations, w.key);
+    return current === w.value ? [] : [{ ...w, current }];
+  });
+  if (todo.length === 0) return;
+  const blocked = todo.filter((w) => w.current !== undefined && !force);
+  for (const w of blocked) d.reasons.push(`sets annotation ${w.key}=${w.current}; pass --force to replace it, or --exclude ${s.name}`);
+  if (blocked.length > 0) return;
   const own = ownPair(node, 'annotations');
-  const change = current === undefined ? `add annotation ${ISOLATION_ANNOTATION}=${isolation}` : `replace annotation ${ISOLATION_ANNOTATION}=${current} with ${isolation}`;
-  if (current !== undefined && !force) {
-    d.reasons.push(`sets annotation ${ISOLATION_ANNOTATION}=${current}; pass --force to replace it, or --exclude ${s.name}`);
-    return;
-  }
   if (own === undefined && s.effective.annotations !== undefined) {
-    d.reasons.push(`takes annotations: from a merge key; an own annotations: would replace them all: add ${ISOLATION_ANNOTATION} to the anchor by hand`);
+    d.reasons.push(`takes annotations: from a merge key; an own annotations: would replace them all: add ${todo.map((w) => w.key).join(' and ')} to the anchor by hand`);
     return;
   }
-  const edit = own === undefined ? undefined : isolationEdit(file, own, isolation);
-  if (own === undefined) d.top.push({ key: 'annotations', value: [{ key: ISOLATION_ANNOTATION, value: yamlScalar(isolation) }] });
-  else if (edit === undefined) {
-    d.reasons.push('its annotations: is neither a mapping nor a list of key=value strings; set it by hand');
-    return;
-  } else d.edits.push(edit);
-  d.changes.push(change);
+  if (own === undefined) d.top.push({ key: 'annotations', value: todo.map((w) => ({ key: w.key, value: yamlScalar(w.value) })) });
+  else {
+    const edits = annotationEdits(file, own, todo);
+    if (edits === undefined) {
+      d.reasons.push('its annotations: is neither a mapping nor a list of key=value strings; set it by hand');
+      return;
+    }
+    d.edits.push(...edits);
+  }
+  for (const w of todo) d.changes.push(w.current === undefined ? `add annotation ${w.key}=${w.value}` : `replace annotation ${w.key}=${w.current} with ${w.value}`);
 }
 
-function isolationEdit(file: ComposeFile, own: Pair<Scalar, unknown>, isolation: string): TextEdit | undefined {
+/** annotationEdits set annotations in an own annotations: mapping or key=value list: present ones replaced in place, new ones added at its top in one edit. */
+function annotationEdits(file: ComposeFile, own: Pair<Scalar, unknown>, todo: readonly { key: string; value: string }[]): TextEdit[] | undefined {
   const value = own.value;
+  const edits: TextEdit[] = [];
   if (isMap(value)) {
-    const entry = ownPair(value, ISOLATION_ANNOTATION);
-    if (entry) return replaceScalar(entry.value, yamlScalar(isolation));
-    return insertEntries(file.text, own.key, value, [{ key: ISOLATION_ANNOTATION, value: yamlScalar(isolation) }], 2, file.newline);
+    const added: Entry[] = [];
+    for (const w of todo) {
+      const entry = ownPair(value, w.key);
+      if (entry === undefined) added.push({ key: w.key, value: yamlScalar(w.value) });
+      else {
+        const edit = replaceScalar(entry.value, yamlScalar(w.value));
+        if (edit === undefined) return undefined;
+        edits.push(edit);
+      }
+    }
+    if (added.length > 0) edits.push(insertEntries(file.text, own.key, value, added, 2, file.newline));
+    return edits;
   }
   if (isSeq(value)) {
-    const item = value.items.find((i) => isScalar(i) && String(i.value).startsWith(`${ISOLATION_ANNOTATION}=`));
-    const text = yamlScalar(`${ISOLATION_ANNOTATION}=${isolation}`);
-    return item === undefined ? prependSeqItem(file.text, value, text, file.newline) : replaceScalar(item, text);
+    const added: string[] = [];
+    for (const w of todo) {
+      const text = yamlScalar(`${w.key}=${w.value}`);
+      const item = value.items.find((i) => isScalar(i) && String(i.value).startsWith(`${w.key}=`));
+      if (item === undefined) added.push(text);
+      else {
+        const edit = replaceScalar(item, text);
+        if (edit === undefined) return undefined;
+        edits.push(edit);
+      }
+    }
+    // Edits at one offset keep their order (applyEdits): the items come out in the order given.
+    for (const text of added) {
+      const edit = prependSeqItem(file.text, value, text, file.newline);
+      if (edit === undefined) return undefined;
+      edits.push(edit);
+    }
+    return edits;
   }
   return undefined;
 }
