@@ -3,10 +3,12 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { MsbError } from '../oci/errors.js';
 import { writeFileAtomic } from '../oci/record.js';
+import { checkShapeable, ifbName, parseBandwidth, type ShapingRecord } from './bandwidth.js';
 import { containerNetworks } from './container-networks.js';
 import { listTable, type NftRun, realNft } from './nft.js';
 import { baseCommands, type ContainerNetwork, egressKey, installCommands, isNameRule, type Listing, MARK_BASE, objectNames, recordedContainers, removeCommands, usedMarks } from './nft-ruleset.js';
 import type { EgressProfile } from './profiles.js';
+import { installShaping, realShapingHost, removeShaping, type ShapingHost, sweepShapers } from './tc.js';
 
 /** EGRESS_FILE, in a container's record directory, says what msb installed for it (written before installing). */
 export const EGRESS_FILE = 'egress.json';
@@ -34,6 +36,8 @@ export interface ContainerEgress {
   otherNames: 'answer' | 'peers-only';
   peers: boolean;
   dnsRebindProtection: boolean;
+  /** The egress bandwidth shaping installed with tc (egressBandwidth), written before it is installed. */
+  shaping?: ShapingRecord;
 }
 
 /** EgressHost is the system boundary of enforcement: nft, its listing, the container's networks; tests pass fakes. */
@@ -44,6 +48,8 @@ export interface EgressHost {
   exists: (path: string) => boolean;
   /** Whether bridged IPv4 traffic passes the host's netfilter hooks (net.bridge.bridge-nf-call-iptables). */
   bridgeNfCall?: () => boolean;
+  /** ip and tc, for egressBandwidth (bandwidth.ts). */
+  shaping?: ShapingHost;
 }
 
 function bridgeNfCall(): boolean {
@@ -56,7 +62,7 @@ function bridgeNfCall(): boolean {
 
 /** realEgressHost is nft and the kernel. */
 export function realEgressHost(): EgressHost {
-  return { nft: realNft(), list: () => listTable(), networks: (pid) => containerNetworks(pid), exists: existsSync };
+  return { nft: realNft(), list: () => listTable(), networks: (pid) => containerNetworks(pid), exists: existsSync, shaping: realShapingHost() };
 }
 
 /** namePolicy is how the DNS relay treats names under a profile. */
@@ -81,13 +87,18 @@ export function readContainerEgress(dir: string): ContainerEgress | undefined {
   }
 }
 
-/** removeEgress removes whatever the table holds of the container of a record directory (delete, a failed create). */
-export function removeEgress(dir: string, host: Pick<EgressHost, 'nft' | 'list'> = realEgressHost()): string | undefined {
-  const key = readContainerEgress(dir)?.key ?? egressKey(dir);
+/**
+ * removeEgress removes whatever the table holds of the container of a record directory, and the
+ * bandwidth shaping its egress.json names (delete, a failed create). Returns the first failure.
+ */
+export function removeEgress(dir: string, host: Pick<EgressHost, 'nft' | 'list' | 'shaping'> = realEgressHost()): string | undefined {
+  const egress = readContainerEgress(dir);
+  const key = egress?.key ?? egressKey(dir);
+  const shaped = egress?.shaping ? removeShaping(egress.shaping, host.shaping ?? realShapingHost()) : undefined;
   const commands = removeCommands(host.list(), key);
-  if (commands.length === 0) return undefined;
+  if (commands.length === 0) return shaped;
   const r = host.nft(commands);
-  return r.ok ? undefined : r.error;
+  return r.ok ? shaped : r.error;
 }
 
 /** sweepOrphans removes the objects of containers whose record directory is gone (a create killed midway and its record removed). */
@@ -99,6 +110,7 @@ export function sweepOrphans(host: EgressHost, debug: (m: string) => void): void
     const r = commands.length > 0 ? host.nft(commands) : { ok: true as const };
     debug(`egress: removed the nftables objects of ${dir}, which no longer exists${r.ok ? '' : ` (failed: ${r.error})`}`);
   }
+  if (host.shaping) sweepShapers(host.shaping, debug);
 }
 
 /**
@@ -117,6 +129,13 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
   }
   const key = egressKey(dir);
   const egress: ContainerEgress = { profile: profile.name, key, networks, ...namePolicy(profile, key), peers: profile.peers, dnsRebindProtection: profile.dnsRebindProtection };
+  const shaping = host.shaping ?? realShapingHost();
+  if (profile.egressBandwidth !== undefined && networks.length > 0) {
+    const b = parseBandwidth(profile.egressBandwidth);
+    const veths = [...new Set(networks.map((x) => x.veth))];
+    checkShapeable(b, profile.egressBandwidth, veths.flatMap((v) => shaping.mtu(v) ?? []));
+    egress.shaping = { ifb: ifbName(key), veths, ...b };
+  }
   if (networks.length === 0) {
     writeFileAtomic(join(dir, EGRESS_FILE), `${JSON.stringify(egress)}\n`, 0o600);
     debug(`egress: ${profile.name}: the container has no network interface but lo; nothing leaves it, nothing to install`);
@@ -136,6 +155,10 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
     writeFileAtomic(join(dir, EGRESS_FILE), `${JSON.stringify(egress)}\n`, 0o600);
     const r = host.nft([...baseCommands(), ...installCommands({ key, mark: egress.mark, profile, networks, comment: dir })]);
     if (r.ok) {
+      if (egress.shaping) {
+        installShaping(egress.shaping, dir, shaping);
+        debug(`egress: ${profile.name}: egress shaped to ${egress.shaping.bytesPerSecond} bytes/s, bucket ${egress.shaping.bucketBytes} bytes (egressBandwidth ${profile.egressBandwidth}): ifb ${egress.shaping.ifb} behind ${egress.shaping.veths.join(', ')}`);
+      }
       debug(`egress: ${profile.name} enforced on ${networks.map((x) => `${x.veth} (${x.address}/${x.prefix}${x.gateway ? `, gateway ${x.gateway}` : ''})`).join(', ')}: nft table inet msb, chain ${objectNames(key).chain}, mark 0x${egress.mark.toString(16)}`);
       return egress;
     }
