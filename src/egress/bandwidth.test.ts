@@ -32,17 +32,16 @@ describe('parseBandwidth (msb\'s SIZE[/DURATION]: K, M, G are 1024-based, one se
 });
 
 describe('installTcCommands', () => {
-  it('makes the ifb (alias: the record directory), its tbf, then redirects each veth\'s ingress to it', () => {
-    const cmds = installTcCommands({ ifb: ifbName('0123456789abcdef'), veths: ['vethA', 'vethB'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 }, '/run/msb/containers/x');
+  it('makes the ifb and its tbf, then redirects the egress of each of the container\'s interfaces to it', () => {
+    const cmds = installTcCommands({ ifb: ifbName('0123456789abcdef'), interfaces: ['eth0', 'eth1'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 });
     expect(cmds.map((c) => c.join(' '))).toEqual([
       'ip link add name msbi0123456789a type ifb',
-      'ip link set dev msbi0123456789a alias /run/msb/containers/x',
       'tc qdisc add dev msbi0123456789a root handle 1: tbf rate 83886080bit burst 1048576 latency 100ms',
       'ip link set dev msbi0123456789a up',
-      'tc qdisc add dev vethA handle ffff: ingress',
-      'tc filter add dev vethA parent ffff: protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev msbi0123456789a',
-      'tc qdisc add dev vethB handle ffff: ingress',
-      'tc filter add dev vethB parent ffff: protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev msbi0123456789a',
+      'tc qdisc add dev eth0 clsact',
+      'tc filter add dev eth0 egress protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev msbi0123456789a',
+      'tc qdisc add dev eth1 clsact',
+      'tc filter add dev eth1 egress protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev msbi0123456789a',
     ]);
     expect(ifbName('0123456789abcdef')).toHaveLength(15);
   });

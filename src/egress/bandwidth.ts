@@ -1,21 +1,26 @@
 import { MsbError } from '../oci/errors.js';
 
 /**
- * A profile's egress bandwidth for gVisor containers, as Debian's `tc` (iproute2) applies it on
- * the host (docs/egress.md). The units are microsandbox's, so one profile means the same on both
+ * A profile's egress bandwidth for gVisor containers, as Debian's `tc` (iproute2) applies it
+ * (docs/egress.md). The units are microsandbox's, so one profile means the same on both
  * backends: `SIZE[/DURATION]`, SIZE in bytes with K, M, G = 1024, 1024², 1024³ (msb's
  * parse_size_bytes), DURATION `Nms`, `Ns` or `Nm`, one second when left out. msb's microVM
  * network (libkrun, Firecracker's token bucket) holds SIZE bytes, full at start, refilled at
  * SIZE per DURATION; tc's token bucket filter (tbf) is the same bucket: rate SIZE/DURATION,
  * bucket SIZE.
  *
- * The container's packets leave it through its veths: the host receives them on the host-side
- * veth (its ingress), where no qdisc can queue. So each host-side veth gets an ingress qdisc
- * whose one filter (u32 matching everything: matchall is not built into every kernel, this
- * host's among them) redirects every packet (mirred) to an ifb device of the container's own, and
- * the ifb's root qdisc is the tbf: one limit for all the container's networks, as a microVM has
- * one NIC. The ifb hands the packet back to the veth's receive path after the bucket released
- * it, so msb's nftables rules (the veth's ingress hook) still see every packet.
+ * Where: gVisor's netstack writes the container's frames to its interface in the container's
+ * network namespace, through that interface's qdisc. The host puts, in that namespace, an ifb
+ * of the container's own whose root qdisc is the tbf, and on each of the container's interfaces
+ * a clsact qdisc whose egress filter (u32 matching everything: matchall is not built into every
+ * kernel, this host's among them) redirects every frame (mirred) to the ifb: one limit for all
+ * the container's networks, as a microVM has one NIC. The workload cannot reach them: it talks
+ * to gVisor's netstack, never to the host kernel's netlink. Not on the host-side veth: frames
+ * an ifb hands back to a device's receive path skip that device's netfilter ingress hook
+ * (skb_skip_tc_classify in __netif_receive_skb_core), where msb's nftables marks the
+ * container's packets, so shaping there would unmark them and open the profile; leaving the
+ * container's namespace, the shaped frames reach the host-side veth as any others, and its
+ * ingress hook marks them. Everything dies with the namespace.
  */
 
 /** Bandwidth is a profile's egress limit in bytes. */
@@ -55,13 +60,12 @@ export function ifbName(key: string): string {
   return `msbi${key.slice(0, 11)}`;
 }
 
-/** IFB_PREFIX starts the name of every ifb msb makes (the sweep looks at these only). */
-export const IFB_PREFIX = 'msbi';
-
-/** ShapingRecord is what egress.json keeps of the shaping, so delete removes exactly it. */
+/** ShapingRecord is what egress.json keeps of the shaping. */
 export interface ShapingRecord {
+  /** The ifb in the container's network namespace. */
   ifb: string;
-  veths: string[];
+  /** The container's interfaces (their names in its namespace) whose egress goes through the ifb. */
+  interfaces: string[];
   bytesPerSecond: number;
   bucketBytes: number;
 }
@@ -70,22 +74,21 @@ export interface ShapingRecord {
 const TBF_LATENCY_MS = 100;
 
 /**
- * installTcCommands are the `ip`/`tc` argument lists that shape a container, in order: the ifb
- * (its alias is the record directory, so a sweep finds shapers whose container is gone), its
- * tbf, up; then on each host-side veth an ingress qdisc and a filter that redirects
- * every packet to the ifb. Each list is one `ip` or `tc` call (first element the command).
+ * installTcCommands are the `ip`/`tc` argument lists that shape a container, run in its network
+ * namespace, in order: the ifb, its tbf, up; then on each of the container's interfaces a clsact
+ * qdisc and an egress filter that redirects every frame to the ifb. Each list is one `ip` or
+ * `tc` call (first element the command).
  */
-export function installTcCommands(s: ShapingRecord, recordDir: string): string[][] {
+export function installTcCommands(s: ShapingRecord): string[][] {
   const bits = s.bytesPerSecond * 8;
   const out: string[][] = [
     ['ip', 'link', 'add', 'name', s.ifb, 'type', 'ifb'],
-    ['ip', 'link', 'set', 'dev', s.ifb, 'alias', recordDir],
     ['tc', 'qdisc', 'add', 'dev', s.ifb, 'root', 'handle', '1:', 'tbf', 'rate', `${bits}bit`, 'burst', String(s.bucketBytes), 'latency', `${TBF_LATENCY_MS}ms`],
     ['ip', 'link', 'set', 'dev', s.ifb, 'up'],
   ];
-  for (const veth of s.veths) {
-    out.push(['tc', 'qdisc', 'add', 'dev', veth, 'handle', 'ffff:', 'ingress']);
-    out.push(['tc', 'filter', 'add', 'dev', veth, 'parent', 'ffff:', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', s.ifb]);
+  for (const dev of s.interfaces) {
+    out.push(['tc', 'qdisc', 'add', 'dev', dev, 'clsact']);
+    out.push(['tc', 'filter', 'add', 'dev', dev, 'egress', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', s.ifb]);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { containerNetworks } from './container-networks.js';
 import { listTable, type NftRun, realNft } from './nft.js';
 import { baseCommands, type ContainerNetwork, egressKey, installCommands, isNameRule, type Listing, MARK_BASE, objectNames, recordedContainers, removeCommands, usedMarks } from './nft-ruleset.js';
 import type { EgressProfile } from './profiles.js';
-import { installShaping, realShapingHost, removeShaping, type ShapingHost, sweepShapers } from './tc.js';
+import { installShaping, realShapingHost, type ShapingHost } from './tc.js';
 
 /** EGRESS_FILE, in a container's record directory, says what msb installed for it (written before installing). */
 export const EGRESS_FILE = 'egress.json';
@@ -36,7 +36,7 @@ export interface ContainerEgress {
   otherNames: 'answer' | 'peers-only';
   peers: boolean;
   dnsRebindProtection: boolean;
-  /** The egress bandwidth shaping installed with tc (egressBandwidth), written before it is installed. */
+  /** The egress bandwidth shaping installed with tc in the container's network namespace (egressBandwidth); it goes with the namespace. */
   shaping?: ShapingRecord;
 }
 
@@ -48,7 +48,7 @@ export interface EgressHost {
   exists: (path: string) => boolean;
   /** Whether bridged IPv4 traffic passes the host's netfilter hooks (net.bridge.bridge-nf-call-iptables). */
   bridgeNfCall?: () => boolean;
-  /** ip and tc, for egressBandwidth (bandwidth.ts). */
+  /** nsenter, ip and tc, for egressBandwidth (bandwidth.ts). */
   shaping?: ShapingHost;
 }
 
@@ -88,17 +88,16 @@ export function readContainerEgress(dir: string): ContainerEgress | undefined {
 }
 
 /**
- * removeEgress removes whatever the table holds of the container of a record directory, and the
- * bandwidth shaping its egress.json names (delete, a failed create). Returns the first failure.
+ * removeEgress removes whatever the table holds of the container of a record directory (delete,
+ * a failed create). The bandwidth shaping lives in the container's network namespace and goes
+ * with it.
  */
-export function removeEgress(dir: string, host: Pick<EgressHost, 'nft' | 'list' | 'shaping'> = realEgressHost()): string | undefined {
-  const egress = readContainerEgress(dir);
-  const key = egress?.key ?? egressKey(dir);
-  const shaped = egress?.shaping ? removeShaping(egress.shaping, host.shaping ?? realShapingHost()) : undefined;
+export function removeEgress(dir: string, host: Pick<EgressHost, 'nft' | 'list'> = realEgressHost()): string | undefined {
+  const key = readContainerEgress(dir)?.key ?? egressKey(dir);
   const commands = removeCommands(host.list(), key);
-  if (commands.length === 0) return shaped;
+  if (commands.length === 0) return undefined;
   const r = host.nft(commands);
-  return r.ok ? shaped : r.error;
+  return r.ok ? undefined : r.error;
 }
 
 /** sweepOrphans removes the objects of containers whose record directory is gone (a create killed midway and its record removed). */
@@ -110,7 +109,6 @@ export function sweepOrphans(host: EgressHost, debug: (m: string) => void): void
     const r = commands.length > 0 ? host.nft(commands) : { ok: true as const };
     debug(`egress: removed the nftables objects of ${dir}, which no longer exists${r.ok ? '' : ` (failed: ${r.error})`}`);
   }
-  if (host.shaping) sweepShapers(host.shaping, debug);
 }
 
 /**
@@ -132,9 +130,10 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
   const shaping = host.shaping ?? realShapingHost();
   if (profile.egressBandwidth !== undefined && networks.length > 0) {
     const b = parseBandwidth(profile.egressBandwidth);
-    const veths = [...new Set(networks.map((x) => x.veth))];
-    checkShapeable(b, profile.egressBandwidth, veths.flatMap((v) => shaping.mtu(v) ?? []));
-    egress.shaping = { ifb: ifbName(key), veths, ...b };
+    checkShapeable(b, profile.egressBandwidth, networks.flatMap((x) => shaping.mtu(x.veth) ?? []));
+    const interfaces = [...new Set(networks.flatMap((x) => (x.ifname ? [x.ifname] : [])))];
+    if (interfaces.length === 0) throw new MsbError('backend', `egress: profile "${profile.name}": the container's interfaces are not known, so its egressBandwidth cannot be shaped`);
+    egress.shaping = { ifb: ifbName(key), interfaces, ...b };
   }
   if (networks.length === 0) {
     writeFileAtomic(join(dir, EGRESS_FILE), `${JSON.stringify(egress)}\n`, 0o600);
@@ -156,8 +155,8 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
     const r = host.nft([...baseCommands(), ...installCommands({ key, mark: egress.mark, profile, networks, comment: dir })]);
     if (r.ok) {
       if (egress.shaping) {
-        installShaping(egress.shaping, dir, shaping);
-        debug(`egress: ${profile.name}: egress shaped to ${egress.shaping.bytesPerSecond} bytes/s, bucket ${egress.shaping.bucketBytes} bytes (egressBandwidth ${profile.egressBandwidth}): ifb ${egress.shaping.ifb} behind ${egress.shaping.veths.join(', ')}`);
+        installShaping(egress.shaping, pid, shaping);
+        debug(`egress: ${profile.name}: egress shaped to ${egress.shaping.bytesPerSecond} bytes/s, bucket ${egress.shaping.bucketBytes} bytes (egressBandwidth ${profile.egressBandwidth}): ifb ${egress.shaping.ifb} behind ${egress.shaping.interfaces.join(', ')} in the container's network namespace`);
       }
       debug(`egress: ${profile.name} enforced on ${networks.map((x) => `${x.veth} (${x.address}/${x.prefix}${x.gateway ? `, gateway ${x.gateway}` : ''})`).join(', ')}: nft table inet msb, chain ${objectNames(key).chain}, mark 0x${egress.mark.toString(16)}`);
       return egress;

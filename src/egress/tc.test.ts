@@ -1,25 +1,24 @@
-// Shaping with a recording ip/tc (failures), then with the real ip and tc on a veth pair the test
-// makes: install, what the kernel holds, removal, and the sweep of an ifb whose record is gone.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Shaping with a recording runner (failures), then with the real nsenter, ip and tc in a network
+// namespace the test makes (the container's stand-in): what the kernel holds there, and that it
+// goes with the namespace.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ifbName, type ShapingRecord } from './bandwidth.js';
-import { installShaping, realShapingHost, removeShaping, type ShapingHost, sweepShapers } from './tc.js';
+import { installShaping, realShapingHost, type ShapingHost } from './tc.js';
 
-const S: ShapingRecord = { ifb: ifbName('feedc0de12345678'), veths: ['msbtcA'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 };
+const S: ShapingRecord = { ifb: ifbName('feedc0de12345678'), interfaces: ['msbtcA'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 };
 
-describe('installShaping (recording ip/tc)', () => {
-  it('fails with the command and tc\'s reason', () => {
+describe('installShaping (recording runner)', () => {
+  it('runs every command in the sandbox\'s network namespace and fails with the command and tc\'s reason', () => {
     const calls: string[] = [];
     const host: ShapingHost = {
-      run: (argv) => (calls.push(argv.join(' ')), argv[0] === 'tc' && argv[1] === 'filter' ? { ok: false, error: 'Error: TC classifier not found.' } : { ok: argv[1] !== '-j', out: '', error: 'no such device' } as never),
+      run: (argv) => (calls.push(argv.join(' ')), argv.includes('filter') ? { ok: false, error: 'Error: TC classifier not found.' } : { ok: true, out: '' }),
       mtu: () => 1500,
-      exists: () => true,
     };
-    expect(() => installShaping(S, '/r', host)).toThrow(/egress: cannot shape the container's egress \(tc filter add dev msbtcA .*\): Error: TC classifier not found\./);
-    expect(calls[0]).toBe(`ip -j link show dev ${S.ifb}`);
+    expect(() => installShaping(S, 4242, host)).toThrow(/egress: cannot shape the container's egress \(tc filter add dev msbtcA egress .* in its network namespace\): Error: TC classifier not found\./);
+    expect(calls.every((c) => c.startsWith('nsenter --net=/proc/4242/ns/net '))).toBe(true);
+    expect(calls[0]).toBe(`nsenter --net=/proc/4242/ns/net ip link add name ${S.ifb} type ifb`);
   });
 });
 
@@ -28,38 +27,31 @@ const tc = ['/usr/sbin/tc', '/sbin/tc'].find((p) => existsSync(p));
 const skip = !root ? 'needs root' : !tc ? 'tc not installed (apt-get install iproute2)' : undefined;
 if (skip) console.warn(`SKIP shaping with the real tc: ${skip}`);
 
-describe.skipIf(skip !== undefined)('shaping with the real ip and tc', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'msb-tc-rec-'));
-  const ip = (...a: string[]): string => spawnSync('ip', a, { encoding: 'utf8' }).stdout;
+describe.skipIf(skip !== undefined)('shaping with the real nsenter, ip and tc', () => {
+  const ns = `msbtc${process.pid % 100000}`;
+  let holder: ChildProcess | undefined;
+  const inNs = (...a: string[]): { status: number | null; stdout: string } => spawnSync('ip', ['netns', 'exec', ns, ...a], { encoding: 'utf8' });
   afterAll(() => {
-    ip('link', 'del', 'msbtcA');
-    ip('link', 'del', S.ifb);
-    rmSync(dir, { recursive: true, force: true });
+    holder?.kill('SIGKILL');
+    spawnSync('ip', ['netns', 'del', ns]);
   });
 
-  it('installs an ifb with the tbf and the redirect, removes both, and the sweep removes an ifb whose record is gone', () => {
-    ip('link', 'del', 'msbtcA');
-    spawnSync('ip', ['link', 'add', 'msbtcA', 'type', 'veth', 'peer', 'name', 'msbtcB']);
-    const host = realShapingHost();
-    installShaping(S, dir, host);
-    const qd = spawnSync('tc', ['-j', 'qdisc', 'show', 'dev', S.ifb], { encoding: 'utf8' }).stdout;
-    expect(JSON.parse(qd)).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tbf', options: expect.objectContaining({ rate: 10 * 1024 ** 2, burst: 1024 ** 2 }) })]));
-    expect(spawnSync('tc', ['-j', 'filter', 'show', 'dev', 'msbtcA', 'ingress'], { encoding: 'utf8' }).stdout).toContain(`"${S.ifb}"`);
-    expect(ip('-j', 'link', 'show', 'dev', S.ifb)).toContain(`"ifalias":"${dir}"`);
-    // Installing again for the same record (a retried create) replaces the ifb: no "File exists".
-    spawnSync('tc', ['qdisc', 'del', 'dev', 'msbtcA', 'ingress']);
-    installShaping(S, dir, host);
-
-    expect(removeShaping(S, host)).toBeUndefined();
-    expect(ip('link', 'show', 'dev', S.ifb)).toBe('');
-    expect(spawnSync('tc', ['qdisc', 'show', 'dev', 'msbtcA', 'ingress'], { encoding: 'utf8' }).stdout).toBe('');
-    expect(removeShaping(S, host)).toBeUndefined(); // nothing left: a no-op
-
-    const gone = join(dir, 'gone');
-    installShaping(S, gone, host);
-    const logs: string[] = [];
-    sweepShapers({ ...host, exists: (p) => p !== gone && existsSync(p) }, (m) => logs.push(m));
-    expect(ip('link', 'show', 'dev', S.ifb)).toBe('');
-    expect(logs.join('\n')).toContain(`removed ifb ${S.ifb} of ${gone}`);
+  it('installs the ifb with the tbf and the egress redirect in the namespace, touches nothing on the host, and all goes with the namespace', async () => {
+    spawnSync('ip', ['netns', 'del', ns]);
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    expect(inNs('ip', 'link', 'add', 'msbtcA', 'type', 'veth', 'peer', 'name', 'msbtcB').status).toBe(0);
+    holder = spawn('ip', ['netns', 'exec', ns, 'sleep', '60'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const pid = Number(spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    expect(pid).toBeGreaterThan(0);
+    installShaping(S, pid, realShapingHost());
+    const qd = JSON.parse(inNs('tc', '-j', 'qdisc', 'show', 'dev', S.ifb).stdout) as { kind: string; options?: { rate?: number; burst?: number } }[];
+    expect(qd).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tbf', options: expect.objectContaining({ rate: 10 * 1024 ** 2, burst: 1024 ** 2 }) })]));
+    expect(inNs('tc', '-j', 'filter', 'show', 'dev', 'msbtcA', 'egress').stdout).toContain(`"${S.ifb}"`);
+    expect(spawnSync('ip', ['link', 'show', 'dev', S.ifb]).status).not.toBe(0); // not on the host
+    holder.kill('SIGKILL');
+    expect(spawnSync('ip', ['netns', 'del', ns]).status).toBe(0);
+    // The namespace is gone with everything in it; nothing of the container's shaping reached the host.
+    expect(spawnSync('ip', ['-j', 'link', 'show', 'type', 'ifb'], { encoding: 'utf8' }).stdout).not.toContain(S.ifb);
   });
 });
