@@ -120,7 +120,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!skipReason) {
-    await dockerAsync(['rm', '-f', 'msb-i14-conc-names', ...Array.from({ length: N }, (_, k) => container(k))]);
+    // One rm per container, at once: dockerd stops gVisor sandboxes one by one within a single rm.
+    await Promise.all(['msb-i14-conc-names', ...Array.from({ length: N }, (_, k) => container(k))].map((c) => dockerAsync(['rm', '-f', c])));
     await dockerAsync(['network', 'rm', NETWORK]);
     for (const [i, p] of PROFILES.entries()) await ctlAsync(['uninstall', '--name', runtimeName(p), ...(i < PROFILES.length - 1 ? ['--no-reload'] : [])]);
   }
