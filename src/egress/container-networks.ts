@@ -73,6 +73,6 @@ export function containerNetworks(
   return peers.map((p) => {
     const veth = names.get(p.peerIndex);
     if (!veth) throw new MsbError('backend', `egress: the host has no interface with index ${p.peerIndex} (the peer of the container's ${p.ifname})`);
-    return { veth, address: p.address, prefix: p.prefix, ...(gw.get(p.address) ? { gateway: gw.get(p.address) as string } : {}) };
+    return { veth, ifname: p.ifname, address: p.address, prefix: p.prefix, ...(gw.get(p.address) ? { gateway: gw.get(p.address) as string } : {}) };
   });
 }

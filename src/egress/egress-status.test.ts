@@ -22,6 +22,13 @@ describe('egressStatus', () => {
     expect(formatEgressStatus(rows)).toBe('ffffffffffff  allowed-only  dropped 3 packets (180 bytes)  veth1 172.29.14.2/24\n    203.0.113.10 for allow@allowed.test, 29 s left\n');
   });
 
+  it('shows the bandwidth shaping a record names', () => {
+    const shaped = { ...egress, shaping: { ifb: 'msbi60912b485d6', interfaces: ['eth0'], bytesPerSecond: 10485760, bucketBytes: 1048576 } };
+    const rows = egressStatus(listing, [{ id: 'f'.repeat(64), egress: shaped }]);
+    expect(rows[0]?.shaping).toEqual({ bytesPerSecond: 10485760, bucketBytes: 1048576 });
+    expect(formatEgressStatus(rows)).toContain('veth1 172.29.14.2/24  shaped to 10485760 bytes/s (bucket 1048576 bytes)\n');
+  });
+
   it('says NOT INSTALLED when the table holds no chain for a recorded container', () => {
     expect(formatEgressStatus(egressStatus([], [{ id: 'a'.repeat(64), egress }]))).toContain('NOT INSTALLED');
   });

@@ -12,6 +12,8 @@ export interface EgressStatus {
   dropped: { packets: number; bytes: number };
   /** Addresses the relay learned, per name rule, with the seconds left. */
   learned: { rule: string; address: string; expiresInSeconds: number }[];
+  /** The egress bandwidth shaping (egressBandwidth), as egress.json records it. */
+  shaping?: { bytesPerSecond: number; bucketBytes: number };
 }
 
 /** egressStatus joins the records' egress.json with `nft -j list table inet msb`. */
@@ -33,6 +35,7 @@ export function egressStatus(listing: Listing, containers: readonly { id: string
       ...(egress.mark !== undefined ? { mark: `0x${egress.mark.toString(16)}` } : {}),
       dropped: { packets: Number(counter?.packets ?? 0), bytes: Number(counter?.bytes ?? 0) },
       learned,
+      ...(egress.shaping ? { shaping: { bytesPerSecond: egress.shaping.bytesPerSecond, bucketBytes: egress.shaping.bucketBytes } } : {}),
     };
   });
 }
@@ -42,7 +45,8 @@ export function formatEgressStatus(rows: readonly EgressStatus[]): string {
   if (rows.length === 0) return 'no container under msb has an enforced egress profile\n';
   return rows
     .map((r) => {
-      const head = `${r.id.slice(0, 12)}  ${r.profile}  ${r.installed ? `dropped ${r.dropped.packets} packets (${r.dropped.bytes} bytes)` : 'NOT INSTALLED'}  ${r.interfaces.join(', ') || 'no interface'}`;
+      const shaped = r.shaping ? `  shaped to ${r.shaping.bytesPerSecond} bytes/s (bucket ${r.shaping.bucketBytes} bytes)` : '';
+      const head = `${r.id.slice(0, 12)}  ${r.profile}  ${r.installed ? `dropped ${r.dropped.packets} packets (${r.dropped.bytes} bytes)` : 'NOT INSTALLED'}  ${r.interfaces.join(', ') || 'no interface'}${shaped}`;
       const learned = r.learned.map((l) => `    ${l.address} for ${l.rule}, ${l.expiresInSeconds} s left\n`).join('');
       return `${head}\n${learned}`;
     })

@@ -9,10 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EGRESS_FILE, enforceEgress, type EgressHost, realEgressHost, removeEgress, sweepOrphans } from './host-enforcement.js';
 import { listTable } from './nft.js';
 import { egressKey, MARK_BASE, objectNames } from './nft-ruleset.js';
+import { ifbName } from './bandwidth.js';
+import type { ShapingHost } from './tc.js';
 import { allProfiles } from './profiles.js';
 
-const profiles = allProfiles({ 'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test'] } }, 'test');
-const NETS = [{ veth: 'vethA', address: '172.29.14.2', prefix: 24, gateway: '172.29.14.1' }];
+const profiles = allProfiles({ 'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test'] }, slow: { rules: ['allow@public'], egressBandwidth: '1M/100ms' } }, 'test');
+const NETS = [{ veth: 'vethA', ifname: 'eth0', address: '172.29.14.2', prefix: 24, gateway: '172.29.14.1' }];
 const dirs: string[] = [];
 function recordDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'msb-egress-rec-'));
@@ -25,6 +27,47 @@ function fakeHost(over: Partial<EgressHost> = {}): EgressHost & { batches: objec
   const batches: object[][] = [];
   return { batches, nft: (c) => (batches.push([...c]), { ok: true }), list: () => [], networks: () => NETS, exists: () => true, ...over };
 }
+
+function recordingShaper(fail?: string): ShapingHost & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    run: (argv) => {
+      calls.push(argv.join(' '));
+      return fail && argv.join(' ').includes(fail) ? { ok: false, error: 'Error: boom' } : { ok: true, out: '' };
+    },
+    mtu: () => 1500,
+  };
+}
+
+describe('enforceEgress with egressBandwidth (recording nft and tc)', () => {
+  it('records the shaping in egress.json before installing, installs tc after nft, and a tc failure fails create with the record left for removal', () => {
+    const dir = recordDir();
+    const order: string[] = [];
+    const shaping = recordingShaper();
+    const host = fakeHost({ nft: () => (order.push('nft'), { ok: true }), shaping: { ...shaping, run: (a) => (order.push(a.join(' ')), shaping.run(a)) } });
+    const e = enforceEgress(dir, profiles.slow as never, 1, () => undefined, host);
+    expect(e.shaping).toEqual({ ifb: ifbName(e.key), interfaces: ['eth0'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 });
+    expect(order.indexOf('nft')).toBeLessThan(order.findIndex((c) => c.includes('ip link add')));
+    expect(shaping.calls).toContain('nsenter --net=/proc/1/ns/net tc qdisc add dev eth0 clsact');
+    const broken = fakeHost({ shaping: recordingShaper('tbf') });
+    const d2 = recordDir();
+    expect(() => enforceEgress(d2, profiles.slow as never, 1, () => undefined, broken)).toThrow(/egress: cannot shape the container's egress \(tc qdisc add dev msbi[0-9a-f]{11} root handle 1: tbf .* in its network namespace\): Error: boom/);
+    expect(JSON.parse(readFileSync(join(d2, EGRESS_FILE), 'utf8')).shaping.ifb).toBe(ifbName(egressKey(d2)));
+  });
+
+  it('refuses a container whose interfaces are not known', () => {
+    const host = fakeHost({ networks: () => [{ veth: 'vethA', address: '172.29.14.2', prefix: 24 }], shaping: recordingShaper() });
+    expect(() => enforceEgress(recordDir(), profiles.slow as never, 1, () => undefined, host)).toThrow(/interfaces are not known/);
+  });
+
+  it('refuses a bucket smaller than a frame of the container\'s network before installing anything', () => {
+    const host = fakeHost({ shaping: { ...recordingShaper(), mtu: () => 9000 } });
+    const tiny = allProfiles({ tiny: { rules: ['allow@public'], egressBandwidth: '4K/1ms' } }, 'test').tiny;
+    expect(() => enforceEgress(recordDir(), tiny as never, 1, () => undefined, host)).toThrow(/a bucket of 4096 bytes cannot pass a 9014-byte frame/);
+    expect(host.batches).toEqual([]);
+  });
+});
 
 describe('enforceEgress (recording nft)', () => {
   it('writes egress.json before installing, with the names the relay applies, and installs in one batch', () => {

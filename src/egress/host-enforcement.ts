@@ -3,10 +3,12 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { MsbError } from '../oci/errors.js';
 import { writeFileAtomic } from '../oci/record.js';
+import { checkShapeable, ifbName, parseBandwidth, type ShapingRecord } from './bandwidth.js';
 import { containerNetworks } from './container-networks.js';
 import { listTable, type NftRun, realNft } from './nft.js';
 import { baseCommands, type ContainerNetwork, egressKey, installCommands, isNameRule, type Listing, MARK_BASE, objectNames, recordedContainers, removeCommands, usedMarks } from './nft-ruleset.js';
 import type { EgressProfile } from './profiles.js';
+import { installShaping, realShapingHost, type ShapingHost } from './tc.js';
 
 /** EGRESS_FILE, in a container's record directory, says what msb installed for it (written before installing). */
 export const EGRESS_FILE = 'egress.json';
@@ -34,6 +36,8 @@ export interface ContainerEgress {
   otherNames: 'answer' | 'peers-only';
   peers: boolean;
   dnsRebindProtection: boolean;
+  /** The egress bandwidth shaping installed with tc in the container's network namespace (egressBandwidth); it goes with the namespace. */
+  shaping?: ShapingRecord;
 }
 
 /** EgressHost is the system boundary of enforcement: nft, its listing, the container's networks; tests pass fakes. */
@@ -44,6 +48,8 @@ export interface EgressHost {
   exists: (path: string) => boolean;
   /** Whether bridged IPv4 traffic passes the host's netfilter hooks (net.bridge.bridge-nf-call-iptables). */
   bridgeNfCall?: () => boolean;
+  /** nsenter, ip and tc, for egressBandwidth (bandwidth.ts). */
+  shaping?: ShapingHost;
 }
 
 function bridgeNfCall(): boolean {
@@ -56,7 +62,7 @@ function bridgeNfCall(): boolean {
 
 /** realEgressHost is nft and the kernel. */
 export function realEgressHost(): EgressHost {
-  return { nft: realNft(), list: () => listTable(), networks: (pid) => containerNetworks(pid), exists: existsSync };
+  return { nft: realNft(), list: () => listTable(), networks: (pid) => containerNetworks(pid), exists: existsSync, shaping: realShapingHost() };
 }
 
 /** namePolicy is how the DNS relay treats names under a profile. */
@@ -81,7 +87,11 @@ export function readContainerEgress(dir: string): ContainerEgress | undefined {
   }
 }
 
-/** removeEgress removes whatever the table holds of the container of a record directory (delete, a failed create). */
+/**
+ * removeEgress removes whatever the table holds of the container of a record directory (delete,
+ * a failed create). The bandwidth shaping lives in the container's network namespace and goes
+ * with it.
+ */
 export function removeEgress(dir: string, host: Pick<EgressHost, 'nft' | 'list'> = realEgressHost()): string | undefined {
   const key = readContainerEgress(dir)?.key ?? egressKey(dir);
   const commands = removeCommands(host.list(), key);
@@ -117,6 +127,14 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
   }
   const key = egressKey(dir);
   const egress: ContainerEgress = { profile: profile.name, key, networks, ...namePolicy(profile, key), peers: profile.peers, dnsRebindProtection: profile.dnsRebindProtection };
+  const shaping = host.shaping ?? realShapingHost();
+  if (profile.egressBandwidth !== undefined && networks.length > 0) {
+    const b = parseBandwidth(profile.egressBandwidth);
+    checkShapeable(b, profile.egressBandwidth, networks.flatMap((x) => shaping.mtu(x.veth) ?? []));
+    const interfaces = [...new Set(networks.flatMap((x) => (x.ifname ? [x.ifname] : [])))];
+    if (interfaces.length === 0) throw new MsbError('backend', `egress: profile "${profile.name}": the container's interfaces are not known, so its egressBandwidth cannot be shaped`);
+    egress.shaping = { ifb: ifbName(key), interfaces, ...b };
+  }
   if (networks.length === 0) {
     writeFileAtomic(join(dir, EGRESS_FILE), `${JSON.stringify(egress)}\n`, 0o600);
     debug(`egress: ${profile.name}: the container has no network interface but lo; nothing leaves it, nothing to install`);
@@ -136,6 +154,10 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
     writeFileAtomic(join(dir, EGRESS_FILE), `${JSON.stringify(egress)}\n`, 0o600);
     const r = host.nft([...baseCommands(), ...installCommands({ key, mark: egress.mark, profile, networks, comment: dir })]);
     if (r.ok) {
+      if (egress.shaping) {
+        installShaping(egress.shaping, pid, shaping);
+        debug(`egress: ${profile.name}: egress shaped to ${egress.shaping.bytesPerSecond} bytes/s, bucket ${egress.shaping.bucketBytes} bytes (egressBandwidth ${profile.egressBandwidth}): ifb ${egress.shaping.ifb} behind ${egress.shaping.interfaces.join(', ')} in the container's network namespace`);
+      }
       debug(`egress: ${profile.name} enforced on ${networks.map((x) => `${x.veth} (${x.address}/${x.prefix}${x.gateway ? `, gateway ${x.gateway}` : ''})`).join(', ')}: nft table inet msb, chain ${objectNames(key).chain}, mark 0x${egress.mark.toString(16)}`);
       return egress;
     }

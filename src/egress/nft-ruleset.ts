@@ -42,6 +42,8 @@ const PREROUTING_PRIORITY = -150;
 export interface ContainerNetwork {
   /** The host-side veth (peer of the container's interface). */
   veth: string;
+  /** The container's interface in its own network namespace (where bandwidth is shaped). */
+  ifname?: string;
   /** The container's IPv4 address and the network's prefix length. */
   address: string;
   prefix: number;

@@ -41,11 +41,11 @@ const failures: Case[] = [
   },
   { label: 'an invalid rule', name: 'msb-i14-badrule', path: runtime, args: [`--policy=${badRulePolicy}`], message: `msb: policy ${badRulePolicy}: egress profile "pypi-only": egress rule "allow@pypi.org:tcp:99999": "99999" is not a port` },
   {
-    label: 'a profile gVisor cannot enforce yet (bandwidth)',
+    label: 'a profile gVisor cannot enforce (a one-time bandwidth burst)',
     name: 'msb-i14-gvisor',
     path: runtime,
     args: ['--egress=slow', `--policy=${bandwidthPolicy}`],
-    message: 'msb: gvisor: egress profile "slow" cannot be enforced for this container by this msb build: egressBandwidth 10M/1s (tc) is not enforced for gVisor yet',
+    message: 'msb: gvisor: egress profile "slow" cannot be enforced for this container by this msb build: egressBandwidthBurst 1M (a one-time burst) has no tc equivalent for gVisor',
   },
 ];
 const allowAll: Case = { label: 'allow-all by annotation', name: 'msb-i14-allowall', path: inject, args: ['--annotation', 'io.msb.egress=allow-all', `--policy=${policy}`] };
@@ -60,7 +60,7 @@ beforeAll(async () => {
   if (skipReason) return;
   const pypi = { rules: ['allow@pypi.org:tcp:443,allow@files.pythonhosted.org:tcp:443'] };
   writeFileSync(policy, JSON.stringify({ egress: { runtimes: { 'public-only': ['public-only', 'pypi-only'] }, profiles: { 'pypi-only': pypi } } }));
-  writeFileSync(bandwidthPolicy, JSON.stringify({ egress: { profiles: { slow: { rules: ['allow@public'], egressBandwidth: '10M/1s' } } } }));
+  writeFileSync(bandwidthPolicy, JSON.stringify({ egress: { profiles: { slow: { rules: ['allow@public'], egressBandwidth: '10M/1s', egressBandwidthBurst: '1M' } } } }));
   writeFileSync(badRulePolicy, JSON.stringify({ egress: { profiles: { 'pypi-only': { rules: ['allow@pypi.org:tcp:99999'] } } } }));
   for (const c of all) ctl(['install', '--name', c.name, '--path', c.path, ...c.args.flatMap((a) => ['--runtime-arg', a])]);
   const registered = await waitUntil(() => {

@@ -5,10 +5,11 @@
 // connection attempt, to a server the suite runs on the bridge's own address (the host behind the
 // gateway, which no enforced profile reaches). Needs root, runsc, ip, nsenter and nft.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ifbName } from '../../src/egress/bandwidth.js';
 import { egressKey } from '../../src/egress/nft-ruleset.js';
 import { leftovers, makeBundle, makeRootfs, makeRuntime, MSB_RUNTIME, run, type Runtime, tempDir } from '../support/runtime.js';
 
@@ -24,6 +25,7 @@ const PORT = 8015;
 let rootfs = '';
 let airgapped: Runtime;
 let allowAll: Runtime;
+let shaped: Runtime;
 let server: Server;
 let connections = 0;
 let seq = 0;
@@ -42,6 +44,9 @@ beforeAll(async () => {
   rootfs = makeRootfs(dir);
   airgapped = makeRuntime('airgapped', MSB_RUNTIME, dir, ['--egress=airgapped']);
   allowAll = makeRuntime('allowall', MSB_RUNTIME, dir, ['--egress=allow-all']);
+  const policy = join(dir, 'shaped-policy.json');
+  writeFileSync(policy, JSON.stringify({ egress: { profiles: { shaped: { rules: [], egressBandwidth: '1M/100ms' } } } }));
+  shaped = makeRuntime('shaped', MSB_RUNTIME, dir, ['--egress=shaped', `--policy=${policy}`]);
   spawnSync('ip', ['link', 'del', BRIDGE]);
   sh(`ip link add ${BRIDGE} type bridge && ip addr add ${GATEWAY}/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
   server = createServer((c) => {
@@ -57,7 +62,7 @@ afterAll(() => {
 });
 
 /** create, then plug the network in as Docker 28 does (a veth on the bridge, or a bridge: an interface msb cannot tie rules to), then start. */
-function createPlugStart(rt: Runtime, args: string[], link: 'veth' | 'bridge' = 'veth'): { id: string; record: string; veth: string; start: ReturnType<typeof run>; output: () => string; createdFiles: string[] } {
+function createPlugStart(rt: Runtime, args: string[], link: 'veth' | 'bridge' = 'veth'): { id: string; record: string; veth: string; pid: number; start: ReturnType<typeof run>; output: () => string; createdFiles: string[] } {
   const id = `egstart-${process.pid}-${++seq}`;
   const bundle = makeBundle(dir, rootfs, id, { args });
   const pidFile = join(bundle, 'init.pid');
@@ -76,7 +81,7 @@ function createPlugStart(rt: Runtime, args: string[], link: 'veth' | 'bridge' = 
     sh(`nsenter --net=${ns} sh -c 'ip link set lo up && ip link add ${veth}c type bridge && ip addr add ${address}/24 dev ${veth}c && ip link set ${veth}c up'`);
   }
   const start = run(rt, ['start', id]);
-  return { id, record, veth, start, createdFiles, output: () => readFileSync(join(rt.root, '..', `${rt.name}-create.out`), 'utf8') };
+  return { id, record, veth, pid, start, createdFiles, output: () => readFileSync(join(rt.root, '..', `${rt.name}-create.out`), 'utf8') };
 }
 
 /** waitFor polls without blocking the event loop (the suite's own server must keep answering). */
@@ -107,6 +112,30 @@ describe.skipIf(skipReason !== undefined)('egress when the engine sets the netwo
       expect(table()).not.toContain(key);
     } finally {
       run(airgapped, ['delete', '--force', c.id]);
+      spawnSync('ip', ['link', 'del', c.veth]);
+    }
+  }, 60_000);
+
+  it('egressBandwidth: start also shapes the container\'s egress in its network namespace (ifb, tbf, redirect of the veth the engine plugged in), beside the rules', async () => {
+    const c = createPlugStart(shaped, KNOCK);
+    try {
+      expect(c.start.status, c.start.stderr).toBe(0);
+      const key = egressKey(c.record);
+      expect(table()).toContain(`c_${key}`);
+      const egress = JSON.parse(readFileSync(join(c.record, 'egress.json'), 'utf8')) as { shaping?: object };
+      expect(egress.shaping).toEqual({ ifb: ifbName(key), interfaces: [`${c.veth}c`], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 });
+      const pid = c.pid;
+      const inNs = (...a: string[]): string => spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, ...a], { encoding: 'utf8' }).stdout;
+      expect(inNs('tc', 'qdisc', 'show', 'dev', ifbName(key))).toMatch(/tbf 1: root .*rate 83886Kbit burst 1Mb/);
+      expect(inNs('tc', '-j', 'filter', 'show', 'dev', `${c.veth}c`, 'egress')).toContain(`"${ifbName(key)}"`);
+      expect(await waitFor(() => c.output().includes('done'), 30_000), c.output()).toBe(true);
+      expect(c.output()).not.toContain('reached');
+      run(shaped, ['delete', '--force', c.id]);
+      expect(leftovers(shaped, c.id)).toEqual([]);
+      expect(table()).not.toContain(key);
+      expect(existsSync(`/proc/${pid}`)).toBe(false); // the sandbox, its namespace and the shaping in it are gone
+    } finally {
+      run(shaped, ['delete', '--force', c.id]);
       spawnSync('ip', ['link', 'del', c.veth]);
     }
   }, 60_000);

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 
 const [dnsAddress, zoneJson] = process.argv.slice(2);
-/** zone: name → IPv4 address (A records, TTL 5 s); every other name is NXDOMAIN. */
+/** zone: name → IPv4 address (A records, TTL 5 s), and the fresh names below; every other name is NXDOMAIN. */
 const zone = JSON.parse(zoneJson);
 
 // Port 81 only counts connections (GET /count81 on port 80 reads the count): a test can tell
@@ -18,7 +18,35 @@ createTcpServer((c) => {
   c.destroy();
 }).listen(81, '0.0.0.0');
 
+// Port 82 is a sink: it reads a connection to its end and keeps its byte count and the time from
+// its first to its last byte (GET /sink on port 80 reads them, JSON), so a test times a transfer
+// where it arrives, whatever the sender's tools do at the end.
+const sink = [];
+createTcpServer((c) => {
+  const t = { from: c.remoteAddress, bytes: 0, first: 0, last: 0 };
+  c.on('data', (d) => {
+    const now = performance.now();
+    if (t.bytes === 0) t.first = now;
+    t.bytes += d.length;
+    t.last = now;
+  });
+  c.on('end', () => {
+    sink.push({ from: t.from, bytes: t.bytes, ms: Math.round(t.last - t.first) });
+    c.end();
+  });
+  c.on('error', () => undefined);
+}).listen(82, '0.0.0.0');
+
+// Port 83 (UDP) counts datagrams (GET /udp83 reads the count): no answer is needed, so a test
+// counts what a container with a forged source sent.
+let udp83 = 0;
+const counter = createSocket('udp4');
+counter.on('message', () => void udp83++);
+counter.bind(83, '0.0.0.0');
+
 createServer((req, res) => {
+  if (req.url === '/sink') return void res.end(`${JSON.stringify(sink)}\n`);
+  if (req.url === '/udp83') return void res.end(`${udp83}\n`);
   res.end(req.url === '/count81' ? `${count81}\n` : `hello from ${req.socket.localAddress}\n`);
 }).listen(80, '0.0.0.0');
 
@@ -38,7 +66,10 @@ udp.on('message', (q, rinfo) => {
   const type = q.readUInt16BE(end);
   const question = q.subarray(12, end + 4);
   const header = Buffer.from(q.subarray(0, 12));
-  const address = zone[name];
+  // n<K>.fresh.allowed.test (K < 200) answers 203.0.113.<40+K>: a name never asked before, with an
+  // address no other name has, so each lookup makes the relay learn an address anew.
+  const fresh = /^n([0-9]{1,3})\.fresh\.allowed\.test$/.exec(name);
+  const address = zone[name] ?? (fresh && Number(fresh[1]) < 200 ? `203.0.113.${40 + Number(fresh[1])}` : undefined);
   const answers = address && type === 1 ? [address] : [];
   header.writeUInt16BE(0x8180 | (address ? 0 : 3), 2);
   header.writeUInt16BE(1, 4);

@@ -28,7 +28,12 @@ export const INTERNET = {
   direct: '198.51.100.80',
 } as const;
 
-/** ZONE is what the namespace's DNS server answers (TTL 5 s); everything else is NXDOMAIN. */
+/** freshName is the K-th fresh name (K < 200) and its address: no other name answers with it. */
+export function freshName(k: number): { name: string; address: string } {
+  return { name: `n${k}.fresh.allowed.test`, address: `203.0.113.${40 + k}` };
+}
+
+/** ZONE is what the namespace's DNS server answers (TTL 5 s), with the fresh names (freshName); everything else is NXDOMAIN. */
 export const ZONE: Record<string, string> = {
   'allowed.test': INTERNET.allowed,
   'denied.test': INTERNET.denied,
@@ -97,6 +102,8 @@ export async function startInternet(privateFrom: string): Promise<TestInternet> 
   must(['link', 'set', I.hostVeth, 'up']);
   must(['addr', 'add', `${I.nsAddress}/30`, 'dev', 'eth0'], I.netns);
   for (const a of [I.dns, I.allowed, I.denied, I.cdn, I.direct, I.rebindTarget, I.meta]) must(['addr', 'add', `${a}/32`, 'dev', 'lo'], I.netns);
+  // Every other address of 203.0.113.0/24 is the namespace's too (the fresh names' addresses, FRESH).
+  must(['route', 'add', 'local', '203.0.113.0/24', 'dev', 'lo', 'table', 'local'], I.netns);
   must(['link', 'set', 'lo', 'up'], I.netns);
   must(['link', 'set', 'eth0', 'up'], I.netns);
   must(['route', 'add', 'default', 'via', I.hostAddress], I.netns);

@@ -9,6 +9,7 @@ import { readPid } from '../../dns/relay-registration-step.js';
 import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { EGRESS_AT_START_FILE, enforceEgress, removeEgress } from '../../egress/host-enforcement.js';
 import { findNft } from '../../egress/nft.js';
+import { findTc } from '../../egress/tc.js';
 import { MsbError } from '../../oci/errors.js';
 import { containerPaths } from '../../oci/paths.js';
 import { backendLogArgs } from '../../oci/global-options.js';
@@ -64,7 +65,7 @@ function required(command: string, why: string): string {
  * Enforcement ties nft rules to the container's host-side veths once they exist: inside create
  * where Docker sets the network up in its libnetwork-setkey hook (Docker ≤ 27), at start where
  * it does so between create and start (Docker 28+). A pod's later containers share the first
- * one's network, and bandwidth (tc) is not built.
+ * one's network. Bandwidth is shaped with tc (egress/bandwidth.ts), which has no one-time burst.
  */
 function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
   const egress = ctx.egress;
@@ -72,8 +73,11 @@ function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
   const why = (reason: string): MsbError =>
     new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for this container by this msb build: ${reason}; choose isolation krun or profile allow-all (policy ${ctx.policy.source})`);
   if (pod) throw why('it joins a pod sandbox, whose network the pod\'s first container owns');
-  if (egress.egressBandwidth !== undefined) throw why(`egressBandwidth ${egress.egressBandwidth} (tc) is not enforced for gVisor yet`);
+  // msb's one-time burst is a bucket that never refills (Firecracker's one_time_burst); tc's
+  // token bucket filter has no such thing, and a deeper bucket would refill: refused, not widened.
+  if (egress.egressBandwidthBurst !== undefined) throw why(`egressBandwidthBurst ${egress.egressBandwidthBurst} (a one-time burst) has no tc equivalent for gVisor`);
   findNft();
+  if (egress.egressBandwidth !== undefined) findTc();
 }
 
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
