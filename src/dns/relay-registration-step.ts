@@ -4,6 +4,7 @@ import { containerRegistration } from './container-registration.js';
 import { hostResolvers } from './host-resolvers.js';
 import { REGISTRATION_FILE } from './paths.js';
 import { notifyRelay, rememberRoot } from './relay-client.js';
+import { trackPending } from './pending-work.js';
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from './resolv-conf.js';
 import { writeFileAtomic } from '../oci/record.js';
 
@@ -62,7 +63,8 @@ export function registerWithRelay(i: RelayStepInputs): string | undefined {
   writeFileAtomic(join(i.dir, REGISTRATION_FILE), `${JSON.stringify(file)}\n`, 0o600);
   rememberRoot(dirname(i.dir));
   i.debug(`dns: registered ${r.reg.addresses.join(', ')} with the relay on ${r.reg.gateways.join(', ')}; upstreams ${r.reg.upstreams.join(', ')}`);
-  // Not awaited: the process exits once the notification is out (create's event loop drains).
-  void notifyRelay(i.dir).catch(() => undefined);
+  // Not awaited here: the Node path's process exits once the notification is out (its event loop
+  // drains); the create helper awaits it before it answers (pending-work.ts).
+  trackPending(notifyRelay(i.dir));
   return r.nameserver;
 }

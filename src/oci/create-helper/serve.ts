@@ -1,6 +1,7 @@
 import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { constants } from 'node:os';
+import { startedDuring } from '../../dns/pending-work.js';
 import { beginCreateCall, type CallEnd, type CallStep } from './create-call.js';
 import { type CreateCall, decodeCall, encodeFrame, type Frame, FrameReader } from './frames.js';
 
@@ -126,8 +127,12 @@ export function serveCreateHelper(o: HelperOptions): void {
         const [status, timedOut, errno] = f.fields.map(Number);
         const run = step;
         const spawnError = spawnErrorOf(errno ?? 0);
-        const end = inCallContext(call, () => run.resume({ status: status ?? 1, timedOut: timedOut === 1, ...(spawnError ? { spawnError } : {}) }), false);
-        finish(end, `create ${run.id}`);
+        const c = call;
+        const { value: end, work } = startedDuring(() => inCallContext(c, () => run.resume({ status: status ?? 1, timedOut: timedOut === 1, ...(spawnError ? { spawnError } : {}) }), false));
+        // What the create started and did not wait for (its relay notification) ends before the
+        // answer, as the Node path's process ends only after it: the container starts after.
+        done = true;
+        void Promise.all(work).then(() => finish(end, `create ${run.id}`));
         return;
       }
       throw new Error(`unexpected ${f.kind}`);
