@@ -47,25 +47,26 @@ export function minimalSpec(): object {
   };
 }
 
-/** childCpuMs is the CPU time (user + system) of this process's reaped children, from /proc/self/stat. */
-function childCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); cutime and cstime are fields 16 and 17, in clock ticks (100 Hz).
-  return (Number(fields[13]) + Number(fields[14])) * 10;
-}
-
-/** processCpuMs is the CPU time (user + system) process `pid` has used so far (0 if none). */
-function processCpuMs(pid: number | undefined): number {
+/**
+ * cpuMs is CPU time (user + system, ms) from a /proc/<pid>/stat: a process's own (utime, stime:
+ * fields 14 and 15) or its reaped children's (cutime, cstime: 16 and 17), in clock ticks (100 Hz).
+ * 0 when the process is gone.
+ */
+function cpuMs(pid: number | 'self' | undefined, whose: 'own' | 'children'): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields[0] is field 3 (state).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const at = whose === 'own' ? 11 : 13;
+    return (Number(fields[at]) + Number(fields[at + 1])) * 10;
   } catch {
     return 0;
   }
 }
+
+/** childCpuMs is the CPU time of this process's reaped children. */
+const childCpuMs = (): number => cpuMs('self', 'children');
 
 let cpuOfLast = 0;
 
@@ -134,10 +135,10 @@ function main(argv: string[]): void {
           ms.fake.push(fakeCreate(id));
           cpu.fake += cpuOfLast;
         } else {
-          const before = processCpuMs(helperPid);
+          const before = cpuMs(helperPid, 'own');
           ms[kind].push(msbCreate(id, kind === 'helper' ? env : nodeEnv));
           cpu[kind] += cpuOfLast;
-          if (kind === 'helper') helperOwnCpu += processCpuMs(helperPid) - before;
+          if (kind === 'helper') helperOwnCpu += cpuMs(helperPid, 'own') - before;
           msbDelete(id);
         }
       }

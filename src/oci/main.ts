@@ -3,6 +3,7 @@ import { MsbError, oneLine } from './errors.js';
 import { defaultGlobalOptions, type GlobalOptions, logTargetOf } from './global-options.js';
 import { appendLogLine } from './log.js';
 import type { CreateOptions } from './commands/create.js';
+import { FALLBACK_ENV } from './create-helper/helper-paths.js';
 import { asMsbError } from './system-error.js';
 
 /**
@@ -42,7 +43,7 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
       const { create } = await import('./commands/create.js');
       const { id, options } = createArguments(parsed);
       const plan = create(global, id, options);
-      if (process.env.MSB_CREATE_HELPER_FALLBACK !== undefined) (await import('./create-helper/start-helper.js')).afterNodeCreate(plan.policy);
+      if (process.env[FALLBACK_ENV] !== undefined) (await import('./create-helper/start-helper.js')).afterNodeCreate(plan.policy);
       return;
     }
     case 'restore': {

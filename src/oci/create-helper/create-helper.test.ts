@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../../test/support/docker.js';
 import { makeFakeRunsc } from '../../../test/support/fake-runsc.js';
 import { helperFiles, readHelperId } from './helper-paths.js';
 
@@ -55,12 +56,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** waitFor polls ok (test/support/docker.ts's waitUntil) and fails naming what never happened. */
 async function waitFor(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (ok()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  expect(await waitUntil(ok, 5_000), `waiting for ${what}`).toBe(true);
 }
 
 async function startHelper(idleSeconds = 60, inheritPath?: string): Promise<number> {

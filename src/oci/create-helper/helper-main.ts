@@ -1,19 +1,10 @@
 // The create helper (docs/create-helper.md): started in the background by the first create that
 // found none, it answers dist/msb-create-client until it has been idle for --idle-seconds.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_CREATE_HELPER_IDLE_SECONDS } from '../../isolation/policy.js';
-import { helperDir, helperFiles, readHelperId } from './helper-paths.js';
+import { distDir, helperDir, helperFiles, readHelperId } from './helper-paths.js';
 import { listenOnce } from './listen.js';
 import { serveCreateHelper } from './serve.js';
-
-declare const __dirname: string | undefined;
-
-function distDir(): string {
-  // The CommonJS bundle (dist/msb-create-helper.cjs) has __dirname = dist/.
-  return typeof __dirname === 'string' ? __dirname : dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-}
 
 async function run(argv: string[]): Promise<void> {
   let idleSeconds = DEFAULT_CREATE_HELPER_IDLE_SECONDS;

@@ -1,5 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+declare const __dirname: string | undefined;
+
+/** FALLBACK_ENV is how dist/msb-create-client tells the Node path why it runs (client.c). */
+export const FALLBACK_ENV = 'MSB_CREATE_HELPER_FALLBACK';
+
+/** distDir is the build's dist/: the CommonJS bundles' __dirname, or three levels up from this module. */
+export function distDir(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+}
 
 /** DEFAULT_HELPER_DIR holds each build's helper socket and log (root only: 0700). */
 export const DEFAULT_HELPER_DIR = '/run/msb/create-helper';

@@ -1,18 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Policy } from '../../isolation/policy.js';
-import { HELPER_BUNDLE, HELPER_CLIENT } from './helper-paths.js';
-
-declare const __dirname: string | undefined;
-
-/** FALLBACK_ENV is how dist/msb-create-client tells the Node path why it runs (client.c). */
-export const FALLBACK_ENV = 'MSB_CREATE_HELPER_FALLBACK';
-
-function distDir(): string {
-  return typeof __dirname === 'string' ? __dirname : dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-}
+import { distDir, FALLBACK_ENV, HELPER_BUNDLE, HELPER_CLIENT } from './helper-paths.js';
 
 /** stoppedPid is the pid of a helper the client found unresponsive, when that helper is stopped (SIGSTOP) or a zombie. */
 function stoppedPid(reason: string): number | undefined {
