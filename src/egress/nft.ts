@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { MsbError } from '../oci/errors.js';
-import { which } from '../oci/which.js';
+import { whichSystem } from '../oci/which.js';
 
 /** NftRun applies a batch of `nft -j` commands atomically (all or nothing); tests pass a recorder. */
 export type NftRun = (commands: readonly object[]) => { ok: true } | { ok: false; error: string };
@@ -10,7 +10,7 @@ const NFT_TIMEOUT_MS = 10_000;
 
 /** findNft is the nft binary, or a host-unsupported error saying how to get it. */
 export function findNft(): string {
-  const path = which('nft') ?? ['/usr/sbin/nft', '/sbin/nft'].find((p) => which(p));
+  const path = whichSystem('nft');
   if (!path) throw new MsbError('host-unsupported', 'egress: nft not found (apt-get install nftables); an egress profile other than allow-all cannot be enforced for gVisor without it');
   return path;
 }

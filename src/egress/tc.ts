@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { MsbError } from '../oci/errors.js';
-import { which } from '../oci/which.js';
+import { whichSystem } from '../oci/which.js';
 import { installTcCommands, type ShapingRecord } from './bandwidth.js';
 
 /** TcRun runs one command (argv[0]: nsenter, ip or tc); tests pass a recorder. */
@@ -18,7 +18,7 @@ const TC_TIMEOUT_MS = 10_000;
 
 /** findTc is the tc binary, or a host-unsupported error saying how to get it. */
 export function findTc(): string {
-  const path = which('tc') ?? ['/usr/sbin/tc', '/sbin/tc'].find((p) => which(p));
+  const path = whichSystem('tc');
   if (!path) throw new MsbError('host-unsupported', 'egress: tc not found (apt-get install iproute2); an egress profile with egressBandwidth cannot be enforced for gVisor without it');
   return path;
 }
@@ -28,7 +28,7 @@ export function realTcRun(): TcRun {
   const bins: Record<string, string | undefined> = {};
   return (argv) => {
     const [cmd = '', ...args] = argv;
-    const bin = (bins[cmd] ??= which(cmd) ?? [`/usr/sbin/${cmd}`, `/sbin/${cmd}`, `/usr/bin/${cmd}`].find((p) => which(p)));
+    const bin = (bins[cmd] ??= whichSystem(cmd, ['/usr/sbin', '/sbin', '/usr/bin']));
     if (!bin) return { ok: false, error: `${cmd} not found` };
     const r = spawnSync(bin, args, { encoding: 'utf8', timeout: TC_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.error) return { ok: false, error: r.error.message };

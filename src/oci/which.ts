@@ -21,3 +21,11 @@ export function which(command: string, path: string = process.env.PATH ?? '/usr/
   }
   return undefined;
 }
+
+/**
+ * whichSystem is which on PATH, else the first of `dirs` that holds the command: a runtime called
+ * by a daemon whose PATH lacks the sbin directories still finds Debian's nft, tc and ip.
+ */
+export function whichSystem(command: string, dirs: readonly string[] = ['/usr/sbin', '/sbin']): string | undefined {
+  return which(command) ?? dirs.map((d) => join(d, command)).find((p) => which(p));
+}
