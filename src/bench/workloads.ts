@@ -31,7 +31,7 @@ export interface WorkloadOptions {
   files: number;
 }
 
-export const FULL_WORKLOADS: WorkloadOptions = { rounds: 3, redisRequests: 20_000, httpSeconds: 10, files: 10_000 };
+export const FULL_WORKLOADS: WorkloadOptions = { rounds: 5, redisRequests: 20_000, httpSeconds: 10, files: 10_000 };
 export const QUICK_WORKLOADS: WorkloadOptions = { rounds: 1, redisRequests: 5_000, httpSeconds: 3, files: 10_000 };
 
 /** Metric is one figure of one workload; better says which direction is faster. */
@@ -50,14 +50,19 @@ export const METRICS = {
 } as const satisfies Record<string, Metric>;
 export type MetricKey = keyof typeof METRICS;
 
-/** Samples are every measured value: metric → runtime → one value per round. */
+/** Samples are every measured value: metric → runtime → one value per round (NaN: that round failed). */
 export type Samples = Record<MetricKey, Record<WorkloadRuntime, number[]>>;
 
-/** WorkloadRow is one metric's medians and msb's speed relative to the others (> 1: msb faster). */
+/**
+ * WorkloadRow is one metric's medians and msb's speed relative to the others (> 1: msb faster).
+ * The speeds are medians over rounds of the speed within one round (msb against the other runtime
+ * measured minutes apart at most), so a host that is busier in some rounds than in others moves
+ * both sides of a ratio rather than one.
+ */
 export interface WorkloadRow {
   metric: MetricKey;
   median: Record<WorkloadRuntime, number>;
-  /** msb's speed over runsc's: msb/runsc for rates, runsc/msb for times and latencies. */
+  /** msb's speed over runsc's: msb/runsc for rates, runsc/msb for times and latencies (median of the rounds' ratios). */
   speedVsRunsc: number;
   speedVsRunc: number;
   /** The same for msb with the in-sandbox overlay (file rows only; NaN elsewhere). */
@@ -84,7 +89,22 @@ export function emptySamples(): Samples {
 
 /** speed is how much faster msb is than other for a metric (> 1: faster), or NaN without data. */
 export function speed(metric: Metric, msb: number, other: number): number {
+  if (!Number.isFinite(msb) || !Number.isFinite(other)) return Number.NaN;
   return metric.better === 'higher' ? ratio(msb, other) : ratio(other, msb);
+}
+
+/** medianOf is the median of the finite values, or NaN when there are none. */
+function medianOf(values: readonly number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  return finite.length > 0 ? median(finite) : Number.NaN;
+}
+
+/** pairedSpeed is the median over rounds of a's speed against b's in the same round (rounds where either failed are left out). */
+export function pairedSpeed(metric: Metric, a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  const per: number[] = [];
+  for (let i = 0; i < n; i++) per.push(speed(metric, a[i] as number, b[i] as number));
+  return medianOf(per);
 }
 
 /** summarizeWorkloads turns samples into one row per metric that has values. */
@@ -92,15 +112,15 @@ export function summarizeWorkloads(samples: Samples): WorkloadRow[] {
   const rows: WorkloadRow[] = [];
   for (const key of Object.keys(METRICS) as MetricKey[]) {
     const per = samples[key];
-    const m = (rt: WorkloadRuntime): number => (per[rt].length > 0 ? median(per[rt]) : Number.NaN);
-    const med = { msb: m('msb'), runsc: m('runsc'), runc: m('runc'), msbSandbox: m('msbSandbox') };
+    const med = { msb: medianOf(per.msb), runsc: medianOf(per.runsc), runc: medianOf(per.runc), msbSandbox: medianOf(per.msbSandbox) };
     if (FILE_RUNTIMES.every((rt) => Number.isNaN(med[rt]))) continue;
+    const m = METRICS[key];
     rows.push({
       metric: key,
       median: med,
-      speedVsRunsc: speed(METRICS[key], med.msb, med.runsc),
-      speedVsRunc: speed(METRICS[key], med.msb, med.runc),
-      sandboxSpeedVsRunsc: speed(METRICS[key], med.msbSandbox, med.runsc),
+      speedVsRunsc: pairedSpeed(m, per.msb, per.runsc),
+      speedVsRunc: pairedSpeed(m, per.msb, per.runc),
+      sandboxSpeedVsRunsc: pairedSpeed(m, per.msbSandbox, per.runsc),
     });
   }
   return rows;
@@ -228,6 +248,8 @@ function httpRound(e: Env, rt: WorkloadRuntime, s: Samples): void {
 }
 
 function filesRound(e: Env, rt: WorkloadRuntime, s: Samples): void {
+  // The previous round's 10,000 files may still be on their way to disk: let no round pay for another's.
+  spawnSync('sync');
   const script = 'mkdir /tmp/x && /wt time tar -xf /files.tar -C /tmp/x && /wt time sh -c "find /tmp/x -type f | xargs cat >/dev/null"';
   const out = mustRun('docker', ['run', '--rm', '--runtime', e.runtimeName[rt], '--network', 'none', '-v', `${e.tool}:/wt:ro`, '-v', `${e.tarball}:/files.tar:ro`, 'local/busybox', 'sh', '-c', script], { timeoutMs: 600_000 }).stdout;
   const [untar, cat] = parseToolLines(out);
@@ -268,13 +290,13 @@ export async function measureWorkloads(
   const e: Env = { cleanup, work: o.work, network: tag, runtimeName: o.runtimeName, tool, tarball, opts: o.opts, tag };
   const samples = emptySamples();
   const failures: string[] = [];
-  const rounds: [string, (e: Env, rt: WorkloadRuntime, s: Samples) => void, readonly WorkloadRuntime[]][] = [
-    ['redis', redisRound, WORKLOAD_RUNTIMES],
-    ['http', httpRound, WORKLOAD_RUNTIMES],
-    ['files', filesRound, FILE_RUNTIMES],
+  const rounds: [string, (e: Env, rt: WorkloadRuntime, s: Samples) => void, readonly WorkloadRuntime[], readonly MetricKey[]][] = [
+    ['redis', redisRound, WORKLOAD_RUNTIMES, ['redisGet']],
+    ['http', httpRound, WORKLOAD_RUNTIMES, ['httpRps', 'httpP99']],
+    ['files', filesRound, FILE_RUNTIMES, ['untar', 'catAll']],
   ];
   for (let round = 0; round < o.opts.rounds; round++) {
-    for (const [what, fn, runtimes] of rounds) {
+    for (const [what, fn, runtimes, metrics] of rounds) {
       for (const rt of roundOrder(round, runtimes)) {
         await cleanup.checkpoint();
         progress(`workloads round ${round + 1}/${o.opts.rounds}: ${what} under ${rt}`);
@@ -285,6 +307,8 @@ export async function measureWorkloads(
           progress(`FAILED ${msg}`);
           failures.push(msg);
         }
+        // A failed round keeps its place (NaN), so every runtime's nth value is from round n.
+        for (const m of metrics) while (samples[m][rt].length < round + 1) samples[m][rt].push(Number.NaN);
       }
     }
   }
@@ -312,7 +336,7 @@ export function formatWorkloads(w: WorkloadResult, table: (header: string[], row
         return [m.name, m.unit, fmt(r.median.msb, m.unit), fmt(r.median.runsc, m.unit), fmt(r.median.runc, m.unit), x(r.speedVsRunsc), x(r.speedVsRunc), fmt(r.median.msbSandbox, m.unit), x(r.sandboxSpeedVsRunsc)];
       }),
     ),
-    'msb/runsc and msb/runc are speed ratios (> 1: msb faster): rates msb/other, times and p99 other/msb',
+    'msb/runsc and msb/runc are speed ratios (> 1: msb faster): rates msb/other, times and p99 other/msb; each is the median over rounds of the ratio within one round',
     '"msb sandbox overlay": msb with policy gvisor.rootfsWrites "sandbox" (runsc\'s own overlay default), file workload only',
     ...w.failures.map((f) => `FAILED ${f}`),
   ];
