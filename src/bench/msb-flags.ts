@@ -21,7 +21,7 @@ export interface MsbRunscFlags {
 /**
  * shellWords splits one line of sh into words the way msb's launcher writes them: unquoted
  * characters, '…' (with '\'' for a quote), "…" without expansion and backslash escapes. It is not
- * a general sh parser; it reads back what src/oci/shell-quote.ts writes.
+ * a general sh parser; it reads back what src/base/shell-quote.ts writes.
  */
 export function shellWords(line: string): string[] {
   const words: string[] = [];

@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shQuote, shQuoteAll } from '../oci/shell-quote.js';
+import { shQuote, shQuoteAll } from '../base/shell-quote.js';
 import type { MsbRunscFlags } from './msb-flags.js';
 
 /** RAW_ROOT_SUBDIR is where the raw wrapper keeps runsc's state under the caller's --root. */

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** DaemonJsonFile is daemon.json as found on disk: text undefined when the file does not exist yet. */
 export interface DaemonJsonFile {

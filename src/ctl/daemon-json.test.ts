@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import { addRuntime, type DaemonConfig, formatDaemonJson, parseDaemonJson, removeRuntime, validateRuntimeName } from './daemon-json.js';
 
 const MSB = { path: '/opt/msb/shim/msb-runtime' };

@@ -1,4 +1,4 @@
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** DaemonConfig is a parsed daemon.json, kept as plain JSON so keys msbctl does not know survive. */
 export type DaemonConfig = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import { type DockerdHost, findDockerd, reloadDockerd } from './dockerd.js';
 
 /** fakeHost is a /proc and pid file made of a map; kill records its calls or throws errno. */

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** DockerdHost is the part of the host dockerd discovery and reload touch; tests pass a fake one. */
 export interface DockerdHost {

@@ -1,5 +1,5 @@
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** LockOptions tune withFileLock; the defaults wait up to 10 s and ask the kernel whether a holder lives. */
 export interface LockOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import type { DoctorCommandOptions } from './commands/doctor.js';
 import type { FleetAuditOptions } from './commands/fleet-audit.js';
 import type { FleetMigrateOptions } from './commands/fleet-migrate.js';

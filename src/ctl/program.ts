@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { MsbError, oneLine, toMsbError } from '../oci/errors.js';
+import { MsbError, oneLine, toMsbError } from '../base/errors.js';
 import { BACKUP_SUFFIX } from './daemon-json-file.js';
 import { defaultRuntimePath } from './runtime-path.js';
 import { doctor, type DoctorCommandOptions } from './commands/doctor.js';

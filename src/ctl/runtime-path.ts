@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** defaultRuntimePath is this checkout's shim/msb-runtime, found from this module's own location. */
 export function defaultRuntimePath(): string {

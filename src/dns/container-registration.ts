@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { dirname, join } from 'node:path';
-import { hostGateways, parseDefaultGateway, parseLocalAddresses } from './container-network.js';
+import { hostGateways, parseDefaultGateway, parseLocalAddresses } from '../base/container-network.js';
 import type { Registration } from './registration.js';
 import { isLoopback } from './resolv-conf.js';
 

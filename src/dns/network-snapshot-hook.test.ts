@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 import { addNetworkSnapshotHook, NETWORK_SNAPSHOT_HOOK_ARG0 } from './network-snapshot-hook.js';
 
 const base: Spec = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], cwd: '/' } };

@@ -1,4 +1,4 @@
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 import { LIBNETWORK_HOOK } from './network-timing.js';
 
 /** NETWORK_SNAPSHOT_DIR, in a restored container's record directory, holds its netns's fib_trie and route as Docker set them up. */

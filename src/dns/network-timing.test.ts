@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 import { hasNetworkHook } from './network-timing.js';
 
 const base: Spec = { ociVersion: '1.0.2', root: { path: 'rootfs' } };

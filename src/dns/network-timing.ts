@@ -1,4 +1,4 @@
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 
 /** LIBNETWORK_HOOK is the argument Docker's network hook runs under (dockerd re-executed as libnetwork-setkey). */
 export const LIBNETWORK_HOOK = 'libnetwork-setkey';

@@ -1,5 +1,5 @@
 import { AnswerCache, DEFAULT_CACHE_MS } from './answer-cache.js';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from '../base/rate-limit.js';
 import type { Registration } from './registration.js';
 
 /** Entry is a registration with its per-container state in the relay. */

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery, buildResponse, readAnswers } from './dns-message.js';
 import { readHeader, readQuestion, Rcode } from './dns-wire.js';
-import type { DeniedLookup } from './denied-names-log.js';
+import type { DeniedLookup } from '../egress/denied-names-log.js';
 import { DnsRelay, nftLearn, type RelayOptions } from './relay.js';
 import type { Registration } from './registration.js';
 import type { EgressNames } from '../egress/name-policy.js';

@@ -6,7 +6,7 @@ import { REGISTRATION_FILE } from './paths.js';
 import { notifyRelay, rememberRoot } from './relay-client.js';
 import { trackPending } from './pending-work.js';
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from './resolv-conf.js';
-import { writeFileAtomic } from '../oci/record.js';
+import { writeFileAtomic } from '../base/record.js';
 
 /** RelayStepInputs are what the gVisor backend passes once Docker has set the container's network up. */
 export interface RelayStepInputs {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wat
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { EGRESS_FILE } from '../egress/host-enforcement.js';
-import { DeniedNamesLog } from './denied-names-log.js';
+import { DeniedNamesLog } from '../egress/denied-names-log.js';
 import { guardChainName, IngressGuard } from './ingress-guard.js';
 import { DnsRelay, nftLearn } from './relay.js';
 import { netnsChildSource, selfExecutable } from './netns-socket.js';

@@ -5,7 +5,7 @@ import { checkQuery, readHeader, Rcode, type Question } from './dns-wire.js';
 import { buildResponse, readAnswers } from './dns-message.js';
 import { type EgressNames, isPeer, nameVerdict, type NameVerdict, rebindViolation } from '../egress/name-policy.js';
 import { learnCommands } from '../egress/nft-ruleset.js';
-import { type DeniedLookup, queryTypeName } from './denied-names-log.js';
+import { type DeniedLookup, queryTypeName } from '../egress/denied-names-log.js';
 import { IdChannel } from './id-channel.js';
 import type { GuardState, IngressGuard } from './ingress-guard.js';
 import { Limiter } from './limiter.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dockerConfig } from '../../test/support/docker-config.js';
-import type { Spec } from '../oci/spec.js';
-import { parseSpec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
+import { parseSpec } from '../base/spec.js';
 import { parseResolvConf } from './resolv-conf.js';
 import { containerResolvConf, ownsNetworkNamespace, resolvConfMount, takeOverResolvConf } from './rewrite-resolv-conf.js';
 

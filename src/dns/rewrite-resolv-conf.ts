@@ -1,4 +1,4 @@
-import type { Mount, Spec } from '../oci/spec.js';
+import type { Mount, Spec } from '../base/spec.js';
 import { DOCKER_EMBEDDED_DNS, formatResolvConf, parseResolvConf } from './resolv-conf.js';
 
 /** resolvConfMount finds the bind mount that provides /etc/resolv.conf. */

@@ -1,4 +1,4 @@
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /**
  * A profile's egress bandwidth for gVisor containers, as Debian's `tc` (iproute2) applies it

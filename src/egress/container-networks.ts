@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { hostGateways } from '../dns/container-network.js';
-import { MsbError } from '../oci/errors.js';
+import { hostGateways } from '../base/container-network.js';
+import { MsbError } from '../base/errors.js';
 import type { ContainerNetwork } from './nft-ruleset.js';
 
 /** NetnsLink is one interface of `ip -j addr` (the fields msb reads). */

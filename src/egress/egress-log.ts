@@ -1,4 +1,4 @@
-import type { DeniedLookup } from '../dns/denied-names-log.js';
+import type { DeniedLookup } from './denied-names-log.js';
 import type { KernelRecord } from './kernel-log.js';
 import { LOG_PREFIX } from './nft-ruleset.js';
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
-import { MsbError } from '../oci/errors.js';
-import { writeFileAtomic } from '../oci/record.js';
+import { MsbError } from '../base/errors.js';
+import { writeFileAtomic } from '../base/record.js';
 import { checkShapeable, ifbName, parseBandwidth, type ShapingRecord } from './bandwidth.js';
 import { containerNetworks } from './container-networks.js';
 import { listTable, type NftRun, realNft } from './nft.js';

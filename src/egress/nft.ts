@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { MsbError } from '../oci/errors.js';
-import { whichSystem } from '../oci/which.js';
+import { MsbError } from '../base/errors.js';
+import { whichSystem } from '../base/which.js';
 
 /** NftRun applies a batch of `nft -j` commands atomically (all or nothing); tests pass a recorder. */
 export type NftRun = (commands: readonly object[]) => { ok: true } | { ok: false; error: string };

@@ -1,4 +1,4 @@
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import { type EgressRule, parseRules } from './rule-grammar.js';
 
 /** ProfileDefinition is one profile as the operator writes it in policy egress.profiles. */

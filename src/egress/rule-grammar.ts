@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /**
  * The grammar of microsandbox's `msb run --net-rule` (msb 0.6.18, `msb run --help`), owned here so

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { MsbError } from '../oci/errors.js';
-import { whichSystem } from '../oci/which.js';
+import { MsbError } from '../base/errors.js';
+import { whichSystem } from '../base/which.js';
 import { installTcCommands, type ShapingRecord } from './bandwidth.js';
 
 /** TcRun runs one command (argv[0]: nsenter, ip or tc); tests pass a recorder. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError, type ErrorCode } from '../oci/errors.js';
+import { MsbError, type ErrorCode } from '../base/errors.js';
 import { checkAnnotations, CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION, ISOLATION_ANNOTATION, KNOWN_ANNOTATIONS, KRUN_CPUS_ANNOTATION, KRUN_DOCKER_VOLUME_ANNOTATION, KRUN_MEMORY_ANNOTATION } from './annotations.js';
 
 describe('checkAnnotations', () => {

@@ -1,4 +1,4 @@
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** ISOLATION_ANNOTATION selects a container's backend, within what policy allows. */
 export const ISOLATION_ANNOTATION = 'io.msb.isolation';

@@ -1,10 +1,10 @@
-import type { ContainerPaths } from '../oci/paths.js';
-import type { GlobalOptions } from '../oci/global-options.js';
-import type { Spec } from '../oci/spec.js';
+import type { ContainerPaths } from '../base/paths.js';
+import type { LogTarget } from '../base/log.js';
+import type { Spec } from '../base/spec.js';
 import type { CheckpointCommand, CheckpointFlagValues, RunscCheckpointArgs } from './checkpoint-flags.js';
 import type { EgressProfile } from '../egress/profiles.js';
 import type { ControlSocket } from './control-sockets.js';
-import type { ContainerRecord } from '../oci/record.js';
+import type { ContainerRecord } from '../base/record.js';
 import type { Policy } from './policy.js';
 import type { RuncCreateCommand } from './runc-create.js';
 
@@ -17,6 +17,19 @@ export interface CreateRequest {
   preserveFds: number;
 }
 
+/**
+ * RuntimeContext is what a backend needs of the runtime invocation (not the CLI's options): the
+ * state root, the cgroup mode and where log lines go.
+ */
+export interface RuntimeContext {
+  /** The runtime's --root (Docker: /var/run/docker/runtime-runc/moby); msb's state is under it. */
+  root: string;
+  systemdCgroup: boolean;
+  log: LogTarget;
+  /** --log, --log-format and --debug as a backend that speaks runc's flags takes them. */
+  logArgs: readonly string[];
+}
+
 /** BackendContext is what a backend needs to prepare one container. */
 export interface BackendContext {
   id: string;
@@ -25,7 +38,7 @@ export interface BackendContext {
   policy: Policy;
   /** The container's egress profile (selectEgress); the backend enforces it or refuses it. */
   egress: EgressProfile;
-  global: GlobalOptions;
+  runtime: RuntimeContext;
   paths: ContainerPaths;
   /** create's --preserve-fds: extra descriptors the container should inherit. */
   preserveFds: number;
@@ -79,7 +92,7 @@ export interface CheckpointRequest {
   record: ContainerRecord;
   /** The container's launcher (its backend command line), under the record directory. */
   launcher: string;
-  global: GlobalOptions;
+  runtime: RuntimeContext;
   /** The backend's checkpoint flags, from Checkpointing.mapFlags. */
   args: readonly string[];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeArgv } from '../oci/argv.js';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import { CHECKPOINT_FLAGS, checkpointFlagsOf, runscCheckpointArgs } from './checkpoint-flags.js';
 
 function refusal(fn: () => unknown): string {

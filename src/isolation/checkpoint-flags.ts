@@ -1,4 +1,4 @@
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 
 /** CheckpointCommand is runc's checkpoint or restore. */
 export type CheckpointCommand = 'checkpoint' | 'restore';

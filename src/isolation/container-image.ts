@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 import type { ContainerIdentity } from './host-socket-policy.js';
 
 /**

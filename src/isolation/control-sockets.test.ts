@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../oci/errors.js';
-import type { Spec } from '../oci/spec.js';
+import { MsbError } from '../base/errors.js';
+import type { Spec } from '../base/spec.js';
 import { addControlSocketMounts, parseControlSockets, planControlSockets } from './control-sockets.js';
 
 const ID = 'a'.repeat(64);

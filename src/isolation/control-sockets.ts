@@ -1,6 +1,6 @@
 import { join, posix } from 'node:path';
-import { MsbError } from '../oci/errors.js';
-import type { Mount, Spec } from '../oci/spec.js';
+import { MsbError } from '../base/errors.js';
+import type { Mount, Spec } from '../base/spec.js';
 import { CONTROL_SOCKET_ANNOTATION } from './annotations.js';
 
 /** SUN_PATH_MAX is the longest socket path a host client can connect to (sockaddr_un.sun_path, NUL included). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import {
   type BindMountFacts,
   type ContainerIdentity,

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import type { Policy, SocketSelector } from './policy.js';
 
 /** SocketAccess is what a container may do with host Unix sockets: connect to them, or create them. */

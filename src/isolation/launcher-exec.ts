@@ -1,4 +1,4 @@
-import { shQuote } from '../oci/shell-quote.js';
+import { shQuote } from '../base/shell-quote.js';
 
 /**
  * msbExecLines is a launcher's msb_exec: the commands in `viaNode` go to msb's Node half (with

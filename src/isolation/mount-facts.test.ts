@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 import { bindMountFacts, isBindMount, type MountFs } from './mount-facts.js';
 
 const kinds: Record<string, 'socket' | 'directory' | 'file'> = { '/run/m.sock': 'socket', '/link.sock': 'socket', '/srv/a': 'directory', '/etc/h': 'file' };

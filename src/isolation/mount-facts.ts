@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import type { Spec } from '../oci/spec.js';
+import type { Spec } from '../base/spec.js';
 import type { BindMountFacts } from './host-socket-policy.js';
 
 /** MountFs is the host file system as bindMountFacts sees it; tests pass a fake. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import { DEFAULT_KRUN_POLICY, DEFAULT_POLICY_PATH, loadPolicy, parsePolicy, type Policy, withDefaults } from './policy.js';
 import { thrownMsbError } from '../../test/support/msb-error.js';
 

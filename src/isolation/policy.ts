@@ -1,8 +1,8 @@
 import { validatePolicy } from '../generated/validators.js';
-import { MsbError } from '../oci/errors.js';
-import { readRegularFile } from '../oci/read-regular-file.js';
-import { describeValidationError } from '../oci/spec.js';
-import { describeSystemError, errnoOf } from '../oci/system-error.js';
+import { MsbError } from '../base/errors.js';
+import { readRegularFile } from '../base/read-regular-file.js';
+import { describeValidationError } from '../base/spec.js';
+import { describeSystemError, errnoOf } from '../base/system-error.js';
 import { DEFAULT_CACHE_MS } from '../dns/answer-cache.js';
 import { DEFAULT_RATE_LIMIT } from '../dns/registration.js';
 import { ALLOW_ALL, allProfiles, type EgressProfile, type ProfileDefinition } from '../egress/profiles.js';

@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { MsbError } from '../oci/errors.js';
-import { backendLogArgs, type GlobalOptions } from '../oci/global-options.js';
-import { describeSystemError, withSystemErrors } from '../oci/system-error.js';
-import type { CreateRequest } from './backend.js';
+import { MsbError } from '../base/errors.js';
+import { describeSystemError, withSystemErrors } from '../base/system-error.js';
+import type { CreateRequest, RuntimeContext } from './backend.js';
 
 /** RuncCreate is how one backend calls its runc-compatible binary (runsc, runc) for create. */
 export interface RuncCreate {
@@ -40,9 +39,9 @@ export interface RuncCreateOutcome {
  * runcCreateCommand makes the backend's state root and the command line `<binary> <globals>
  * create --bundle … [--pid-file] [--console-socket] <id>`.
  */
-export function runcCreateCommand(c: RuncCreate, g: GlobalOptions, req: CreateRequest): RuncCreateCommand {
+export function runcCreateCommand(c: RuncCreate, rt: RuntimeContext, req: CreateRequest): RuncCreateCommand {
   withSystemErrors(`${c.backend}: cannot create the state directory ${c.stateRoot}`, () => mkdirSync(c.stateRoot, { recursive: true, mode: 0o700 }));
-  const args = [...c.globalArgs, ...backendLogArgs(g), 'create', '--bundle', req.bundle];
+  const args = [...c.globalArgs, ...rt.logArgs, 'create', '--bundle', req.bundle];
   if (req.pidFile) args.push('--pid-file', req.pidFile);
   if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
   args.push(req.id);
@@ -72,6 +71,6 @@ export function runRuncCreateCommand(cmd: RuncCreateCommand): number {
 }
 
 /** runRuncCreate is runcCreateCommand and runRuncCreateCommand in one. */
-export function runRuncCreate(c: RuncCreate, g: GlobalOptions, req: CreateRequest): number {
-  return runRuncCreateCommand(runcCreateCommand(c, g, req));
+export function runRuncCreate(c: RuncCreate, rt: RuntimeContext, req: CreateRequest): number {
+  return runRuncCreateCommand(runcCreateCommand(c, rt, req));
 }

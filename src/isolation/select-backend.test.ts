@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError, type ErrorCode } from '../oci/errors.js';
+import { MsbError, type ErrorCode } from '../base/errors.js';
 import { ISOLATION_ANNOTATION } from './annotations.js';
 import { type Policy, withDefaults } from './policy.js';
 import { selectBackend, type BackendChoice } from './select-backend.js';

@@ -1,4 +1,4 @@
-import { MsbError } from '../oci/errors.js';
+import { MsbError } from '../base/errors.js';
 import { ISOLATION_ANNOTATION } from './annotations.js';
 import type { Policy } from './policy.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeArgv } from './argv.js';
-import { MsbError } from './errors.js';
+import { MsbError } from '../base/errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from './global-options.js';
-import { DEFAULT_ROOT } from './paths.js';
+import { DEFAULT_ROOT } from '../base/paths.js';
 
 function errorOf(fn: () => unknown): MsbError {
   try {

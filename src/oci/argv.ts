@@ -1,6 +1,6 @@
 import { UPDATE_FLAGS } from '../isolation/cgroups/update-flags.js';
 import { checkpointFlagsOf } from '../isolation/checkpoint-flags.js';
-import { MsbError } from './errors.js';
+import { MsbError } from '../base/errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from './global-options.js';
 
 /** FlagSpec is one runc-style flag: --name, optional aliases, with or without a value. */

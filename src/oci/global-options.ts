@@ -1,5 +1,6 @@
-import type { LogFormat, LogTarget } from './log.js';
-import { DEFAULT_ROOT } from './paths.js';
+import type { LogFormat, LogTarget } from '../base/log.js';
+import type { RuntimeContext } from '../isolation/backend.js';
+import { DEFAULT_ROOT } from '../base/paths.js';
 
 /**
  * GlobalOptions are runc's global flags, which Docker and containerd pass before the command,
@@ -35,4 +36,9 @@ export function backendLogArgs(g: GlobalOptions): string[] {
   if (g.log) args.push('--log', g.log, '--log-format', g.logFormat);
   if (g.debug) args.push('--debug');
   return args;
+}
+
+/** runtimeContextOf is what a backend gets of this invocation's options (isolation/backend.ts). */
+export function runtimeContextOf(g: GlobalOptions): RuntimeContext {
+  return { root: g.root, systemdCgroup: g.systemdCgroup, log: logTargetOf(g), logArgs: backendLogArgs(g) };
 }

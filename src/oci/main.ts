@@ -1,10 +1,10 @@
 import { parseRuntimeArgv, GLOBAL_FLAGS, NODE_COMMANDS, type ParsedArgv } from './argv.js';
-import { MsbError, oneLine } from './errors.js';
+import { MsbError, oneLine } from '../base/errors.js';
 import { defaultGlobalOptions, type GlobalOptions, logTargetOf } from './global-options.js';
-import { appendLogLine } from './log.js';
+import { appendLogLine } from '../base/log.js';
 import type { CreateOptions } from './commands/create.js';
 import { FALLBACK_ENV } from './create-helper/helper-paths.js';
-import { asMsbError } from './system-error.js';
+import { asMsbError } from '../base/system-error.js';
 
 /**
  * main is the Node half of shim/msb-runtime: one entry path (parse → global options → --log →

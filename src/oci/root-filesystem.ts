@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MsbError } from './errors.js';
-import type { Spec } from './spec.js';
-import { describeSystemError } from './system-error.js';
+import { MsbError } from '../base/errors.js';
+import type { Spec } from '../base/spec.js';
+import { describeSystemError } from '../base/system-error.js';
 
 /**
  * checkRootFilesystem refuses a config.json whose root.path (relative to the bundle) is not a

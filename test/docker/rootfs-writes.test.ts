@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { which } from '../../src/oci/which.js';
+import { which } from '../../src/base/which.js';
 import { docker, dockerOk, dockerSkipReason, waitUntil } from '../support/docker.js';
 import { LEGACY_RUNSC, repoRoot } from '../support/paths.js';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseRuntimeArgv } from '../../src/oci/argv.js';
 import { type CreatePlan, planCreate } from '../../src/oci/commands/create.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../../src/oci/global-options.js';
-import { containerPaths } from '../../src/oci/paths.js';
+import { containerPaths } from '../../src/base/paths.js';
 
 /** FIXTURE is a synthetic config.json shaped like Docker 20.10's (`@DIR@` stands for the fuzz directory). */
 export const FIXTURE = fileURLToPath(new URL('../fixtures/docker-like-config.json', import.meta.url));

@@ -3,7 +3,7 @@
 // sockets, devices, capabilities, rlimits, annotations, root), any JSON value anywhere, and
 // byte-level damage (invalid UTF-8, truncation, flipped bytes).
 import fc from 'fast-check';
-import { stringifySpec } from '../../src/oci/exact-json.js';
+import { stringifySpec } from '../../src/base/exact-json.js';
 import type { FuzzCase, FuzzHost } from './fuzz-host.js';
 import { POLICY_NAMES } from './fuzz-host.js';
 

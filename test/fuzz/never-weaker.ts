@@ -3,8 +3,8 @@
 import { statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { KVM_DEVICE_RULE } from '../../src/isolation/krun/krun-process.js';
-import { MsbError } from '../../src/oci/errors.js';
-import type { Spec } from '../../src/oci/spec.js';
+import { MsbError } from '../../src/base/errors.js';
+import type { Spec } from '../../src/base/spec.js';
 import { type FuzzCase, type FuzzHost, type Outcome, TRUSTED } from './fuzz-host.js';
 
 const ERROR_CODES = new Set(['invalid-argument', 'not-found', 'already-exists', 'invalid-spec', 'invalid-policy', 'forbidden', 'unsupported', 'backend', 'host-unsupported', 'internal']);

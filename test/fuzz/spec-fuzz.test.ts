@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringifySpec } from '../../src/oci/exact-json.js';
+import { stringifySpec } from '../../src/base/exact-json.js';
 import { type FuzzCase, type FuzzHost, leftovers, makeFuzzHost, type PolicyName, runCase } from './fuzz-host.js';
 import { fuzzCaseArb } from './mutations.js';
 import { problemsOf } from './never-weaker.js';

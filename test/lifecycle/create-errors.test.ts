@@ -3,7 +3,7 @@
 // and the bundle's config.json exactly as it was.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { which } from '../../src/oci/which.js';
+import { which } from '../../src/base/which.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLogLine, leftovers, makeBundle, makeRootfs, makeRuntime, MSB_RUNTIME, run, type BundleOptions, tempDir } from '../support/runtime.js';

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { shQuote } from '../../src/oci/shell-quote.js';
+import { shQuote } from '../../src/base/shell-quote.js';
 import { MSB_RUNTIME, tempDir } from '../support/runtime.js';
 
 const SHIM = ['/usr/bin/containerd-shim-runc-v2', '/usr/local/bin/containerd-shim-runc-v2'].find((p) => existsSync(p));

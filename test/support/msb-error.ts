@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type ErrorCode, MsbError } from '../../src/oci/errors.js';
+import { type ErrorCode, MsbError } from '../../src/base/errors.js';
 
 /** thrownMsbError runs fn, which must throw an MsbError (with code, when given), and returns it for further checks. */
 export function thrownMsbError(fn: () => unknown, code?: ErrorCode): MsbError {

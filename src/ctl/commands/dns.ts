@@ -2,7 +2,7 @@ import { relayStatus, type RelayStatus } from '../../dns/relay-client.js';
 import { relayProblems } from '../../dns/relay-health.js';
 import { serveRelay } from '../../dns/relay-service.js';
 import { findLateNetworks, formatLateNetworks, type LateNetwork } from '../../isolation/gvisor/late-networks.js';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { DOCKER_RUNTIME_ROOT } from './sockets.js';
 
 /** DnsStatusOptions are `msbctl dns status`'s flags. */

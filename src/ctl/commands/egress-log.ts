@@ -3,7 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { relayPaths } from '../../dns/paths.js';
 import { deniedLookupEntry, type EgressLogEntry, formatEntry, parseSince, refusedConnection, selectEntries } from '../../egress/egress-log.js';
 import { bootTimeMs, type KernelRecord, KmsgReader } from '../../egress/kernel-log.js';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 
 /** EgressLogOptions are `msbctl egress log [CONTAINER] [--since T] [--json] [--follow] [--state-dir D]`. */
 export interface EgressLogOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { egressStatus, formatEgressStatus } from '../../egress/egress-status.js';
 import { readContainerEgress } from '../../egress/host-enforcement.js';
 import { listTable } from '../../egress/nft.js';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { DOCKER_RUNTIME_ROOT } from './sockets.js';
 
 /** EgressStatusOptions are `msbctl egress status [CONTAINER] [--root R] [--json]`. */

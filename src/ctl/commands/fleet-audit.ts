@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { dockerodeFleet, type FleetDocker } from '../fleet/fleet-docker.js';
 import { readSandboxRecord, runtimeKind, type SandboxRecord } from '../fleet/runtime-kind.js';
 import { DOCKER_RUNTIME_ROOT } from './sockets.js';

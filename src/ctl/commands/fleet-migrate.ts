@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { dockerodeFleet, type FleetDocker } from '../fleet/fleet-docker.js';
 import { migrateContainer, migrationNames } from '../fleet/migrate-container.js';
 import { planRecreate, type RecreatePlan } from '../fleet/recreate-plan.js';

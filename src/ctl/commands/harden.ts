@@ -3,7 +3,7 @@ import { EGRESS_ANNOTATION, ISOLATION_ANNOTATION } from '../../isolation/annotat
 import { loadPolicy, type Policy } from '../../isolation/policy.js';
 import { BACKENDS } from '../../isolation/backends.js';
 import { PLANNED_BACKENDS } from '../../isolation/select-backend.js';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { validateRuntimeName } from '../daemon-json.js';
 import { type HardenedFile, hardenText } from '../harden/harden-file.js';
 import { unifiedDiff } from '../harden/line-diff.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
-import type { ContainerRecord } from '../../oci/record.js';
+import { MsbError } from '../../base/errors.js';
+import type { ContainerRecord } from '../../base/record.js';
 import { sockets, type SocketsDeps } from './sockets.js';
 
 const ID = 'd'.repeat(64);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
-import { MsbError } from '../../oci/errors.js';
-import { containerPaths } from '../../oci/paths.js';
-import { type ContainerRecord, readRecord } from '../../oci/record.js';
+import { MsbError } from '../../base/errors.js';
+import { containerPaths } from '../../base/paths.js';
+import { type ContainerRecord, readRecord } from '../../base/record.js';
 
 /** DOCKER_RUNTIME_ROOT is the --root Docker passes to every runc-compatible runtime. */
 export const DOCKER_RUNTIME_ROOT = '/var/run/docker/runtime-runc/moby';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerConfig } from '../../../test/support/docker-config.js';
-import { which } from '../../oci/which.js';
+import { which } from '../../base/which.js';
 import { translate } from './translate.js';
 
 const fixture = dockerConfig();

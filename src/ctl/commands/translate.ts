@@ -4,11 +4,11 @@ import { BACKENDS } from '../../isolation/backends.js';
 import { inspectKvmHost } from '../../isolation/kvm-host.js';
 import { loadPolicy } from '../../isolation/policy.js';
 import { selectBackend } from '../../isolation/select-backend.js';
-import { selectEgress } from '../../egress/select-egress.js';
-import { MsbError } from '../../oci/errors.js';
-import { defaultGlobalOptions } from '../../oci/global-options.js';
-import { containerPaths } from '../../oci/paths.js';
-import { loadSpec } from '../../oci/spec.js';
+import { selectEgress } from '../../isolation/select-egress.js';
+import { MsbError } from '../../base/errors.js';
+import { defaultGlobalOptions, runtimeContextOf } from '../../oci/global-options.js';
+import { containerPaths } from '../../base/paths.js';
+import { loadSpec } from '../../base/spec.js';
 
 /** TranslateOptions are `msbctl translate`'s flags, already parsed. */
 export interface TranslateOptions {
@@ -40,7 +40,7 @@ export function translate(opts: TranslateOptions, out: (text: string) => void = 
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
   const egress = selectEgress(policy, opts.egress, spec.annotations);
-  const global = { ...defaultGlobalOptions(), ...(opts.isolation ? { isolation: opts.isolation } : {}), ...(opts.egress ? { egress: opts.egress } : {}) };
+  const runtime = runtimeContextOf(defaultGlobalOptions());
   const debug: string[] = [];
   const prepared = backend.prepare({
     id: opts.id,
@@ -48,8 +48,8 @@ export function translate(opts: TranslateOptions, out: (text: string) => void = 
     spec,
     policy: { ...policy, krun: { ...policy.krun, hostCheck: 'warn' } },
     egress: egress.profile,
-    global,
-    paths: containerPaths(global.root, opts.id),
+    runtime,
+    paths: containerPaths(runtime.root, opts.id),
     preserveFds: 0,
     debug: (m) => void debug.push(m),
   });

@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, realpathS
 import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
-import { which } from '../../oci/which.js';
+import { which } from '../../base/which.js';
 import { type KrunProvider, findKrunProvider } from '../../isolation/krun/provider.js';
 import { type KvmHostFs, realKvmHostFs } from '../../isolation/kvm-host.js';
 import { defaultRuntimePath } from '../runtime-path.js';

@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 
 /** RuntimeEntry is one runtime of the engine's daemon.json as `docker info` reports it. */
 export interface RuntimeEntry {

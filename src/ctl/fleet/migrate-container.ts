@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import type { FleetDocker } from './fleet-docker.js';
 import type { RecreatePlan } from './recreate-plan.js';
 

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, type Pair, parseAllDocuments, type Scalar, type YAMLMap } from 'yaml';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 
 /** ServiceShape is how a service is written: a block or flow mapping, an alias of another node, or something else. */
 export type ServiceShape = 'block' | 'flow' | 'alias' | 'other';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { hardenText } from './harden-file.js';
 import { diffLines, splitLines } from './line-diff.js';
 import type { HardenTarget } from './plan-service.js';

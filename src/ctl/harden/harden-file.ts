@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { parseComposeFile, isRecord } from './compose-file.js';
 import { type HardenTarget, planService, type ServicePlan, targetAnnotations } from './plan-service.js';
 import { applyEdits } from './text-edits.js';

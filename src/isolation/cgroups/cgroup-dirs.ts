@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 
 /** CgroupDirs are a container's cgroup directories on the host: one per v1 controller, or one v2 directory. */
 export type CgroupDirs = { version: 1; dirs: Record<string, string> } | { version: 2; dir: string };

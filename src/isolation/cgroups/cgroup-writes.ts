@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import type { CgroupDirs } from './cgroup-dirs.js';
 
 /** LinuxResources is the part of the OCI linux.resources object `runc update --resources` takes (containerd sends it as JSON). */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import type { LinuxResources } from './cgroup-writes.js';
 
 /** UPDATE_FLAGS are runc update's resource flags (runc update --help), each one LinuxResources field. */

@@ -10,13 +10,12 @@ import { takeOverResolvConf } from '../../dns/rewrite-resolv-conf.js';
 import { EGRESS_AT_START_FILE, enforceEgress, removeEgress } from '../../egress/host-enforcement.js';
 import { findNft } from '../../egress/nft.js';
 import { findTc } from '../../egress/tc.js';
-import { MsbError } from '../../oci/errors.js';
-import { containerPaths } from '../../oci/paths.js';
-import { backendLogArgs } from '../../oci/global-options.js';
-import { shQuoteAll } from '../../oci/shell-quote.js';
-import { writeFileAtomic } from '../../oci/record.js';
-import { withSystemErrors } from '../../oci/system-error.js';
-import { which } from '../../oci/which.js';
+import { MsbError } from '../../base/errors.js';
+import { containerPaths } from '../../base/paths.js';
+import { shQuoteAll } from '../../base/shell-quote.js';
+import { writeFileAtomic } from '../../base/record.js';
+import { withSystemErrors } from '../../base/system-error.js';
+import { which } from '../../base/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { runcCreateCommand, runRuncCreateCommand, type RuncCreateCommand } from '../runc-create.js';
 import { prepareHostSockets } from './host-socket-setup.js';
@@ -118,7 +117,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const runscArgs = ['--root', runscRoot, `--platform=${platform}`, rootfs.flag];
   // Docker's systemd cgroup driver writes cgroupsPath as slice:prefix:name, which only a
   // runtime in systemd mode reads correctly; runsc has the same flag.
-  if (ctx.global.systemdCgroup) runscArgs.push('--systemd-cgroup');
+  if (ctx.runtime.systemdCgroup) runscArgs.push('--systemd-cgroup');
   const raw = decideRawSockets(policy.gvisor.rawSockets, ctx.spec);
   if (raw.netRaw) runscArgs.push('--net-raw');
   ctx.debug(`gvisor: raw sockets ${raw.netRaw ? 'on (runsc --net-raw)' : 'off'}: ${raw.reason}`);
@@ -172,7 +171,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   };
   if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
 
-  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.global.systemdCgroup };
+  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.runtime.systemdCgroup };
   const pids = rewritePidsLimit(resolv?.spec ?? sockets.spec);
   if (pids.userLimit !== undefined) ctx.debug(`gvisor: --pids-limit ${pids.userLimit}: RLIMIT_NPROC ${pids.userLimit} inside the sandbox, host pids.max ${pids.hostLimit} (the sandbox's own threads count there; docs/gvisor.md)`);
   const rmemWorkaround = rmem.apply
@@ -183,7 +182,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
     bundle: ctx.bundle,
     runsc,
     runscArgs,
-    root: ctx.global.root,
+    root: ctx.runtime.root,
     pidsLimit: pids.userLimit !== undefined,
     ownedDirs: sockets.ownedDirs,
     rmemWorkaround,
@@ -195,7 +194,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // Written before runsc create: delete --force and create's failure path stop what runsc started.
   const cleanup = runscCleanup({ id: ctx.id, bundle: ctx.bundle, runsc, runscArgs, runscRoot });
   const timeoutSeconds = policy.gvisor.createTimeoutSeconds;
-  const runscWithLog = shQuoteAll([runsc, ...runscArgs, ...backendLogArgs(ctx.global)]);
+  const runscWithLog = shQuoteAll([runsc, ...runscArgs, ...ctx.runtime.logArgs]);
   const keeper = pod && podKeeperScript({
     id: ctx.id,
     dir: paths.dir,
@@ -208,11 +207,11 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
   // gone, its sandbox running). afterCreate reads the pid file this names.
   const beginCreate = (req: CreateRequest): RuncCreateCommand => {
     pidFile = req.pidFile;
-    const orphans = reapOrphanSandboxes({ runsc, runscArgs, runscRoot, hasRecord: (id) => id === ctx.id || hasRecord(ctx.global.root, id) });
+    const orphans = reapOrphanSandboxes({ runsc, runscArgs, runscRoot, hasRecord: (id) => id === ctx.id || hasRecord(ctx.runtime.root, id) });
     if (orphans.reaped.length > 0) ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
     if (orphans.failed.length > 0) ctx.debug(`gvisor: could not stop the orphan sandboxes of ${orphans.failed.join(', ')}`);
     const timeoutHint = `policy gvisor.createTimeoutSeconds in ${policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`;
-    return runcCreateCommand({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000, timeoutHint }, ctx.global, req);
+    return runcCreateCommand({ backend: 'gvisor', binary: runsc, globalArgs: runscArgs, stateRoot: runscRoot, timeoutMs: timeoutSeconds * 1000, timeoutHint }, ctx.runtime, req);
   };
 
   return {
@@ -249,7 +248,7 @@ function prepareGvisor(ctx: BackendContext): PreparedContainer {
       pidFile = req.pidFile;
       withSystemErrors(`gvisor: cannot create the state directory ${runscRoot}`, () => mkdirSync(runscRoot, { recursive: true, mode: 0o700 }));
       const own = ['--bundle', req.bundle, ...(req.pidFile ? ['--pid-file', req.pidFile] : []), ...(req.consoleSocket ? ['--console-socket', req.consoleSocket] : [])];
-      return runThroughLauncher(paths.launcher, ctx.global, ['restore', ...args, ...own, req.id]);
+      return runThroughLauncher(paths.launcher, ctx.runtime, ['restore', ...args, ...own, req.id]);
     },
     destroy(): boolean {
       // The same sh as delete --force: SIGKILL runsc create, gofer and sandbox, then runsc's files.

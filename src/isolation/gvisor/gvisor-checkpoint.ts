@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { MsbError } from '../../oci/errors.js';
-import { backendLogArgs, type GlobalOptions } from '../../oci/global-options.js';
-import { describeSystemError } from '../../oci/system-error.js';
-import type { Checkpointing, CheckpointRequest } from '../backend.js';
+import { MsbError } from '../../base/errors.js';
+import { describeSystemError } from '../../base/system-error.js';
+import type { Checkpointing, CheckpointRequest, RuntimeContext } from '../backend.js';
 import { runscCheckpointArgs } from '../checkpoint-flags.js';
 
 /**
@@ -10,8 +9,8 @@ import { runscCheckpointArgs } from '../checkpoint-flags.js';
  * (msb_exec_runsc: under the rmem_default workaround when create decided it applies), with
  * msb's stdio: a restored container inherits Docker's FIFOs as a created one does.
  */
-export function runThroughLauncher(launcher: string, g: GlobalOptions, args: readonly string[]): number {
-  const r = spawnSync('/bin/sh', ['-c', '. "$0" && msb_exec_runsc "$@"', launcher, ...backendLogArgs(g), ...args], { stdio: ['inherit', 'inherit', 'inherit'] });
+export function runThroughLauncher(launcher: string, rt: RuntimeContext, args: readonly string[]): number {
+  const r = spawnSync('/bin/sh', ['-c', '. "$0" && msb_exec_runsc "$@"', launcher, ...rt.logArgs, ...args], { stdio: ['inherit', 'inherit', 'inherit'] });
   if (r.error) throw new MsbError('backend', `gvisor: cannot run runsc through ${launcher}: ${describeSystemError(r.error)}`, { cause: r.error });
   return r.status ?? 128 + 9;
 }
@@ -20,5 +19,5 @@ export function runThroughLauncher(launcher: string, g: GlobalOptions, args: rea
 export const gvisorCheckpointing: Checkpointing = {
   supported: true,
   mapFlags: (command, flags) => runscCheckpointArgs(command, flags),
-  checkpoint: (req: CheckpointRequest): number => runThroughLauncher(req.launcher, req.global, ['checkpoint', ...req.args, req.id]),
+  checkpoint: (req: CheckpointRequest): number => runThroughLauncher(req.launcher, req.runtime, ['checkpoint', ...req.args, req.id]),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { thrownMsbError } from '../../../test/support/msb-error.js';
-import type { ContainerRecord } from '../../oci/record.js';
+import type { ContainerRecord } from '../../base/record.js';
 import type { CgroupFs } from '../cgroups/cgroup-writes.js';
 import { cgroupOfRecord, gvisorUpdate } from './gvisor-update.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
-import type { ContainerRecord } from '../../oci/record.js';
+import { MsbError } from '../../base/errors.js';
+import type { ContainerRecord } from '../../base/record.js';
 import { type CgroupDirs, hostCgroupDirs } from '../cgroups/cgroup-dirs.js';
 import { hostPidsLimit } from './pids-limit.js';
 import { applyCgroupWrites, type CgroupFs, type LinuxResources, planV1, planV2, unsupportedResources } from '../cgroups/cgroup-writes.js';

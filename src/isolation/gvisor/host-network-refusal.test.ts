@@ -12,7 +12,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { thrownMsbError } from '../../../test/support/msb-error.js';
 import { create } from '../../oci/commands/create.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../../oci/global-options.js';
-import { which } from '../../oci/which.js';
+import { which } from '../../base/which.js';
 
 const base = mkdtempSync(join(tmpdir(), 'msb-host-netns-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { MsbError } from '../../oci/errors.js';
-import { cached } from '../../oci/host-facts-cache.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import { cached } from '../../base/host-facts-cache.js';
+import type { Spec } from '../../base/spec.js';
 import { CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION } from '../annotations.js';
 import type { BackendContext } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import type { PermittedAccess, SocketAccess } from '../host-socket-policy.js';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { accessOf, decideHostUds, dropHostUdsAnnotation, type HostUds, hostUdsOf, type HostUdsSupport, parseHostUdsSupport, runscHostUdsArgs } from './host-sockets.js';
 
 function failure(fn: () => unknown): MsbError {

@@ -1,5 +1,5 @@
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 import { HOST_UDS_ANNOTATION } from '../annotations.js';
 import type { PermittedAccess, SocketAccess } from '../host-socket-policy.js';
 

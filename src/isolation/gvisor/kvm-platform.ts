@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { inspectKvmHost, type KvmHostVerdict } from '../kvm-host.js';
 
 /** KvmPlatformDecision says whether runsc may be given --platform=kvm here, and why. */

@@ -1,4 +1,4 @@
-import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
+import { shQuote, shQuoteAll } from '../../base/shell-quote.js';
 import { msbExecLines } from '../launcher-exec.js';
 import { podCleanupLines, podStartLines } from './pod-container.js';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import type { Spec } from '../../oci/spec.js';
-import { which } from '../../oci/which.js';
+import type { Spec } from '../../base/spec.js';
+import { which } from '../../base/which.js';
 
 /**
  * needsLoopbackUp: a container whose network namespace runsc makes (no path in the spec) and that

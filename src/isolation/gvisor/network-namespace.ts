@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 
 /** inodeOf identifies a namespace file; injected in tests. */
 export type InodeOf = (path: string) => string | undefined;

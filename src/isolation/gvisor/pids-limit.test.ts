@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { hostPidsLimit, rewritePidsLimit } from './pids-limit.js';
 
 const spec = (pids?: number, rlimits?: unknown[]): Spec => ({

@@ -1,4 +1,4 @@
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 
 /**
  * SANDBOX_PIDS_BASE and SANDBOX_PIDS_PER_TASK are the host tasks a gVisor sandbox needs, measured

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { shQuote } from '../../oci/shell-quote.js';
+import { shQuote } from '../../base/shell-quote.js';
 
 /** POD_START_FIFO and POD_STARTED_FIFO carry start's request to a pod container's keeper and its answer back. */
 export const POD_START_FIFO = 'pod-start';

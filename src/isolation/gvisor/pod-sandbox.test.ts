@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { thrownMsbError } from '../../../test/support/msb-error.js';
 import { checkPodSandbox, podSandboxOf, runscStateFile } from './pod-sandbox.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { decideRawSockets } from './raw-sockets.js';
 
 const withCaps = (caps: string[]): Spec => ({ ociVersion: '1.0.2', root: { path: '/r' }, process: { capabilities: { bounding: caps, effective: caps, permitted: caps } } });

@@ -1,4 +1,4 @@
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 
 /** RawSocketsDecision says whether runsc gets --net-raw, and why. */
 export interface RawSocketsDecision {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cached } from '../../oci/host-facts-cache.js';
+import { cached } from '../../base/host-facts-cache.js';
 import type { RunscVersion } from './runsc-version.js';
 
 /** RMEM_FIXED_IN is the first runsc release that no longer mistakes a netns for the root one. */

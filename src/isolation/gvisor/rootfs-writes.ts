@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { ROOTFS_WRITES_ANNOTATION } from '../annotations.js';
 import type { RunscVersion } from './runsc-version.js';
 

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { shQuote } from '../../oci/shell-quote.js';
+import { shQuote } from '../../base/shell-quote.js';
 import { runscCleanup } from './runsc-cleanup.js';
 
 // Real processes, real /proc and grep: stand-ins whose argv looks like runsc's (create, gofer,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
+import { shQuote, shQuoteAll } from '../../base/shell-quote.js';
 
 /** RunscCleanupInputs name one container's runsc processes and files. */
 export interface RunscCleanupInputs {

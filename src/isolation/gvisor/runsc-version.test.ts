@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { checkRunscOutput, parseRunscVersion, probeRunscVersion, type RunscProbe, type RunscVersion } from './runsc-version.js';
 
 describe('parseRunscVersion', () => {

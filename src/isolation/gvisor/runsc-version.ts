@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { MsbError } from '../../oci/errors.js';
-import { cached } from '../../oci/host-facts-cache.js';
-import { describeSystemError } from '../../oci/system-error.js';
+import { MsbError } from '../../base/errors.js';
+import { cached } from '../../base/host-facts-cache.js';
+import { describeSystemError } from '../../base/system-error.js';
 
 /** RunscVersion is what `runsc --version` said, with the release date when one can be read. */
 export interface RunscVersion {

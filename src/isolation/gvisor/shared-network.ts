@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 
 /** NamespaceUser is a process that lives in a network namespace. */
 export interface NamespaceUser {

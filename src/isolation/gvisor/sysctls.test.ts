@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { thrownMsbError } from '../../../test/support/msb-error.js';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { checkSysctls } from './sysctls.js';
 
 const spec = (sysctl?: Record<string, string>): Spec => ({ ociVersion: '1.0.2', root: { path: '/r' }, linux: sysctl ? { sysctl } : {} });

@@ -1,5 +1,5 @@
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 import type { RunscVersion } from './runsc-version.js';
 
 /**

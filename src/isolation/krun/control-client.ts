@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { MSB_HOME_DIR } from './krun-process.js';
 
 /**

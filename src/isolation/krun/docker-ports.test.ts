@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { dockerPorts, parsePortKeys } from './docker-ports.js';
 
 const ID = 'a'.repeat(64);

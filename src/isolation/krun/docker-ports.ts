@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { dockerContainerDir } from '../container-image.js';
 
 /** PublishedPort is a container port msb forwards from the container's netns into the guest. */

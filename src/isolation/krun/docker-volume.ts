@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
-import { which } from '../../oci/which.js';
+import { MsbError } from '../../base/errors.js';
+import { which } from '../../base/which.js';
 
 /**
  * createDockerVolume makes the sparse ext4 disk image msb mounts at the guest's /var/lib/docker:

@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import type { Mount } from '../../oci/spec.js';
+import type { Mount } from '../../base/spec.js';
 
 /** HOST_SYSTEM_DIRS are the host directories msb (glibc, libcap-ng), tini and sh come from. */
 export const HOST_SYSTEM_DIRS: readonly string[] = ['/usr', '/lib', '/lib64', '/bin', '/sbin'];

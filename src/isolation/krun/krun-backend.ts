@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, sy
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { hasNetworkHook } from '../../dns/network-timing.js';
 import { parseResolvConf } from '../../dns/resolv-conf.js';
-import { MsbError } from '../../oci/errors.js';
-import { logTargetOf } from '../../oci/global-options.js';
-import { appendLogLine } from '../../oci/log.js';
-import { which } from '../../oci/which.js';
+import { MsbError } from '../../base/errors.js';
+import { appendLogLine } from '../../base/log.js';
+import { which } from '../../base/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
 import { checkNetworkNamespace } from '../gvisor/network-namespace.js';
@@ -94,7 +93,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   const tini = required(krun.tini, 'tini', policy.source);
   const hostNote = checkHost(inspectKvmHost(), krun.hostCheck, policy.source);
   // A warning, not only debug: the operator chose to run where guests are known to fail.
-  if (hostNote) appendLogLine(logTargetOf(ctx.global), 'warning', `msb: krun: ${hostNote}`);
+  if (hostNote) appendLogLine(ctx.runtime.log, 'warning', `msb: krun: ${hostNote}`);
   checkNetworkNamespace(spec, undefined, 'krun');
   if (ctx.preserveFds > 0) throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
   checkKrunSockets(spec, policy, bindMountFacts(spec), { annotations: spec.annotations ?? {}, image: dockerImageOf(spec, ctx.id) });
@@ -108,7 +107,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   const libs = hostLibraries();
   const guestRootSource = resolve(ctx.bundle, spec.root.path);
   const runcRoot = runcRootOf(paths.stateDir);
-  const runcArgs = ['--root', runcRoot, ...(ctx.global.systemdCgroup ? ['--systemd-cgroup'] : [])];
+  const runcArgs = ['--root', runcRoot, ...(ctx.runtime.systemdCgroup ? ['--systemd-cgroup'] : [])];
   const vmmSpec = krunProcessSpec(spec, {
     vmmRoot,
     guestRootSource,
@@ -134,10 +133,10 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
       }
     },
     afterCreate(): void {},
-    launcher: krunLauncher({ id: ctx.id, bundle: ctx.bundle, root: ctx.global.root, runc, runcArgs, ownedFiles: volumeImage ? [volumeImage] : [] }),
+    launcher: krunLauncher({ id: ctx.id, bundle: ctx.bundle, root: ctx.runtime.root, runc, runcArgs, ownedFiles: volumeImage ? [volumeImage] : [] }),
     controlSockets: [],
     summary: { msb: provider.msb, msbVersion: provider.version, runc, runcArgs, runcRoot, vm, vmmHeadroomMiB: krun.vmmHeadroomMiB, hostCheck: hostNote ?? 'usable' },
-    create: (req: CreateRequest): number => runRuncCreate({ backend: 'krun', binary: runc, globalArgs: runcArgs, stateRoot: runcRoot }, ctx.global, req),
+    create: (req: CreateRequest): number => runRuncCreate({ backend: 'krun', binary: runc, globalArgs: runcArgs, stateRoot: runcRoot }, ctx.runtime, req),
     destroy(id: string): boolean {
       spawnSync(runc, [...runcArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });
       // Only an image this create made: one that already existed (EEXIST) belongs to someone else.

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { create } from '../../oci/commands/create.js';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../../oci/global-options.js';
-import { containerPaths } from '../../oci/paths.js';
-import type { ContainerRecord } from '../../oci/record.js';
-import { which } from '../../oci/which.js';
+import { containerPaths } from '../../base/paths.js';
+import type { ContainerRecord } from '../../base/record.js';
+import { which } from '../../base/which.js';
 
 const skip = which('tini-static') && which('mkfs.ext4') ? undefined : 'tini-static or mkfs.ext4 is not installed';
 if (skip) console.warn(`SKIP krun create with a fake runc: ${skip}`);

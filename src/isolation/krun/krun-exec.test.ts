@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { findControlSocket } from './control-client.js';
 import { krunExecProcess } from './krun-exec.js';
 import { VMM_ENV } from './krun-process.js';

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
-import { writeFileAtomic } from '../../oci/record.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import { writeFileAtomic } from '../../base/record.js';
+import type { Spec } from '../../base/spec.js';
 import { VMM_ENV, VMM_MSB } from './krun-process.js';
 
 type Process = NonNullable<Spec['process']>;

@@ -1,4 +1,4 @@
-import { shQuote, shQuoteAll } from '../../oci/shell-quote.js';
+import { shQuote, shQuoteAll } from '../../base/shell-quote.js';
 import { msbExecLines } from '../launcher-exec.js';
 
 /** RUNC_COMMANDS are the commands the launcher passes to runc unchanged (the VMM's container is a runc container). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import type { KvmHostVerdict } from '../kvm-host.js';
 import { DEFAULT_KRUN_POLICY } from '../policy.js';
 import { krunPrerequisites, type KrunProbes } from './krun-prerequisites.js';

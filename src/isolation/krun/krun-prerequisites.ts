@@ -1,4 +1,4 @@
-import { which } from '../../oci/which.js';
+import { which } from '../../base/which.js';
 import { inspectKvmHost, type KvmHostVerdict } from '../kvm-host.js';
 import type { KrunPolicy } from '../policy.js';
 import { findKrunProvider, type KrunProvider } from './provider.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dockerConfig } from '../../../test/support/docker-config.js';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { type KrunProcessContext, krunProcessSpec, VMM_ENV } from './krun-process.js';
 import { planMounts } from './vm-mounts.js';
 

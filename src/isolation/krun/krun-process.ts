@@ -1,4 +1,4 @@
-import type { Mount, Spec } from '../../oci/spec.js';
+import type { Mount, Spec } from '../../base/spec.js';
 import { GUEST_ROOT, DOCKER_VOLUME_IMAGE } from './vm-config.js';
 
 /** VMM_PACKAGE_DIR is where the VMM's container sees microsandbox's platform package (bin/msb, lib/libkrunfw). */

@@ -1,5 +1,5 @@
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 import { CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION } from '../annotations.js';
 import { parseControlSockets } from '../control-sockets.js';
 import { type BindMountFacts, type ContainerIdentity, decideControlSockets, decideSocketMounts } from '../host-socket-policy.js';

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
-import { writeFileAtomic } from '../../oci/record.js';
+import { MsbError } from '../../base/errors.js';
+import { writeFileAtomic } from '../../base/record.js';
 import { controlRequest, findControlSocket } from './control-client.js';
 import type { KrunContainer } from './krun-exec.js';
 import { type MemoryState, planResize } from './resize-plan.js';

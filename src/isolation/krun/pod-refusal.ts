@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 import { podSandboxOf } from '../gvisor/pod-sandbox.js';
 
 /** PodMembers lists the pod sandbox ids of the other containers msb holds under one state root. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 import { findKrunProvider, findPackageDir, platformPackage, type ProviderFs } from './provider.js';
 
 const PKG = '/opt/msb/node_modules/@superradcompany/microsandbox-linux-x64-gnu';

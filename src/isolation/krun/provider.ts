@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 
 /**
  * MICROSANDBOX_VERSION is the microsandbox release msb is built and tested against (package.json

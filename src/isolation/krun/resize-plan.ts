@@ -1,4 +1,4 @@
-import { MsbError } from '../../oci/errors.js';
+import { MsbError } from '../../base/errors.js';
 
 /** MemoryState is msb's control-socket memory_state reply, in MiB (microsandbox crates/runtime/lib/control.rs). */
 export interface MemoryState {

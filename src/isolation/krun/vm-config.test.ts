@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dockerConfig } from '../../../test/support/docker-config.js';
 import { sharedSkipReason, specExample } from '../../../test/support/paths.js';
-import type { Spec } from '../../oci/spec.js';
+import type { Spec } from '../../base/spec.js';
 import { DEFAULT_KRUN_POLICY, withDefaults } from '../policy.js';
 import { PEERS_PLACEHOLDER } from './vmm-entry.js';
 import { msbRunArgs } from './msb-run-args.js';

@@ -1,6 +1,6 @@
-import { MsbError } from '../../oci/errors.js';
-import { exactUint64 } from '../../oci/exact-json.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import { exactUint64 } from '../../base/exact-json.js';
+import type { Spec } from '../../base/spec.js';
 import { KRUN_DOCKER_VOLUME_ANNOTATION } from '../annotations.js';
 import type { KrunPolicy } from '../policy.js';
 import { type PublishedPort } from './docker-ports.js';

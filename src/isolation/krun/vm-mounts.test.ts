@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
-import type { Mount } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Mount } from '../../base/spec.js';
 import { type GuestMount, type MountKind, planMounts, tmpfsSizeMiB } from './vm-mounts.js';
 
 const kinds: Record<string, MountKind> = { '/srv/data': 'directory', '/srv/app.conf': 'file', '/run/x.sock': 'socket' };

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { MsbError } from '../../oci/errors.js';
-import type { Mount } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Mount } from '../../base/spec.js';
 import { isBindMount } from '../mount-facts.js';
 
 /** MountKind is what a bind source is on the host; missing sources are refused. */

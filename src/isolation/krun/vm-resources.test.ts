@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 import { DEFAULT_KRUN_POLICY, type KrunPolicy } from '../policy.js';
 import { cpusetSize, sizeVm } from './vm-resources.js';
 

@@ -1,5 +1,5 @@
-import { MsbError } from '../../oci/errors.js';
-import type { Spec } from '../../oci/spec.js';
+import { MsbError } from '../../base/errors.js';
+import type { Spec } from '../../base/spec.js';
 import { KRUN_CPUS_ANNOTATION, KRUN_MEMORY_ANNOTATION } from '../annotations.js';
 import type { KrunPolicy } from '../policy.js';
 

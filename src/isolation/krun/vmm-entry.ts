@@ -1,4 +1,4 @@
-import { shQuote } from '../../oci/shell-quote.js';
+import { shQuote } from '../../base/shell-quote.js';
 import { MSB_HOME_DIR } from './krun-process.js';
 
 /** PEERS_PLACEHOLDER stands in msb's arguments for the egress rules of the container's own networks, known only at start. */

@@ -1,10 +1,10 @@
 import { BACKENDS } from '../../isolation/backends.js';
 import type { CheckpointFlagValues } from '../../isolation/checkpoint-flags.js';
-import { MsbError } from '../errors.js';
-import { type GlobalOptions, logTargetOf } from '../global-options.js';
-import { appendLogLine } from '../log.js';
-import { containerPaths } from '../paths.js';
-import { readRecord } from '../record.js';
+import { MsbError } from '../../base/errors.js';
+import { type GlobalOptions, logTargetOf, runtimeContextOf } from '../global-options.js';
+import { appendLogLine } from '../../base/log.js';
+import { containerPaths } from '../../base/paths.js';
+import { readRecord } from '../../base/record.js';
 
 /**
  * checkpoint saves a running container's state (runc checkpoint): the container's backend maps
@@ -20,5 +20,5 @@ export function checkpoint(g: GlobalOptions, id: string, flags: CheckpointFlagVa
   if (!c.supported) throw new MsbError('unsupported', `${record.backend}: checkpoint is not supported: ${c.why}`);
   const mapped = c.mapFlags('checkpoint', flags);
   if (mapped.noOps.length > 0) appendLogLine(logTargetOf(g), 'debug', `${record.backend}: checkpoint of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
-  return c.checkpoint({ id, record, launcher: paths.launcher, global: g, args: mapped.args });
+  return c.checkpoint({ id, record, launcher: paths.launcher, runtime: runtimeContextOf(g), args: mapped.args });
 }

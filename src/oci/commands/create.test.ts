@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { MsbError, type ErrorCode } from '../errors.js';
+import { MsbError, type ErrorCode } from '../../base/errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
-import { containerPaths } from '../paths.js';
-import type { ContainerRecord } from '../record.js';
+import { containerPaths } from '../../base/paths.js';
+import type { ContainerRecord } from '../../base/record.js';
 import { create, type CreateOptions } from './create.js';
 import { makeFakeRunsc } from '../../../test/support/fake-runsc.js';
 

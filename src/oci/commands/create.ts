@@ -4,18 +4,18 @@ import { BACKENDS } from '../../isolation/backends.js';
 import { checkAnnotations } from '../../isolation/annotations.js';
 import { loadPolicy, type Policy } from '../../isolation/policy.js';
 import { type BackendChoice, selectBackend } from '../../isolation/select-backend.js';
-import { type EgressChoice, selectEgress } from '../../egress/select-egress.js';
+import { type EgressChoice, selectEgress } from '../../isolation/select-egress.js';
 import type { CreateRequest, PreparedContainer } from '../../isolation/backend.js';
-import { MsbError } from '../errors.js';
-import { stringifySpec } from '../exact-json.js';
-import { type GlobalOptions, logTargetOf } from '../global-options.js';
+import { MsbError } from '../../base/errors.js';
+import { stringifySpec } from '../../base/exact-json.js';
+import { type GlobalOptions, logTargetOf, runtimeContextOf } from '../global-options.js';
 import { lastLogError, logSize } from '../last-log-error.js';
-import { appendLogLine } from '../log.js';
-import { containerPaths, type ContainerPaths } from '../paths.js';
-import { claimRecordDir, type ContainerRecord, removeRecordDir, writeFileAtomic } from '../record.js';
+import { appendLogLine } from '../../base/log.js';
+import { containerPaths, type ContainerPaths } from '../../base/paths.js';
+import { claimRecordDir, type ContainerRecord, removeRecordDir, writeFileAtomic } from '../../base/record.js';
 import { checkRootFilesystem } from '../root-filesystem.js';
-import { loadSpec, type LoadedSpec } from '../spec.js';
-import { withSystemErrors, wrapSystemError } from '../system-error.js';
+import { loadSpec, type LoadedSpec } from '../../base/spec.js';
+import { withSystemErrors, wrapSystemError } from '../../base/system-error.js';
 
 /** CreateOptions are runc create's flags. */
 export interface CreateOptions {
@@ -69,7 +69,7 @@ export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, en
   debug(`egress for ${id}: ${egress.profile.name} (${egress.trail.join('; ')})`);
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
-  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, global: g, paths, preserveFds, restoring: verb === 'restore', debug });
+  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, runtime: runtimeContextOf(g), paths, preserveFds, restoring: verb === 'restore', debug });
   return { paths, policy, bundle, preserveFds, loaded, choice, egress, prepared };
 }
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContainerDns, DNS_AT_START_FILE, finishContainerDns } from '../../dns/container-dns.js';
-import { MsbError } from '../errors.js';
+import { MsbError } from '../../base/errors.js';
 import { type GlobalOptions, logTargetOf } from '../global-options.js';
-import { appendLogLine } from '../log.js';
-import { containerPaths } from '../paths.js';
+import { appendLogLine } from '../../base/log.js';
+import { containerPaths } from '../../base/paths.js';
 
 /**
  * dnsAtStart finishes the DNS of a container whose network Docker set up after create (Docker

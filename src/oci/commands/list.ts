@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalOptions } from '../global-options.js';
-import { stateDirOf } from '../paths.js';
-import type { ContainerRecord } from '../record.js';
+import { stateDirOf } from '../../base/paths.js';
+import type { ContainerRecord } from '../../base/record.js';
 
 interface Listed {
   id: string;

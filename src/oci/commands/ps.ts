@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { MsbError } from '../errors.js';
+import { MsbError } from '../../base/errors.js';
 import { backendLogArgs, type GlobalOptions } from '../global-options.js';
-import { containerPaths } from '../paths.js';
-import { readRecord } from '../record.js';
+import { containerPaths } from '../../base/paths.js';
+import { readRecord } from '../../base/record.js';
 
 function backend(g: GlobalOptions, id: string, args: string[]): string {
   const launcher = join(containerPaths(g.root, id).dir, 'launcher.sh');

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseRuntimeArgv } from '../argv.js';
-import { MsbError } from '../errors.js';
+import { MsbError } from '../../base/errors.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
-import { containerPaths } from '../paths.js';
+import { containerPaths } from '../../base/paths.js';
 import { restore } from './restore.js';
 import { makeFakeRunsc } from '../../../test/support/fake-runsc.js';
 

@@ -1,8 +1,8 @@
 import { BACKENDS } from '../../isolation/backends.js';
 import type { CheckpointFlagValues } from '../../isolation/checkpoint-flags.js';
-import { MsbError } from '../errors.js';
+import { MsbError } from '../../base/errors.js';
 import { type GlobalOptions, logTargetOf } from '../global-options.js';
-import { appendLogLine } from '../log.js';
+import { appendLogLine } from '../../base/log.js';
 import { type CreateOptions, materialize, planCreate } from './create.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { ParsedArgv } from '../argv.js';
-import { MsbError } from '../errors.js';
+import { MsbError } from '../../base/errors.js';
 import { backendLogArgs, type GlobalOptions, logTargetOf } from '../global-options.js';
-import { appendLogLine } from '../log.js';
-import { containerPaths } from '../paths.js';
-import { readRecord } from '../record.js';
+import { appendLogLine } from '../../base/log.js';
+import { containerPaths } from '../../base/paths.js';
+import { readRecord } from '../../base/record.js';
 
 /**
  * routedCommand serves exec and update for containers whose launcher sends them to Node (krun:

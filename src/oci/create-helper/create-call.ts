@@ -2,7 +2,7 @@ import { parseRuntimeArgv } from '../argv.js';
 import { beginMaterialize, planCreate } from '../commands/create.js';
 import { defaultGlobalOptions, type GlobalOptions } from '../global-options.js';
 import { createArguments, failureLine } from '../main.js';
-import { asMsbError } from '../system-error.js';
+import { asMsbError } from '../../base/system-error.js';
 import { runcCreateStatus, type RuncCreateCommand, type RuncCreateOutcome } from '../../isolation/runc-create.js';
 
 /** CallEnd is how a create ends for the client: what to print on stderr and the exit status. */

@@ -1,5 +1,5 @@
 import { appendFile, rename, stat } from 'node:fs';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from '../base/rate-limit.js';
 
 /** DeniedLookup is one name the relay refused a container under its egress profile (a line of the log). */
 export interface DeniedLookup {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { thrownMsbError } from '../../test/support/msb-error.js';
-import { parsePolicy, withDefaults } from '../isolation/policy.js';
-import { krunNetworkArgs } from './krun-net-args.js';
+import { parsePolicy, withDefaults } from './policy.js';
+import { krunNetworkArgs } from '../egress/krun-net-args.js';
 import { selectEgress } from './select-egress.js';
 
 const PYPI = { rules: ['allow@pypi.org:tcp:443,allow@files.pythonhosted.org:tcp:443'] };

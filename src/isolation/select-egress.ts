@@ -1,7 +1,7 @@
-import { EGRESS_ANNOTATION } from '../isolation/annotations.js';
-import type { Policy } from '../isolation/policy.js';
-import { MsbError } from '../oci/errors.js';
-import type { EgressProfile } from './profiles.js';
+import { EGRESS_ANNOTATION } from './annotations.js';
+import type { Policy } from './policy.js';
+import { MsbError } from '../base/errors.js';
+import type { EgressProfile } from '../egress/profiles.js';
 
 /** EgressChoice is the container's profile and, in order, where it came from. */
 export interface EgressChoice {
