@@ -21,6 +21,9 @@ export const VERSION_FLAGS: readonly string[] = ['-v', '--version', '-version'];
 /** SH_GLOBALS are the global flags the launcher itself uses, and its variable for each. */
 export const SH_GLOBALS: Readonly<Record<string, string>> = { root: 'msb_root', log: 'msb_log', 'log-format': 'msb_log_format', debug: 'msb_debug' };
 
+/** SH_BOOLEANS are the boolean command flags the launcher itself reads: delete's --force. */
+export const SH_BOOLEANS: Readonly<Record<string, readonly string[]>> = { delete: ['force'] };
+
 /** PATH_VARIABLES name the launcher's variable for each of ContainerPaths' fields. */
 export const PATH_VARIABLES: Readonly<Record<keyof ContainerPaths, string>> = {
   stateDir: 'msb_path_state_dir',
@@ -42,43 +45,54 @@ function word(text: string): string {
   return text;
 }
 
-/** forms are the spellings argv.ts's matchFlag accepts for a flag's names: --name and -name. */
-function forms(spec: FlagSpec, suffix = ''): string[] {
-  return [spec.name, ...(spec.aliases ?? [])].flatMap((n) => [`--${word(n)}${suffix}`, `-${n}${suffix}`]);
+/** names are a flag's name and aliases, as the launcher sees them once it has stripped the dashes. */
+function names(spec: FlagSpec, suffix = ''): string[] {
+  return [spec.name, ...(spec.aliases ?? [])].map((n) => `${word(n)}${suffix}`);
 }
 
 function alternatives(patterns: readonly string[]): string {
   return patterns.join(' | ');
 }
 
+// argv.ts's matchFlag reads --name and -name alike: the launcher strips one dash, then another,
+// and matches the name (msb_f), which keeps its tables half as long (they are parsed on every call).
+const STRIP_DASHES = 'msb_f=${1#-}; msb_f=${msb_f#-}';
+
 function globalsFunction(): string[] {
   const lines = [
-    '# msb_parse_globals ARGS...: GLOBAL_FLAGS (argv.ts) in every form argv.ts accepts; sets msb_nglobal',
-    '# to the number of arguments they take. A flag argv.ts does not define is refused as it refuses it.',
+    '# msb_parse_globals ARGS...: GLOBAL_FLAGS (argv.ts) in every form argv.ts accepts (--x v, --x=v,',
+    '# -x v, -x=v; booleans with =false); sets msb_nglobal to the number of arguments they take. A flag',
+    '# argv.ts does not define is refused as it refuses it.',
     'msb_parse_globals() {',
     '  msb_nglobal=$#',
     '  while [ $# -gt 0 ]; do',
     '    case $1 in',
+    `      ${alternatives(['-', '--', ...HELP_FLAGS, ...VERSION_FLAGS].map(word))}) break ;;`,
+    '      -*) ;;',
+    '      *) break ;;',
+    '    esac',
+    `    ${STRIP_DASHES}`,
+    '    case $msb_f in',
   ];
-  for (const spec of GLOBAL_FLAGS) {
-    const variable = SH_GLOBALS[spec.name];
+  const skipped = GLOBAL_FLAGS.filter((f) => f.value && !SH_GLOBALS[f.name]);
+  const ignored = GLOBAL_FLAGS.filter((f) => !f.value && !SH_GLOBALS[f.name]);
+  for (const spec of GLOBAL_FLAGS.filter((f) => SH_GLOBALS[f.name])) {
+    const variable = SH_GLOBALS[spec.name] as string;
     if (spec.value) {
-      const set = variable ? `${variable}=$2; ` : '';
-      const setInline = variable ? `${variable}=\${1#*=}` : ':';
-      lines.push(`      ${alternatives(forms(spec))}) [ $# -ge 2 ] || msb_fail "flag needs an argument: $1"; ${set}shift ;;`);
-      lines.push(`      ${alternatives(forms(spec, '=*'))}) ${setInline} ;;`);
-    } else if (variable) {
-      lines.push(`      ${alternatives(forms(spec))}) ${variable}=1 ;;`);
-      lines.push(`      ${alternatives(forms(spec, '=false'))}) ${variable}= ;;`);
-      lines.push(`      ${alternatives(forms(spec, '=*'))}) ${variable}=1 ;;`);
+      lines.push(`      ${alternatives(names(spec))}) [ $# -ge 2 ] || msb_fail "flag needs an argument: $1"; ${variable}=$2; shift ;;`);
+      lines.push(`      ${alternatives(names(spec, '=*'))}) ${variable}=\${msb_f#*=} ;;`);
     } else {
-      lines.push(`      ${alternatives([...forms(spec), ...forms(spec, '=*')])}) : ;;`);
+      lines.push(`      ${alternatives(names(spec, '=false'))}) ${variable}= ;;`);
+      lines.push(`      ${alternatives([...names(spec), ...names(spec, '=*')])}) ${variable}=1 ;;`);
     }
   }
+  if (skipped.length > 0) {
+    lines.push(`      ${alternatives(skipped.flatMap((f) => names(f)))}) [ $# -ge 2 ] || msb_fail "flag needs an argument: $1"; shift ;;`);
+    lines.push(`      ${alternatives(skipped.flatMap((f) => names(f, '=*')))}) ;;`);
+  }
+  if (ignored.length > 0) lines.push(`      ${alternatives(ignored.flatMap((f) => [...names(f), ...names(f, '=*')]))}) ;;`);
   lines.push(
-    `      ${alternatives(['-', '--', ...HELP_FLAGS, ...VERSION_FLAGS].map(word))}) break ;;`,
-    '      -*) msb_fail "flag provided but not defined: $1" ;;',
-    '      *) break ;;',
+    '      *) msb_fail "flag provided but not defined: $1" ;;',
     '    esac',
     '    shift',
     '  done',
@@ -105,21 +119,21 @@ function routeFunction(): string[] {
 function commandFlagFunction(): string[] {
   const lines = [
     '# msb_command_flag ARG: how $msb_cmd reads the flag ARG (CONTAINER_COMMANDS, argv.ts). Sets msb_flag',
-    '# to value (its value is the next argument), true or false (a boolean flag, named msb_flag_name),',
-    '# or nothing (a value given inline, or a flag the backend will judge).',
+    '# to value (its value is the next argument), true or false (a boolean of SH_BOOLEANS, named',
+    '# msb_flag_name), or nothing (a value given inline, any other boolean, or a flag the backend judges).',
     'msb_command_flag() {',
-    '  msb_flag= msb_flag_name=',
+    `  msb_flag= msb_flag_name=; ${STRIP_DASHES}`,
     '  case $msb_cmd in',
   ];
   for (const [command, specs] of Object.entries(CONTAINER_COMMANDS)) {
-    if (specs.length === 0) continue;
-    lines.push(`    ${word(command)})`, '      case $1 in');
     const valued = specs.filter((s) => s.value);
-    if (valued.length > 0) lines.push(`        ${alternatives(valued.flatMap((s) => forms(s)))}) msb_flag=value ;;`);
-    for (const s of specs.filter((x) => !x.value)) {
-      lines.push(`        ${alternatives(forms(s))}) msb_flag=true msb_flag_name=${s.name} ;;`);
-      lines.push(`        ${alternatives(forms(s, '=false'))}) msb_flag=false msb_flag_name=${s.name} ;;`);
-      lines.push(`        ${alternatives(forms(s, '=*'))}) msb_flag=true msb_flag_name=${s.name} ;;`);
+    const booleans = specs.filter((s) => !s.value && SH_BOOLEANS[command]?.includes(s.name));
+    if (valued.length + booleans.length === 0) continue;
+    lines.push(`    ${word(command)})`, '      case $msb_f in');
+    if (valued.length > 0) lines.push(`        ${alternatives(valued.flatMap((s) => names(s)))}) msb_flag=value ;;`);
+    for (const s of booleans) {
+      lines.push(`        ${alternatives(names(s, '=false'))}) msb_flag=false msb_flag_name=${s.name} ;;`);
+      lines.push(`        ${alternatives([...names(s), ...names(s, '=*')])}) msb_flag=true msb_flag_name=${s.name} ;;`);
     }
     lines.push('      esac ;;');
   }
@@ -190,6 +204,11 @@ function logFunction(): string[] {
 export function renderLauncherTables(): string {
   for (const name of Object.keys(SH_GLOBALS)) {
     if (!GLOBAL_FLAGS.some((f) => f.name === name)) throw new Error(`launcher tables: --${name} is not a global flag`);
+  }
+  for (const [command, flags] of Object.entries(SH_BOOLEANS)) {
+    for (const name of flags) {
+      if (!CONTAINER_COMMANDS[command]?.some((f) => f.name === name && !f.value)) throw new Error(`launcher tables: --${name} is not a boolean flag of ${command}`);
+    }
   }
   const lines = [
     BEGIN_MARK,
