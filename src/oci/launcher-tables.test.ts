@@ -102,7 +102,7 @@ describe('the generated section of shim/msb-runtime', () => {
     try {
       const after = renderLauncherTables();
       expect(after).not.toBe(before);
-      expect(after).toContain('signal-all) msb_flag=value');
+      expect(after).toContain("kill) msb_v=' signal-all ' ;;");
     } finally {
       flags.pop();
     }
