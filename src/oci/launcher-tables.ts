@@ -64,7 +64,6 @@ const STRIP_DASHES = 'msb_f=${1#-}; msb_f=${msb_f#-}';
  */
 function globalsFunction(): string[] {
   const lines = [
-    'msb_need() { [ "$1" -ge 2 ] || msb_fail "flag needs an argument: $2"; }',
     'msb_parse_globals() {',
     '  msb_nglobal=$#',
     '  while [ $# -gt 0 ]; do',
@@ -81,7 +80,7 @@ function globalsFunction(): string[] {
   for (const spec of GLOBAL_FLAGS.filter((f) => SH_GLOBALS[f.name])) {
     const variable = SH_GLOBALS[spec.name] as string;
     if (spec.value) {
-      lines.push(`      ${alternatives(names(spec))}) msb_need $# "$1"; ${variable}=$2; shift ;;`);
+      lines.push(`      ${alternatives(names(spec))}) [ $# -ge 2 ] || msb_fail "flag needs an argument: $1"; ${variable}=$2; shift ;;`);
       lines.push(`      ${alternatives(names(spec, '=*'))}) ${variable}=\${msb_f#*=} ;;`);
     } else {
       lines.push(`      ${alternatives(names(spec, '=false'))}) ${variable}= ;;`);
@@ -89,7 +88,7 @@ function globalsFunction(): string[] {
     }
   }
   if (skipped.length > 0) {
-    lines.push(`      ${alternatives(skipped.flatMap((f) => names(f)))}) msb_need $# "$1"; shift ;;`);
+    lines.push(`      ${alternatives(skipped.flatMap((f) => names(f)))}) [ $# -ge 2 ] || msb_fail "flag needs an argument: $1"; shift ;;`);
     lines.push(`      ${alternatives(skipped.flatMap((f) => names(f, '=*')))}) ;;`);
   }
   if (ignored.length > 0) lines.push(`      ${alternatives(ignored.flatMap((f) => [...names(f), ...names(f, '=*')]))}) ;;`);
