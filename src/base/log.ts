@@ -10,11 +10,27 @@ export interface LogTarget {
   debug: boolean;
 }
 
+/** LogField is one field of a log line. */
+export type LogField = 'level' | 'msg' | 'time';
+
+/**
+ * LOG_LINE_TEMPLATES are runc's (logrus) json and text lines: each {field} stands for the field's
+ * value JSON-escaped without its quotes. formatLogLine renders them, and shim/msb-runtime's
+ * msb_format_log_line is generated from them (src/oci/launcher-tables.ts).
+ */
+export const LOG_LINE_TEMPLATES: Readonly<Record<LogFormat, string>> = {
+  json: '{"level":"{level}","msg":"{msg}","time":"{time}"}',
+  text: 'time="{time}" level={level} msg="{msg}"',
+};
+
+/** LOG_FIELD_PATTERN finds the {field} placeholders of a template. */
+export const LOG_FIELD_PATTERN = /\{(level|msg|time)\}/g;
+
 /** formatLogLine renders one log line in runc's (logrus) json or text form. */
 export function formatLogLine(level: 'error' | 'warning' | 'info' | 'debug', msg: string, format: LogFormat, now: Date): string {
-  const time = now.toISOString();
-  if (format === 'json') return `${JSON.stringify({ level, msg, time })}\n`;
-  return `time=${JSON.stringify(time)} level=${level} msg=${JSON.stringify(msg)}\n`;
+  const values: Record<LogField, string> = { level, msg, time: now.toISOString() };
+  const line = LOG_LINE_TEMPLATES[format].replace(LOG_FIELD_PATTERN, (_, field: LogField) => JSON.stringify(values[field]).slice(1, -1));
+  return `${line}\n`;
 }
 
 /**

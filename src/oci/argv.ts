@@ -83,6 +83,39 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
   },
 };
 
+/** HELP_FLAGS name the help command where a command goes (runc's -h and --help). */
+export const HELP_FLAGS: readonly string[] = ['-h', '--help'];
+
+/**
+ * DIRECT_NODE_COMMANDS are the commands shim/msb-runtime hands to Node as they are, without a
+ * container's launcher (create too, through the create helper first: docs/create-helper.md).
+ * dns-at-start is the launcher's own call; every other command is in CONTAINER_COMMANDS.
+ */
+export const DIRECT_NODE_COMMANDS: readonly string[] = ['restore', 'features', 'list', 'ps', 'help'];
+
+/**
+ * CONTAINER_COMMANDS are the commands shim/msb-runtime sends to the launcher create recorded for
+ * the container (its backend, or Node for those the backend routes here), with runc's flags for
+ * each. The launcher reads them only to find the container id (the first operand) and delete's
+ * --force; the backend parses the command line itself. shim/msb-runtime's tables are generated
+ * from this (src/oci/launcher-tables.ts).
+ */
+export const CONTAINER_COMMANDS: Readonly<Record<string, readonly FlagSpec[]>> = {
+  start: [],
+  state: [],
+  kill: [{ name: 'all', aliases: ['a'], value: false, help: 'signal every process of the container' }],
+  delete: [{ name: 'force', aliases: ['f'], value: false, help: 'stop whatever runs for the container first' }],
+  exec: NODE_COMMANDS.exec?.flags ?? [],
+  pause: [],
+  resume: [],
+  events: [
+    { name: 'interval', value: true, help: 'stats interval' },
+    { name: 'stats', value: false, help: 'print the container\'s stats once' },
+  ],
+  update: NODE_COMMANDS.update?.flags ?? [],
+  checkpoint: NODE_COMMANDS.checkpoint?.flags ?? [],
+};
+
 /** ParsedArgv is a runtime command line: global options, command, its flags and operands. */
 export interface ParsedArgv {
   global: GlobalOptions;
@@ -115,7 +148,7 @@ function takeFlags(argv: readonly string[], start: number, specs: readonly FlagS
       operands.push(...argv.slice(i + 1));
       return argv.length;
     }
-    if (!arg.startsWith('-') || arg === '-' || (stopAtOperand && (arg === '-h' || arg === '--help'))) {
+    if (!arg.startsWith('-') || arg === '-' || (stopAtOperand && HELP_FLAGS.includes(arg))) {
       if (stopAtOperand) return i;
       if (rule === 'flags') {
         operands.push(...argv.slice(i));
@@ -168,7 +201,7 @@ export function parseRuntimeArgv(argv: readonly string[]): ParsedArgv {
   if (typeof g.egress === 'string') global.egress = g.egress;
 
   const command = argv[next] ?? 'help';
-  const spec = NODE_COMMANDS[command === '-h' || command === '--help' ? 'help' : command];
+  const spec = NODE_COMMANDS[HELP_FLAGS.includes(command) ? 'help' : command];
   if (!spec) throw new MsbError('invalid-argument', `unknown command ${JSON.stringify(command)}`);
   const flags: Record<string, string | boolean> = {};
   const operands: string[] = [];
