@@ -26,9 +26,10 @@ import { requireKvmPlatform } from './kvm-platform.js';
 import { rewritePidsLimit } from './pids-limit.js';
 import { decideRawSockets } from './raw-sockets.js';
 import { checkSysctls } from './sysctls.js';
-import { checkNetworkNamespace } from './network-namespace.js';
+import { checkNetworkNamespace } from '../network-namespace.js';
 import { choosePlatform, platformReason } from './platform.js';
-import { checkPodSandbox, podSandboxOf } from './pod-sandbox.js';
+import { checkPodSandbox } from './pod-sandbox.js';
+import { podSandboxOf } from '../pod-annotations.js';
 import { bringLoopbackUp, needsLoopbackUp } from './loopback.js';
 import { checkNetworkNamespaceUnserved } from './shared-network.js';
 import { POD_KEEPER_PID, POD_KEEPER_SCRIPT, POD_START_FIFO, POD_STARTED_FIFO, podKeeperScript, startPodKeeper } from './pod-container.js';
@@ -81,7 +82,7 @@ function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
 
 function prepareGvisor(ctx: BackendContext): PreparedContainer {
   const { policy, paths } = ctx;
-  checkNetworkNamespace(ctx.spec);
+  checkNetworkNamespace(ctx.spec, 'gvisor');
   checkPodSandbox(ctx.spec, runscRootOf(paths.stateDir));
   // A container joining a pod's sandbox (a runsc sub-container) gets its stdio at runsc start,
   // from its keeper (pod-container.ts); a console would have to reach the shim at create.

@@ -8,7 +8,7 @@ import { appendLogLine } from '../../base/log.js';
 import { which } from '../../base/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
-import { checkNetworkNamespace } from '../gvisor/network-namespace.js';
+import { checkNetworkNamespace } from '../network-namespace.js';
 import { podMembersOf, refuseSecondPodContainer } from './pod-refusal.js';
 import { inspectKvmHost, type KvmHostVerdict } from '../kvm-host.js';
 import { bindMountFacts } from '../mount-facts.js';
@@ -94,7 +94,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   const hostNote = checkHost(inspectKvmHost(), krun.hostCheck, policy.source);
   // A warning, not only debug: the operator chose to run where guests are known to fail.
   if (hostNote) appendLogLine(ctx.runtime.log, 'warning', `msb: krun: ${hostNote}`);
-  checkNetworkNamespace(spec, undefined, 'krun');
+  checkNetworkNamespace(spec, 'krun');
   if (ctx.preserveFds > 0) throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
   checkKrunSockets(spec, policy, bindMountFacts(spec), { annotations: spec.annotations ?? {}, image: dockerImageOf(spec, ctx.id) });
   const vm = translateToVmConfig(spec, { id: ctx.id, krun, kindOf: kindOfSource, ports: dockerPorts(spec, ctx.id), nameservers: nameserversOf(spec), egress: ctx.egress });
