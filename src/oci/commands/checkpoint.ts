@@ -1,4 +1,4 @@
-import { BACKENDS } from '../../isolation/backends.js';
+import { backendOf } from '../../isolation/backends.js';
 import type { CheckpointFlagValues } from '../../isolation/checkpoint-flags.js';
 import { MsbError } from '../../base/errors.js';
 import { type GlobalOptions, logTargetOf, runtimeContextOf } from '../global-options.js';
@@ -14,9 +14,7 @@ import { readRecord } from '../../base/record.js';
 export function checkpoint(g: GlobalOptions, id: string, flags: CheckpointFlagValues): number {
   const paths = containerPaths(g.root, id);
   const record = readRecord(paths, id);
-  const backend = BACKENDS[record.backend];
-  if (!backend) throw new MsbError('internal', `container ${id} runs under ${record.backend}, which this build does not know`);
-  const c = backend.checkpointing;
+  const c = backendOf(record).checkpointing;
   if (!c.supported) throw new MsbError('unsupported', `${record.backend}: checkpoint is not supported: ${c.why}`);
   const mapped = c.mapFlags('checkpoint', flags);
   if (mapped.noOps.length > 0) appendLogLine(logTargetOf(g), 'debug', `${record.backend}: checkpoint of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
