@@ -113,7 +113,7 @@ export type Checkpointing =
       /** Maps runc's checkpoint/restore flags onto the backend's; throws an MsbError naming a refused flag and why. */
       mapFlags(command: CheckpointCommand, flags: CheckpointFlagValues): RunscCheckpointArgs;
       /** Runs the backend's checkpoint with msb's stdio; returns the exit status. */
-      checkpoint(req: CheckpointRequest): number;
+      checkpoint(req: CheckpointRequest): Promise<number>;
     };
 
 /** RecordedContainer is a container msb created, as a later command finds it: its record and files, and this invocation's context. */
@@ -158,16 +158,15 @@ export interface LauncherCommands {
 }
 
 /**
- * Backend is one sandbox technology behind msb's runc-compatible surface: it prepares and creates
- * a container, declares how its launcher serves the container's later commands, and serves those
- * the launcher sends to Node. Its operations that need heavy modules import them when called, so
- * a command pays only for its own backend's code.
+ * RecordedBackend is what a backend serves for a container it created: it declares how the
+ * container's launcher serves its later commands, and serves those the launcher sends to Node.
+ * It is kept apart from prepare (Backend) so that exec, update, ps and checkpoint load only these
+ * small modules, not create's; its operations import their heavy modules when called.
  */
-export interface Backend<S extends BackendSummary = BackendSummary> {
+export interface RecordedBackend<S extends BackendSummary = BackendSummary> {
   name: string;
-  prepare(ctx: BackendContext): PreparedContainer<S>;
-  checkpointing: Checkpointing;
   launcherCommands: LauncherCommands;
+  checkpointing: Checkpointing;
   /**
    * summaryOf reads record.backendSummary as this backend's prepare wrote it (records of older
    * msb versions included), refusing another shape with an MsbError that names the field.
@@ -181,5 +180,13 @@ export interface Backend<S extends BackendSummary = BackendSummary> {
    * hostPidsJson is `ps --format json`'s output (containerd asks for it for `docker top`): a JSON
    * array of HOST pids, which Docker looks up in the host's process table.
    */
-  hostPidsJson(c: RecordedContainer): string;
+  hostPidsJson(c: RecordedContainer): Promise<string>;
+}
+
+/**
+ * Backend is one sandbox technology behind msb's runc-compatible surface: it prepares and creates
+ * a container (prepare), and serves the container's later commands (RecordedBackend).
+ */
+export interface Backend<S extends BackendSummary = BackendSummary> extends RecordedBackend<S> {
+  prepare(ctx: BackendContext): PreparedContainer<S>;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerRecord } from '../base/record.js';
 import { thrownMsbError } from '../../test/support/msb-error.js';
-import { backendOf, BACKENDS } from './backends.js';
+import { BACKENDS } from './backends.js';
+import { backendOf, RECORDED_BACKENDS } from './recorded-backends.js';
 import { gvisorLauncher } from './gvisor/launcher.js';
 import { krunLauncher } from './krun/krun-launcher.js';
 
@@ -34,6 +35,17 @@ describe('Backend.launcherCommands', () => {
     }
     // What goes to Node is served there: exec and update by the backend's methods, checkpoint by its Checkpointing.
     for (const cmd of declared.node) expect(['exec', 'update', 'checkpoint']).toContain(cmd);
+  });
+});
+
+describe('RECORDED_BACKENDS', () => {
+  it('serves the later commands of every backend with the same operations as BACKENDS', () => {
+    expect(Object.keys(RECORDED_BACKENDS).sort()).toEqual(Object.keys(BACKENDS).sort());
+    for (const [name, b] of Object.entries(BACKENDS)) {
+      const r = RECORDED_BACKENDS[name]!;
+      for (const key of Object.keys(r) as (keyof typeof r)[]) expect(b[key]).toBe(r[key]);
+      expect(Object.keys(b).sort()).toEqual([...Object.keys(r), 'prepare'].sort());
+    }
   });
 });
 

@@ -13,7 +13,7 @@ import { withSystemErrors } from '../../base/system-error.js';
 import type { BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { runcCreateCommand, runRuncCreateCommand, type RuncCreateCommand } from '../runc-create.js';
 import { checkGvisorContainer, type PodMembership } from './gvisor-checks.js';
-import { runThroughLauncher } from './gvisor-checkpoint.js';
+import { runThroughLauncher } from './run-through-launcher.js';
 import { containerDnsOf, finishNetworkAfterCreate, type GvisorNetworkPlan, planGvisorNetwork } from './gvisor-network.js';
 import type { GvisorSummary } from './gvisor-summary.js';
 import type { GvisorCgroup } from './gvisor-update.js';

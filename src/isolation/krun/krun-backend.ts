@@ -6,7 +6,7 @@ import { parseResolvConf } from '../../dns/resolv-conf.js';
 import { MsbError } from '../../base/errors.js';
 import { appendLogLine } from '../../base/log.js';
 import { which } from '../../base/which.js';
-import type { Backend, BackendContext, CreateRequest, ExecRequest, PreparedContainer, RecordedContainer, UpdateFlags } from '../backend.js';
+import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
 import { checkNetworkNamespace } from '../network-namespace.js';
 import { podMembersOf, refuseSecondPodContainer } from './pod-refusal.js';
@@ -14,10 +14,9 @@ import { inspectKvmHost, type KvmHostVerdict } from '../kvm-host.js';
 import { bindMountFacts } from '../mount-facts.js';
 import { dockerPorts } from './docker-ports.js';
 import { hostLibraries } from './host-libraries.js';
-import { krunLauncher, NODE_ROUTED_COMMANDS, RUNC_COMMANDS } from './krun-launcher.js';
-import { type KrunSummary, readKrunSummary } from './krun-summary.js';
-import type { KrunContainer } from './krun-exec.js';
-import { launcherOutput } from '../launcher-output.js';
+import { krunLauncher } from './krun-launcher.js';
+import { krunCommands } from './krun-commands.js';
+import type { KrunSummary } from './krun-summary.js';
 import { krunProcessSpec } from './krun-process.js';
 import { checkKrunSockets } from './krun-sockets.js';
 import { msbRunArgs } from './msb-run-args.js';
@@ -149,48 +148,5 @@ function prepareKrun(ctx: BackendContext): PreparedContainer<KrunSummary> {
   };
 }
 
-/** krunContainerOf is how exec and update reach a krun container: runc's command line for the VMM's container, and the microVM's name. */
-function krunContainerOf(c: RecordedContainer): { container: KrunContainer; summary: KrunSummary } {
-  const s = readKrunSummary(c.record);
-  return { container: { id: c.id, dir: c.paths.dir, runc: s.runc, runcArgs: s.runcArgs, sandbox: s.vm.name }, summary: s };
-}
-
-/** krunExecCommand serves exec: the process runs in the guest, not in the VMM's container (krun-exec.ts). */
-async function krunExecCommand(c: RecordedContainer, req: ExecRequest): Promise<number> {
-  const { container } = krunContainerOf(c);
-  const { krunExec } = await import('./krun-exec.js');
-  return krunExec(container, [...c.runtime.logArgs], req);
-}
-
-/** krunUpdateCommand serves update: runc updates the cgroup and msb resizes the running guest (krun-update.ts). */
-async function krunUpdateCommand(c: RecordedContainer, flags: UpdateFlags): Promise<number> {
-  const { container, summary } = krunContainerOf(c);
-  const { krunUpdate } = await import('./krun-update.js');
-  return krunUpdate(container, [...c.runtime.logArgs], typeof flags.resources === 'string' ? flags.resources : undefined, summary.vmmHeadroomMiB);
-}
-
-/**
- * krunHostPids: the VMM's processes (tini, msb) are real host processes in the container's cgroup,
- * and runc lists them; the guest's processes have no host pids at all.
- */
-function krunHostPids(c: RecordedContainer): string {
-  return launcherOutput(c.paths.launcher, c.id, c.runtime.logArgs, 'ps', ['--format', 'json', c.id]);
-}
-
 /** krunBackend runs each container as a libkrun microVM: runc runs tini → msb in the container's namespaces and cgroup. */
-export const krunBackend: Backend<KrunSummary> = {
-  name: 'krun',
-  prepare: prepareKrun,
-  // Checked on microsandbox 0.6.18: `msb snapshot create --from <sandbox>` copies the disk of a
-  // STOPPED sandbox; nothing saves a running guest's memory and processes (docs/checkpoint.md).
-  checkpointing: {
-    supported: false,
-    why: "microsandbox's msb 0.6.18 cannot snapshot a running microVM (msb snapshot saves only a stopped sandbox's disk, not its memory and processes)",
-  },
-  // The launcher runs runc for these (krun-launcher.ts); exec, update and checkpoint go to Node.
-  launcherCommands: { sh: RUNC_COMMANDS, node: NODE_ROUTED_COMMANDS },
-  summaryOf: readKrunSummary,
-  exec: krunExecCommand,
-  update: krunUpdateCommand,
-  hostPidsJson: krunHostPids,
-};
+export const krunBackend: Backend<KrunSummary> = { ...krunCommands, prepare: prepareKrun };

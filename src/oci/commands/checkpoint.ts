@@ -1,4 +1,4 @@
-import { backendOf } from '../../isolation/backends.js';
+import { backendOf } from '../../isolation/recorded-backends.js';
 import type { CheckpointFlagValues } from '../../isolation/checkpoint-flags.js';
 import { MsbError } from '../../base/errors.js';
 import { type GlobalOptions, logTargetOf, runtimeContextOf } from '../global-options.js';
@@ -11,7 +11,7 @@ import { readRecord } from '../../base/record.js';
  * runc's flags onto its own, refusing with the reason what it cannot do, and runs its
  * checkpoint. The launcher sends it here (shim/msb-runtime → msb_exec). Returns the exit status.
  */
-export function checkpoint(g: GlobalOptions, id: string, flags: CheckpointFlagValues): number {
+export async function checkpoint(g: GlobalOptions, id: string, flags: CheckpointFlagValues): Promise<number> {
   const paths = containerPaths(g.root, id);
   const record = readRecord(paths, id);
   const c = backendOf(record).checkpointing;

@@ -1,5 +1,5 @@
 import type { RecordedContainer } from '../../isolation/backend.js';
-import { backendOf } from '../../isolation/backends.js';
+import { backendOf } from '../../isolation/recorded-backends.js';
 import { launcherOutput } from '../../isolation/launcher-output.js';
 import { type GlobalOptions, runtimeContextOf } from '../global-options.js';
 import { containerPaths } from '../../base/paths.js';
@@ -11,7 +11,7 @@ import { readRecord } from '../../base/record.js';
  * of HOST pids, which Docker then looks up in the host's process table; the container's backend
  * says which (Backend.hostPidsJson).
  */
-export function ps(g: GlobalOptions, id: string, psArgs: string[], opts: { format?: string }): void {
+export async function ps(g: GlobalOptions, id: string, psArgs: string[], opts: { format?: string }): Promise<void> {
   const paths = containerPaths(g.root, id);
   const runtime = runtimeContextOf(g);
   if (opts.format !== 'json') {
@@ -20,5 +20,5 @@ export function ps(g: GlobalOptions, id: string, psArgs: string[], opts: { forma
   }
   const record = readRecord(paths, id);
   const c: RecordedContainer = { id, record, paths, runtime };
-  process.stdout.write(backendOf(record).hostPidsJson(c));
+  process.stdout.write(await backendOf(record).hostPidsJson(c));
 }

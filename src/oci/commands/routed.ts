@@ -1,7 +1,7 @@
 import type { ParsedArgv } from '../argv.js';
 import { MsbError } from '../../base/errors.js';
 import type { ExecRequest, RecordedContainer } from '../../isolation/backend.js';
-import { backendOf } from '../../isolation/backends.js';
+import { backendOf } from '../../isolation/recorded-backends.js';
 import { type GlobalOptions, runtimeContextOf } from '../global-options.js';
 import { containerPaths } from '../../base/paths.js';
 import { readRecord } from '../../base/record.js';
