@@ -68,7 +68,7 @@ async function dispatch(parsed: ParsedArgv): Promise<number | void> {
       return;
     case 'ps': {
       const id = operand(parsed, 'container id');
-      (await import('./commands/ps.js')).ps(global, id, parsed.operands.slice(1), { format: str('format') });
+      await (await import('./commands/ps.js')).ps(global, id, parsed.operands.slice(1), { format: str('format') });
       return;
     }
     case 'exec':

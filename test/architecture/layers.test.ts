@@ -1,9 +1,12 @@
 // The layers of src/ (docs/architecture.md), checked on every source file's imports: a file may
 // import its own directory's files and those of lower layers, never a higher layer's. Tests are
-// exempt: they drive whole paths (a backend's test may call oci's create).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// exempt: they drive whole paths (a backend's test may call oci's create). Two rules keep the
+// backends behind their interface (src/isolation/backend.ts): oci's commands name no backend,
+// and no backend imports another's directory.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/paths.js';
 
@@ -60,6 +63,53 @@ export function violations(src = SRC): string[] {
   return bad.sort();
 }
 
+/** BACKEND_NAME matches a backend's name, or its binary's, in code. */
+const BACKEND_NAME = /gvisor|krun|runsc/i;
+
+/** BACKEND_DIRS are the backends' own directories under src/; each may use src/isolation's shared modules, never another's. */
+export const BACKEND_DIRS: readonly string[] = ['isolation/gvisor', 'isolation/krun'];
+
+/**
+ * backendNamesIn lists where the code of the source files under `dir` names a backend: an
+ * identifier, a string (an import path included), a template or a regular expression matching
+ * BACKEND_NAME. Comments pass: they may say which backend a behaviour exists for, code may not
+ * act on it (the backend's own method does, through its interface).
+ */
+export function backendNamesIn(dir: string, src = SRC): string[] {
+  const found: string[] = [];
+  for (const file of sources(dir)) {
+    const text = readFileSync(file, 'utf8');
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      const named =
+        ts.isIdentifier(node) || ts.isPrivateIdentifier(node) || ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)
+          ? node.text
+          : undefined;
+      if (named !== undefined && BACKEND_NAME.test(named)) {
+        const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+        found.push(`src/${relative(src, file)}:${line} names a backend: ${JSON.stringify(named)}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return found;
+}
+
+/** crossBackendImports are the imports from one backend's directory into another's. */
+export function crossBackendImports(src = SRC): string[] {
+  const bad: string[] = [];
+  for (const from of BACKEND_DIRS.filter((d) => existsSync(join(src, d)))) {
+    for (const file of sources(join(src, from))) {
+      for (const target of importsOf(file, src)) {
+        const to = BACKEND_DIRS.find((d) => d !== from && (target === d || target.startsWith(`${d}/`)));
+        if (to) bad.push(`src/${relative(src, file)} imports src/${target} (${to} is another backend's)`);
+      }
+    }
+  }
+  return bad.sort();
+}
+
 describe('the layers of src/', () => {
   it('every directory of src/ is in a layer', () => {
     for (const e of readdirSync(SRC, { withFileTypes: true })) if (e.isDirectory()) expect(() => layerOf(e.name)).not.toThrow();
@@ -84,6 +134,65 @@ describe('the layers of src/', () => {
         'src/base/a.ts imports src/oci/main.js (oci is above base)',
         'src/ctl/b.ts imports src/cri/c.js (cri is beside ctl)',
         'src/egress/d.ts imports src/dns/e.js (dns is above egress)',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('no file in src/oci/commands names a backend in code', () => {
+    expect(backendNamesIn(join(SRC, 'oci', 'commands'))).toEqual([]);
+  });
+
+  it('reports a backend named by a string, an import, an identifier or a template in oci/commands, not in a comment or a test', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-layers-'));
+    try {
+      const put = (p: string, text: string): void => {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), text);
+      };
+      put(
+        'oci/commands/a.ts',
+        [
+          "// runsc is named in a comment: allowed",
+          "import { x } from '../../isolation/backends.js';",
+          "const { g } = await import('../../isolation/gvisor/g.js');",
+          "/* gVisor, also allowed */ if (x.backend === 'krun') g();",
+          'const runscArgs = [`--${x}-gvisor`];',
+          '',
+        ].join('\n'),
+      );
+      put('oci/commands/a.test.ts', "const b = 'krun';\n");
+      expect(backendNamesIn(join(dir, 'oci', 'commands'), dir)).toEqual([
+        'src/oci/commands/a.ts:3 names a backend: "../../isolation/gvisor/g.js"',
+        'src/oci/commands/a.ts:4 names a backend: "krun"',
+        'src/oci/commands/a.ts:5 names a backend: "runscArgs"',
+        'src/oci/commands/a.ts:5 names a backend: "-gvisor"',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('no backend imports another backend\'s directory', () => {
+    expect(crossBackendImports()).toEqual([]);
+  });
+
+  it('reports krun importing gvisor and the reverse, static, dynamic or type-only, and lets shared isolation modules pass', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msb-layers-'));
+    try {
+      const put = (p: string, text: string): void => {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), text);
+      };
+      put('isolation/krun/a.ts', "import { n } from '../gvisor/network-namespace.js';\nimport { s } from '../network-namespace.js';\n");
+      put('isolation/gvisor/b.ts', "const m = await import('../krun/krun-exec.js');\nimport type { K } from '../krun/k.js';\n");
+      put('isolation/gvisor/c.ts', "import { d } from './d.js';\nimport { e } from '../backend.js';\n");
+      put('isolation/krun/d.test.ts', "import { g } from '../gvisor/g.js';\n");
+      expect(crossBackendImports(dir)).toEqual([
+        'src/isolation/gvisor/b.ts imports src/isolation/krun/k.js (isolation/krun is another backend\'s)',
+        'src/isolation/gvisor/b.ts imports src/isolation/krun/krun-exec.js (isolation/krun is another backend\'s)',
+        'src/isolation/krun/a.ts imports src/isolation/gvisor/network-namespace.js (isolation/gvisor is another backend\'s)',
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

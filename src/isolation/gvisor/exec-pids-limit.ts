@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { MsbError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/record.js';
 import type { Spec } from '../../base/spec.js';
+import type { ExecRequest } from '../backend.js';
 
 type Process = NonNullable<Spec['process']>;
 
@@ -36,14 +37,6 @@ export interface GvisorExecContainer {
   pidsLimit: number;
 }
 
-/** GvisorExecOptions are runc exec's flags as containerd passes them (exec --process F --detach --pid-file P). */
-export interface GvisorExecOptions {
-  process?: string;
-  detach: boolean;
-  pidFile?: string;
-  consoleSocket?: string;
-}
-
 /** hasShell says whether the container's root filesystem (as the host sees it) holds /bin/sh. */
 function hasShell(bundle: string): boolean {
   try {
@@ -58,9 +51,10 @@ function hasShell(bundle: string): boolean {
 
 /**
  * gvisorExec runs `runsc exec` with the process wrapped by limitExecProcess, with the caller's
- * stdio; returns runsc's exit status. Routed here only for containers with a pids limit.
+ * stdio; returns runsc's exit status. Routed here only for containers with a pids limit; containerd
+ * passes the process as a file (exec --process F --detach --pid-file P).
  */
-export function gvisorExec(c: GvisorExecContainer, logArgs: string[], opts: GvisorExecOptions): number {
+export function gvisorExec(c: GvisorExecContainer, logArgs: string[], opts: Pick<ExecRequest, 'process' | 'detach' | 'pidFile' | 'consoleSocket'>): number {
   if (!opts.process) throw new MsbError('invalid-argument', 'exec: a container with --pids-limit under gVisor takes its process as --process process.json (as containerd passes it)');
   let p: Process;
   try {

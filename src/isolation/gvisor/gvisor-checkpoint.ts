@@ -1,23 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { MsbError } from '../../base/errors.js';
-import { describeSystemError } from '../../base/system-error.js';
-import type { Checkpointing, CheckpointRequest, RuntimeContext } from '../backend.js';
+import type { Checkpointing, CheckpointRequest } from '../backend.js';
 import { runscCheckpointArgs } from '../checkpoint-flags.js';
-
-/**
- * runThroughLauncher runs runsc with the container's own flags, exactly as its launcher does
- * (msb_exec_runsc: under the rmem_default workaround when create decided it applies), with
- * msb's stdio: a restored container inherits Docker's FIFOs as a created one does.
- */
-export function runThroughLauncher(launcher: string, rt: RuntimeContext, args: readonly string[]): number {
-  const r = spawnSync('/bin/sh', ['-c', '. "$0" && msb_exec_runsc "$@"', launcher, ...rt.logArgs, ...args], { stdio: ['inherit', 'inherit', 'inherit'] });
-  if (r.error) throw new MsbError('backend', `gvisor: cannot run runsc through ${launcher}: ${describeSystemError(r.error)}`, { cause: r.error });
-  return r.status ?? 128 + 9;
-}
 
 /** gvisorCheckpointing is runsc's checkpoint/restore behind runc's flags (docs/checkpoint.md). */
 export const gvisorCheckpointing: Checkpointing = {
   supported: true,
   mapFlags: (command, flags) => runscCheckpointArgs(command, flags),
-  checkpoint: (req: CheckpointRequest): number => runThroughLauncher(req.launcher, req.runtime, ['checkpoint', ...req.args, req.id]),
+  // Imported when called: the module that holds this object is loaded by every later command.
+  checkpoint: async (req: CheckpointRequest): Promise<number> => (await import('./run-through-launcher.js')).runThroughLauncher(req.launcher, req.runtime, ['checkpoint', ...req.args, req.id]),
 };

@@ -33,11 +33,11 @@ describe('gvisorUpdate', () => {
 });
 
 describe('cgroupOfRecord', () => {
-  const record = (summary: Record<string, unknown>): ContainerRecord => ({ id: 'abc', backend: 'gvisor', bundle: '/b', created: '', selection: [], backendSummary: summary });
+  const record: Pick<ContainerRecord, 'bundle'> = { bundle: '/b' };
 
   it('reads what create recorded, else the bundle\'s config.json', () => {
-    expect(cgroupOfRecord(record({ cgroup: cg }))).toEqual(cg);
-    expect(cgroupOfRecord(record({ runscArgs: ['--systemd-cgroup'] }), () => '{"linux":{"cgroupsPath":"system.slice:docker:abc"}}')).toEqual({ path: 'system.slice:docker:abc', systemd: true });
-    expect(cgroupOfRecord(record({}), () => { throw new Error('ENOENT'); })).toEqual({ path: undefined, systemd: false });
+    expect(cgroupOfRecord(record, { cgroup: cg })).toEqual(cg);
+    expect(cgroupOfRecord(record, { runscArgs: ['--systemd-cgroup'] }, () => '{"linux":{"cgroupsPath":"system.slice:docker:abc"}}')).toEqual({ path: 'system.slice:docker:abc', systemd: true });
+    expect(cgroupOfRecord(record, {}, () => { throw new Error('ENOENT'); })).toEqual({ path: undefined, systemd: false });
   });
 });

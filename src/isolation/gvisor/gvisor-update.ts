@@ -6,7 +6,7 @@ import { type CgroupDirs, hostCgroupDirs } from '../cgroups/cgroup-dirs.js';
 import { hostPidsLimit } from './pids-limit.js';
 import { applyCgroupWrites, type CgroupFs, type LinuxResources, planV1, planV2, unsupportedResources } from '../cgroups/cgroup-writes.js';
 
-/** GvisorCgroup is what create records about a gVisor container's host cgroup (record.backendSummary.cgroup). */
+/** GvisorCgroup is what create records about a gVisor container's host cgroup (GvisorSummary.cgroup). */
 export interface GvisorCgroup {
   /** linux.cgroupsPath as Docker wrote it; runsc puts the whole sandbox (sentry, gofer) in it. */
   path?: string;
@@ -14,18 +14,23 @@ export interface GvisorCgroup {
   systemd: boolean;
 }
 
-/** cgroupOfRecord reads the cgroup facts create recorded (records written before them: the bundle's config.json). */
-export function cgroupOfRecord(record: ContainerRecord, read = (p: string): string => readFileSync(p, 'utf8')): GvisorCgroup {
-  const s = record.backendSummary.cgroup as GvisorCgroup | undefined;
-  if (s) return s;
+/**
+ * cgroupOfRecord is the cgroup facts create recorded in a gVisor container's summary (records
+ * written before them: the bundle's config.json, and runsc's flags for the cgroup mode).
+ */
+export function cgroupOfRecord(
+  record: Pick<ContainerRecord, 'bundle'>,
+  summary: { cgroup?: GvisorCgroup; runscArgs?: readonly string[] },
+  read = (p: string): string => readFileSync(p, 'utf8'),
+): GvisorCgroup {
+  if (summary.cgroup) return summary.cgroup;
   let path: string | undefined;
   try {
     path = (JSON.parse(read(join(record.bundle, 'config.json'))) as { linux?: { cgroupsPath?: string } }).linux?.cgroupsPath;
   } catch {
     path = undefined;
   }
-  const args = (record.backendSummary.runscArgs as string[] | undefined) ?? [];
-  return { path, systemd: args.includes('--systemd-cgroup') };
+  return { path, systemd: (summary.runscArgs ?? []).includes('--systemd-cgroup') };
 }
 
 const hostFs: CgroupFs = { exists: existsSync, write: (p, v) => writeFileSync(p, v) };

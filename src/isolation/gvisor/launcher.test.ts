@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GVISOR_NODE_COMMANDS, GVISOR_PIDS_NODE_COMMANDS, gvisorLauncher, type LauncherInputs, NETNS_CHECK_COMMANDS, RUNSC_COMMANDS } from './launcher.js';
+import { gvisorLauncher, type LauncherInputs, NETNS_CHECK_COMMANDS } from './launcher.js';
+import { GVISOR_NODE_COMMANDS, GVISOR_PIDS_NODE_COMMANDS, RUNSC_COMMANDS } from './launcher-commands.js';
 
 // Every path has spaces, single and double quotes and a $: the launcher must survive them all.
 const base = mkdtempSync(join(tmpdir(), 'msb-launcher-'));

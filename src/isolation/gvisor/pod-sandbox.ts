@@ -2,25 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MsbError } from '../../base/errors.js';
 import type { Spec } from '../../base/spec.js';
-
-/**
- * The annotations runsc reads to put a container into an existing sandbox (a Kubernetes pod):
- * runsc/specutils, containerd's CRI and CRI-O spellings.
- */
-const CONTAINER_TYPE_KEYS = ['io.kubernetes.cri.container-type', 'io.kubernetes.cri-o.ContainerType'];
-const SANDBOX_ID_KEYS = ['io.kubernetes.cri.sandbox-id', 'io.kubernetes.cri-o.SandboxID'];
-
-/** podSandboxOf is the id of the sandbox a pod's container joins, or undefined for a container that gets its own sandbox. */
-export function podSandboxOf(spec: Spec): { key: string; id: string } | undefined {
-  const a = spec.annotations ?? {};
-  const type = CONTAINER_TYPE_KEYS.map((k) => a[k]).find((v) => v !== undefined);
-  if (type !== 'container') return undefined;
-  for (const key of SANDBOX_ID_KEYS) {
-    const id = a[key];
-    if (id !== undefined) return { key, id };
-  }
-  return { key: SANDBOX_ID_KEYS[0] ?? '', id: '' };
-}
+import { podSandboxOf } from '../pod-annotations.js';
 
 /** runscStateFile is where runsc keeps a sandbox's state under its root (runsc/container/state_file.go). */
 export function runscStateFile(runscRoot: string, sandboxId: string): string {

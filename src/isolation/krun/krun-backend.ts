@@ -8,13 +8,15 @@ import { appendLogLine } from '../../base/log.js';
 import { which } from '../../base/which.js';
 import type { Backend, BackendContext, CreateRequest, PreparedContainer } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
-import { checkNetworkNamespace } from '../gvisor/network-namespace.js';
+import { checkNetworkNamespace } from '../network-namespace.js';
 import { podMembersOf, refuseSecondPodContainer } from './pod-refusal.js';
 import { inspectKvmHost, type KvmHostVerdict } from '../kvm-host.js';
 import { bindMountFacts } from '../mount-facts.js';
 import { dockerPorts } from './docker-ports.js';
 import { hostLibraries } from './host-libraries.js';
 import { krunLauncher } from './krun-launcher.js';
+import { krunCommands } from './krun-commands.js';
+import type { KrunSummary } from './krun-summary.js';
 import { krunProcessSpec } from './krun-process.js';
 import { checkKrunSockets } from './krun-sockets.js';
 import { msbRunArgs } from './msb-run-args.js';
@@ -84,7 +86,7 @@ function nameserversOf(spec: BackendContext['spec']): string[] {
   }
 }
 
-function prepareKrun(ctx: BackendContext): PreparedContainer {
+function prepareKrun(ctx: BackendContext): PreparedContainer<KrunSummary> {
   const { policy, paths, spec } = ctx;
   refuseSecondPodContainer(spec, podMembersOf(dirname(paths.dir), ctx.id));
   const krun = policy.krun;
@@ -94,7 +96,7 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
   const hostNote = checkHost(inspectKvmHost(), krun.hostCheck, policy.source);
   // A warning, not only debug: the operator chose to run where guests are known to fail.
   if (hostNote) appendLogLine(ctx.runtime.log, 'warning', `msb: krun: ${hostNote}`);
-  checkNetworkNamespace(spec, undefined, 'krun');
+  checkNetworkNamespace(spec, 'krun');
   if (ctx.preserveFds > 0) throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
   checkKrunSockets(spec, policy, bindMountFacts(spec), { annotations: spec.annotations ?? {}, image: dockerImageOf(spec, ctx.id) });
   const vm = translateToVmConfig(spec, { id: ctx.id, krun, kindOf: kindOfSource, ports: dockerPorts(spec, ctx.id), nameservers: nameserversOf(spec), egress: ctx.egress });
@@ -147,13 +149,4 @@ function prepareKrun(ctx: BackendContext): PreparedContainer {
 }
 
 /** krunBackend runs each container as a libkrun microVM: runc runs tini → msb in the container's namespaces and cgroup. */
-export const krunBackend: Backend = {
-  name: 'krun',
-  prepare: prepareKrun,
-  // Checked on microsandbox 0.6.18: `msb snapshot create --from <sandbox>` copies the disk of a
-  // STOPPED sandbox; nothing saves a running guest's memory and processes (docs/checkpoint.md).
-  checkpointing: {
-    supported: false,
-    why: "microsandbox's msb 0.6.18 cannot snapshot a running microVM (msb snapshot saves only a stopped sandbox's disk, not its memory and processes)",
-  },
-};
+export const krunBackend: Backend<KrunSummary> = { ...krunCommands, prepare: prepareKrun };

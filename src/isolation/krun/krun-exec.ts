@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MsbError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/record.js';
 import type { Spec } from '../../base/spec.js';
+import type { ExecRequest } from '../backend.js';
 import { VMM_ENV, VMM_MSB } from './krun-process.js';
 
 type Process = NonNullable<Spec['process']>;
@@ -34,20 +35,7 @@ export function krunExecProcess(p: Process, sandbox: string): Process {
   return { ...p, args: [...msb, sandbox, '--', ...args], env: [...VMM_ENV], cwd: '/', user: { uid: 0, gid: 0 } };
 }
 
-/** ExecOptions are runc exec's flags as Docker and containerd pass them. */
-export interface ExecOptions {
-  process?: string;
-  detach: boolean;
-  pidFile?: string;
-  consoleSocket?: string;
-  tty: boolean;
-  cwd?: string;
-  env?: string;
-  user?: string;
-  args: string[];
-}
-
-function processOf(opts: ExecOptions): Process {
+function processOf(opts: ExecRequest): Process {
   if (opts.process) {
     try {
       return JSON.parse(readFileSync(opts.process, 'utf8')) as Process;
@@ -60,7 +48,7 @@ function processOf(opts: ExecOptions): Process {
 }
 
 /** krunExec runs a process in the guest through `runc exec … msb exec`, with the caller's stdio; returns runc's exit status. */
-export function krunExec(c: KrunContainer, logArgs: string[], opts: ExecOptions): number {
+export function krunExec(c: KrunContainer, logArgs: string[], opts: ExecRequest): number {
   const file = join(c.dir, `exec-${process.pid}-${Date.now()}.json`);
   writeFileAtomic(file, JSON.stringify(krunExecProcess(processOf(opts), c.sandbox)));
   try {

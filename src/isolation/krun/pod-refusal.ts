@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MsbError } from '../../base/errors.js';
 import type { Spec } from '../../base/spec.js';
-import { podSandboxOf } from '../gvisor/pod-sandbox.js';
+import { podSandboxOf } from '../pod-annotations.js';
 
 /** PodMembers lists the pod sandbox ids of the other containers msb holds under one state root. */
 export type PodMembers = () => { id: string; podSandbox: string | undefined }[];

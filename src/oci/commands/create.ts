@@ -89,7 +89,7 @@ export function create(g: GlobalOptions, id: string, opts: CreateOptions, env: N
 export interface Materializing {
   /** The backend's create request. */
   request: CreateRequest;
-  /** Ends create with the backend's exit status: afterCreate when 0; otherwise, or when afterCreate throws, fail. */
+  /** Ends create with the backend's exit status: afterCreate of `request` when 0; otherwise, or when afterCreate throws, fail. */
   finish(status: number): void;
   /** Removes everything msb and the backend made for the container, then throws `err`. */
   fail(err: unknown): never;
@@ -119,15 +119,16 @@ export function beginMaterialize(g: GlobalOptions, id: string, opts: CreateOptio
   } catch (err) {
     fail(wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err));
   }
+  const request: CreateRequest = { id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds };
   return {
-    request: { id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, preserveFds },
+    request,
     finish(status: number): void {
       try {
         if (status !== 0) {
           const reason = lastLogError(g.log, logOffset) ?? 'see the runtime output above';
           throw new MsbError('backend', `${choice.name}: ${verb} failed (exit ${status}): ${reason}`);
         }
-        prepared.afterCreate();
+        prepared.afterCreate(request);
       } catch (err) {
         fail(err);
       }

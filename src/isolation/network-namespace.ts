@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { MsbError } from '../../base/errors.js';
-import type { Spec } from '../../base/spec.js';
+import { MsbError } from '../base/errors.js';
+import type { Spec } from '../base/spec.js';
 
 /** inodeOf identifies a namespace file; injected in tests. */
 export type InodeOf = (path: string) => string | undefined;
@@ -16,11 +16,12 @@ const realInodeOf: InodeOf = (path) => {
 
 /**
  * checkNetworkNamespace refuses containers that would share the host's network namespace
- * (`docker run --network host`, or a netns path that is the host's). runsc would otherwise
- * serve the host's interfaces from inside the sandbox — and with the rmem_default workaround
- * active, its own "root network namespace" guard would not stop it.
+ * (`docker run --network host`, or a netns path that is the host's), for every backend: gVisor's
+ * runsc would otherwise serve the host's interfaces from inside the sandbox (and with the
+ * rmem_default workaround active, its own "root network namespace" guard would not stop it); a
+ * microVM's network stack would run in the host's namespace. `backend` names the refusing backend.
  */
-export function checkNetworkNamespace(spec: Spec, inodeOf: InodeOf = realInodeOf, backend = 'gvisor'): void {
+export function checkNetworkNamespace(spec: Spec, backend: string, inodeOf: InodeOf = realInodeOf): void {
   const entries = spec.linux?.namespaces?.filter((ns) => ns.type === 'network') ?? [];
   const netns = entries[0];
   if (!netns) {
