@@ -34,8 +34,10 @@ export function toMsbError(err: unknown): MsbError {
   return new MsbError('internal', message, { cause: err });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what oneLine escapes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** oneLine folds a message onto one line, as Docker shows only one line of the runtime's error; other control characters are shown escaped. */
 export function oneLine(message: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is being escaped
-  return message.replace(/\s*\n\s*/g, '; ').replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)).trim();
+  return message.replace(/\s*\n\s*/g, '; ').replace(CONTROL_CHARACTERS, (c) => JSON.stringify(c).slice(1, -1)).trim();
 }
