@@ -1,4 +1,8 @@
-/** ErrorCode names the kinds of failure msb reports; each maps to one exit status family. */
+/**
+ * ErrorCode names the kinds of failure msb reports, for code and tests that must tell failures
+ * apart and for the --debug line of --log. It does not change the exit status: every error exits 1,
+ * as runc's do (oci/main.ts, EXIT_FAILURE).
+ */
 export type ErrorCode =
   | 'invalid-argument'
   | 'not-found'
@@ -30,8 +34,10 @@ export function toMsbError(err: unknown): MsbError {
   return new MsbError('internal', message, { cause: err });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what oneLine escapes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** oneLine folds a message onto one line, as Docker shows only one line of the runtime's error; other control characters are shown escaped. */
 export function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is being escaped
-  return message.replace(/\s*\n\s*/g, '; ').replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)).trim();
+  return message.replace(/\s*\n\s*/g, '; ').replace(CONTROL_CHARACTERS, (c) => JSON.stringify(c).slice(1, -1)).trim();
 }

@@ -43,6 +43,7 @@ describe('parseSpec', () => {
     const err = specError(text);
     expect(err.message).toMatch(/malformed JSON/);
     // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
     expect(err.message).not.toMatch(/[\u0000-\u001f]/);
   });
 

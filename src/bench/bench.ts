@@ -193,7 +193,7 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   }
 
   // Part 3: krun, docker run → msb's "entering VM" against msb run of the same rootfs.
-  let krunBoot;
+  let krunBoot: Awaited<ReturnType<typeof measureKrunBoot>> | undefined;
   if (opts.krunPairs > 0) {
     const krunWrapper = writeKrunWrapper(work, join(repoRoot, 'shim', 'msb-runtime'));
     progress(`registering ${KRUN_RUNTIME_NAME} → ${krunWrapper}`);

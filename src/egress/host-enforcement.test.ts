@@ -21,7 +21,9 @@ function recordDir(): string {
   dirs.push(d);
   return d;
 }
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function fakeHost(over: Partial<EgressHost> = {}): EgressHost & { batches: object[][] } {
   const batches: object[][] = [];

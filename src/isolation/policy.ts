@@ -154,11 +154,11 @@ function egressWithDefaults(file: EgressPolicyFile | undefined, source: string):
   };
   const def = known(file?.default ?? ALLOW_ALL, 'egress.default');
   const allowed = file?.allowed ?? [...new Set([def, ...Object.keys(profiles).filter((n) => n !== ALLOW_ALL)])];
-  allowed.forEach((n) => known(n, 'egress.allowed'));
+  for (const n of allowed) known(n, 'egress.allowed');
   const runtimes = file?.runtimes ?? {};
   for (const [runtime, names] of Object.entries(runtimes)) {
     known(runtime, 'egress.runtimes');
-    names.forEach((n) => known(n, `egress.runtimes.${runtime}`));
+    for (const n of names) known(n, `egress.runtimes.${runtime}`);
   }
   return { default: def, allowed, allowAnnotation: file?.allowAnnotation ?? true, allowRuntimeArgs: file?.allowRuntimeArgs ?? true, runtimes, profiles };
 }

@@ -2,9 +2,6 @@ import { MsbError } from '../base/errors.js';
 import { ISOLATION_ANNOTATION } from './annotations.js';
 import type { Policy } from './policy.js';
 
-/** PLANNED_BACKENDS are isolation names msb will know but this build cannot run yet. */
-export const PLANNED_BACKENDS: readonly string[] = [];
-
 /** BackendChoice is the selected backend and, in order, why each candidate was taken or skipped. */
 export interface BackendChoice {
   name: string;
@@ -51,9 +48,6 @@ export function selectBackend(
       throw new MsbError('forbidden', `${c.label}=${c.value} is not allowed by policy ${policy.source}`);
     }
     if (!available.includes(c.value)) {
-      if (PLANNED_BACKENDS.includes(c.value)) {
-        throw new MsbError('unsupported', `isolation "${c.value}" (from ${c.label}) is not available in this msb build (available: ${available.join(', ')})`);
-      }
       throw new MsbError('invalid-argument', `unknown isolation "${c.value}" (from ${c.label}); known: ${available.join(', ')}`);
     }
     if (!policy.isolation.allowed.includes(c.value)) {

@@ -2,16 +2,48 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateOci } from '../../test/support/oci-schemas.js';
 import { ociSchemaDir, sharedSkipReason, specExample } from '../../test/support/paths.js';
+import type { Spec } from '../base/spec.js';
+import { addNetworkSnapshotHook } from '../dns/network-snapshot-hook.js';
 import { BACKENDS } from '../isolation/backends.js';
+import { checkNetworkNamespace } from '../isolation/gvisor/network-namespace.js';
+import { hostLibraries } from '../isolation/krun/host-libraries.js';
 import { krunFields } from '../isolation/krun/krun-support.js';
+import { GUEST_BIND_FLAGS, GUEST_TMPFS_OPTIONS } from '../isolation/krun/vm-mounts.js';
 import { features, HOOKS, MOUNT_OPTIONS, NAMESPACES } from './features.js';
 
 describe('features', () => {
-  it('is built from the lists create uses', () => {
+  it('reports the hooks, mount options and namespaces lists', () => {
     const doc = features('1.2.3');
     expect(doc.hooks).toEqual(HOOKS);
     expect(doc.mountOptions).toEqual(MOUNT_OPTIONS);
     expect((doc.linux as { namespaces: string[] }).namespaces).toEqual(NAMESPACES);
+  });
+
+  it('lists the namespace msb acts on: network, which create requires', () => {
+    expect(NAMESPACES).toContain('network');
+    const spec = (namespaces: { type: string }[]): Spec => ({ ociVersion: '1.0.2', root: { path: 'rootfs' }, linux: { namespaces } });
+    expect(() => checkNetworkNamespace(spec(NAMESPACES.filter((t) => t !== 'network').map((type) => ({ type }))), () => undefined)).toThrow(/host network namespace/);
+    expect(() => checkNetworkNamespace(spec(NAMESPACES.map((type) => ({ type }))), () => undefined)).not.toThrow();
+  });
+
+  it('lists the hook phase msb adds its own hook to, in either of the places Docker puts libnetwork-setkey', () => {
+    const setkey = { path: '/usr/bin/dockerd', args: ['libnetwork-setkey', 'id', 'ctl'] };
+    for (const hooks of [{}, { prestart: [setkey] }, { createRuntime: [setkey] }]) {
+      const out = addNetworkSnapshotHook({ ociVersion: '1.0.2', root: { path: 'rootfs' }, hooks }, '/d');
+      for (const phase of Object.keys(out.hooks as object)) expect(HOOKS).toContain(phase);
+    }
+  });
+
+  it('lists every mount flag msb writes into a spec or carries into a microVM', () => {
+    const libs = hostLibraries({ kind: () => 'directory', readlink: () => '' });
+    const written = libs.mounts.flatMap((m) => m.options ?? []);
+    expect(written.length).toBeGreaterThan(0);
+    for (const o of [...written, ...GUEST_BIND_FLAGS, ...GUEST_TMPFS_OPTIONS, 'bind', 'private']) expect(MOUNT_OPTIONS).toContain(o);
+  });
+
+  it('leaves out the propagation runsc refuses on bind mounts (runsc/specutils/fs.go invalidOptions)', () => {
+    expect(MOUNT_OPTIONS).not.toContain('shared');
+    expect(MOUNT_OPTIONS).not.toContain('rshared');
   });
 
   it('returns copies: changing the document does not change the lists', () => {
@@ -74,5 +106,12 @@ describe.skipIf(skip !== undefined)('features against the official features-sche
   it('the spec\'s good runc example validates too', () => {
     const runc = JSON.parse(readFileSync(specExample('features', 'good', 'runc.json'), 'utf8')) as unknown;
     expect(validateOci('features-schema.json', runc)).toEqual([]);
+  });
+
+  it('claims only hooks, mount options and namespaces runc recognises too (krun\'s VMM container is runc\'s)', () => {
+    const runc = JSON.parse(readFileSync(specExample('features', 'good', 'runc.json'), 'utf8')) as { hooks: string[]; mountOptions: string[]; linux: { namespaces: string[] } };
+    expect(runc.hooks).toEqual(expect.arrayContaining([...HOOKS]));
+    expect(runc.mountOptions).toEqual(expect.arrayContaining([...MOUNT_OPTIONS]));
+    expect(runc.linux.namespaces).toEqual(expect.arrayContaining([...NAMESPACES]));
   });
 });

@@ -35,7 +35,7 @@ function operand(parsed: ParsedArgv, what: string): string {
   return value;
 }
 
-async function dispatch(parsed: ParsedArgv): Promise<number | void> {
+async function dispatch(parsed: ParsedArgv): Promise<number | undefined> {
   const { global, flags } = parsed;
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
   switch (parsed.command) {
@@ -90,21 +90,40 @@ function helpText(): string {
     'global flags:',
     ...GLOBAL_FLAGS.map((f) => `  --${f.name}${f.value ? ' <value>' : ''}\t${f.help}`),
     '',
-    'commands run by Node: ' + Object.keys(NODE_COMMANDS).join(', '),
+    `commands run by Node: ${Object.keys(NODE_COMMANDS).join(', ')}`,
     'commands passed to the container\'s backend: start, state, kill, delete, exec, pause, resume, events, update, checkpoint',
     '--version prints runc-style version lines (docker info parses them)',
   ];
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * EXIT_FAILURE is msb's exit status for every error, whatever its code, as runc's is: Docker and
+ * containerd read only "non-zero" and the --log line, and `exec` passes the container process's
+ * own status through (commands/routed.ts), which a status per code would be mistaken for. The
+ * code goes in the --debug line instead (failureLine).
+ */
+export const EXIT_FAILURE = 1;
+
 function fail(g: GlobalOptions, err: MsbError): number {
   process.stderr.write(`${failureLine(g, err)}\n`);
-  return 1;
+  return EXIT_FAILURE;
 }
 
-/** failureLine appends err to --log (Docker's error contract) and returns the line for stderr. */
+/**
+ * failureLine appends err to --log (Docker's error contract) and returns the line for stderr.
+ * With --debug a debug line before it names the error's code and cause, which the message leaves
+ * out (Docker shows the message to the user).
+ */
 export function failureLine(g: GlobalOptions, err: MsbError): string {
   const msg = `msb: ${oneLine(err.message)}`;
-  appendLogLine(logTargetOf(g), 'error', msg);
+  const target = logTargetOf(g);
+  appendLogLine(target, 'debug', `msb: error code ${err.code}${causeText(err.cause)}`);
+  appendLogLine(target, 'error', msg);
   return msg;
+}
+
+function causeText(cause: unknown): string {
+  if (cause === undefined) return '';
+  return `, cause ${oneLine(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause))}`;
 }

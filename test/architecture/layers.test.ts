@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/paths.js';
 
 /** LAYERS from the ground floor up; directories on one line are one layer and may not import each other. */
-export const LAYERS: readonly (readonly string[])[] = [
+const LAYERS: readonly (readonly string[])[] = [
   ['generated', 'schemas'],
   ['base'],
   ['egress'],
@@ -39,7 +39,7 @@ function layerOf(top: string): number {
 }
 
 /** importsOf lists the relative imports of one file (static, dynamic and type-only), resolved under src. */
-export function importsOf(file: string, src = SRC): string[] {
+function importsOf(file: string, src = SRC): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
   for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) out.push(relative(src, resolve(dirname(file), m[1] as string)));
@@ -47,7 +47,7 @@ export function importsOf(file: string, src = SRC): string[] {
 }
 
 /** violations are the imports that go up a layer or sideways into another directory of the same layer. */
-export function violations(src = SRC): string[] {
+function violations(src = SRC): string[] {
   const bad: string[] = [];
   for (const file of sources(src)) {
     const from = relative(src, file);

@@ -9,14 +9,13 @@ import { parseDaemonJson, runtimesOf, validateRuntimeName } from '../../src/ctl/
 import { HONOURED_GVISOR_FLAGS, KNOWN_ANNOTATIONS } from '../../src/isolation/annotations.js';
 import { BACKENDS } from '../../src/isolation/backends.js';
 import { parsePolicy, withDefaults } from '../../src/isolation/policy.js';
-import { PLANNED_BACKENDS } from '../../src/isolation/select-backend.js';
 import { GLOBAL_FLAGS } from '../../src/oci/argv.js';
 import { repoRoot } from '../support/paths.js';
 
 const configs = join(repoRoot, 'configs');
 const read = (name: string): string => readFileSync(join(configs, name), 'utf8');
 const daemonSnippets = readdirSync(configs).filter((f) => f.startsWith('daemon.json.'));
-const sandboxes = [...Object.keys(BACKENDS), ...PLANNED_BACKENDS];
+const sandboxes = Object.keys(BACKENDS);
 
 describe('configs/daemon.json.*', () => {
   it('has the snippets the docs name', () => {

@@ -82,7 +82,9 @@ udp.on('message', (q, rinfo) => {
     rr.writeUInt16BE(1, 4);
     rr.writeUInt32BE(5, 6);
     rr.writeUInt16BE(4, 10);
-    a.split('.').forEach((o, i) => (rr[12 + i] = Number(o)));
+    a.split('.').forEach((o, i) => {
+      rr[12 + i] = Number(o);
+    });
     return rr;
   });
   udp.send(Buffer.concat([header, question, ...rrs]), rinfo.port, rinfo.address);

@@ -2,7 +2,6 @@ import { chmodSync, chownSync, readFileSync, realpathSync, renameSync, rmSync, s
 import { EGRESS_ANNOTATION, ISOLATION_ANNOTATION } from '../../isolation/annotations.js';
 import { loadPolicy, type Policy } from '../../isolation/policy.js';
 import { BACKENDS } from '../../isolation/backends.js';
-import { PLANNED_BACKENDS } from '../../isolation/select-backend.js';
 import { MsbError } from '../../base/errors.js';
 import { validateRuntimeName } from '../daemon-json.js';
 import { type HardenedFile, hardenText } from '../harden/harden-file.js';
@@ -157,7 +156,7 @@ function checkEgress(profile: string, policy: Policy): string {
 }
 
 function checkIsolation(isolation: string | undefined): string | undefined {
-  const known = [...Object.keys(BACKENDS), ...PLANNED_BACKENDS];
+  const known = Object.keys(BACKENDS);
   if (isolation !== undefined && !known.includes(isolation)) {
     throw new MsbError('invalid-argument', `unknown --isolation ${JSON.stringify(isolation)} for annotation ${ISOLATION_ANNOTATION}; known: ${known.join(', ')}`);
   }

@@ -23,9 +23,9 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     if (!pre || !post) continue;
     const fields = pre.split(' ');
     const [fstype, , superOptions = ''] = post.split(' ');
-    const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    const root = unescape(fields[3] ?? '/');
-    const mountPoint = unescape(fields[4] ?? '');
+    const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const root = unescapeOctal(fields[3] ?? '/');
+    const mountPoint = unescapeOctal(fields[4] ?? '');
     if (fstype === 'cgroup2') mounts.push({ mountPoint, root, version: 2, controllers: [] });
     else if (fstype === 'cgroup') mounts.push({ mountPoint, root, version: 1, controllers: superOptions.split(',').filter((o) => !['rw', 'ro'].includes(o)) });
   }

@@ -11,6 +11,7 @@ const files = (w: { file: string; value: string }[]): string[] => w.map((x) => `
 
 describe('planV1', () => {
   it('writes memory, memsw, period and quota for docker update --memory 256m --cpus 0.5', () => {
+    // biome-ignore lint/correctness/noPrecisionLoss: the kernel's "no limit" (2^63 - 4096) as it reads back; a double holds it exactly
     expect(files(planV1(DOCKER_UPDATE, { currentMemswLimit: 9223372036854771712 }))).toEqual([
       'memory.limit_in_bytes=268435456',
       'memory.memsw.limit_in_bytes=536870912',

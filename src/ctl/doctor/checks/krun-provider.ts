@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { MICROSANDBOX_VERSION } from '../../../isolation/krun/provider.js';
+import { type KrunProvider, MICROSANDBOX_VERSION } from '../../../isolation/krun/provider.js';
 import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
@@ -17,7 +17,7 @@ export const krunProviderCheck: DoctorCheck<DoctorContext> = {
   run(ctx): Finding {
     const isolation = ctx.policy().policy.isolation;
     const severity = isolation.default === 'krun' ? 'fail' : 'warn';
-    let provider;
+    let provider: KrunProvider;
     try {
       provider = ctx.host.findKrunProvider();
     } catch (err) {
