@@ -10,7 +10,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 // The create helper's Node half (docs/create-helper.md) is bundled the same way.
-for (const [entry, out] of [['dist/oci/cli.js', 'dist/msb-runtime.cjs'], ['dist/oci/create-helper/helper-main.js', 'dist/msb-create-helper.cjs']]) {
+for (const [entry, out] of [
+  ['dist/oci/cli.js', 'dist/msb-runtime.cjs'],
+  ['dist/oci/create-helper/helper-main.js', 'dist/msb-create-helper.cjs'],
+]) {
   await build({
     entryPoints: [join(root, entry)],
     outfile: join(root, out),

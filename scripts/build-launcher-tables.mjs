@@ -12,7 +12,9 @@ const current = readFileSync(launcherPath, 'utf8');
 const wanted = spliceLauncherTables(current, renderLauncherTables());
 if (wanted === current) process.exit(0);
 if (process.argv.includes('--check')) {
-  console.error('shim/msb-runtime: its generated section differs from src/oci/argv.ts, src/base/paths.ts or src/base/log.ts; run `npm run gen:launcher` and commit the result');
+  console.error(
+    'shim/msb-runtime: its generated section differs from src/oci/argv.ts, src/base/paths.ts or src/base/log.ts; run `npm run gen:launcher` and commit the result',
+  );
   process.exit(1);
 }
 const tmp = `${launcherPath}.tmp-${process.pid}`;

@@ -63,7 +63,9 @@ export function expectedDoc() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (!process.argv.includes('--check')) {
     if (!existsSync(paths.lastRun)) {
-      console.error(`compat:table: ${paths.lastRun} is missing: run test/docker/everyday-ops.test.ts in full first (npm test, or npx vitest run test/docker/everyday-ops.test.ts)`);
+      console.error(
+        `compat:table: ${paths.lastRun} is missing: run test/docker/everyday-ops.test.ts in full first (npm test, or npx vitest run test/docker/everyday-ops.test.ts)`,
+      );
       process.exit(1);
     }
     copyFileSync(paths.lastRun, paths.results);

@@ -14,10 +14,16 @@ const [out, stacksArg, suitesArg] = process.argv.slice(2);
 const stacks = stacksArg.split(' ').filter(Boolean);
 const suites = suitesArg.split(' ').filter(Boolean);
 const here = new URL('.', import.meta.url).pathname;
-const FILE = '(the file\'s setup or teardown)';
+const FILE = "(the file's setup or teardown)";
 
-const msbOnly = readFileSync(join(here, 'msb-only.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-  .map((l) => { const i = l.indexOf(': '); return i < 0 ? { suite: l, text: '' } : { suite: l.slice(0, i), text: l.slice(i + 2) }; });
+const msbOnly = readFileSync(join(here, 'msb-only.txt'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => {
+    const i = l.indexOf(': ');
+    return i < 0 ? { suite: l, text: '' } : { suite: l.slice(0, i), text: l.slice(i + 2) };
+  });
 const isMsbOnly = (suite, name) => msbOnly.some((m) => m.suite === suite && name.includes(m.text));
 
 /** report loads one suite's results under one runtime: test name → status and message, plus the file's own error. */
@@ -47,7 +53,12 @@ function report(stack, runtime, suite) {
 function versions(stack) {
   const path = join(out, `${stack}-msb`, 'versions.txt');
   if (!existsSync(path)) return {};
-  return Object.fromEntries(readFileSync(path, 'utf8').trim().split('\n').map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]));
+  return Object.fromEntries(
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]),
+  );
 }
 
 const count = (r) => {
@@ -75,7 +86,10 @@ for (const stack of stacks) {
       let who;
       let why;
       if (name === FILE || isMsbOnly(suite, name)) {
-        [who, why] = runsc && !runsc.fileError ? ['msb', 'msb-only test; runsc ran the suite\'s setup'] : ['runsc', `runsc could not run the suite's setup${runsc ? `: ${runsc.fileError}` : ' (no report)'}`];
+        [who, why] =
+          runsc && !runsc.fileError
+            ? ['msb', "msb-only test; runsc ran the suite's setup"]
+            : ['runsc', `runsc could not run the suite's setup${runsc ? `: ${runsc.fileError}` : ' (no report)'}`];
       } else if (ref?.status === 'passed') [who, why] = ['msb', 'runsc alone passes it'];
       else if (ref?.status === 'failed') [who, why] = ['runsc', 'runsc alone fails it too'];
       else [who, why] = ['msb', 'no runsc result to compare'];
@@ -83,7 +97,16 @@ for (const stack of stacks) {
       blamed.push({ stack, suite, test: name, who, why, message: t.message });
     }
     const retriedTests = (r) => [...(r?.tests ?? [])].filter(([, t]) => t.retried).map(([name, t]) => `${name}: ${t.message.slice(0, 200)}`);
-    rows.push({ stack, versions: v, suite, msb: count(msb), runsc: count(runsc), blame, runscMissing: !runsc, retriedTests: { msb: retriedTests(msb), runsc: retriedTests(runsc) } });
+    rows.push({
+      stack,
+      versions: v,
+      suite,
+      msb: count(msb),
+      runsc: count(runsc),
+      blame,
+      runscMissing: !runsc,
+      retriedTests: { msb: retriedTests(msb), runsc: retriedTests(runsc) },
+    });
   }
 }
 
@@ -91,15 +114,21 @@ const fmt = (c) => `${c.passed}${c.retried ? ` (${c.retried} on retry)` : ''} / 
 const lines = [
   `Compatibility matrix, measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run test:compat -- ${stacks.join(' ')}\``,
   '',
-  '| stack | Docker | containerd | runc | runsc | compose | suite | msb pass / fail / skip | runsc alone pass / fail / skip | failures: msb\'s | failures: runsc\'s |',
+  "| stack | Docker | containerd | runc | runsc | compose | suite | msb pass / fail / skip | runsc alone pass / fail / skip | failures: msb's | failures: runsc's |",
   '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map(({ versions: v, ...r }) => `| ${r.stack} | ${v.docker ?? '?'} | ${v.containerd ?? '?'} | ${v.runc ?? '?'} | ${v.runsc ?? '?'} | ${v.compose ?? '?'} | ${r.suite} | ${fmt(r.msb)} | ${r.runscMissing ? 'no report' : fmt(r.runsc)} | ${r.blame.msb ? `**${r.blame.msb}**` : 0} | ${r.blame.runsc} |`),
+  ...rows.map(
+    ({ versions: v, ...r }) =>
+      `| ${r.stack} | ${v.docker ?? '?'} | ${v.containerd ?? '?'} | ${v.runc ?? '?'} | ${v.runsc ?? '?'} | ${v.compose ?? '?'} | ${r.suite} | ${fmt(r.msb)} | ${r.runscMissing ? 'no report' : fmt(r.runsc)} | ${r.blame.msb ? `**${r.blame.msb}**` : 0} | ${r.blame.runsc} |`,
+  ),
   '',
-  'Tests of what msb adds (scripts/compat/msb-only.txt: the DNS relay, the compose demo, msb\'s refusals) are expected to fail under runsc alone.',
+  "Tests of what msb adds (scripts/compat/msb-only.txt: the DNS relay, the compose demo, msb's refusals) are expected to fail under runsc alone.",
   'Every test gets one retry; "on retry" counts tests that failed once and then passed (their first failure is listed below).',
 ];
 const retried = [];
-for (const [runtime, key] of [['msb', 'msb'], ['runsc alone', 'runsc']]) {
+for (const [runtime, key] of [
+  ['msb', 'msb'],
+  ['runsc alone', 'runsc'],
+]) {
   for (const r of rows) for (const t of r.retriedTests?.[key] ?? []) retried.push(`- ${r.stack} / ${r.suite} under ${runtime}: ${t}`);
 }
 for (const who of ['msb', 'runsc']) {
@@ -109,8 +138,8 @@ for (const who of ['msb', 'runsc']) {
 }
 if (retried.length > 0) lines.push('', 'Passed on retry (first failure):', ...retried);
 if (unmeasured.length > 0) lines.push('', 'Not measured:', ...unmeasured.map((u) => `- ${u}`));
-const text = lines.join('\n') + '\n';
+const text = `${lines.join('\n')}\n`;
 process.stdout.write(`\n${text}`);
 writeFileSync(join(out, 'matrix.md'), text);
-writeFileSync(join(out, 'matrix.json'), JSON.stringify({ rows, blamed, unmeasured }, null, 2) + '\n');
+writeFileSync(join(out, 'matrix.json'), `${JSON.stringify({ rows, blamed, unmeasured }, null, 2)}\n`);
 process.exit(unmeasured.length > 0 ? 2 : blamed.some((b) => b.who === 'msb') ? 1 : 0);

@@ -34,14 +34,20 @@ eth0	000014AC	00000000	0001	0	0	0	0000FFFF	0	0	0
 const iface = (address: string, cidr: string, internal = false): NetworkInterfaceInfo => ({ address, cidr, netmask: '', family: 'IPv4', mac: '', internal });
 
 describe('parseLocalAddresses and parseDefaultGateway', () => {
-  it('reads the container\'s own addresses, without loopback and without repeats', () => {
+  it("reads the container's own addresses, without loopback and without repeats", () => {
     expect(parseLocalAddresses(FIB_TRIE)).toEqual(['172.20.0.2']);
     expect(parseLocalAddresses('')).toEqual([]);
   });
 
-  it('reads the default route\'s gateway', () => {
+  it("reads the default route's gateway", () => {
     expect(parseDefaultGateway(ROUTE)).toBe('172.20.0.1');
-    expect(parseDefaultGateway(ROUTE.split('\n').filter((l) => !l.includes('010014AC')).join('\n'))).toBeUndefined();
+    expect(
+      parseDefaultGateway(
+        ROUTE.split('\n')
+          .filter((l) => !l.includes('010014AC'))
+          .join('\n'),
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -57,7 +63,11 @@ describe('sameSubnet and hostGateways', () => {
   });
 
   it('maps each address to the host bridge address on its network, skipping loopback and foreign networks', () => {
-    const ifaces = { lo: [iface('127.0.0.1', '127.0.0.1/8', true)], 'br-1': [iface('172.20.0.1', '172.20.0.1/16')], 'br-2': [iface('172.21.0.1', '172.21.0.1/16')] };
+    const ifaces = {
+      lo: [iface('127.0.0.1', '127.0.0.1/8', true)],
+      'br-1': [iface('172.20.0.1', '172.20.0.1/16')],
+      'br-2': [iface('172.21.0.1', '172.21.0.1/16')],
+    };
     expect([...hostGateways(['172.20.0.2', '172.21.0.9', '192.168.5.5'], ifaces, (name) => name.startsWith('br-'))]).toEqual([
       ['172.20.0.2', '172.20.0.1'],
       ['172.21.0.9', '172.21.0.1'],

@@ -40,11 +40,11 @@ export function sameSubnet(address: string, cidr: string): boolean {
   const prefix = Number(bits);
   if (!base || !(prefix >= 1 && prefix <= 32)) return false;
   const mask = prefix === 32 ? 0xffffffff : ~(0xffffffff >>> prefix) >>> 0;
-  return ((toInt(address) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+  return (toInt(address) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
 }
 
 /** isLinuxBridge says whether a host interface is a Linux bridge (Docker's bridge networks are). */
-export function isLinuxBridge(name: string): boolean {
+function isLinuxBridge(name: string): boolean {
   return existsSync(`/sys/class/net/${name}/bridge`);
 }
 

@@ -39,5 +39,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 /** oneLine folds a message onto one line, as Docker shows only one line of the runtime's error; other control characters are shown escaped. */
 export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, '; ').replace(CONTROL_CHARACTERS, (c) => JSON.stringify(c).slice(1, -1)).trim();
+  return message
+    .replace(/\s*\n\s*/g, '; ')
+    .replace(CONTROL_CHARACTERS, (c) => JSON.stringify(c).slice(1, -1))
+    .trim();
 }

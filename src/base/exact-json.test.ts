@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exactUint64, restoreIntegerLiterals, stringifySpec, unsafeIntegerLiterals } from './exact-json.js';
 
-const DOCKER_UNLIMITED = '{"process":{"rlimits":[{"type":"RLIMIT_MEMLOCK","hard":18446744073709551615,"soft":18446744073709551615}],"args":["echo","18446744073709552000"]},"n":-9007199254740993,"f":1.5e300}';
+const DOCKER_UNLIMITED =
+  '{"process":{"rlimits":[{"type":"RLIMIT_MEMLOCK","hard":18446744073709551615,"soft":18446744073709551615}],"args":["echo","18446744073709552000"]},"n":-9007199254740993,"f":1.5e300}';
 
 describe('exact integers in config.json', () => {
   it('finds the integer literals a number cannot hold, outside strings', () => {

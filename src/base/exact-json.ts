@@ -8,7 +8,7 @@
  */
 
 /** UINT64_MAX is the spec's "unlimited" for uint64 fields, as Docker writes it. */
-export const UINT64_MAX = '18446744073709551615';
+const UINT64_MAX = '18446744073709551615';
 
 /** forEachNumberToken calls visit with each number literal outside strings and its offset. */
 function forEachNumberToken(text: string, visit: (token: string, start: number) => void): void {

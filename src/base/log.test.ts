@@ -43,7 +43,13 @@ describe('appendLogLine', () => {
     appendLogLine(json(path), 'error', 'second', NOW);
     const text = readFileSync(path, 'utf8');
     expect(text.startsWith(before)).toBe(true);
-    expect(text.slice(before.length).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['first', 'second']);
+    expect(
+      text
+        .slice(before.length)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { msg: string }).msg),
+    ).toEqual(['first', 'second']);
   });
 
   it('creates a missing log file', () => {
@@ -58,7 +64,7 @@ describe('appendLogLine', () => {
     expect(readFileSync(path, 'utf8')).toBe('time="2024-08-07T12:34:56.789Z" level=warning msg="w"\n');
   });
 
-  it('puts its line on its own line after runsc\'s unterminated last line', () => {
+  it("puts its line on its own line after runsc's unterminated last line", () => {
     const path = fresh();
     writeFileSync(path, '{"level":"error","msg":"runsc failed","time":"t"}');
     appendLogLine(json(path), 'error', 'msb: wrapped', NOW);

@@ -45,7 +45,7 @@ describe('validateContainerId', () => {
 });
 
 describe('containerPaths', () => {
-  it('keeps a container\'s record under <root>/msb/containers/<id>, as shim/msb-runtime expects', () => {
+  it("keeps a container's record under <root>/msb/containers/<id>, as shim/msb-runtime expects", () => {
     expect(containerPaths('/var/run/docker/runtime-runc/moby', 'abc')).toEqual({
       stateDir: '/var/run/docker/runtime-runc/moby/msb',
       dir: '/var/run/docker/runtime-runc/moby/msb/containers/abc',

@@ -3,7 +3,7 @@ import { MsbError, type ErrorCode } from './errors.js';
 import { describeSystemError } from './system-error.js';
 
 /** MAX_CONFIG_BYTES bounds what msb reads of config.json or a policy: Docker's are ~10–50 KiB. */
-export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 function kindOf(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO';

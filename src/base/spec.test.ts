@@ -21,7 +21,12 @@ const minimal = { ociVersion: '1.0.2', root: { path: 'rootfs' } };
 
 describe('parseSpec', () => {
   it('returns the parsed spec, keeping fields msb does not read', () => {
-    const input = { ...minimal, hooks: { prestart: [{ path: '/x' }] }, 'x-vendor': [1, { a: null }], linux: { sysctl: { a: 'b' }, namespaces: [{ type: 'network' }] } };
+    const input = {
+      ...minimal,
+      hooks: { prestart: [{ path: '/x' }] },
+      'x-vendor': [1, { a: null }],
+      linux: { sysctl: { a: 'b' }, namespaces: [{ type: 'network' }] },
+    };
     expect(parseSpec(JSON.stringify(input), FILE)).toEqual(input);
   });
 
@@ -39,7 +44,7 @@ describe('parseSpec', () => {
   it.each([
     ['a raw CR', '{"ociVersion":"1.0.2","hooks":{"prestart":[{"args":[\rlibnetwork"]}]}}'],
     ['a raw LF', '{"ociVersion":"1.0.2","process":{"args":["a",\nb"]}}'],
-  ])("malformed JSON with %s stays one line (the parser quotes the input; fuzz seeds 685100394, 1032318996)", (_name, text) => {
+  ])('malformed JSON with %s stays one line (the parser quotes the input; fuzz seeds 685100394, 1032318996)', (_name, text) => {
     const err = specError(text);
     expect(err.message).toMatch(/malformed JSON/);
     // eslint-disable-next-line no-control-regex
@@ -53,16 +58,28 @@ describe('parseSpec', () => {
       spec: { ...minimal, mounts: [{ destination: '/a' }, { destination: '/b' }, { destination: 42 }] },
       message: `${FILE}: field mounts.2.destination must be string`,
     },
-    { name: 'a mount without destination', spec: { ...minimal, mounts: [{ source: '/a' }] }, message: `${FILE}: field mounts.0 must have required property 'destination'` },
+    {
+      name: 'a mount without destination',
+      spec: { ...minimal, mounts: [{ source: '/a' }] },
+      message: `${FILE}: field mounts.0 must have required property 'destination'`,
+    },
     { name: 'missing root.path', spec: { ociVersion: '1.0.2', root: {} }, message: `${FILE}: field root must have required property 'path'` },
     { name: 'empty root.path', spec: { ociVersion: '1.0.2', root: { path: '' } }, message: `${FILE}: field root.path must match pattern "."` },
     { name: 'missing root', spec: { ociVersion: '1.0.2' }, message: `${FILE}: field (top level) must have required property 'root'` },
     { name: 'missing ociVersion', spec: { root: { path: 'r' } }, message: `${FILE}: field (top level) must have required property 'ociVersion'` },
     { name: 'not an object', spec: [minimal], message: `${FILE}: field (top level) must be object` },
-    { name: 'a non-string annotation', spec: { ...minimal, annotations: { 'io.msb.isolation': 1 } }, message: `${FILE}: field annotations.io.msb.isolation must be string` },
+    {
+      name: 'a non-string annotation',
+      spec: { ...minimal, annotations: { 'io.msb.isolation': 1 } },
+      message: `${FILE}: field annotations.io.msb.isolation must be string`,
+    },
     { name: 'a negative uid', spec: { ...minimal, process: { user: { uid: -1 } } }, message: `${FILE}: field process.user.uid must be >= 0` },
     { name: 'args not strings', spec: { ...minimal, process: { args: ['sh', 3] } }, message: `${FILE}: field process.args.1 must be string` },
-    { name: 'a namespace without type', spec: { ...minimal, linux: { namespaces: [{ type: 'pid' }, { path: '/x' }] } }, message: `${FILE}: field linux.namespaces.1 must have required property 'type'` },
+    {
+      name: 'a namespace without type',
+      spec: { ...minimal, linux: { namespaces: [{ type: 'pid' }, { path: '/x' }] } },
+      message: `${FILE}: field linux.namespaces.1 must have required property 'type'`,
+    },
   ];
 
   it.each(fieldCases)('$name: the message names the field', ({ spec, message }) => {
@@ -145,7 +162,11 @@ describe.skipIf(skip !== undefined)('the runtime-spec examples', () => {
 
 const fixture = dockerConfig();
 const dockerSkip = 'skip' in fixture ? fixture.skip : undefined;
-console.warn(dockerSkip ? `SKIP Docker's config.json in spec.test.ts: ${dockerSkip}` : `spec.test.ts: Docker's config.json from ${'source' in fixture ? fixture.source : ''}`);
+console.warn(
+  dockerSkip
+    ? `SKIP Docker's config.json in spec.test.ts: ${dockerSkip}`
+    : `spec.test.ts: Docker's config.json from ${'source' in fixture ? fixture.source : ''}`,
+);
 
 describe.skipIf(dockerSkip !== undefined)("Docker's config.json", () => {
   it('parses unchanged', () => {

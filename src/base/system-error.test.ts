@@ -33,7 +33,11 @@ describe('system errors as sentences', () => {
     expect(asMsbError(own)).toBe(own);
     expect(wrapSystemError('doing', own)).toBe(own);
     expect(asMsbError(new TypeError('x')).code).toBe('internal');
-    expect(() => withSystemErrors('doing', () => { throw new TypeError('x'); })).toThrow(TypeError);
+    expect(() =>
+      withSystemErrors('doing', () => {
+        throw new TypeError('x');
+      }),
+    ).toThrow(TypeError);
   });
 
   it('wraps a system error with what msb was doing, keeping it as the cause', () => {

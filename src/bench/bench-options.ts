@@ -6,7 +6,7 @@ import { FULL_WORKLOADS, QUICK_WORKLOADS, type WorkloadOptions } from './workloa
 export { repoRoot };
 
 /** MIN_PAIRS is the fewest `docker run` pairs whose median the benchmark will report. */
-export const MIN_PAIRS = 8;
+const MIN_PAIRS = 8;
 
 /** BenchOptions are the command-line options. */
 export interface BenchOptions {
@@ -80,16 +80,31 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       return n;
     };
     switch (flag) {
-      case '--pairs': opts.pairs = count(MIN_PAIRS); break;
-      case '--rounds': opts.rounds = count(1); break;
-      case '--image': opts.image = value(); break;
-      case '--msbctl': opts.msbctl = value(); break;
-      case '--out': opts.out = value(); break;
-      case '--krun-pairs': opts.krunPairs = count(0); break;
-      case '--checkpoint-rounds': opts.checkpointRounds = count(1); break;
+      case '--pairs':
+        opts.pairs = count(MIN_PAIRS);
+        break;
+      case '--rounds':
+        opts.rounds = count(1);
+        break;
+      case '--image':
+        opts.image = value();
+        break;
+      case '--msbctl':
+        opts.msbctl = value();
+        break;
+      case '--out':
+        opts.out = value();
+        break;
+      case '--krun-pairs':
+        opts.krunPairs = count(0);
+        break;
+      case '--checkpoint-rounds':
+        opts.checkpointRounds = count(1);
+        break;
       case '--only': {
         const v = value();
-        if (v !== 'run' && v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint' && v !== 'egress') throw new Error(`--only takes run, dns, workloads, pods, checkpoint or egress, got ${v}
+        if (v !== 'run' && v !== 'dns' && v !== 'workloads' && v !== 'pods' && v !== 'checkpoint' && v !== 'egress')
+          throw new Error(`--only takes run, dns, workloads, pods, checkpoint or egress, got ${v}
 ${USAGE}`);
         opts.only = v;
         break;
@@ -99,13 +114,28 @@ ${USAGE}`);
         opts.workloads = n === 0 ? undefined : { ...(opts.workloads ?? FULL_WORKLOADS), rounds: n };
         break;
       }
-      case '--pod-rounds': opts.podRounds = count(0); break;
-      case '--egress-rounds': opts.egress = { ...opts.egress, rounds: count(1) }; break;
-      case '--quick':
-        Object.assign(opts, { pairs: MIN_PAIRS, rounds: 3, krunPairs: 0, checkpointRounds: 2, workloads: { ...QUICK_WORKLOADS }, podRounds: 2, egress: { rounds: 2, httpSeconds: 3, dnsQueries: 100 } });
+      case '--pod-rounds':
+        opts.podRounds = count(0);
         break;
-      case '-h': case '--help': throw new HelpRequested(USAGE);
-      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+      case '--egress-rounds':
+        opts.egress = { ...opts.egress, rounds: count(1) };
+        break;
+      case '--quick':
+        Object.assign(opts, {
+          pairs: MIN_PAIRS,
+          rounds: 3,
+          krunPairs: 0,
+          checkpointRounds: 2,
+          workloads: { ...QUICK_WORKLOADS },
+          podRounds: 2,
+          egress: { rounds: 2, httpSeconds: 3, dnsQueries: 100 },
+        });
+        break;
+      case '-h':
+      case '--help':
+        throw new HelpRequested(USAGE);
+      default:
+        throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
   }
   return opts;

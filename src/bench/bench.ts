@@ -41,7 +41,9 @@ function preflight(opts: BenchOptions): void {
   if (!(JSON.parse(runtimes) as Record<string, unknown>).msb) throw new Error(`dockerd has no runtime "msb" (docker info: ${runtimes}); see configs/`);
   stdoutOf('docker', ['image', 'inspect', '--format', '{{.Id}}', opts.image]);
   if (!existsSync(opts.msbctl)) {
-    throw new Error(`${opts.msbctl} does not exist: the benchmark registers its raw runtime with \`msbctl install --name NAME --path PATH\` (pass --msbctl PATH to use another)`);
+    throw new Error(
+      `${opts.msbctl} does not exist: the benchmark registers its raw runtime with \`msbctl install --name NAME --path PATH\` (pass --msbctl PATH to use another)`,
+    );
   }
 }
 
@@ -63,7 +65,8 @@ function dockerLeftovers(msbRecordsBefore: Set<string>): string[] {
   const found = listDir(join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR)).map((e) => `file: ${join(DOCKER_RUNTIME_ROOT, RAW_ROOT_SUBDIR, e)}`);
   const known = new Set(stdoutOf('docker', ['ps', '-aq', '--no-trunc']).split('\n'));
   for (const id of listDir(join(DOCKER_RUNTIME_ROOT, 'msb', 'containers'))) {
-    if (!msbRecordsBefore.has(id) && !known.has(id)) found.push(`msb record of a container Docker no longer has: ${join(DOCKER_RUNTIME_ROOT, 'msb', 'containers', id)}`);
+    if (!msbRecordsBefore.has(id) && !known.has(id))
+      found.push(`msb record of a container Docker no longer has: ${join(DOCKER_RUNTIME_ROOT, 'msb', 'containers', id)}`);
   }
   return found;
 }
@@ -89,7 +92,7 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   const wrapper = writeRawWrapper(work, flags);
   const dnsPart = async (): Promise<BenchResult['dns']> => {
     await cleanup.checkpoint();
-    progress('part 4: the DNS relay against Docker\'s embedded DNS');
+    progress("part 4: the DNS relay against Docker's embedded DNS");
     return measureDnsRelay(cleanup, { image: opts.image, work }, progress);
   };
   if (opts.only === 'dns') {
@@ -105,7 +108,13 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     try {
       return await measureWorkloads(
         cleanup,
-        { work, runtimeName: { msb: 'msb', runsc: runsc.name, runc: 'runc', msbSandbox: sandbox.name }, opts: opts.workloads, runscDirect: runsc.describe, runscByMsb: `${flags.runsc} ${flags.runscFlags.join(' ')}` },
+        {
+          work,
+          runtimeName: { msb: 'msb', runsc: runsc.name, runc: 'runc', msbSandbox: sandbox.name },
+          opts: opts.workloads,
+          runscDirect: runsc.describe,
+          runscByMsb: `${flags.runsc} ${flags.runscFlags.join(' ')}`,
+        },
         progress,
       );
     } finally {
@@ -141,7 +150,14 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   if (opts.only === 'checkpoint') {
     const checkpointRestore = await checkpointPart();
     if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
-    return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), ...(checkpointRestore ? { checkpointRestore } : {}), problems };
+    return {
+      date: new Date().toISOString(),
+      host,
+      msbRunsc: flags,
+      rawWrapperScript: rawWrapperScript(flags),
+      ...(checkpointRestore ? { checkpointRestore } : {}),
+      problems,
+    };
   }
   const egressPart = async (): Promise<BenchResult['egress']> => {
     await cleanup.checkpoint();
@@ -199,11 +215,14 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
     progress(`registering ${KRUN_RUNTIME_NAME} → ${krunWrapper}`);
     installRuntime(opts.msbctl, KRUN_RUNTIME_NAME, krunWrapper);
     const unregisterKrun = cleanup.push(`${opts.msbctl} uninstall --name ${KRUN_RUNTIME_NAME}`, () => uninstallRuntime(opts.msbctl, KRUN_RUNTIME_NAME));
-    krunBoot = await measureKrunBoot(cleanup, { runtime: KRUN_RUNTIME_NAME, image: opts.image, msb: findKrunProvider().msb, rootfs, work, pairs: opts.krunPairs }, progress);
+    krunBoot = await measureKrunBoot(
+      cleanup,
+      { runtime: KRUN_RUNTIME_NAME, image: opts.image, msb: findKrunProvider().msb, rootfs, work, pairs: opts.krunPairs },
+      progress,
+    );
     uninstallRuntime(opts.msbctl, KRUN_RUNTIME_NAME);
     unregisterKrun();
   }
-
 
   const checkpointRestore = await checkpointPart();
 
@@ -213,7 +232,21 @@ async function runBench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchResu
   const criPods = await podsPart();
   const egress = await egressPart();
   if (checkpointRestore) progress(formatCheckpointRestore(checkpointRestore));
-  return { date: new Date().toISOString(), host, msbRunsc: flags, rawWrapperScript: rawWrapperScript(flags), dockerRun, runtimeCommands, ...(krunBoot ? { krunBoot } : {}), ...(checkpointRestore ? { checkpointRestore } : {}), dns, workloads, ...(criPods ? { criPods } : {}), egress, problems };
+  return {
+    date: new Date().toISOString(),
+    host,
+    msbRunsc: flags,
+    rawWrapperScript: rawWrapperScript(flags),
+    dockerRun,
+    runtimeCommands,
+    ...(krunBoot ? { krunBoot } : {}),
+    ...(checkpointRestore ? { checkpointRestore } : {}),
+    dns,
+    workloads,
+    ...(criPods ? { criPods } : {}),
+    egress,
+    problems,
+  };
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { summarize, type Summary } from './stats.js';
 import { CommandFailed, describeCommand, timedRun } from './timed-spawn.js';
 
 /** CheckpointWorkload is one container checkpointed and restored (docs/checkpoint.md, "Figures"). */
-export interface CheckpointWorkload {
+interface CheckpointWorkload {
   name: string;
   /** What the container holds when it is checkpointed. */
   state: string;
@@ -56,7 +56,8 @@ function waitFor(args: readonly string[], want: string, timeoutMs = 30_000): voi
   for (;;) {
     const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 10_000 });
     if (r.status === 0 && r.stdout.trim() === want) return;
-    if (Date.now() > end) throw new Error(`docker ${args.join(' ')} did not print ${want} within ${timeoutMs / 1000} s (last: ${r.stdout?.trim()} ${r.stderr?.trim()})`);
+    if (Date.now() > end)
+      throw new Error(`docker ${args.join(' ')} did not print ${want} within ${timeoutMs / 1000} s (last: ${r.stdout?.trim()} ${r.stderr?.trim()})`);
     sleepMs(100);
   }
 }
@@ -104,16 +105,24 @@ export async function measureCheckpointRestore(
     retries += t.retries;
     spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
     workloads.push({ name: what, state, checkpointMs: summarize(t.checkpoint), restoreMs: summarize(t.restore) });
-    progress(`checkpoint/restore ${what}: checkpoint median ${summarize(t.checkpoint).median.toFixed(0)} ms, restore median ${summarize(t.restore).median.toFixed(0)} ms`);
+    progress(
+      `checkpoint/restore ${what}: checkpoint median ${summarize(t.checkpoint).median.toFixed(0)} ms, restore median ${summarize(t.restore).median.toFixed(0)} ms`,
+    );
   };
   await run('busybox', 'idle (sleep)', opts.image, ['sleep', '3600'], () => undefined);
   const redisImage = opts.redisImage ?? 'local/redis';
   if (spawnSync('docker', ['image', 'inspect', redisImage], { stdio: 'ignore' }).status === 0) {
-    await run('redis', `${REDIS_KEYS} keys (DEBUG POPULATE)`, redisImage, ['redis-server', '--protected-mode', 'no', '--enable-debug-command', 'yes'], (name) => {
-      waitFor(['exec', name, 'redis-cli', 'ping'], 'PONG');
-      docker(['exec', name, 'redis-cli', 'debug', 'populate', String(REDIS_KEYS)]);
-      waitFor(['exec', name, 'redis-cli', 'dbsize'], String(REDIS_KEYS));
-    });
+    await run(
+      'redis',
+      `${REDIS_KEYS} keys (DEBUG POPULATE)`,
+      redisImage,
+      ['redis-server', '--protected-mode', 'no', '--enable-debug-command', 'yes'],
+      (name) => {
+        waitFor(['exec', name, 'redis-cli', 'ping'], 'PONG');
+        docker(['exec', name, 'redis-cli', 'debug', 'populate', String(REDIS_KEYS)]);
+        waitFor(['exec', name, 'redis-cli', 'dbsize'], String(REDIS_KEYS));
+      },
+    );
   } else {
     skipped.push(`redis: image ${redisImage} is missing (scripts/build-images.sh redis)`);
   }
@@ -123,7 +132,10 @@ export async function measureCheckpointRestore(
 /** formatCheckpointRestore is the report's table of the figures. */
 export function formatCheckpointRestore(r: CheckpointRestoreResult): string {
   const lines = [`checkpoint/restore under msb (median of ${r.rounds}; cold docker run --rm … true: ${r.coldRunMs.median.toFixed(0)} ms)`];
-  for (const w of r.workloads) lines.push(`  ${w.name.padEnd(8)} ${w.state.padEnd(32)} checkpoint ${w.checkpointMs.median.toFixed(0).padStart(6)} ms   restore ${w.restoreMs.median.toFixed(0).padStart(6)} ms`);
+  for (const w of r.workloads)
+    lines.push(
+      `  ${w.name.padEnd(8)} ${w.state.padEnd(32)} checkpoint ${w.checkpointMs.median.toFixed(0).padStart(6)} ms   restore ${w.restoreMs.median.toFixed(0).padStart(6)} ms`,
+    );
   for (const s of r.skipped) lines.push(`  skipped: ${s}`);
   if (r.retries > 0) lines.push(`  docker start --checkpoint repeated ${r.retries}× after moby/moby#42900 (the failed attempts are not timed)`);
   return `${lines.join('\n')}\n`;

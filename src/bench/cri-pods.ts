@@ -20,7 +20,7 @@ import { BUSYBOX_IMAGE, importLocalImages } from '../cri/local-images.js';
 import { cniBinDir, mountsUnder, pidsMentioning, privateContainerdLayout, resetPrivateContainerd, startPrivateContainerd } from '../cri/private-containerd.js';
 
 /** POD_CONTAINERS is how many app containers the measured pod holds (and how many separate pods it is compared with). */
-export const POD_CONTAINERS = 5;
+const POD_CONTAINERS = 5;
 
 export const POD_CELLS = ['msb-pod', 'msb-separate', 'runc-pod', 'runc-separate'] as const;
 export type PodCell = (typeof POD_CELLS)[number];
@@ -61,7 +61,11 @@ export function criPodsSkipReason(): string | undefined {
 }
 
 /** measureCriPods runs part 6 (see the top of this file). */
-export async function measureCriPods(cleanup: Cleanup, opts: { rounds: number; overheadWindowMs?: number }, progress: (msg: string) => void): Promise<CriPodsResult> {
+export async function measureCriPods(
+  cleanup: Cleanup,
+  opts: { rounds: number; overheadWindowMs?: number },
+  progress: (msg: string) => void,
+): Promise<CriPodsResult> {
   const layout = { ...privateContainerdLayout('/var/lib/msb-cri-bench', '/run/msb-cri-bench'), bridge: 'msbcrib0', subnet: '10.213.41.0/24' };
   const msbRoot = join(layout.runcRoot, 'msb', 'k8s.io');
   const msbRunscRoot = join(msbRoot, 'msb', 'runsc');
@@ -98,13 +102,14 @@ export async function measureCriPods(cleanup: Cleanup, opts: { rounds: number; o
       await cri.removePodSandbox(pod);
     }
   };
-  const sandboxes = (): number => pidsMentioning(msbRunscRoot).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runsc-sandbox\0');
-    } catch {
-      return false;
-    }
-  }).length;
+  const sandboxes = (): number =>
+    pidsMentioning(msbRunscRoot).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runsc-sandbox\0');
+      } catch {
+        return false;
+      }
+    }).length;
 
   /** runCell runs one cell, times it, counts its sandboxes, and removes its pods (untimed). */
   const runCell = async (cell: PodCell, tag: string, measured: boolean): Promise<{ ms: number; sandboxes: number }> => {
@@ -177,7 +182,10 @@ export async function measureCriPods(cleanup: Cleanup, opts: { rounds: number; o
     runPodSandboxMs,
     runPodSandbox,
     ratios: {
-      podOverSeparate: { msb: ratio(summary['msb-pod'].median, summary['msb-separate'].median), runc: ratio(summary['runc-pod'].median, summary['runc-separate'].median) },
+      podOverSeparate: {
+        msb: ratio(summary['msb-pod'].median, summary['msb-separate'].median),
+        runc: ratio(summary['runc-pod'].median, summary['runc-separate'].median),
+      },
       msbOverRunc: {
         pod: ratio(summary['msb-pod'].median, summary['runc-pod'].median),
         separate: ratio(summary['msb-separate'].median, summary['runc-separate'].median),
@@ -206,7 +214,14 @@ export function formatCriPods(p: CriPodsResult, table: (header: string[], rows: 
     `6. CRI pods (containerd ${p.containerd}, runc v2 shim): time until the last StartContainer returns  (${p.rounds} interleaved rounds)`,
     table(
       ['what', 'median ms', 'p90 ms', 'min ms', 'max ms', 'runsc-sandbox processes'],
-      POD_CELLS.map((c) => [label[c], ms(p.summary[c].median), ms(p.summary[c].p90), ms(p.summary[c].min), ms(p.summary[c].max), sandboxes[c] === undefined ? '' : String(sandboxes[c])]),
+      POD_CELLS.map((c) => [
+        label[c],
+        ms(p.summary[c].median),
+        ms(p.summary[c].p90),
+        ms(p.summary[c].min),
+        ms(p.summary[c].max),
+        sandboxes[c] === undefined ? '' : String(sandboxes[c]),
+      ]),
     ),
     `ratio of medians, pod of ${n} / ${n} separate pods: msb ${x(p.ratios.podOverSeparate.msb)}, runc ${x(p.ratios.podOverSeparate.runc)}; msb/runc: pod ${x(p.ratios.msbOverRunc.pod)}, separate pods ${x(p.ratios.msbOverRunc.separate)}`,
     `RunPodSandbox alone (in the separate-pod cells), median: msb ${ms(p.runPodSandbox.msb.median)} ms, runc ${ms(p.runPodSandbox.runc.median)} ms (msb/runc ${x(p.ratios.msbOverRunc.runPodSandbox)})`,
@@ -214,7 +229,10 @@ export function formatCriPods(p: CriPodsResult, table: (header: string[], rows: 
       ['idle msb pod', "processes under msb's runsc root (their PSS MiB)", 'RSS MiB', 'PSS MiB', 'idle CPU millicores'],
       p.overhead.map((o) => [
         o.pod,
-        Object.entries(o.processes).sort().map(([k, v]) => `${v} ${k} (${ms(o.pssMiBByProgram[k] ?? Number.NaN)})`).join(', '),
+        Object.entries(o.processes)
+          .sort()
+          .map(([k, v]) => `${v} ${k} (${ms(o.pssMiBByProgram[k] ?? Number.NaN)})`)
+          .join(', '),
         ms(o.rssMiB),
         ms(o.pssMiB),
         ms(o.idleMillicores),

@@ -77,5 +77,8 @@ async function rate(server: string, name: string, qps: number, seconds: number):
 }
 
 const [mode, ...rest] = process.argv.slice(2);
-const result = mode === 'latency' ? latency(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', Number(rest[3])) : rate(rest[0] ?? '', rest[1] ?? '', Number(rest[2]), Number(rest[3]));
+const result =
+  mode === 'latency'
+    ? latency(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', Number(rest[3]))
+    : rate(rest[0] ?? '', rest[1] ?? '', Number(rest[2]), Number(rest[3]));
 void result.then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));

@@ -14,7 +14,7 @@ import { quantile } from './stats.js';
 import { stdoutOf } from './timed-spawn.js';
 
 /** DNS_TARGETS are the issue's targets for the relay. */
-export const DNS_TARGETS = { maxP50Ratio: 1.5, minQps: 5000, maxRssMb: 80 };
+const DNS_TARGETS = { maxP50Ratio: 1.5, minQps: 5000, maxRssMb: 80 };
 
 /** DnsBenchResult is part 3 of the benchmark result. */
 export interface DnsBenchResult {
@@ -28,7 +28,12 @@ export interface DnsBenchResult {
   p50Ratio: number;
   p50RatioUncached: number;
   lost: number;
-  rates: { offeredQps: number; relay: { answered: number; sent: number }; relayCached: { answered: number; sent: number }; direct: { answered: number; sent: number } }[];
+  rates: {
+    offeredQps: number;
+    relay: { answered: number; sent: number };
+    relayCached: { answered: number; sent: number };
+    direct: { answered: number; sent: number };
+  }[];
   /** The highest offered rate the relay answered in full with its cache off, and as configured by default. */
   sustainedQps: number;
   sustainedQpsCached: number;
@@ -45,7 +50,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 function load(pid: number, args: string[]): Record<string, unknown> {
-  const r = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, process.execPath, join(repoRoot, 'dist/bench/dns-load.js'), ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('nsenter', [`--net=/proc/${pid}/ns/net`, process.execPath, join(repoRoot, 'dist/bench/dns-load.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`dns-load ${args.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
@@ -73,7 +81,11 @@ function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** measureDnsRelay runs part 3; everything it makes is on the cleanup stack. */
-export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work: string; queries?: number }, progress: (m: string) => void): Promise<DnsBenchResult> {
+export async function measureDnsRelay(
+  cleanup: Cleanup,
+  o: { image: string; work: string; queries?: number },
+  progress: (m: string) => void,
+): Promise<DnsBenchResult> {
   const tag = `msb-bench-dns-${process.pid}`;
   stdoutOf('docker', ['network', 'create', tag]);
   cleanup.push(`docker network rm ${tag}`, () => void spawnSync('docker', ['network', 'rm', tag]));
@@ -89,7 +101,9 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
 
   const stateDir = join(o.work, 'dns');
   progress(`starting a DNS relay with state directory ${stateDir}`);
-  const relay = spawn(process.execPath, [...RELAY_NODE_FLAGS, join(repoRoot, 'dist/dns/relay-main.js'), 'serve', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', openSync(join(o.work, 'dns-relay.log'), 'a')] });
+  const relay = spawn(process.execPath, [...RELAY_NODE_FLAGS, join(repoRoot, 'dist/dns/relay-main.js'), 'serve', '--state-dir', stateDir], {
+    stdio: ['ignore', 'ignore', openSync(join(o.work, 'dns-relay.log'), 'a')],
+  });
   cleanup.push(`kill the benchmark's DNS relay (pid ${relay.pid})`, () => void relay.kill('SIGTERM'));
   const registration = (i: number, cacheMs?: number): object => ({
     id: `${tag}-${i}`,
@@ -121,7 +135,7 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
   const direct = summary(lat.times['127.0.0.11']);
   const relayed = summary(lat.times[gateway]);
 
-  progress('the same without the relay\'s answer cache (every query goes to Docker\'s resolver)');
+  progress("the same without the relay's answer cache (every query goes to Docker's resolver)");
   await controlRequest({ op: 'register', registration: registration(0, 0) }, stateDir, 1000);
   await sleep(1000);
   const latU = load(pid, ['latency', '127.0.0.11', gateway, target, String(queries)]) as { times: Record<string, number[]>; lost: number };
@@ -151,7 +165,12 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
     await controlRequest({ op: 'register', registration: registration(0) }, stateDir, 1000);
     const c = bestOfTwo(() => load(pid, ['rate', gateway, target, String(qps), '3']) as unknown as Rate);
     const d = bestOfTwo(() => load(pid, ['rate', '127.0.0.11', target, String(qps), '3']) as unknown as Rate);
-    rates.push({ offeredQps: Math.round(r.offeredQps), relay: { answered: r.answered, sent: r.sent }, relayCached: { answered: c.answered, sent: c.sent }, direct: { answered: d.answered, sent: d.sent } });
+    rates.push({
+      offeredQps: Math.round(r.offeredQps),
+      relay: { answered: r.answered, sent: r.sent },
+      relayCached: { answered: c.answered, sent: c.sent },
+      direct: { answered: d.answered, sent: d.sent },
+    });
     unbroken &&= r.answered === r.sent;
     unbrokenCached &&= c.answered === c.sent;
     if (unbroken) sustainedQps = Math.round(r.offeredQps);
@@ -175,6 +194,9 @@ export async function measureDnsRelay(cleanup: Cleanup, o: { image: string; work
     registrations,
     rssMb: rss,
     peakRssMb: statusMb(relay.pid as number, 'VmHWM'),
-    target: { ...DNS_TARGETS, met: { p50: p50Ratio <= DNS_TARGETS.maxP50Ratio, qps: sustainedQpsCached >= DNS_TARGETS.minQps, rss: rss <= DNS_TARGETS.maxRssMb } },
+    target: {
+      ...DNS_TARGETS,
+      met: { p50: p50Ratio <= DNS_TARGETS.maxP50Ratio, qps: sustainedQpsCached >= DNS_TARGETS.minQps, rss: rss <= DNS_TARGETS.maxRssMb },
+    },
   };
 }

@@ -17,10 +17,10 @@ import { mustRun, stdoutOf } from './timed-spawn.js';
 import { buildTool, parseToolLines } from './workloads.js';
 
 /** EGRESS_TARGETS are the issue's: requests/s under a profile ≥ 0.95 × allow-all, DNS p50 with the filter ≤ 1.10 × without. */
-export const EGRESS_TARGETS = { minHttpRatio: 0.95, maxDnsP50Ratio: 1.1 };
+const EGRESS_TARGETS = { minHttpRatio: 0.95, maxDnsP50Ratio: 1.1 };
 
 /** EGRESS_VARIANTS are the two runtimes compared: msb with allow-all and msb with the benchmark's profile. */
-export const EGRESS_VARIANTS = ['allow-all', 'profile'] as const;
+const EGRESS_VARIANTS = ['allow-all', 'profile'] as const;
 export type EgressVariant = (typeof EGRESS_VARIANTS)[number];
 
 /** EgressBenchOptions size the part. */
@@ -61,7 +61,12 @@ export function summarizeEgress(samples: EgressBenchResult['samples']): Pick<Egr
   const med = { 'allow-all': m('allow-all'), profile: m('profile') };
   const httpRatio = ratio(med.profile.httpRps, med['allow-all'].httpRps);
   const dnsP50Ratio = ratio(med.profile.dnsP50Ms, med['allow-all'].dnsP50Ms);
-  return { median: med, httpRatio, dnsP50Ratio, target: { ...EGRESS_TARGETS, met: { http: httpRatio >= EGRESS_TARGETS.minHttpRatio, dns: dnsP50Ratio <= EGRESS_TARGETS.maxDnsP50Ratio } } };
+  return {
+    median: med,
+    httpRatio,
+    dnsP50Ratio,
+    target: { ...EGRESS_TARGETS, met: { http: httpRatio >= EGRESS_TARGETS.minHttpRatio, dns: dnsP50Ratio <= EGRESS_TARGETS.maxDnsP50Ratio } },
+  };
 }
 
 function installAlias(cleanup: Cleanup, msbctl: string, name: string, args: string[]): () => void {
@@ -77,7 +82,11 @@ function installAlias(cleanup: Cleanup, msbctl: string, name: string, args: stri
 }
 
 /** measureEgress runs the part; the network, containers and runtime names are on the cleanup stack. */
-export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl: string; opts: EgressBenchOptions }, progress: (m: string) => void): Promise<EgressBenchResult> {
+export async function measureEgress(
+  cleanup: Cleanup,
+  o: { work: string; msbctl: string; opts: EgressBenchOptions },
+  progress: (m: string) => void,
+): Promise<EgressBenchResult> {
   const tag = `msb-bench-egress-${process.pid}`;
   stdoutOf('docker', ['network', 'create', tag]);
   cleanup.push(`docker network rm ${tag}`, () => void spawnSync('docker', ['network', 'rm', tag]));
@@ -95,16 +104,34 @@ export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl:
   const removeProfile = installAlias(cleanup, o.msbctl, names.profile, ['--egress=bench-egress', `--policy=${policy}`]);
   const tool = buildTool(o.work);
   const concurrency = 16;
-  const samples: EgressBenchResult['samples'] = { 'allow-all': { httpRps: [], dnsP50Ms: [], dnsLost: [] }, profile: { httpRps: [], dnsP50Ms: [], dnsLost: [] } };
+  const samples: EgressBenchResult['samples'] = {
+    'allow-all': { httpRps: [], dnsP50Ms: [], dnsLost: [] },
+    profile: { httpRps: [], dnsP50Ms: [], dnsLost: [] },
+  };
   let relayEntry = 'unknown';
   try {
     for (let round = 0; round < o.opts.rounds; round++) {
       for (const v of egressRoundOrder(round)) {
         const server = `${tag}-server-${round}-${v}`;
-        stdoutOf('docker', ['run', '-d', '--runtime', 'runc', '--name', server, '--network', tag, 'local/busybox', 'sh', '-c', 'mkdir -p /w && echo hello >/w/index.html && exec httpd -f -p 80 -h /w']);
+        stdoutOf('docker', [
+          'run',
+          '-d',
+          '--runtime',
+          'runc',
+          '--name',
+          server,
+          '--network',
+          tag,
+          'local/busybox',
+          'sh',
+          '-c',
+          'mkdir -p /w && echo hello >/w/index.html && exec httpd -f -p 80 -h /w',
+        ]);
         const dropServer = cleanup.push(`docker rm -f ${server}`, () => void spawnSync('docker', ['rm', '-f', server]));
         const ip = stdoutOf('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${tag}").IPAddress}}`, server]);
-        progress(`round ${round + 1}/${o.opts.rounds}: ${v}: HTTP ${o.opts.httpSeconds} s × ${concurrency} connections to ${ip}:80, then ${o.opts.dnsQueries} lookups of ${server}`);
+        progress(
+          `round ${round + 1}/${o.opts.rounds}: ${v}: HTTP ${o.opts.httpSeconds} s × ${concurrency} connections to ${ip}:80, then ${o.opts.dnsQueries} lookups of ${server}`,
+        );
         // The resolver is the container's own (msb points it at the relay on the gateway); a few answered lookups first (the relay opens the container's netns socket on the first).
         const script = [
           `dns=$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)`,
@@ -112,10 +139,13 @@ export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl:
           `/wt http ${ip} 80 /index.html ${concurrency} ${o.opts.httpSeconds}`,
           `/wt dns $dns ${server} ${o.opts.dnsQueries}`,
         ].join(' && ');
-        const out = mustRun('docker', ['run', '--rm', '--runtime', names[v], '--network', tag, '-v', `${tool}:/wt:ro`, 'local/busybox', 'sh', '-c', script], { timeoutMs: 300_000 }).stdout;
+        const out = mustRun('docker', ['run', '--rm', '--runtime', names[v], '--network', tag, '-v', `${tool}:/wt:ro`, 'local/busybox', 'sh', '-c', script], {
+          timeoutMs: 300_000,
+        }).stdout;
         const [http, dns] = parseToolLines(out);
         if (!http?.requests || !http.seconds) throw new Error(`the HTTP load generator printed no result under ${v}: ${out.trim()}`);
-        if ((http.errors ?? 0) > http.requests / 100) throw new Error(`HTTP under ${v}: ${http.errors} errors in ${http.requests + (http.errors ?? 0)} requests`);
+        if ((http.errors ?? 0) > http.requests / 100)
+          throw new Error(`HTTP under ${v}: ${http.errors} errors in ${http.requests + (http.errors ?? 0)} requests`);
         if (dns?.p50_ms === undefined || dns.p50_ms < 0) throw new Error(`the DNS client printed no result under ${v}: ${out.trim()}`);
         samples[v].httpRps.push(http.requests / http.seconds);
         samples[v].dnsP50Ms.push(dns.p50_ms);
@@ -125,14 +155,25 @@ export async function measureEgress(cleanup: Cleanup, o: { work: string; msbctl:
       }
       if (round === 0) {
         const st = await relayStatus();
-        relayEntry = st.running ? String((st.status.install as { entry?: string; state?: string } | undefined)?.entry ?? 'unknown') + ` (${String((st.status.install as { state?: string } | undefined)?.state ?? '?')})` : `not running: ${st.reason}`;
+        relayEntry = st.running
+          ? `${String((st.status.install as { entry?: string; state?: string } | undefined)?.entry ?? 'unknown')} (${String((st.status.install as { state?: string } | undefined)?.state ?? '?')})`
+          : `not running: ${st.reason}`;
       }
     }
   } finally {
     removeProfile();
     removeAllow();
   }
-  return { rounds: o.opts.rounds, httpSeconds: o.opts.httpSeconds, httpConcurrency: concurrency, dnsQueries: o.opts.dnsQueries, profileRules, relayEntry, samples, ...summarizeEgress(samples) };
+  return {
+    rounds: o.opts.rounds,
+    httpSeconds: o.opts.httpSeconds,
+    httpConcurrency: concurrency,
+    dnsQueries: o.opts.dnsQueries,
+    profileRules,
+    relayEntry,
+    samples,
+    ...summarizeEgress(samples),
+  };
 }
 
 /** formatEgress is the report's section. */
@@ -143,7 +184,14 @@ export function formatEgress(e: EgressBenchResult, table: (header: string[], row
     `egress: msb with an enforced profile (${e.profileRules.join(',')}) vs msb with allow-all  (${e.rounds} interleaved rounds; relay ${e.relayEntry})`,
     table(
       ['variant', 'http req/s (median)', 'http req/s per round', 'dns p50 ms (median)', 'dns p50 ms per round', 'dns lost'],
-      EGRESS_VARIANTS.map((v) => [v, f(e.median[v].httpRps, 0), e.samples[v].httpRps.map((x) => f(x, 0)).join(' '), f(e.median[v].dnsP50Ms, 3), e.samples[v].dnsP50Ms.map((x) => f(x, 3)).join(' '), String(e.samples[v].dnsLost.reduce((a, b) => a + b, 0))]),
+      EGRESS_VARIANTS.map((v) => [
+        v,
+        f(e.median[v].httpRps, 0),
+        e.samples[v].httpRps.map((x) => f(x, 0)).join(' '),
+        f(e.median[v].dnsP50Ms, 3),
+        e.samples[v].dnsP50Ms.map((x) => f(x, 3)).join(' '),
+        String(e.samples[v].dnsLost.reduce((a, b) => a + b, 0)),
+      ]),
     ),
     `http requests/s profile/allow-all: ${f(e.httpRatio, 3)}  (target ≥ ${t.minHttpRatio}: ${t.met.http ? 'met' : 'NOT met'}); dns p50 profile/allow-all: ${f(e.dnsP50Ratio, 3)}  (target ≤ ${t.maxDnsP50Ratio}: ${t.met.dns ? 'met' : 'NOT met'})`,
   ];

@@ -27,7 +27,11 @@ export function hostFacts(runsc: string, repoRoot: string): HostFacts {
   try {
     // version.txt is what `msb-runtime --version` prints: runc's three lines, then "msb: X".
     const lines = readFileSync(join(repoRoot, 'dist', 'version.txt'), 'utf8').split('\n');
-    const field = (key: string): string | undefined => lines.find((l) => l.startsWith(`${key}:`))?.slice(key.length + 1).trim();
+    const field = (key: string): string | undefined =>
+      lines
+        .find((l) => l.startsWith(`${key}:`))
+        ?.slice(key.length + 1)
+        .trim();
     msb = `msb ${field('msb') ?? '?'} (commit ${field('commit') ?? '?'})`;
   } catch {
     // not built: reported as unknown

@@ -23,7 +23,7 @@ export interface KrunBootResult {
 const ENTERING = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z\s+INFO\s.*entering VM/m;
 
 /** enteringVmAt reads the epoch time (ms, sub-ms precision) of msb's "entering VM" line, if logged yet. */
-export function enteringVmAt(log: string): number | undefined {
+function enteringVmAt(log: string): number | undefined {
   const m = ENTERING.exec(log);
   if (!m) return undefined;
   return Date.parse(`${m[1]}Z`) + Number(m[2] ?? 0) * 1000;
@@ -48,7 +48,7 @@ function waitForEntering(log: string, timeoutMs = 30_000): number {
 }
 
 /** treeRssMiB sums VmRSS of pid and all its descendants. */
-export function treeRssMiB(pid: number): number {
+function treeRssMiB(pid: number): number {
   const children = new Map<number, number[]>();
   for (const p of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
@@ -78,7 +78,10 @@ function cgroupMiB(pid: number): number {
   const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
   const v1 = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(.*)$/m.exec(cgroups)?.[1];
   const v2 = /^0::(.*)$/m.exec(cgroups)?.[1];
-  for (const file of [v1 !== undefined ? join('/sys/fs/cgroup/memory', v1, 'memory.usage_in_bytes') : '', v2 !== undefined ? join('/sys/fs/cgroup', v2, 'memory.current') : '']) {
+  for (const file of [
+    v1 !== undefined ? join('/sys/fs/cgroup/memory', v1, 'memory.usage_in_bytes') : '',
+    v2 !== undefined ? join('/sys/fs/cgroup', v2, 'memory.current') : '',
+  ]) {
     if (file && existsSync(file)) return Number(readFileSync(file, 'utf8')) / (1024 * 1024);
   }
   return Number.NaN;
@@ -112,7 +115,11 @@ async function directSample(msb: string, rootfs: string, home: string, n: number
   mkdirSync(join(home, 'tmp'), { recursive: true });
   const name = `bench-${n}`;
   const t0 = nowMs();
-  const child = spawn(msb, directArgs(name, rootfs), { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MSB_HOME: home, HOME: home, TMPDIR: join(home, 'tmp') } });
+  const child = spawn(msb, directArgs(name, rootfs), {
+    detached: true,
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MSB_HOME: home, HOME: home, TMPDIR: join(home, 'tmp') },
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   try {
     const at = waitForEntering(join(home, 'sandboxes', name, 'logs', 'runtime.log'));
@@ -125,7 +132,23 @@ async function directSample(msb: string, rootfs: string, home: string, n: number
 }
 
 function directArgs(name: string, rootfs: string): string[] {
-  return ['run', '--name', name, '-q', '--log-level', 'info', '--net', 'all', '--net-ipv4-pool', '100.64.0.0/16', '--no-dns-rebind-protection', rootfs, '--', 'sleep', '30'];
+  return [
+    'run',
+    '--name',
+    name,
+    '-q',
+    '--log-level',
+    'info',
+    '--net',
+    'all',
+    '--net-ipv4-pool',
+    '100.64.0.0/16',
+    '--no-dns-rebind-protection',
+    rootfs,
+    '--',
+    'sleep',
+    '30',
+  ];
 }
 
 /**
@@ -162,7 +185,9 @@ export async function measureKrunBoot(
         rss.direct.push(s.rss);
       }
     }
-    progress(`krun pair ${i + 1}/${opts.pairs}: docker run → entering VM ${(samples.docker.at(-1) as number).toFixed(0)} ms, msb run → entering VM ${(samples.direct.at(-1) as number).toFixed(0)} ms`);
+    progress(
+      `krun pair ${i + 1}/${opts.pairs}: docker run → entering VM ${(samples.docker.at(-1) as number).toFixed(0)} ms, msb run → entering VM ${(samples.direct.at(-1) as number).toFixed(0)} ms`,
+    );
   }
   const docker = summarize(samples.docker);
   const direct = summarize(samples.direct);

@@ -23,7 +23,7 @@ export interface MsbRunscFlags {
  * characters, '…' (with '\'' for a quote), "…" without expansion and backslash escapes. It is not
  * a general sh parser; it reads back what src/base/shell-quote.ts writes.
  */
-export function shellWords(line: string): string[] {
+function shellWords(line: string): string[] {
   const words: string[] = [];
   let word: string | undefined;
   for (let i = 0; i < line.length; i++) {
@@ -98,7 +98,9 @@ export function readMsbRunscFlags(recordDir: string, id: string): MsbRunscFlags 
   const launcher = readFileSync(join(recordDir, 'launcher.sh'), 'utf8');
   const s = record.backendSummary;
   if (record.backend !== 'gvisor' || !s?.runsc || !s.platform || typeof s.rmemWorkaround?.apply !== 'boolean') {
-    throw new Error(`msb chose backend ${String(record.backend)} for the warm-up container (${recordDir}/record.json); this benchmark compares msb's gVisor path`);
+    throw new Error(
+      `msb chose backend ${String(record.backend)} for the warm-up container (${recordDir}/record.json); this benchmark compares msb's gVisor path`,
+    );
   }
   const exec = functionBody(launcher, 'msb_exec');
   if (!exec || exec[0] !== s.runsc) throw new Error(`msb's launcher does not run ${s.runsc}: ${String(exec)}`);

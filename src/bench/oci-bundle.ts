@@ -35,7 +35,7 @@ export function exportRootfs(cleanup: Cleanup, image: string, dir: string): stri
  * terminal, in a new network namespace (no path: the runtime creates it, as for Docker's
  * containers) and without a resolv.conf bind mount, on the shared exported rootfs.
  */
-export function adjustSpec(spec: Record<string, unknown>, rootfs: string): Record<string, unknown> {
+function adjustSpec(spec: Record<string, unknown>, rootfs: string): Record<string, unknown> {
   const process = { ...(spec.process as Record<string, unknown>), args: ['sleep', '30'], terminal: false };
   const mounts = ((spec.mounts as Mount[] | undefined) ?? []).filter((m) => m.destination !== '/etc/resolv.conf');
   const linux = { ...(spec.linux as Record<string, unknown> | undefined) };

@@ -16,7 +16,7 @@ describe('pod overhead accounting', () => {
     expect(kibField(rollup, 'Swap')).toBe(0);
   });
 
-  it("names the memory cgroup on cgroup v1 and v2 hosts", () => {
+  it('names the memory cgroup on cgroup v1 and v2 hosts', () => {
     expect(memoryCgroup('5:devices:/a\n4:memory:/k8s.io/abc\n0::/\n')).toBe('/k8s.io/abc');
     expect(memoryCgroup('0::/kubepods/pod1/abc\n')).toBe('/kubepods/pod1/abc');
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { pidsMentioning } from '../cri/private-containerd.js';
 
 /** ProcessUsage is one process's memory and CPU counters. */
-export interface ProcessUsage {
+interface ProcessUsage {
   pid: number;
   /** program: the basename of argv[0] (runsc-sandbox, runsc-gofer, runsc, sh). */
   program: string;
@@ -50,18 +50,25 @@ export function memoryCgroup(procCgroup: string): string {
 }
 
 /** usageOf reads one process's counters, or undefined if it has exited. */
-export function usageOf(pid: number): ProcessUsage | undefined {
+function usageOf(pid: number): ProcessUsage | undefined {
   try {
     const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.split('/').at(-1) ?? '?';
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    return { pid, program, rssKiB: kibField(rollup, 'Rss'), pssKiB: kibField(rollup, 'Pss'), cpuTicks: cpuTicksOf(readFileSync(`/proc/${pid}/stat`, 'utf8')), cgroup: memoryCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8')) };
+    return {
+      pid,
+      program,
+      rssKiB: kibField(rollup, 'Rss'),
+      pssKiB: kibField(rollup, 'Pss'),
+      cpuTicks: cpuTicksOf(readFileSync(`/proc/${pid}/stat`, 'utf8')),
+      cgroup: memoryCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8')),
+    };
   } catch {
     return undefined;
   }
 }
 
 /** processesUnder lists the counters of every process whose argv names `runscRoot` (msb's runsc root for the pods). */
-export function processesUnder(runscRoot: string): ProcessUsage[] {
+function processesUnder(runscRoot: string): ProcessUsage[] {
   return pidsMentioning(runscRoot).flatMap((p) => usageOf(p) ?? []);
 }
 

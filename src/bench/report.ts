@@ -91,7 +91,12 @@ function formatDns(n: DnsBenchResult): string[] {
     `ratio relay/direct of p50: ${x(n.p50Ratio)}  (target ≤ ${t.maxP50Ratio.toFixed(2)}×: ${t.met.p50 ? 'met' : 'NOT met'}); cache off: ${x(n.p50RatioUncached)}; lost ${n.lost}`,
     table(
       ['offered q/s', 'relay answered', 'relay, cache off', 'direct answered'],
-      n.rates.map((r) => [String(r.offeredQps), `${r.relayCached.answered}/${r.relayCached.sent}`, `${r.relay.answered}/${r.relay.sent}`, `${r.direct.answered}/${r.direct.sent}`]),
+      n.rates.map((r) => [
+        String(r.offeredQps),
+        `${r.relayCached.answered}/${r.relayCached.sent}`,
+        `${r.relay.answered}/${r.relay.sent}`,
+        `${r.direct.answered}/${r.direct.sent}`,
+      ]),
     ),
     `sustained with no loss: ${n.sustainedQpsCached} q/s (target ≥ ${t.minQps}: ${t.met.qps ? 'met' : 'NOT met'}); cache off (every query reaches Docker's resolver): ${n.sustainedQps} q/s`,
     `relay RSS with ${n.registrations} registered containers: ${n.rssMb.toFixed(1)} MB (target ≤ ${t.maxRssMb}: ${t.met.rss ? 'met' : 'NOT met'}); peak over the part, sustained load included: ${n.peakRssMb.toFixed(1)} MB`,

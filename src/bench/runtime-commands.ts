@@ -11,7 +11,7 @@ import { CommandFailed, describeCommand, timedRun } from './timed-spawn.js';
 export const RUNTIME_COMMANDS = ['create', 'start', 'state', 'kill', 'delete'] as const;
 
 /** RuntimeCommand is one of RUNTIME_COMMANDS. */
-export type RuntimeCommand = (typeof RUNTIME_COMMANDS)[number];
+type RuntimeCommand = (typeof RUNTIME_COMMANDS)[number];
 
 type Which = 'msb' | 'raw';
 
@@ -25,7 +25,7 @@ export interface RuntimeUnderTest {
 }
 
 /** CommandFigures compare one command under msb and raw runsc. */
-export interface CommandFigures {
+interface CommandFigures {
   msb: Summary;
   raw: Summary;
   /** overheadMs is median(msb) − median(raw). */
@@ -128,7 +128,7 @@ function checkMsbUsesSameFlags(rt: RuntimeUnderTest, id: string, expected: MsbRu
  * msb records, runsc state files, processes and mounts naming the benchmark's ids, and a bundle
  * config.json that msb did not give back.
  */
-export function findLeftovers(msb: RuntimeUnderTest, raw: RuntimeUnderTest, idPrefix: string, originalMsbConfig: string): string[] {
+function findLeftovers(msb: RuntimeUnderTest, raw: RuntimeUnderTest, idPrefix: string, originalMsbConfig: string): string[] {
   const found: string[] = [];
   const list = (dir: string): void => {
     if (!existsSync(dir)) return;
@@ -140,7 +140,8 @@ export function findLeftovers(msb: RuntimeUnderTest, raw: RuntimeUnderTest, idPr
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout ?? '';
   for (const line of ps.split('\n')) if (line.includes(idPrefix) && !line.includes('ps -eo')) found.push(`process: ${line.trim()}`);
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) if (line.includes(idPrefix)) found.push(`mount: ${line}`);
-  if (readFileSync(join(msb.bundle, 'config.json'), 'utf8') !== originalMsbConfig) found.push(`file: ${msb.bundle}/config.json differs from the config.json written before create`);
+  if (readFileSync(join(msb.bundle, 'config.json'), 'utf8') !== originalMsbConfig)
+    found.push(`file: ${msb.bundle}/config.json differs from the config.json written before create`);
   return found;
 }
 
@@ -172,7 +173,9 @@ export async function measureRuntimeCommands(
       continue;
     }
     for (const which of ['msb', 'raw'] as const) for (const c of RUNTIME_COMMANDS) samples[which][c].push((times[which] as Record<RuntimeCommand, number>)[c]);
-    progress(`runtime commands round ${round}/${rounds}: ${RUNTIME_COMMANDS.map((c) => `${c} ${times.msb?.[c].toFixed(0)}/${times.raw?.[c].toFixed(0)}`).join(', ')} ms (msb/raw)`);
+    progress(
+      `runtime commands round ${round}/${rounds}: ${RUNTIME_COMMANDS.map((c) => `${c} ${times.msb?.[c].toFixed(0)}/${times.raw?.[c].toFixed(0)}`).join(', ')} ms (msb/raw)`,
+    );
   }
   const commands = Object.fromEntries(
     RUNTIME_COMMANDS.map((c) => {

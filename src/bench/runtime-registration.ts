@@ -18,7 +18,9 @@ export function waitForRuntime(name: string, wanted: { path: string } | 'absent'
     const rt = dockerRuntimes()[name];
     if (wanted === 'absent' ? rt === undefined : rt?.path === wanted.path) return;
     if (Date.now() > deadline) {
-      throw new Error(`dockerd did not ${wanted === 'absent' ? `drop runtime ${name}` : `load runtime ${name} → ${wanted.path}`} within ${timeoutMs / 1000} s (docker info shows ${JSON.stringify(rt)})`);
+      throw new Error(
+        `dockerd did not ${wanted === 'absent' ? `drop runtime ${name}` : `load runtime ${name} → ${wanted.path}`} within ${timeoutMs / 1000} s (docker info shows ${JSON.stringify(rt)})`,
+      );
     }
     sleepMs(250);
   }

@@ -8,7 +8,7 @@ import { rawWrapperScript } from './raw-runsc.js';
 import { installRuntime, uninstallRuntime } from './runtime-registration.js';
 
 /** RUNSC_DEFAULT_RUNTIME_NAME is the Docker runtime part 5 registers runsc under. */
-export const RUNSC_DEFAULT_RUNTIME_NAME = 'msb-bench-runsc';
+const RUNSC_DEFAULT_RUNTIME_NAME = 'msb-bench-runsc';
 
 /**
  * registerRunscDefault registers runsc as a Docker runtime with its own defaults: none of msb's
@@ -16,7 +16,13 @@ export const RUNSC_DEFAULT_RUNTIME_NAME = 'msb-bench-runsc';
  * rmem_default workaround when msb applies it (without it, start fails on such hosts; see
  * raw-runsc.ts). Part 5 compares msb against this, so a flag msb changes shows in the figures.
  */
-export function registerRunscDefault(cleanup: Cleanup, msbctl: string, work: string, flags: MsbRunscFlags, progress: (m: string) => void): { name: string; describe: string; unregister: () => void } {
+export function registerRunscDefault(
+  cleanup: Cleanup,
+  msbctl: string,
+  work: string,
+  flags: MsbRunscFlags,
+  progress: (m: string) => void,
+): { name: string; describe: string; unregister: () => void } {
   const path = join(work, 'runsc-default');
   writeFileSync(path, rawWrapperScript({ ...flags, runscFlags: [] }), { mode: 0o755 });
   chmodSync(path, 0o755);
@@ -37,7 +43,7 @@ export function registerRunscDefault(cleanup: Cleanup, msbctl: string, work: str
 }
 
 /** MSB_SANDBOX_RUNTIME_NAME is the Docker runtime part 5 registers msb with the in-sandbox overlay under. */
-export const MSB_SANDBOX_RUNTIME_NAME = 'msb-bench-sandbox-overlay';
+const MSB_SANDBOX_RUNTIME_NAME = 'msb-bench-sandbox-overlay';
 
 /**
  * registerMsbSandboxOverlay registers this checkout's msb as a second Docker runtime whose policy
@@ -46,7 +52,13 @@ export const MSB_SANDBOX_RUNTIME_NAME = 'msb-bench-sandbox-overlay';
  * default does. The file workload runs under it too, so what msb's default (Docker's view of the
  * writes, --overlay2=none) costs is measured apart from msb itself.
  */
-export function registerMsbSandboxOverlay(cleanup: Cleanup, msbctl: string, work: string, shim: string, progress: (m: string) => void): { name: string; unregister: () => void } {
+export function registerMsbSandboxOverlay(
+  cleanup: Cleanup,
+  msbctl: string,
+  work: string,
+  shim: string,
+  progress: (m: string) => void,
+): { name: string; unregister: () => void } {
   const source = process.env.MSB_POLICY || '/etc/msb/policy.json';
   const base = existsSync(source) ? (JSON.parse(readFileSync(source, 'utf8')) as { gvisor?: Record<string, unknown> }) : {};
   const policy = join(work, 'sandbox-overlay-policy.json');

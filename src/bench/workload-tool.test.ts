@@ -39,7 +39,9 @@ describe.skipIf(skipReason !== undefined)('workload-tool http', () => {
     expect(out.requests).toBeGreaterThan(10);
     expect(out.errors).toBe(0);
     // A path the server does not have still answers with an HTTP status line: a request, not an error.
-    const missing = JSON.parse(spawnSync(tool, ['http', '127.0.0.1', String(port), '/nope', '2', '0.3'], { encoding: 'utf8', timeout: 30_000 }).stdout) as { errors: number };
+    const missing = JSON.parse(spawnSync(tool, ['http', '127.0.0.1', String(port), '/nope', '2', '0.3'], { encoding: 'utf8', timeout: 30_000 }).stdout) as {
+      errors: number;
+    };
     expect(missing.errors).toBe(0);
   });
 });

@@ -3,11 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from './bench-options.js';
-import { emptySamples, FILE_RUNTIMES, METRICS, parseRedisCsv, parseToolLines, resolveScript, roundOrder, speed, summarizeWorkloads, writeFileTree } from './workloads.js';
+import {
+  emptySamples,
+  FILE_RUNTIMES,
+  METRICS,
+  parseRedisCsv,
+  parseToolLines,
+  resolveScript,
+  roundOrder,
+  speed,
+  summarizeWorkloads,
+  writeFileTree,
+} from './workloads.js';
 
 describe('parseRedisCsv', () => {
   it('reads the GET rate and latencies of redis-benchmark 7 --csv', () => {
-    const out = '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"\n"GET","4012.04","4.911","1.216","4.807","6.111","8.303","12.031"\n';
+    const out =
+      '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"\n"GET","4012.04","4.911","1.216","4.807","6.111","8.303","12.031"\n';
     expect(parseRedisCsv(out, 'GET')).toEqual({ rps: 4012.04, p50Ms: 4.807, p99Ms: 8.303 });
   });
   it('reads redis 6 output, which has the rate alone', () => {
@@ -21,7 +33,10 @@ describe('parseRedisCsv', () => {
 
 describe('parseToolLines', () => {
   it('keeps the JSON lines and skips the rest', () => {
-    expect(parseToolLines('tar: warning\n{"ms":12.5,"status":0}\n{broken\n{"ms":3,"status":0}\n')).toEqual([{ ms: 12.5, status: 0 }, { ms: 3, status: 0 }]);
+    expect(parseToolLines('tar: warning\n{"ms":12.5,"status":0}\n{broken\n{"ms":3,"status":0}\n')).toEqual([
+      { ms: 12.5, status: 0 },
+      { ms: 3, status: 0 },
+    ]);
   });
 });
 

@@ -14,7 +14,7 @@ import { median, ratio } from './stats.js';
 import { mustRun, stdoutOf } from './timed-spawn.js';
 
 /** WORKLOAD_RUNTIMES are the three runtimes every workload runs under, in the first round's order. */
-export const WORKLOAD_RUNTIMES = ['msb', 'runsc', 'runc'] as const;
+const WORKLOAD_RUNTIMES = ['msb', 'runsc', 'runc'] as const;
 /**
  * msbSandbox is msb with policy gvisor.rootfsWrites "sandbox" (runsc's own in-sandbox overlay,
  * docs/gvisor.md): the file workload also runs under it, so the cost of msb's default
@@ -48,7 +48,7 @@ export const METRICS = {
   untar: { name: 'untar 10,000 files', unit: 'ms', better: 'lower' },
   catAll: { name: 'find | xargs cat', unit: 'ms', better: 'lower' },
 } as const satisfies Record<string, Metric>;
-export type MetricKey = keyof typeof METRICS;
+type MetricKey = keyof typeof METRICS;
 
 /** Samples are every measured value: metric → runtime → one value per round (NaN: that round failed). */
 export type Samples = Record<MetricKey, Record<WorkloadRuntime, number[]>>;
@@ -100,7 +100,7 @@ function medianOf(values: readonly number[]): number {
 }
 
 /** pairedSpeed is the median over rounds of a's speed against b's in the same round (rounds where either failed are left out). */
-export function pairedSpeed(metric: Metric, a: readonly number[], b: readonly number[]): number {
+function pairedSpeed(metric: Metric, a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
   const per: number[] = [];
   for (let i = 0; i < n; i++) per.push(speed(metric, a[i] as number, b[i] as number));
@@ -131,7 +131,10 @@ export function summarizeWorkloads(samples: Samples): WorkloadRow[] {
  * e.g. "GET","4012.04","4.9","1.2","4.8","6.1","8.3","12.0". It returns the rate of the test.
  */
 export function parseRedisCsv(output: string, test: string): { rps: number; p50Ms?: number; p99Ms?: number } {
-  const lines = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('"'));
+  const lines = output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('"'));
   const cells = (l: string): string[] => l.split(',').map((c) => c.replace(/^"|"$/g, ''));
   const header = lines[0] ? cells(lines[0]) : [];
   for (const line of lines) {
@@ -226,7 +229,12 @@ function redisRound(e: Env, rt: WorkloadRuntime, s: Samples): void {
   const srv = server(e, rt, 'redis', 'local/redis', ['redis-server', '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
   try {
     const t = srv.target;
-    const out = client(e, rt, 'local/redis', `for i in $(seq 100); do redis-cli -h ${t} ping >/dev/null 2>&1 && break; sleep 0.1; done; exec redis-benchmark -h ${t} -n ${e.opts.redisRequests} -c 20 -t get --csv`);
+    const out = client(
+      e,
+      rt,
+      'local/redis',
+      `for i in $(seq 100); do redis-cli -h ${t} ping >/dev/null 2>&1 && break; sleep 0.1; done; exec redis-benchmark -h ${t} -n ${e.opts.redisRequests} -c 20 -t get --csv`,
+    );
     s.redisGet[rt].push(parseRedisCsv(out, 'GET').rps);
   } finally {
     srv.remove();
@@ -251,7 +259,26 @@ function filesRound(e: Env, rt: WorkloadRuntime, s: Samples): void {
   // The previous round's 10,000 files may still be on their way to disk: let no round pay for another's.
   spawnSync('sync');
   const script = 'mkdir /tmp/x && /wt time tar -xf /files.tar -C /tmp/x && /wt time sh -c "find /tmp/x -type f | xargs cat >/dev/null"';
-  const out = mustRun('docker', ['run', '--rm', '--runtime', e.runtimeName[rt], '--network', 'none', '-v', `${e.tool}:/wt:ro`, '-v', `${e.tarball}:/files.tar:ro`, 'local/busybox', 'sh', '-c', script], { timeoutMs: 600_000 }).stdout;
+  const out = mustRun(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--runtime',
+      e.runtimeName[rt],
+      '--network',
+      'none',
+      '-v',
+      `${e.tool}:/wt:ro`,
+      '-v',
+      `${e.tarball}:/files.tar:ro`,
+      'local/busybox',
+      'sh',
+      '-c',
+      script,
+    ],
+    { timeoutMs: 600_000 },
+  ).stdout;
   const [untar, cat] = parseToolLines(out);
   if (untar?.ms === undefined || cat?.ms === undefined) throw new Error(`the file workload printed no timings under ${rt}: ${out.trim()}`);
   s.untar[rt].push(untar.ms);
@@ -276,7 +303,8 @@ export async function measureWorkloads(
   progress: (m: string) => void,
 ): Promise<WorkloadResult> {
   for (const image of ['local/busybox', 'local/redis']) {
-    if (spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status !== 0) throw new Error(`image ${image} is missing (run scripts/build-images.sh)`);
+    if (spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status !== 0)
+      throw new Error(`image ${image} is missing (run scripts/build-images.sh)`);
   }
   const tag = `msb-bench-wl-${process.pid}`;
   const tool = buildTool(o.work);
@@ -333,7 +361,17 @@ export function formatWorkloads(w: WorkloadResult, table: (header: string[], row
       ['workload', 'unit', 'msb', 'runsc', 'runc', 'msb/runsc', 'msb/runc', 'msb sandbox overlay', 'its /runsc'],
       w.rows.map((r) => {
         const m = METRICS[r.metric];
-        return [m.name, m.unit, fmt(r.median.msb, m.unit), fmt(r.median.runsc, m.unit), fmt(r.median.runc, m.unit), x(r.speedVsRunsc), x(r.speedVsRunc), fmt(r.median.msbSandbox, m.unit), x(r.sandboxSpeedVsRunsc)];
+        return [
+          m.name,
+          m.unit,
+          fmt(r.median.msb, m.unit),
+          fmt(r.median.runsc, m.unit),
+          fmt(r.median.runc, m.unit),
+          x(r.speedVsRunsc),
+          x(r.speedVsRunc),
+          fmt(r.median.msbSandbox, m.unit),
+          x(r.sandboxSpeedVsRunsc),
+        ];
       }),
     ),
     'msb/runsc and msb/runc are speed ratios (> 1: msb faster): rates msb/other, times and p99 other/msb; each is the median over rounds of the ratio within one round',

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 /** CRI_PROTO is msb's subset of the CRI runtime.v1 API (field numbers as upstream). */
-export const CRI_PROTO = 'runtime-v1.proto';
+const CRI_PROTO = 'runtime-v1.proto';
 
 /** PodConfig is the part of a PodSandboxConfig msb's tests set. */
 export interface PodConfig {
@@ -101,7 +101,11 @@ export class CriClient {
 
   /** execSync runs a command in a container and waits for it (CRI ExecSync, kubectl exec's non-streaming form). */
   async execSync(id: string, cmd: string[], timeoutSeconds = 30): Promise<ExecResult> {
-    const r = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>('ExecSync', { containerId: id, cmd, timeout: timeoutSeconds }, (timeoutSeconds + 30) * 1000);
+    const r = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>(
+      'ExecSync',
+      { containerId: id, cmd, timeout: timeoutSeconds },
+      (timeoutSeconds + 30) * 1000,
+    );
     return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
   }
 

@@ -32,7 +32,7 @@ function importImage(l: PrivateContainerdLayout, name: string, rootfs: string, c
 }
 
 /** buildPause compiles pause.c statically into dir, or says why it cannot. */
-export function buildPause(dir: string, source: string): { path: string } | { skip: string } {
+function buildPause(dir: string, source: string): { path: string } | { skip: string } {
   const path = join(dir, 'pause');
   const r = spawnSync('gcc', ['-static', '-O2', '-o', path, source], { encoding: 'utf8' });
   if (r.error) return { skip: `gcc is not available to build the pause image (${r.error.message}; apt-get install gcc libc6-dev)` };
@@ -42,7 +42,9 @@ export function buildPause(dir: string, source: string): { path: string } | { sk
 
 /** hasImage says whether the private containerd already holds `name` in k8s.io. */
 function hasImage(l: PrivateContainerdLayout, name: string): boolean {
-  return spawnSync('ctr', ctrArgs(l, 'images', 'ls', '-q'), { encoding: 'utf8' }).stdout.split('\n').includes(name);
+  return spawnSync('ctr', ctrArgs(l, 'images', 'ls', '-q'), { encoding: 'utf8' })
+    .stdout.split('\n')
+    .includes(name);
 }
 
 /**
@@ -67,7 +69,9 @@ export function importLocalImages(l: PrivateContainerdLayout, pauseSource: strin
       chmodSync(join(root, 'tmp'), 0o1777);
       copyFileSync(busybox, join(root, 'bin', 'busybox'));
       chmodSync(join(root, 'bin', 'busybox'), 0o755);
-      for (const applet of run(busybox, ['--list']).split('\n').filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox')) {
+      for (const applet of run(busybox, ['--list'])
+        .split('\n')
+        .filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox')) {
         symlinkSync('busybox', join(root, 'bin', applet));
       }
       writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');

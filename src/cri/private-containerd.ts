@@ -40,7 +40,7 @@ export function privateContainerdLayout(root = '/var/lib/msb-cri-test', run = '/
 }
 
 /** CNI_BIN_DIRS are where Debian (containernetworking-plugins) and upstream install the CNI plugins. */
-export const CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
+const CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
 
 /** PAUSE_IMAGE is the pod sandbox image msb builds locally (no registry is reachable from CI). */
 export const PAUSE_IMAGE = 'docker.io/local/pause:msb';
@@ -50,7 +50,7 @@ export const PAUSE_IMAGE = 'docker.io/local/pause:msb';
  * this checkout's shim/msb-runtime through the runc v2 shim (as configs/containerd/config.toml
  * does), `runc` kept as the default (containerd 1.6 refuses CRI without it), CNI from Debian.
  */
-export function containerdConfig(l: PrivateContainerdLayout, msbRuntime: string, cniBinDir: string): string {
+function containerdConfig(l: PrivateContainerdLayout, msbRuntime: string, cniBinDir: string): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
   return [
     'version = 2',
@@ -90,20 +90,24 @@ export function containerdConfig(l: PrivateContainerdLayout, msbRuntime: string,
 }
 
 /** cniConfig is a bridge network with host-local addresses (containerd adds the loopback plugin itself). */
-export function cniConfig(l: PrivateContainerdLayout): string {
-  return `${JSON.stringify({
-    cniVersion: '0.4.0',
-    name: 'msb-cri-test',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: l.bridge,
-        isGateway: true,
-        ipMasq: false,
-        ipam: { type: 'host-local', ranges: [[{ subnet: l.subnet }]], dataDir: join(l.run, 'ipam') },
-      },
-    ],
-  }, null, 2)}\n`;
+function cniConfig(l: PrivateContainerdLayout): string {
+  return `${JSON.stringify(
+    {
+      cniVersion: '0.4.0',
+      name: 'msb-cri-test',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: l.bridge,
+          isGateway: true,
+          ipMasq: false,
+          ipam: { type: 'host-local', ranges: [[{ subnet: l.subnet }]], dataDir: join(l.run, 'ipam') },
+        },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 function alive(pid: number): boolean {
@@ -175,7 +179,7 @@ export function startPrivateContainerd(l: PrivateContainerdLayout, msbRuntime: s
 }
 
 /** stopPrivateContainerd stops the private containerd (TERM, then KILL) and removes its socket; the shims it started end with their containers. */
-export function stopPrivateContainerd(l: PrivateContainerdLayout): void {
+function stopPrivateContainerd(l: PrivateContainerdLayout): void {
   const pid = runningPid(l);
   if (pid !== undefined) {
     process.kill(pid, 'SIGTERM');
@@ -192,7 +196,12 @@ export function pidsMentioning(text: string): number[] {
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.includes(text))) found.push(Number(p));
+      if (
+        readFileSync(`/proc/${p}/cmdline`, 'utf8')
+          .split('\0')
+          .some((a) => a.includes(text))
+      )
+        found.push(Number(p));
     } catch {
       // exited meanwhile
     }

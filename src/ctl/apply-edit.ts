@@ -68,7 +68,9 @@ export function applyEdit(options: EditOptions, edit: (config: DaemonConfig) => 
   if (outcome.pids.length === 0) {
     deps.out('dockerd is not running: the change takes effect when it starts');
   } else {
-    deps.out(`sent SIGHUP to dockerd (pid ${outcome.pids.join(', ')}, found via ${outcome.via}): it reloads daemon.json in the background; check with \`docker info\``);
+    deps.out(
+      `sent SIGHUP to dockerd (pid ${outcome.pids.join(', ')}, found via ${outcome.via}): it reloads daemon.json in the background; check with \`docker info\``,
+    );
   }
 }
 

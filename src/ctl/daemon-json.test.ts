@@ -72,13 +72,33 @@ describe('addRuntime', () => {
 
 describe('removeRuntime', () => {
   const cases: { name: string; config: DaemonConfig; want: DaemonConfig; changes: number }[] = [
-    { name: 'removes the runtime and keeps the others', config: { ...OTHERS, runtimes: { ...(OTHERS.runtimes as object), msb: MSB } }, want: OTHERS, changes: 1 },
+    {
+      name: 'removes the runtime and keeps the others',
+      config: { ...OTHERS, runtimes: { ...(OTHERS.runtimes as object), msb: MSB } },
+      want: OTHERS,
+      changes: 1,
+    },
     { name: 'drops "runtimes" when it becomes empty', config: { debug: true, runtimes: { msb: MSB } }, want: { debug: true }, changes: 1 },
-    { name: 'points default-runtime that named it back at runc', config: { runtimes: { msb: MSB, x: MSB }, 'default-runtime': 'msb' }, want: { runtimes: { x: MSB }, 'default-runtime': 'runc' }, changes: 2 },
-    { name: 'keeps a default-runtime naming another runtime', config: { runtimes: { msb: MSB }, 'default-runtime': 'runsc' }, want: { 'default-runtime': 'runsc' }, changes: 1 },
+    {
+      name: 'points default-runtime that named it back at runc',
+      config: { runtimes: { msb: MSB, x: MSB }, 'default-runtime': 'msb' },
+      want: { runtimes: { x: MSB }, 'default-runtime': 'runc' },
+      changes: 2,
+    },
+    {
+      name: 'keeps a default-runtime naming another runtime',
+      config: { runtimes: { msb: MSB }, 'default-runtime': 'runsc' },
+      want: { 'default-runtime': 'runsc' },
+      changes: 1,
+    },
     { name: 'is a no-op when the runtime is not registered', config: OTHERS, want: OTHERS, changes: 0 },
     { name: 'is a no-op on an empty config', config: {}, want: {}, changes: 0 },
-    { name: 'resets a dangling default-runtime even without the runtime', config: { 'default-runtime': 'msb' }, want: { 'default-runtime': 'runc' }, changes: 1 },
+    {
+      name: 'resets a dangling default-runtime even without the runtime',
+      config: { 'default-runtime': 'msb' },
+      want: { 'default-runtime': 'runc' },
+      changes: 1,
+    },
   ];
   it.each(cases)('$name', ({ config, want, changes }) => {
     const before = structuredClone(config);

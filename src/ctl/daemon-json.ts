@@ -16,7 +16,7 @@ export interface DaemonJsonEdit {
 }
 
 /** RUNTIME_NAME_PATTERN is the runtime names msbctl accepts: safe in `docker run --runtime=NAME` and in paths. */
-export const RUNTIME_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const RUNTIME_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 // dockerd refuses to start, or to reload, with a daemon.json that redefines its stock runtime
 // (moby daemon/config: "runtime name 'runc' is reserved"); Docker 23+ also reserves containerd's
@@ -58,7 +58,8 @@ export function formatDaemonJson(config: DaemonConfig): string {
 export function addRuntime(config: DaemonConfig, name: string, entry: RuntimeEntry, options: { makeDefault: boolean }): DaemonJsonEdit {
   const next = structuredClone(config);
   const changes: string[] = [];
-  const wanted: RuntimeEntry = entry.runtimeArgs && entry.runtimeArgs.length > 0 ? { path: entry.path, runtimeArgs: [...entry.runtimeArgs] } : { path: entry.path };
+  const wanted: RuntimeEntry =
+    entry.runtimeArgs && entry.runtimeArgs.length > 0 ? { path: entry.path, runtimeArgs: [...entry.runtimeArgs] } : { path: entry.path };
   const runtimes = runtimesOf(next) ?? {};
   const existing = Object.hasOwn(runtimes, name) ? runtimes[name] : undefined;
   if (existing === undefined) {

@@ -24,9 +24,24 @@ function fakeHost(files: Record<string, string>, killErrno?: string): DockerdHos
 
 describe('findDockerd', () => {
   it.each<{ name: string; files: Record<string, string>; pids: number[]; via: string }>([
-    { name: 'trusts docker.pid when that pid is dockerd', files: { '/run/docker.pid': '42\n', '/proc/42/comm': 'dockerd\n', '/proc/7/comm': 'dockerd\n' }, pids: [42], via: '/run/docker.pid' },
-    { name: 'scans /proc when docker.pid is stale', files: { '/run/docker.pid': '42', '/proc/42/comm': 'bash\n', '/proc/7/comm': 'dockerd\n' }, pids: [7], via: '/proc/*/comm' },
-    { name: 'scans /proc when docker.pid is missing', files: { '/proc/9/comm': 'dockerd\n', '/proc/8/comm': 'containerd\n', '/proc/3/comm': 'dockerd\n' }, pids: [3, 9], via: '/proc/*/comm' },
+    {
+      name: 'trusts docker.pid when that pid is dockerd',
+      files: { '/run/docker.pid': '42\n', '/proc/42/comm': 'dockerd\n', '/proc/7/comm': 'dockerd\n' },
+      pids: [42],
+      via: '/run/docker.pid',
+    },
+    {
+      name: 'scans /proc when docker.pid is stale',
+      files: { '/run/docker.pid': '42', '/proc/42/comm': 'bash\n', '/proc/7/comm': 'dockerd\n' },
+      pids: [7],
+      via: '/proc/*/comm',
+    },
+    {
+      name: 'scans /proc when docker.pid is missing',
+      files: { '/proc/9/comm': 'dockerd\n', '/proc/8/comm': 'containerd\n', '/proc/3/comm': 'dockerd\n' },
+      pids: [3, 9],
+      via: '/proc/*/comm',
+    },
     { name: 'scans /proc when docker.pid holds garbage', files: { '/run/docker.pid': 'x', '/proc/5/comm': 'dockerd' }, pids: [5], via: '/proc/*/comm' },
     { name: 'finds nothing when dockerd is not running', files: { '/proc/8/comm': 'containerd\n' }, pids: [], via: '/proc/*/comm' },
   ])('$name', ({ files, pids, via }) => {

@@ -11,7 +11,7 @@ export interface DockerdHost {
 }
 
 /** realDockerdHost is this machine: dockerd's default --pidfile and the real /proc. */
-export const realDockerdHost: DockerdHost = {
+const realDockerdHost: DockerdHost = {
   pidFile: '/var/run/docker.pid',
   procRoot: '/proc',
   readFile: (path) => readFileSync(path, 'utf8'),
@@ -39,7 +39,10 @@ export function findDockerd(host: DockerdHost = realDockerdHost): ReloadOutcome 
   } catch {
     // no /proc (a container without it): nothing to signal
   }
-  const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => isDockerd(host, pid));
+  const pids = entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => isDockerd(host, pid));
   return { pids: pids.sort((a, b) => a - b), via: `${host.procRoot}/*/comm` };
 }
 
@@ -58,7 +61,11 @@ export function reloadDockerd(host: DockerdHost = realDockerdHost): ReloadOutcom
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ESRCH') continue; // exited since we looked: nothing left to reload
-      throw new MsbError(code === 'EPERM' ? 'forbidden' : 'internal', `daemon.json is written, but dockerd (pid ${pid}) could not be signalled: ${(err as Error).message}; run \`kill -HUP ${pid}\` as root`, { cause: err });
+      throw new MsbError(
+        code === 'EPERM' ? 'forbidden' : 'internal',
+        `daemon.json is written, but dockerd (pid ${pid}) could not be signalled: ${(err as Error).message}; run \`kill -HUP ${pid}\` as root`,
+        { cause: err },
+      );
     }
   }
   return { pids: signalled, via: found.via };

@@ -20,7 +20,11 @@ describe('withFileLock', () => {
   });
 
   it('removes the lock when fn throws', () => {
-    expect(() => withFileLock(path, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      withFileLock(path, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(existsSync(`${path}.msbctl-lock`)).toBe(false);
   });
 

@@ -50,7 +50,8 @@ function tryTake(lock: string): boolean {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    if (code === 'EACCES' || code === 'EPERM') throw new MsbError('forbidden', `cannot create ${lock}: ${(err as Error).message} (run msbctl as root)`, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new MsbError('forbidden', `cannot create ${lock}: ${(err as Error).message} (run msbctl as root)`, { cause: err });
     throw new MsbError('internal', `cannot create ${lock}: ${(err as Error).message}`, { cause: err });
   } finally {
     removeQuietly(mine);

@@ -55,11 +55,19 @@ describe('runMsbctl', () => {
     const r = await run(['install', '--name', 'msb-raw', '--path', '/tmp/runsc-raw', '--runtime-arg', '--isolation=gvisor', '--runtime-arg=--debug']);
     expect(r.status).toBe(0);
     expect(r.calls.install).toEqual([
-      { name: 'msb-raw', path: '/tmp/runsc-raw', runtimeArgs: ['--isolation=gvisor', '--debug'], makeDefault: false, config: '/etc/docker/daemon.json', dryRun: false, reload: true },
+      {
+        name: 'msb-raw',
+        path: '/tmp/runsc-raw',
+        runtimeArgs: ['--isolation=gvisor', '--debug'],
+        makeDefault: false,
+        config: '/etc/docker/daemon.json',
+        dryRun: false,
+        reload: true,
+      },
     ]);
   });
 
-  it('defaults the name to msb and the path to this checkout\'s shim', async () => {
+  it("defaults the name to msb and the path to this checkout's shim", async () => {
     const r = await run(['install', '--default', '--dry-run', '--no-reload', '--config', '/tmp/d.json']);
     expect(r.calls.install).toEqual([
       { name: 'msb', path: defaultRuntimePath(), runtimeArgs: [], makeDefault: true, config: '/tmp/d.json', dryRun: true, reload: false },
@@ -71,7 +79,7 @@ describe('runMsbctl', () => {
     expect(r.calls.uninstall).toEqual([{ name: 'msb-raw', config: '/etc/docker/daemon.json', dryRun: false, reload: true }]);
   });
 
-  it('maps the sockets argument and flags, with Docker\'s runtime root by default', async () => {
+  it("maps the sockets argument and flags, with Docker's runtime root by default", async () => {
     expect((await run(['sockets', 'web'])).calls.sockets).toEqual([{ container: 'web', root: '/var/run/docker/runtime-runc/moby', json: false }]);
     expect((await run(['sockets', '--root', '/run/msb', '--json', 'abc'])).calls.sockets).toEqual([{ container: 'abc', root: '/run/msb', json: true }]);
     expect((await run(['sockets'])).err).toMatch(/^msbctl: missing required argument 'container'/);
@@ -82,15 +90,33 @@ describe('runMsbctl', () => {
     expect(r.status).toBe(2);
     expect(r.calls.doctor).toEqual([{ json: true, verbose: false, config: '/etc/docker/daemon.json', policy: '/tmp/p.json' }]);
     expect((await run(['doctor', '-v', '--config', '/tmp/d.json'])).calls.doctor).toEqual([{ json: false, verbose: true, config: '/tmp/d.json' }]);
-    expect((await run(['doctor', '--runtime', 'msb-gvisor'])).calls.doctor).toEqual([{ json: false, verbose: false, config: '/etc/docker/daemon.json', runtime: 'msb-gvisor' }]);
+    expect((await run(['doctor', '--runtime', 'msb-gvisor'])).calls.doctor).toEqual([
+      { json: false, verbose: false, config: '/etc/docker/daemon.json', runtime: 'msb-gvisor' },
+    ]);
   });
 
   it('maps the harden files and flags', async () => {
     expect((await run(['harden', 'a.yml', 'b.yml'])).calls.harden).toEqual([
       { files: ['a.yml', 'b.yml'], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false },
     ]);
-    const r = await run(['harden', '--runtime', 'msb-krun', '--isolation', 'krun', '--force', '--exclude', 'db', '--exclude=cache', '--check', '--dry-run', '--diff', 'c.yml']);
-    expect(r.calls.harden).toEqual([{ files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true }]);
+    const r = await run([
+      'harden',
+      '--runtime',
+      'msb-krun',
+      '--isolation',
+      'krun',
+      '--force',
+      '--exclude',
+      'db',
+      '--exclude=cache',
+      '--check',
+      '--dry-run',
+      '--diff',
+      'c.yml',
+    ]);
+    expect(r.calls.harden).toEqual([
+      { files: ['c.yml'], runtime: 'msb-krun', isolation: 'krun', force: true, exclude: ['db', 'cache'], check: true, dryRun: true, diff: true },
+    ]);
     expect((await run(['harden', '--egress', 'public-only', '--policy', '/p.json', 'c.yml'])).calls.harden).toEqual([
       { files: ['c.yml'], runtime: 'msb', egress: 'public-only', policy: '/p.json', force: false, exclude: [], check: false, dryRun: false, diff: false },
     ]);
@@ -99,8 +125,12 @@ describe('runMsbctl', () => {
 
   it('maps the fleet audit and migrate flags', async () => {
     expect((await run(['fleet', 'audit'])).calls.fleetAudit).toEqual([{ json: false, check: false, root: '/var/run/docker/runtime-runc/moby' }]);
-    expect((await run(['fleet', 'audit', '--json', '--check'])).calls.fleetAudit).toEqual([{ json: true, check: true, root: '/var/run/docker/runtime-runc/moby' }]);
-    expect((await run(['fleet', 'migrate', 'web', 'db'])).calls.fleetMigrate).toEqual([{ names: ['web', 'db'], runtime: 'msb', dryRun: false, keepOld: false }]);
+    expect((await run(['fleet', 'audit', '--json', '--check'])).calls.fleetAudit).toEqual([
+      { json: true, check: true, root: '/var/run/docker/runtime-runc/moby' },
+    ]);
+    expect((await run(['fleet', 'migrate', 'web', 'db'])).calls.fleetMigrate).toEqual([
+      { names: ['web', 'db'], runtime: 'msb', dryRun: false, keepOld: false },
+    ]);
     expect((await run(['fleet', 'migrate', '--runtime', 'msb-krun', '--dry-run', '--keep-old', 'web'])).calls.fleetMigrate).toEqual([
       { names: ['web'], runtime: 'msb-krun', dryRun: true, keepOld: true },
     ]);
@@ -120,7 +150,7 @@ describe('runMsbctl', () => {
     expect(r.calls.install).toEqual([]);
   });
 
-  it('prints a command\'s error as one msbctl: line', async () => {
+  it("prints a command's error as one msbctl: line", async () => {
     const r = await run(['install'], new MsbError('invalid-argument', 'first line\nsecond line'));
     expect(r).toMatchObject({ status: 1, err: 'msbctl: first line; second line\n', out: '' });
   });
@@ -140,14 +170,18 @@ describe('msbctl dns', () => {
     expect((await run(['egress', 'status'])).calls.dns).toEqual(['egress status * /var/run/docker/runtime-runc/moby false']);
     expect((await run(['egress', 'status', 'abc123', '--root', '/r', '--json'])).calls.dns).toEqual(['egress status abc123 /r true']);
     expect((await run(['egress', 'log'])).calls.dns).toEqual([`egress log ${JSON.stringify({ json: false, follow: false, stateDir: '/run/msb-dns' })}`]);
-    expect((await run(['egress', 'log', 'web', '--since', '10m', '--json', '--follow', '--state-dir', '/s'])).calls.dns).toEqual([`egress log ${JSON.stringify({ container: 'web', since: '10m', json: true, follow: true, stateDir: '/s' })}`]);
+    expect((await run(['egress', 'log', 'web', '--since', '10m', '--json', '--follow', '--state-dir', '/s'])).calls.dns).toEqual([
+      `egress log ${JSON.stringify({ container: 'web', since: '10m', json: true, follow: true, stateDir: '/s' })}`,
+    ]);
     expect((await run(['dns', 'status'])).calls.dns).toEqual(['status false']);
   });
 });
 
 describe('msbctl translate', () => {
   it('maps --bundle, --id, --policy and --isolation', async () => {
-    expect((await run(['translate', '--bundle', '/b', '--isolation', 'krun', '--policy', '/p.json', '--id', 'x1'])).calls.translate).toEqual([{ bundle: '/b', id: 'x1', policy: '/p.json', isolation: 'krun' }]);
+    expect((await run(['translate', '--bundle', '/b', '--isolation', 'krun', '--policy', '/p.json', '--id', 'x1'])).calls.translate).toEqual([
+      { bundle: '/b', id: 'x1', policy: '/p.json', isolation: 'krun' },
+    ]);
     expect((await run(['translate', '--bundle', '/b'])).calls.translate).toEqual([{ bundle: '/b', id: 'msbctl-translate' }]);
   });
 

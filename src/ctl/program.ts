@@ -38,7 +38,7 @@ export interface CtlOutput {
 }
 
 /** DEFAULT_CONFIG is the daemon.json dockerd reads when started without --config-file. */
-export const DEFAULT_CONFIG = '/etc/docker/daemon.json';
+const DEFAULT_CONFIG = '/etc/docker/daemon.json';
 
 /**
  * runMsbctl is msbctl's one entry path: parse the arguments, run the command, and turn any failure
@@ -69,7 +69,8 @@ export async function runMsbctl(
     return status;
   } catch (err) {
     // Commander has already printed help; its "errors" for --help and a bare `msbctl` carry their own status.
-    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version')) return err.exitCode;
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version'))
+      return err.exitCode;
     const message = err instanceof CommanderError ? err.message.replace(/^error: /, '') : toMsbError(err).message;
     output.err(`msbctl: ${oneLine(message)}\n`);
     return 1;
@@ -85,7 +86,7 @@ function withEditOptions(command: Command): Command {
 }
 
 /** buildProgram defines msbctl's commands and flags and maps them onto the typed command options. */
-export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
+function buildProgram(actions: CtlActions, output: CtlOutput): Command {
   const program = new Command('msbctl')
     .description('msbctl: operator CLI for msb, the Docker runtime that runs containers under gVisor')
     .exitOverride()
@@ -99,18 +100,22 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
         `Before writing, the old file is copied to <config>${BACKUP_SUFFIX} (overwritten on every change).`,
     )
     .option('--name <name>', 'runtime name for `docker run --runtime=NAME`', 'msb')
-    .option('--path <path>', 'runtime executable, made absolute against the current directory (default: this checkout\'s shim/msb-runtime)')
-    .addOption(new Option('--runtime-arg <arg>', 'argument dockerd passes to the runtime first (repeatable), e.g. --isolation=gvisor').argParser(collect).default([], 'none'))
+    .option('--path <path>', "runtime executable, made absolute against the current directory (default: this checkout's shim/msb-runtime)")
+    .addOption(
+      new Option('--runtime-arg <arg>', 'argument dockerd passes to the runtime first (repeatable), e.g. --isolation=gvisor')
+        .argParser(collect)
+        .default([], 'none'),
+    )
     .option('--default', 'also make it Docker\'s "default-runtime"');
   withEditOptions(install).action((opts: Record<string, unknown>) =>
-      actions.install({
-        ...editOptions(opts),
-        name: stringOption(opts, 'name'),
-        path: typeof opts.path === 'string' ? opts.path : defaultRuntimePath(),
-        runtimeArgs: opts.runtimeArg as string[],
-        makeDefault: opts.default === true,
-      }),
-    );
+    actions.install({
+      ...editOptions(opts),
+      name: stringOption(opts, 'name'),
+      path: typeof opts.path === 'string' ? opts.path : defaultRuntimePath(),
+      runtimeArgs: opts.runtimeArg as string[],
+      makeDefault: opts.default === true,
+    }),
+  );
 
   const uninstall = program
     .command('uninstall')
@@ -138,7 +143,7 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .command('doctor')
     .summary('check every prerequisite of msb on this host, each with a status and the fix')
     .description(
-      'check the Docker engine, msb\'s runtime names, runsc, the rmem_default quirk, the gVisor platform, KVM, ' +
+      "check the Docker engine, msb's runtime names, runsc, the rmem_default quirk, the gVisor platform, KVM, " +
         'microsandbox, tini, runc, cgroups and the DNS relay, then runs two throw-away containers to prove service\n' +
         'discovery under msb end to end (docs/doctor.md).\n' +
         'Exit status: 0 when nothing is wrong, 1 when the worst finding is a warning, 2 when something fails.',
@@ -147,7 +152,10 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
     .option('-v, --verbose', 'also print what each check looked at')
     .option('--config <file>', 'daemon.json to read', DEFAULT_CONFIG)
     .option('--policy <file>', 'policy file to check (default: $MSB_POLICY, else /etc/msb/policy.json)')
-    .option('--runtime <name>', 'runtime name the service-discovery check runs its container under (default: msb, else the first name that points at msb-runtime)')
+    .option(
+      '--runtime <name>',
+      'runtime name the service-discovery check runs its container under (default: msb, else the first name that points at msb-runtime)',
+    )
     .action(async (opts: Record<string, unknown>) => {
       await actions.doctor({
         json: opts.json === true,
@@ -225,7 +233,9 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
   program
     .command('translate')
     .summary("print create's decision for a bundle without running anything")
-    .description('print, as JSON, the backend msb would choose for a bundle and why, the rewritten config.json,\nand for krun the microVM configuration (the host check is reported, not enforced)')
+    .description(
+      'print, as JSON, the backend msb would choose for a bundle and why, the rewritten config.json,\nand for krun the microVM configuration (the host check is reported, not enforced)',
+    )
     .requiredOption('--bundle <dir>', 'OCI bundle directory (holding config.json)')
     .option('--id <id>', 'container id to translate as', 'msbctl-translate')
     .option('--policy <file>', 'operator policy (default $MSB_POLICY, else /etc/msb/policy.json)')
@@ -250,7 +260,7 @@ export function buildProgram(actions: CtlActions, output: CtlOutput): Command {
   dns
     .command('status')
     .summary('show what the DNS relay serves, per network and container')
-    .option('--json', 'print the relay\'s status as JSON')
+    .option('--json', "print the relay's status as JSON")
     .action((opts: Record<string, unknown>) => actions.dnsStatus({ json: opts.json === true }));
 
   // msbctl egress: what the host enforces for gVisor containers' egress profiles (docs/egress.md).

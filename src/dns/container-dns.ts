@@ -6,7 +6,7 @@ import { containerResolvConf, relayResolvConf } from './rewrite-resolv-conf.js';
 export const DNS_AT_START_FILE = 'dns-at-start.json';
 
 /** DnsPolicy is the part of msb's policy that decides a container's DNS. */
-export interface DnsPolicy {
+interface DnsPolicy {
   upstreams: readonly string[];
   relay: boolean;
   rateLimit: number;
@@ -55,7 +55,16 @@ export function finishContainerDns(c: ContainerDns, debug: (msg: string) => void
   const dockerText = readOrEmpty(c.dockerResolvConf);
   let relay: string | undefined;
   try {
-    relay = registerWithRelay({ id: c.id, dir: c.dir, pid: c.pid, dockerResolvConf: c.dockerResolvConf, dockerText, policy: c.policy, netDir: c.netDir, debug });
+    relay = registerWithRelay({
+      id: c.id,
+      dir: c.dir,
+      pid: c.pid,
+      dockerResolvConf: c.dockerResolvConf,
+      dockerText,
+      policy: c.policy,
+      netDir: c.netDir,
+      debug,
+    });
   } catch (err) {
     debug(`dns: no relay registration: ${(err as Error).message}; container names will not resolve`);
   }

@@ -42,7 +42,13 @@ export function dockerDnsServers(hostconfig: string): string[] {
  * Docker 28): the addresses are read before `runsc start` moves them into the sandbox's netstack
  * (the host side keeps none).
  */
-export function containerRegistration(i: RegistrationInputs, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), inode: (p: string) => number = (p) => statSync(p).ino, interfaces?: Parameters<typeof hostGateways>[1], bridge?: Parameters<typeof hostGateways>[2]): ContainerRegistration {
+export function containerRegistration(
+  i: RegistrationInputs,
+  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  inode: (p: string) => number = (p) => statSync(p).ino,
+  interfaces?: Parameters<typeof hostGateways>[1],
+  bridge?: Parameters<typeof hostGateways>[2],
+): ContainerRegistration {
   const proc = `/proc/${i.pid}`;
   const net = i.netDir ?? join(proc, 'net');
   let addresses: string[];

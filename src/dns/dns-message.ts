@@ -4,7 +4,10 @@ import { DNS_HEADER_LENGTH, readHeader, readName, Rcode } from './dns-wire.js';
 
 /** encodeName writes a dotted name as uncompressed labels. */
 export function encodeName(name: string): Buffer {
-  const parts = name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
+  const parts = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((l) => l.length > 0);
   const bufs = parts.map((l) => {
     const b = Buffer.from(l, 'latin1');
     if (b.length > 63) throw new Error(`label too long in ${name}`);
@@ -56,7 +59,8 @@ export function readAnswers(msg: Uint8Array): ResourceRecord[] | undefined {
     const raw = msg.subarray(rd, rd + rdlen);
     let data: string;
     if (type === 1 && rdlen === 4) data = Array.from(raw).join('.');
-    else if (type === 28 && rdlen === 16) data = Array.from({ length: 8 }, (_, k) => ((raw[2 * k] as number) * 256 + (raw[2 * k + 1] as number)).toString(16)).join(':');
+    else if (type === 28 && rdlen === 16)
+      data = Array.from({ length: 8 }, (_, k) => ((raw[2 * k] as number) * 256 + (raw[2 * k + 1] as number)).toString(16)).join(':');
     else if (type === 12 || type === 5) data = readName(msg, rd)?.name ?? '';
     else if (type === 16) data = Buffer.from(raw.subarray(1, 1 + (raw[0] ?? 0))).toString('latin1');
     else data = Buffer.from(raw).toString('hex');

@@ -28,7 +28,10 @@ describe('readName', () => {
     ['a pointer loop', Buffer.from([0xc0, 0])],
     ['a truncated pointer', Buffer.from([0xc0])],
     ['a reserved label type', Buffer.from([0x40, 0])],
-    ['a name longer than 255 bytes', Buffer.concat([...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)])), Buffer.from([0])])],
+    [
+      'a name longer than 255 bytes',
+      Buffer.concat([...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)])), Buffer.from([0])]),
+    ],
   ])('rejects %s', (_name, bytes) => {
     expect(readName(bytes, 0)).toBeUndefined();
   });

@@ -4,9 +4,6 @@
 /** DNS_HEADER_LENGTH is the fixed header size of every DNS message. */
 export const DNS_HEADER_LENGTH = 12;
 
-/** MAX_UDP_MESSAGE bounds what the relay accepts in one datagram (EDNS payloads stay below it). */
-export const MAX_UDP_MESSAGE = 4096;
-
 /** Rcode are the response codes the relay looks at. */
 export const Rcode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 

@@ -18,19 +18,22 @@ function files(contents: Record<string, string>): { read: (p: string) => string;
 describe('hostResolvers', () => {
   it.each<{ name: string; fs: Record<string, string>; expected: readonly string[]; reads: string[] }>([
     {
-      name: 'the host\'s own servers',
+      name: "the host's own servers",
       fs: { '/etc/resolv.conf': 'nameserver 10.0.0.2\nnameserver 2001:db8::53\n' },
       expected: ['10.0.0.2', '2001:db8::53'],
       reads: ['/etc/resolv.conf'],
     },
     {
-      name: 'systemd-resolved\'s upstreams when the host points at its stub',
-      fs: { '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0 trust-ad\n', [SYSTEMD_RESOLVED_UPSTREAMS]: 'nameserver 192.168.1.1\nnameserver 192.168.1.2\n' },
+      name: "systemd-resolved's upstreams when the host points at its stub",
+      fs: {
+        '/etc/resolv.conf': 'nameserver 127.0.0.53\noptions edns0 trust-ad\n',
+        [SYSTEMD_RESOLVED_UPSTREAMS]: 'nameserver 192.168.1.1\nnameserver 192.168.1.2\n',
+      },
       expected: ['192.168.1.1', '192.168.1.2'],
       reads: ['/etc/resolv.conf', SYSTEMD_RESOLVED_UPSTREAMS],
     },
     {
-      name: 'Docker\'s fallbacks when the stub has no upstream file',
+      name: "Docker's fallbacks when the stub has no upstream file",
       fs: { '/etc/resolv.conf': 'nameserver 127.0.0.53\n' },
       expected: DOCKER_FALLBACK_RESOLVERS,
       reads: ['/etc/resolv.conf', SYSTEMD_RESOLVED_UPSTREAMS],
@@ -42,13 +45,18 @@ describe('hostResolvers', () => {
       reads: ['/etc/resolv.conf'],
     },
     {
-      name: 'Docker\'s fallbacks when only loopback servers are left',
+      name: "Docker's fallbacks when only loopback servers are left",
       fs: { '/etc/resolv.conf': 'nameserver 127.0.0.1\n' },
       expected: DOCKER_FALLBACK_RESOLVERS,
       reads: ['/etc/resolv.conf'],
     },
-    { name: 'Docker\'s fallbacks without /etc/resolv.conf', fs: {}, expected: DOCKER_FALLBACK_RESOLVERS, reads: ['/etc/resolv.conf'] },
-    { name: 'Docker\'s fallbacks for a file without servers', fs: { '/etc/resolv.conf': 'search example.com\n' }, expected: DOCKER_FALLBACK_RESOLVERS, reads: ['/etc/resolv.conf'] },
+    { name: "Docker's fallbacks without /etc/resolv.conf", fs: {}, expected: DOCKER_FALLBACK_RESOLVERS, reads: ['/etc/resolv.conf'] },
+    {
+      name: "Docker's fallbacks for a file without servers",
+      fs: { '/etc/resolv.conf': 'search example.com\n' },
+      expected: DOCKER_FALLBACK_RESOLVERS,
+      reads: ['/etc/resolv.conf'],
+    },
   ])('$name', ({ fs, expected, reads }) => {
     const fake = files(fs);
     expect(hostResolvers(fake.read)).toEqual(expected);

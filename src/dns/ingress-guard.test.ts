@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { guardChainName, IngressGuard, interfaceWithAddress, type IptablesRun } from './ingress-guard.js';
 
 type Ifaces = ReturnType<typeof import('node:os').networkInterfaces>;
-const addr = (address: string): NonNullable<Ifaces[string]>[number] => ({ address, netmask: '255.255.0.0', family: 'IPv4', mac: '02:42:00:00:00:00', internal: false, cidr: `${address}/16` });
+const addr = (address: string): NonNullable<Ifaces[string]>[number] => ({
+  address,
+  netmask: '255.255.0.0',
+  family: 'IPv4',
+  mac: '02:42:00:00:00:00',
+  internal: false,
+  cidr: `${address}/16`,
+});
 const ifaces: Ifaces = { lo: [addr('127.0.0.1')], eth0: [addr('10.0.0.5')], 'br-aaaa': [addr('172.20.0.1')], 'br-bbbb': [addr('172.21.0.1')] };
 
 function recorder(fail: (args: readonly string[]) => string | undefined = () => undefined): { run: IptablesRun; calls: string[] } {
@@ -23,7 +30,7 @@ describe('interfaceWithAddress and guardChainName', () => {
     expect(interfaceWithAddress('172.22.0.1', ifaces)).toBeUndefined();
   });
 
-  it('names the host relay\'s chain plainly and other state directories\' chains by a hash, within 28 characters', () => {
+  it("names the host relay's chain plainly and other state directories' chains by a hash, within 28 characters", () => {
     expect(guardChainName('/run/msb-dns', '/run/msb-dns')).toBe('MSB-DNS-INGRESS');
     const other = guardChainName('/tmp/bench/state', '/run/msb-dns');
     expect(other).toMatch(/^MSB-DNS-[0-9a-f]{12}$/);
@@ -46,7 +53,7 @@ describe('IngressGuard', () => {
     ]);
   });
 
-  it('does not add the jump twice, removes a gateway\'s rules on release and everything on close', () => {
+  it("does not add the jump twice, removes a gateway's rules on release and everything on close", () => {
     const r = recorder();
     const g = new IngressGuard('C', 5353, r.run, () => ifaces);
     g.protect('172.21.0.1');

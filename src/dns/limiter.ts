@@ -14,10 +14,12 @@ export class Limiter {
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
         this.running++;
-        task().then(resolve, reject).finally(() => {
-          this.running--;
-          this.queue.shift()?.();
-        });
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            this.running--;
+            this.queue.shift()?.();
+          });
       };
       if (this.running < this.limit) start();
       else if (urgent) this.queue.unshift(start);

@@ -34,7 +34,7 @@ export function selfExecutable(pid: number = process.pid): string {
 }
 
 /** netnsChildScript finds netns-socket-child.js beside this module (dist/dns) or in a bundle's dist/dns. */
-export function netnsChildScript(here: string = moduleDir()): string {
+function netnsChildScript(here: string = moduleDir()): string {
   for (const candidate of [join(here, 'netns-socket-child.js'), join(here, 'dns', 'netns-socket-child.js')]) if (existsSync(candidate)) return candidate;
   throw new Error(`netns-socket-child.js not found beside ${here} (run npm run build)`);
 }

@@ -40,7 +40,11 @@ describe('the snapshot hook, run as runsc runs a hook (state JSON on stdin, hook
   const hook = (addNetworkSnapshotHook(base, join(dir, 'snap')).hooks as Record<string, HookList>).prestart?.find(ours);
   const run = (stdin: string): number | null => {
     const [arg0, ...rest] = hook?.args ?? [];
-    return spawnSync(hook?.path ?? '', rest, { input: stdin, env: Object.fromEntries((hook?.env ?? []).map((e) => e.split('=', 2) as [string, string])), argv0: arg0 }).status;
+    return spawnSync(hook?.path ?? '', rest, {
+      input: stdin,
+      env: Object.fromEntries((hook?.env ?? []).map((e) => e.split('=', 2) as [string, string])),
+      argv0: arg0,
+    }).status;
   };
 
   it("copies the pid's fib_trie and route", () => {

@@ -20,10 +20,13 @@ const SCRIPT = [
 type Hook = { path: string; args?: string[]; env?: string[]; timeout?: number };
 
 function hasSetkey(list: unknown): boolean {
-  return Array.isArray(list) && list.some((h: unknown) => {
-    const args = typeof h === 'object' && h !== null ? (h as { args?: unknown }).args : undefined;
-    return Array.isArray(args) && args.includes(LIBNETWORK_HOOK);
-  });
+  return (
+    Array.isArray(list) &&
+    list.some((h: unknown) => {
+      const args = typeof h === 'object' && h !== null ? (h as { args?: unknown }).args : undefined;
+      return Array.isArray(args) && args.includes(LIBNETWORK_HOOK);
+    })
+  );
 }
 
 /**
@@ -38,6 +41,11 @@ export function addNetworkSnapshotHook(spec: Spec, dir: string): Spec {
   const hooks = (spec.hooks ?? {}) as Record<string, unknown>;
   const phase = hasSetkey(hooks.createRuntime) && !hasSetkey(hooks.prestart) ? 'createRuntime' : 'prestart';
   const existing = Array.isArray(hooks[phase]) ? (hooks[phase] as unknown[]) : [];
-  const hook: Hook = { path: '/bin/sh', args: [NETWORK_SNAPSHOT_HOOK_ARG0, '-c', SCRIPT, NETWORK_SNAPSHOT_HOOK_ARG0, dir], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], timeout: 10 };
+  const hook: Hook = {
+    path: '/bin/sh',
+    args: [NETWORK_SNAPSHOT_HOOK_ARG0, '-c', SCRIPT, NETWORK_SNAPSHOT_HOOK_ARG0, dir],
+    env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+    timeout: 10,
+  };
   return { ...spec, hooks: { ...hooks, [phase]: [...existing, hook] } };
 }

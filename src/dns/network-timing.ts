@@ -15,9 +15,12 @@ export function hasNetworkHook(spec: Spec): boolean {
   if (!hooks || typeof hooks !== 'object') return false;
   return ['prestart', 'createRuntime'].some((phase) => {
     const list = hooks[phase];
-    return Array.isArray(list) && list.some((h: unknown) => {
-      const args = typeof h === 'object' && h !== null ? (h as { args?: unknown }).args : undefined;
-      return Array.isArray(args) && args.includes(LIBNETWORK_HOOK);
-    });
+    return (
+      Array.isArray(list) &&
+      list.some((h: unknown) => {
+        const args = typeof h === 'object' && h !== null ? (h as { args?: unknown }).args : undefined;
+        return Array.isArray(args) && args.includes(LIBNETWORK_HOOK);
+      })
+    );
   });
 }

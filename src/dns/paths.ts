@@ -5,7 +5,13 @@ export const RELAY_STATE_DIR = '/run/msb-dns';
 
 /** relayPaths are the files of a relay state directory. */
 export function relayPaths(stateDir = RELAY_STATE_DIR): { stateDir: string; control: string; roots: string; supervisorLock: string; deniedNames: string } {
-  return { stateDir, control: join(stateDir, 'control.sock'), roots: join(stateDir, 'roots'), supervisorLock: join(stateDir, 'supervisor.lock'), deniedNames: join(stateDir, 'egress-denied.jsonl') };
+  return {
+    stateDir,
+    control: join(stateDir, 'control.sock'),
+    roots: join(stateDir, 'roots'),
+    supervisorLock: join(stateDir, 'supervisor.lock'),
+    deniedNames: join(stateDir, 'egress-denied.jsonl'),
+  };
 }
 
 /**

@@ -37,16 +37,28 @@ export interface Registration {
 function parseEgressNames(v: unknown): EgressNames {
   const e = v as Partial<EgressNames> | null;
   const ok =
-    typeof e === 'object' && e !== null &&
-    Array.isArray(e.names) && e.names.every((r) => typeof r?.name === 'string' && (r.kind === 'domain' || r.kind === 'suffix') && (r.action === 'allow' || r.action === 'deny') && typeof r.set === 'string' && /^n_[0-9a-f]{16}_\d+$/.test(r.set)) &&
-    (e.otherNames === 'answer' || e.otherNames === 'peers-only') && typeof e.peers === 'boolean' && typeof e.dnsRebindProtection === 'boolean' &&
-    Array.isArray(e.networks) && e.networks.every((n) => typeof n?.address === 'string' && isIPv4(n.address) && typeof n.prefix === 'number');
+    typeof e === 'object' &&
+    e !== null &&
+    Array.isArray(e.names) &&
+    e.names.every(
+      (r) =>
+        typeof r?.name === 'string' &&
+        (r.kind === 'domain' || r.kind === 'suffix') &&
+        (r.action === 'allow' || r.action === 'deny') &&
+        typeof r.set === 'string' &&
+        /^n_[0-9a-f]{16}_\d+$/.test(r.set),
+    ) &&
+    (e.otherNames === 'answer' || e.otherNames === 'peers-only') &&
+    typeof e.peers === 'boolean' &&
+    typeof e.dnsRebindProtection === 'boolean' &&
+    Array.isArray(e.networks) &&
+    e.networks.every((n) => typeof n?.address === 'string' && isIPv4(n.address) && typeof n.prefix === 'number');
   if (!ok) throw new RegistrationError('registration egress is malformed');
   return { names: e.names, otherNames: e.otherNames, peers: e.peers, dnsRebindProtection: e.dnsRebindProtection, networks: e.networks } as EgressNames;
 }
 
 /** RegistrationError names what is wrong with a registration. */
-export class RegistrationError extends Error {}
+class RegistrationError extends Error {}
 
 /** parseRegistration checks untrusted registration JSON (a file or a control message). */
 export function parseRegistration(value: unknown): Registration {
@@ -54,7 +66,8 @@ export function parseRegistration(value: unknown): Registration {
   const r = value as Record<string, unknown>;
   const strings = (key: string, check: (s: string) => boolean): string[] => {
     const v = r[key];
-    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && check(s))) throw new RegistrationError(`registration ${key} must be a list of IPv4 addresses`);
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && check(s)))
+      throw new RegistrationError(`registration ${key} must be a list of IPv4 addresses`);
     return v as string[];
   };
   if (typeof r.id !== 'string' || !/^[\w+.-]+$/.test(r.id)) throw new RegistrationError('registration id is missing or invalid');

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { Registration } from './registration.js';
 import { Registry } from './registry.js';
 
-const reg = (id: string, addresses: string[], gateways: string[]): Registration => ({ id, pid: 1, netns: '/proc/1/ns/net', addresses, gateways, upstreams: [], rateLimit: 5 });
+const reg = (id: string, addresses: string[], gateways: string[]): Registration => ({
+  id,
+  pid: 1,
+  netns: '/proc/1/ns/net',
+  addresses,
+  gateways,
+  upstreams: [],
+  rateLimit: 5,
+});
 
 describe('Registry', () => {
   it('finds containers by gateway and source, and reports gateways as they come and go', () => {

@@ -26,7 +26,13 @@ export class Registry {
   add(reg: Registration): { opened: string[]; closed: string[] } {
     const before = new Set(this.gatewayUse.keys());
     this.drop(reg.id);
-    const entry: Entry = { reg, bucket: new TokenBucket(reg.rateLimit, reg.rateLimit * 2), cache: new AnswerCache(reg.cacheMs ?? DEFAULT_CACHE_MS), queries: 0, registeredAt: this.now().toISOString() };
+    const entry: Entry = {
+      reg,
+      bucket: new TokenBucket(reg.rateLimit, reg.rateLimit * 2),
+      cache: new AnswerCache(reg.cacheMs ?? DEFAULT_CACHE_MS),
+      queries: 0,
+      registeredAt: this.now().toISOString(),
+    };
     this.byId.set(reg.id, entry);
     for (const gw of reg.gateways) {
       this.gatewayUse.set(gw, (this.gatewayUse.get(gw) ?? 0) + 1);

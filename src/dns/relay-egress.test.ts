@@ -21,13 +21,22 @@ const base = 20000 + Math.floor(Math.random() * 20000);
 const DOCKER_PORT = base + 1;
 const UPSTREAM_PORT = base + 2;
 const A = (ip: string, ttl = 5) => ({ type: 1, ttl, data: Buffer.from(ip.split('.').map(Number)) });
-const ZONE: Record<string, string> = { 'allowed.test': '203.0.113.10', 'denied.test': '203.0.113.20', 'cdn.allowed.test': '203.0.113.30', 'rebind.allowed.test': '10.203.113.9', 'rebind.test': '10.203.113.9' };
+const ZONE: Record<string, string> = {
+  'allowed.test': '203.0.113.10',
+  'denied.test': '203.0.113.20',
+  'cdn.allowed.test': '203.0.113.30',
+  'rebind.allowed.test': '10.203.113.9',
+  'rebind.test': '10.203.113.9',
+};
 const KEY = '00000000000000e5';
-const profiles = allProfiles({
-  'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test:tcp:80'] },
-  'names-no-rebind': { rules: ['allow@public,allow@*.allowed.test'], dnsRebindProtection: false },
-  'deny-one': { rules: ['deny@denied.test,allow@public'] },
-}, 'test');
+const profiles = allProfiles(
+  {
+    'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test:tcp:80'] },
+    'names-no-rebind': { rules: ['allow@public,allow@*.allowed.test'], dnsRebindProtection: false },
+    'deny-one': { rules: ['deny@denied.test,allow@public'] },
+  },
+  'test',
+);
 const NETWORKS = [{ veth: 'vethX', address: '172.29.14.2', prefix: 24, gateway: '172.29.14.1' }];
 
 function egressOf(name: string): EgressNames {
@@ -54,14 +63,24 @@ async function relayFor(port: number, profile: string, learn?: RelayOptions['lea
     embeddedDns: { address: '127.0.0.1', port: DOCKER_PORT },
     upstreamTimeoutMs: 500,
     embeddedSlowMs: 100,
-    openDockerSocket: () => new Promise((resolve) => {
-      const s = createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    }),
+    openDockerSocket: () =>
+      new Promise((resolve) => {
+        const s = createSocket('udp4');
+        s.bind(0, '127.0.0.1', () => resolve(s));
+      }),
     ...(learn ? { learn } : {}),
     ...extra,
   });
-  const reg: Registration = { id: `c-${profile}`, pid: 1, netns: '/proc/1/ns/net', addresses: ['127.0.0.1'], gateways: ['127.0.0.1'], upstreams: ['127.0.0.1'], rateLimit: 1000, egress: egressOf(profile) };
+  const reg: Registration = {
+    id: `c-${profile}`,
+    pid: 1,
+    netns: '/proc/1/ns/net',
+    addresses: ['127.0.0.1'],
+    gateways: ['127.0.0.1'],
+    upstreams: ['127.0.0.1'],
+    rateLimit: 1000,
+    egress: egressOf(profile),
+  };
   await relay.register(reg);
   return relay;
 }
@@ -104,7 +123,10 @@ afterAll(() => {
 describe('the relay under an egress profile', () => {
   it('public-only: every public name is answered, a peer by its name too; rebind answers are NXDOMAIN; nothing is learned', async () => {
     const learned: string[] = [];
-    const relay = await relayFor(base + 10, 'public-only', (set, a, _t, done) => { learned.push(set); done(); });
+    const relay = await relayFor(base + 10, 'public-only', (set, _a, _t, done) => {
+      learned.push(set);
+      done();
+    });
     expect(await ask(base + 10, 'denied.test')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['203.0.113.20'] });
     expect(await ask(base + 10, 'peer')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['172.29.14.3'] });
     expect(await ask(base + 10, 'rebind.test')).toMatchObject({ rcode: Rcode.NXDOMAIN, addresses: [] });
@@ -113,7 +135,7 @@ describe('the relay under an egress profile', () => {
     await relay.close();
   });
 
-  it('airgapped: only the peers\' names; other names are NXDOMAIN and never asked upstream', async () => {
+  it("airgapped: only the peers' names; other names are NXDOMAIN and never asked upstream", async () => {
     const relay = await relayFor(base + 11, 'airgapped');
     const before = upstreamAsked.length;
     expect(await ask(base + 11, 'peer')).toMatchObject({ rcode: Rcode.NOERROR, addresses: ['172.29.14.3'] });
@@ -125,7 +147,7 @@ describe('the relay under an egress profile', () => {
     await relay.close();
   });
 
-  it('names in rules: allowed name and suffix learned into their rule\'s set for the TTL (at least 10 s) before the answer; other names NXDOMAIN', async () => {
+  it("names in rules: allowed name and suffix learned into their rule's set for the TTL (at least 10 s) before the answer; other names NXDOMAIN", async () => {
     const learned: { set: string; addresses: string[]; ttl: number; doneAt: number }[] = [];
     const relay = await relayFor(base + 12, 'allowed-only', (set, addresses, ttl, done) => {
       setTimeout(() => {
@@ -141,8 +163,8 @@ describe('the relay under an egress profile', () => {
       { set: `n_${KEY}_0`, addresses: ['203.0.113.10'], ttl: 10 },
       { set: `n_${KEY}_1`, addresses: ['203.0.113.30'], ttl: 10 },
     ]);
-    expect(a && a.at).toBeGreaterThanOrEqual(learned[0]?.doneAt ?? Infinity);
-    expect(c && c.at).toBeGreaterThanOrEqual(learned[1]?.doneAt ?? Infinity);
+    expect(a?.at).toBeGreaterThanOrEqual(learned[0]?.doneAt ?? Infinity);
+    expect(c?.at).toBeGreaterThanOrEqual(learned[1]?.doneAt ?? Infinity);
     expect(await ask(base + 12, 'denied.test')).toMatchObject({ rcode: Rcode.NXDOMAIN });
     // rebind.allowed.test matches *.allowed.test but answers a private address: dropped.
     expect(await ask(base + 12, 'rebind.allowed.test')).toMatchObject({ rcode: Rcode.NXDOMAIN });
@@ -163,7 +185,10 @@ describe('the relay under an egress profile', () => {
     await ask(base + 19, 'rebind.test');
     expect(r1.stateOf('c-public-only')).toMatchObject({ rebindDropped: 2 });
     await r1.close();
-    const r2 = await relayFor(base + 20, 'allowed-only', (set, _a, _t, done) => { learned.push(set); done(); });
+    const r2 = await relayFor(base + 20, 'allowed-only', (set, _a, _t, done) => {
+      learned.push(set);
+      done();
+    });
     expect(await ask(base + 20, 'allowed.test')).toMatchObject({ addresses: ['203.0.113.10'] });
     expect(await ask(base + 20, 'allowed.test')).toMatchObject({ addresses: ['203.0.113.10'] });
     expect(learned).toEqual([`n_${KEY}_0`, `n_${KEY}_0`]);
@@ -210,7 +235,7 @@ describe('the relay under an egress profile', () => {
   const nft = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
   const root = process.getuid?.() === 0;
   if (!nft || !root) console.warn(`SKIP relay learn with real nft: ${!nft ? 'nft not installed (apt-get install nftables)' : 'needs root'}`);
-  it.skipIf(!nft || !root)('with real nft: the address is in the kernel\'s set when the answer arrives, 20 of 20 times', async () => {
+  it.skipIf(!nft || !root)("with real nft: the address is in the kernel's set when the answer arrives, 20 of 20 times", async () => {
     const run = (args: string[]): string => spawnSync(nft as string, args, { encoding: 'utf8' }).stdout;
     const set = `n_${KEY}_0`;
     spawnSync(nft as string, ['add table inet msb ; add set inet msb', set, '{ type ipv4_addr ; flags timeout ; }']);

@@ -6,7 +6,12 @@ const ago = (ms: number): string => new Date(now - ms).toISOString();
 
 describe('relayProblems', () => {
   it('finds nothing wrong with a relay that answers', () => {
-    expect(relayProblems({ pid: 7, counters: { unanswered: 0 }, health: { lastAnsweredAt: ago(1000) }, install: { entry: '/x/relay-main.js', state: 'current' } }, now)).toEqual({ failures: [], warnings: [] });
+    expect(
+      relayProblems(
+        { pid: 7, counters: { unanswered: 0 }, health: { lastAnsweredAt: ago(1000) }, install: { entry: '/x/relay-main.js', state: 'current' } },
+        now,
+      ),
+    ).toEqual({ failures: [], warnings: [] });
   });
 
   it('calls recent unanswered queries a failure, saying whether anything was answered since', () => {
@@ -17,7 +22,12 @@ describe('relayProblems', () => {
   });
 
   it('forgets failures older than five minutes', () => {
-    expect(relayProblems({ counters: { unanswered: 5 }, health: { lastUnansweredAt: ago(RECENT_MS + 1), lastDockerError: { at: ago(RECENT_MS + 1), id: 'abc', message: 'x' } } }, now).failures).toEqual([]);
+    expect(
+      relayProblems(
+        { counters: { unanswered: 5 }, health: { lastUnansweredAt: ago(RECENT_MS + 1), lastDockerError: { at: ago(RECENT_MS + 1), id: 'abc', message: 'x' } } },
+        now,
+      ).failures,
+    ).toEqual([]);
   });
 
   it('calls an unreachable Docker resolver a failure, naming the container and the error', () => {
@@ -26,13 +36,25 @@ describe('relayProblems', () => {
   });
 
   it('warns about gateways where forged sources are not kept out', () => {
-    expect(relayProblems({ networks: [{ address: '172.20.0.1', guard: { guarded: true } }, { address: '172.21.0.1', guard: { guarded: false, reason: 'iptables: not found' } }] }, now).warnings).toEqual([
-      'gateway 172.21.0.1: queries with a forged source from other networks are not kept out (iptables: not found)',
-    ]);
+    expect(
+      relayProblems(
+        {
+          networks: [
+            { address: '172.20.0.1', guard: { guarded: true } },
+            { address: '172.21.0.1', guard: { guarded: false, reason: 'iptables: not found' } },
+          ],
+        },
+        now,
+      ).warnings,
+    ).toEqual(['gateway 172.21.0.1: queries with a forged source from other networks are not kept out (iptables: not found)']);
   });
 
   it('warns when the install it was started from is gone or rebuilt', () => {
-    expect(relayProblems({ pid: 9, install: { entry: '/tmp/clone/dist/dns/relay-main.js', state: 'gone' } }, now).warnings).toEqual(['started from /tmp/clone/dist/dns/relay-main.js, which no longer exists (it runs from memory; kill 9 to run the installed build)']);
-    expect(relayProblems({ pid: 9, install: { entry: '/x/relay-main.js', state: 'changed' } }, now).warnings).toEqual(['/x/relay-main.js was rebuilt since this relay started (kill 9: the next start runs the new build)']);
+    expect(relayProblems({ pid: 9, install: { entry: '/tmp/clone/dist/dns/relay-main.js', state: 'gone' } }, now).warnings).toEqual([
+      'started from /tmp/clone/dist/dns/relay-main.js, which no longer exists (it runs from memory; kill 9 to run the installed build)',
+    ]);
+    expect(relayProblems({ pid: 9, install: { entry: '/x/relay-main.js', state: 'changed' } }, now).warnings).toEqual([
+      '/x/relay-main.js was rebuilt since this relay started (kill 9: the next start runs the new build)',
+    ]);
   });
 });

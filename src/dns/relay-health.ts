@@ -28,17 +28,25 @@ export function relayProblems(status: StatusFields, now: number = Date.now()): R
   const warnings: string[] = [];
   const h = status.health ?? {};
   if (recent(h.lastUnansweredAt, now)) {
-    const since = h.lastAnsweredAt && Date.parse(h.lastAnsweredAt) > Date.parse(h.lastUnansweredAt as string) ? `, answered others since ${h.lastAnsweredAt}` : ', none answered since';
+    const since =
+      h.lastAnsweredAt && Date.parse(h.lastAnsweredAt) > Date.parse(h.lastUnansweredAt as string)
+        ? `, answered others since ${h.lastAnsweredAt}`
+        : ', none answered since';
     failures.push(`queries left unanswered: ${status.counters?.unanswered ?? '?'} in all, the last at ${h.lastUnansweredAt}${since}`);
   }
   if (h.lastDockerError && recent(h.lastDockerError.at, now)) {
-    failures.push(`cannot reach Docker's resolver in container ${h.lastDockerError.id.slice(0, 12)} (at ${h.lastDockerError.at}): ${h.lastDockerError.message}`);
+    failures.push(
+      `cannot reach Docker's resolver in container ${h.lastDockerError.id.slice(0, 12)} (at ${h.lastDockerError.at}): ${h.lastDockerError.message}`,
+    );
   }
   const install = status.install;
-  if (install?.state === 'gone') warnings.push(`started from ${install.entry}, which no longer exists (it runs from memory; kill ${status.pid ?? 'it'} to run the installed build)`);
-  if (install?.state === 'changed') warnings.push(`${install.entry} was rebuilt since this relay started (kill ${status.pid ?? 'it'}: the next start runs the new build)`);
+  if (install?.state === 'gone')
+    warnings.push(`started from ${install.entry}, which no longer exists (it runs from memory; kill ${status.pid ?? 'it'} to run the installed build)`);
+  if (install?.state === 'changed')
+    warnings.push(`${install.entry} was rebuilt since this relay started (kill ${status.pid ?? 'it'}: the next start runs the new build)`);
   for (const n of status.networks ?? []) {
-    if (n.guard && !n.guard.guarded) warnings.push(`gateway ${n.address}: queries with a forged source from other networks are not kept out (${n.guard.reason ?? 'no reason given'})`);
+    if (n.guard && !n.guard.guarded)
+      warnings.push(`gateway ${n.address}: queries with a forged source from other networks are not kept out (${n.guard.reason ?? 'no reason given'})`);
   }
   return { failures, warnings };
 }

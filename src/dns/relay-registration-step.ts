@@ -54,7 +54,17 @@ export function registerWithRelay(i: RelayStepInputs): string | undefined {
     i.debug('dns: the sandbox shares the host network namespace; no relay registration');
     return undefined;
   }
-  const r = containerRegistration({ id: i.id, dir: i.dir, pid, dockerResolvConf: i.dockerResolvConf, policyUpstreams: i.policy.upstreams, hostResolvers, rateLimit: i.policy.rateLimit, cacheMs: i.policy.cacheMs, netDir: i.netDir });
+  const r = containerRegistration({
+    id: i.id,
+    dir: i.dir,
+    pid,
+    dockerResolvConf: i.dockerResolvConf,
+    policyUpstreams: i.policy.upstreams,
+    hostResolvers,
+    rateLimit: i.policy.rateLimit,
+    cacheMs: i.policy.cacheMs,
+    netDir: i.netDir,
+  });
   if ('reason' in r) {
     i.debug(`dns: no relay registration: ${r.reason}; container names will not resolve`);
     return undefined;

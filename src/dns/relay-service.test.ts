@@ -35,8 +35,14 @@ describe('serveRelay control socket', () => {
   it('refuses unknown operations, malformed requests, bad registrations and directories without dns.json', async () => {
     expect(await controlRequest({ op: 'nope' }, stateDir)).toEqual({ ok: false, error: 'unknown op "nope"' });
     expect(await controlRequest({ op: 'unregister' }, stateDir)).toEqual({ ok: false, error: 'unregister needs an id' });
-    expect(await controlRequest({ op: 'register', registration: { id: 'x' } }, stateDir)).toEqual({ ok: false, error: 'registration pid must be a positive integer' });
-    expect(await controlRequest({ op: 'register', dir: join(dir, 'missing') }, stateDir)).toEqual({ ok: false, error: `no usable dns.json in ${join(dir, 'missing')}` });
+    expect(await controlRequest({ op: 'register', registration: { id: 'x' } }, stateDir)).toEqual({
+      ok: false,
+      error: 'registration pid must be a positive integer',
+    });
+    expect(await controlRequest({ op: 'register', dir: join(dir, 'missing') }, stateDir)).toEqual({
+      ok: false,
+      error: `no usable dns.json in ${join(dir, 'missing')}`,
+    });
   });
 });
 
@@ -62,7 +68,16 @@ describe('loadRegistration', () => {
     const d = join(dir, 'c3');
     mkdirSync(d);
     writeFileSync(join(d, 'dns.json'), JSON.stringify({ ...reg, id: 'c3', netnsInode: statSync(reg.netns).ino }));
-    const egress = { profile: 'airgapped', key: '00000000000000c3', mark: 1836253187, networks: [{ veth: 'vethX', address: '172.20.0.3', prefix: 16, gateway: '172.20.0.1' }], names: [], otherNames: 'peers-only', peers: true, dnsRebindProtection: true };
+    const egress = {
+      profile: 'airgapped',
+      key: '00000000000000c3',
+      mark: 1836253187,
+      networks: [{ veth: 'vethX', address: '172.20.0.3', prefix: 16, gateway: '172.20.0.1' }],
+      names: [],
+      otherNames: 'peers-only',
+      peers: true,
+      dnsRebindProtection: true,
+    };
     writeFileSync(join(d, 'egress.json'), JSON.stringify(egress));
     expect(loadRegistration(d)?.egress).toEqual({ names: [], otherNames: 'peers-only', peers: true, dnsRebindProtection: true, networks: egress.networks });
     writeFileSync(join(d, 'egress.json'), JSON.stringify({ ...egress, otherNames: 'everything' }));

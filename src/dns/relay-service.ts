@@ -12,7 +12,7 @@ import { installIdentity, relayEntry, startRelaySupervisor } from './relay-clien
 import { parseRegistration, type Registration } from './registration.js';
 
 /** DOCKER_CONTAINERS_DIR is where msb keeps records under Docker's runtime root. */
-export const DOCKER_CONTAINERS_DIR = '/var/run/docker/runtime-runc/moby/msb/containers';
+const DOCKER_CONTAINERS_DIR = '/var/run/docker/runtime-runc/moby/msb/containers';
 
 /** ServeOptions configure `msbctl dns serve` and the auto-started relay. */
 export interface ServeOptions {
@@ -77,7 +77,8 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   // benchmark's) serves the roots and registrations it is given.
   const defaultRoots = paths.stateDir === RELAY_STATE_DIR ? [DOCKER_CONTAINERS_DIR] : [];
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const nsenter = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)) ?? spawnSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).stdout.trim();
+  const nsenter =
+    ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)) ?? spawnSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).stdout.trim();
   // Everything the relay needs later is taken now: its netns child's text and its own node
   // (/proc/<pid>/exe). A checkout deleted or rebuilt under a running relay cannot break it (issue 15).
   // (Run from TypeScript sources, as unit tests do, there are no built files to take.)
@@ -95,7 +96,15 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
   const nft = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
   // Lookups refused under egress profiles, for `msbctl egress log` (bounded: rotated at 1 MiB).
   const denied = new DeniedNamesLog(paths.deniedNames, undefined, log);
-  const relay = new DnsRelay({ nsenter, log, guard, node: selfExecutable(), onDenied: (e) => denied.append(e), ...(childSource !== undefined ? { childSource } : {}), ...(nft ? { learn: nftLearn(nft) } : {}) });
+  const relay = new DnsRelay({
+    nsenter,
+    log,
+    guard,
+    node: selfExecutable(),
+    onDenied: (e) => denied.append(e),
+    ...(childSource !== undefined ? { childSource } : {}),
+    ...(nft ? { learn: nftLearn(nft) } : {}),
+  });
   const started = new Date().toISOString();
   const entry = built(() => relayEntry());
   const identity = entry === undefined ? undefined : installIdentity(entry);
@@ -135,7 +144,10 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
       for (const root of roots()) {
         if (!watchers.has(root) && existsSync(root)) {
           try {
-            watchers.set(root, watch(root, () => void rescan()));
+            watchers.set(
+              root,
+              watch(root, () => void rescan()),
+            );
           } catch {
             // watched by the periodic rescan only
           }
@@ -225,14 +237,16 @@ export async function serveRelay(o: ServeOptions = {}): Promise<void> {
 }
 
 /** statusOf describes what a relay serves, per network (gateway) and container. */
-export function statusOf(relay: DnsRelay, extra: Record<string, unknown>): Record<string, unknown> {
+function statusOf(relay: DnsRelay, extra: Record<string, unknown>): Record<string, unknown> {
   const containers = relay.registry.entries().map((e) => ({
     id: e.reg.id,
     addresses: e.reg.addresses,
     gateways: e.reg.gateways,
     upstreams: e.reg.upstreams,
     pid: e.reg.pid,
-    ...(e.reg.egress ? { egress: { names: e.reg.egress.names.length, otherNames: e.reg.egress.otherNames, dnsRebindProtection: e.reg.egress.dnsRebindProtection } } : {}),
+    ...(e.reg.egress
+      ? { egress: { names: e.reg.egress.names.length, otherNames: e.reg.egress.otherNames, dnsRebindProtection: e.reg.egress.dnsRebindProtection } }
+      : {}),
     registeredAt: e.registeredAt,
     queries: e.queries,
     ...countersOf(relay.stateOf(e.reg.id)),

@@ -20,7 +20,13 @@ function dockerAnswer(q: Buffer, overTcp: boolean): Buffer | undefined {
   const name = readQuestion(q)?.name;
   if (name === 'known') return buildResponse(q, [A('10.1.2.3')]);
   if (name === 'broken') return buildResponse(q, [], { rcode: Rcode.SERVFAIL });
-  if (name === 'big') return overTcp ? buildResponse(q, Array.from({ length: 40 }, (_, i) => A(`10.0.0.${i}`))) : buildResponse(q, [], { truncated: true });
+  if (name === 'big')
+    return overTcp
+      ? buildResponse(
+          q,
+          Array.from({ length: 40 }, (_, i) => A(`10.0.0.${i}`)),
+        )
+      : buildResponse(q, [], { truncated: true });
   return undefined; // Docker's resolver stays silent for names it cannot forward (docs/dns.md)
 }
 
@@ -29,7 +35,16 @@ let dockerTcp: Server;
 let upstream: Socket;
 const upstreamAsked: string[] = [];
 let relay: DnsRelay;
-const reg = (over: Partial<Registration> = {}): Registration => ({ id: 'c1', pid: 1, netns: '/proc/1/ns/net', addresses: ['127.0.0.1'], gateways: ['127.0.0.1'], upstreams: ['127.0.0.1'], rateLimit: 1000, ...over });
+const reg = (over: Partial<Registration> = {}): Registration => ({
+  id: 'c1',
+  pid: 1,
+  netns: '/proc/1/ns/net',
+  addresses: ['127.0.0.1'],
+  gateways: ['127.0.0.1'],
+  upstreams: ['127.0.0.1'],
+  rateLimit: 1000,
+  ...over,
+});
 
 function bound(port: number, onMessage: (s: Socket, m: Buffer, port: number, address: string) => void): Promise<Socket> {
   const s = createSocket('udp4');
@@ -64,7 +79,10 @@ beforeAll(async () => {
     s.send(buildResponse(m, [A('10.9.9.9')]), port, address);
   });
   dockerTcp = createServer((c) => {
-    const f = new TcpFramer((m) => c.write(TcpFramer.frame(dockerAnswer(m, true) ?? Buffer.alloc(0))), () => c.destroy());
+    const f = new TcpFramer(
+      (m) => c.write(TcpFramer.frame(dockerAnswer(m, true) ?? Buffer.alloc(0))),
+      () => c.destroy(),
+    );
     c.on('data', (d: Buffer) => f.push(d));
   });
   await new Promise<void>((resolve) => dockerTcp.listen(DOCKER_PORT, '127.0.0.1', resolve));
@@ -77,10 +95,11 @@ beforeAll(async () => {
     // The stand-in for Docker answers at once; on a loaded CI machine 25 ms can pass before its
     // reply is read, and the upstream would be asked too. 'Docker stays silent' stays exact.
     embeddedSlowMs: 100,
-    openDockerSocket: () => new Promise((resolve) => {
-      const s = createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    }),
+    openDockerSocket: () =>
+      new Promise((resolve) => {
+        const s = createSocket('udp4');
+        s.bind(0, '127.0.0.1', () => resolve(s));
+      }),
     connectDockerTcp: async () => connect(DOCKER_PORT, '127.0.0.1'),
   });
   await relay.register(reg());
@@ -94,7 +113,7 @@ afterAll(async () => {
 });
 
 describe('DnsRelay', () => {
-  it('answers names Docker knows from Docker, under the client\'s own message id', async () => {
+  it("answers names Docker knows from Docker, under the client's own message id", async () => {
     const r = await query(buildQuery(0x0abc, 'known'));
     expect(r && readHeader(r)?.id).toBe(0x0abc);
     expect(r && readAnswers(r)).toEqual([{ name: 'known', type: 1, ttl: 60, data: '10.1.2.3' }]);
@@ -118,7 +137,8 @@ describe('DnsRelay', () => {
 
   it('drops malformed packets and keeps serving', async () => {
     const before = relay.counters.malformed;
-    for (const bad of [Buffer.from('deadbeef', 'hex'), buildResponse(buildQuery(1, 'x'), []), Buffer.alloc(12)]) expect(await query(bad, '127.0.0.1', 150)).toBeUndefined();
+    for (const bad of [Buffer.from('deadbeef', 'hex'), buildResponse(buildQuery(1, 'x'), []), Buffer.alloc(12)])
+      expect(await query(bad, '127.0.0.1', 150)).toBeUndefined();
     expect(relay.counters.malformed).toBe(before + 3);
     expect(await query(buildQuery(2, 'known'))).toBeDefined();
   });
@@ -132,7 +152,7 @@ describe('DnsRelay', () => {
     expect(full && readHeader(full)).toMatchObject({ truncated: false, ancount: 40, id: 4 });
   });
 
-  it('limits each container\'s query rate', async () => {
+  it("limits each container's query rate", async () => {
     await relay.register(reg({ rateLimit: 1 })); // a burst of 2, then one a second
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push(await query(buildQuery(10 + i, 'known'), '127.0.0.1', 150));

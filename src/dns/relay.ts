@@ -64,12 +64,14 @@ export interface RelayOptions {
 const PEERS_ONLY_WAIT_MS = 1000;
 
 /** MIN_LEARN_SECONDS is the least time a learned address stays allowed (a TTL of 0 must still let the next connection out). */
-export const MIN_LEARN_SECONDS = 10;
+const MIN_LEARN_SECONDS = 10;
 
 /** nftLearn is the real learn: one `nft -j` batch (learnCommands), run without blocking the relay. */
 export function nftLearn(nft: string): NonNullable<RelayOptions['learn']> {
   return (set, addresses, ttl, done) => {
-    execFile(nft, ['-j', JSON.stringify({ nftables: learnCommands(set, addresses, ttl) })], { timeout: 5000 }, (err, _out, stderr) => done(err ? (stderr || err.message).trim().split('\n')[0] : undefined));
+    execFile(nft, ['-j', JSON.stringify({ nftables: learnCommands(set, addresses, ttl) })], { timeout: 5000 }, (err, _out, stderr) =>
+      done(err ? (stderr || err.message).trim().split('\n')[0] : undefined),
+    );
   };
 }
 
@@ -146,23 +148,40 @@ export class DnsRelay {
 
   /** register adds or replaces a container and listens on its gateways. */
   async register(reg: Registration): Promise<void> {
-    this.states.get(reg.id)?.channel?.then((c) => c.close(), () => undefined);
+    this.states.get(reg.id)?.channel?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
     const { opened, closed } = this.registry.add(reg);
-    this.states.set(reg.id, { dropsRate: 0, dropsMalformed: 0, answeredDocker: 0, answeredUpstream: 0, answeredCache: 0, deniedNames: 0, rebindDropped: 0, learned: 0, learnFailed: 0 });
+    this.states.set(reg.id, {
+      dropsRate: 0,
+      dropsMalformed: 0,
+      answeredDocker: 0,
+      answeredUpstream: 0,
+      answeredCache: 0,
+      deniedNames: 0,
+      rebindDropped: 0,
+      learned: 0,
+      learnFailed: 0,
+    });
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
     await Promise.all(opened.map((gw) => this.openListener(gw)));
     this.log(`registered ${reg.id.slice(0, 12)}: ${reg.addresses.join(',')} via ${reg.gateways.join(',')}, upstreams ${reg.upstreams.join(',') || 'none'}`);
     // Open the netns socket a little later: its Node child would compete for the CPU with the
     // container's own start (docs/dns.md); a query before then opens it at once.
     setTimeout(() => {
-      if (this.registry.get(reg.id)?.reg === reg) this.channel(reg.id, false)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
+      if (this.registry.get(reg.id)?.reg === reg)
+        this.channel(reg.id, false)?.catch((err: Error) => this.log(`container ${reg.id.slice(0, 12)}: ${err.message}`));
     }, this.o.openDelayMs ?? 1000).unref();
   }
 
   /** unregister forgets a container and stops listening on gateways nobody uses. */
   async unregister(id: string): Promise<void> {
     if (!this.registry.get(id)) return;
-    this.states.get(id)?.channel?.then((c) => c.close(), () => undefined);
+    this.states.get(id)?.channel?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
     this.states.delete(id);
     const { closed } = this.registry.remove(id);
     await Promise.all(closed.map((gw) => this.closeListener(gw)));
@@ -195,14 +214,16 @@ export class DnsRelay {
     if (!entry || !st) return undefined;
     if (!st.channel) {
       const open = this.o.openDockerSocket ?? ((r: Registration) => openNetnsUdpSocket(r.netns, this.netnsOptions()));
-      st.channel = this.opener.run(() => open(entry.reg), urgent).then(async (s) => {
-        enlargeBuffers(s);
-        const ch = new IdChannel(s, 5000, this.o.embeddedSlowMs);
-        await ch.connectTo(this.embedded.address, this.embedded.port);
-        if (this.states.get(id) === st) st.open = ch;
-        else ch.close(); // unregistered meanwhile
-        return ch;
-      });
+      st.channel = this.opener
+        .run(() => open(entry.reg), urgent)
+        .then(async (s) => {
+          enlargeBuffers(s);
+          const ch = new IdChannel(s, 5000, this.o.embeddedSlowMs);
+          await ch.connectTo(this.embedded.address, this.embedded.port);
+          if (this.states.get(id) === st) st.open = ch;
+          else ch.close(); // unregistered meanwhile
+          return ch;
+        });
       st.channel.catch((err: Error) => {
         this.health.lastDockerError = { at: new Date().toISOString(), id, message: err.message };
         if (this.states.get(id) === st) st.channel = undefined; // retried on the next query
@@ -212,7 +233,11 @@ export class DnsRelay {
   }
 
   private netnsOptions(): { nsenter: string; node?: string; childSource?: string } {
-    return { nsenter: this.o.nsenter, ...(this.o.node ? { node: this.o.node } : {}), ...(this.o.childSource !== undefined ? { childSource: this.o.childSource } : {}) };
+    return {
+      nsenter: this.o.nsenter,
+      ...(this.o.node ? { node: this.o.node } : {}),
+      ...(this.o.childSource !== undefined ? { childSource: this.o.childSource } : {}),
+    };
   }
 
   private async openListener(gw: string): Promise<void> {
@@ -306,18 +331,21 @@ export class DnsRelay {
     }
     conn.setTimeout(10_000, () => conn.destroy());
     conn.on('error', () => undefined);
-    const framer = new TcpFramer((msg) => {
-      const admitted = this.admit(gw, source, msg);
-      if (!admitted) return;
-      this.resolve(admitted.entry, msg, admitted.question, (reply, origin) => {
-        if (!readHeader(reply)?.truncated) return void conn.write(TcpFramer.frame(reply));
-        // The answer did not fit a datagram: ask the same resolver again over TCP.
-        this.askOverTcp(admitted.entry.reg, origin, msg).then(
-          (full) => conn.write(TcpFramer.frame(full ?? reply)),
-          () => conn.write(TcpFramer.frame(reply)),
-        );
-      });
-    }, () => conn.destroy());
+    const framer = new TcpFramer(
+      (msg) => {
+        const admitted = this.admit(gw, source, msg);
+        if (!admitted) return;
+        this.resolve(admitted.entry, msg, admitted.question, (reply, origin) => {
+          if (!readHeader(reply)?.truncated) return void conn.write(TcpFramer.frame(reply));
+          // The answer did not fit a datagram: ask the same resolver again over TCP.
+          this.askOverTcp(admitted.entry.reg, origin, msg).then(
+            (full) => conn.write(TcpFramer.frame(full ?? reply)),
+            () => conn.write(TcpFramer.frame(reply)),
+          );
+        });
+      },
+      () => conn.destroy(),
+    );
     conn.on('data', (d: Buffer) => framer.push(d));
   }
 
@@ -349,7 +377,14 @@ export class DnsRelay {
   private resolveUnderEgress(entry: Entry, egress: EgressNames, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void): void {
     const st = this.states.get(entry.reg.id);
     const tell = (reason: DeniedLookup['reason'], detail: { rule?: string; address?: string } = {}): void =>
-      this.o.onDenied?.({ time: new Date().toISOString(), id: entry.reg.id, name: question.name.replace(/\.$/, ''), type: queryTypeName(question.type), reason, ...detail });
+      this.o.onDenied?.({
+        time: new Date().toISOString(),
+        id: entry.reg.id,
+        name: question.name.replace(/\.$/, ''),
+        type: queryTypeName(question.type),
+        reason,
+        ...detail,
+      });
     const refuse = (rule?: string): void => {
       if (st) st.deniedNames++;
       tell(rule ? 'denied' : 'not-a-peer', rule ? { rule } : {});
@@ -374,39 +409,55 @@ export class DnsRelay {
       if (reusable) entry.cache.put(query, msg);
       reply(msg, origin);
     };
-    this.resolveAny(entry, query, question, (msg, origin) => {
-      const aRecords = (readAnswers(msg) ?? []).filter((r) => r.type === 1);
-      const v4 = aRecords.map((r) => r.data);
-      if (peersOnly) {
-        // Only Docker's own answers for the peers: anything else is a name the profile does not reach.
-        // (An empty NOERROR from Docker, e.g. AAAA of a peer, carries no address and passes.)
-        const peerAnswer = origin === 'docker' && readHeader(msg)?.rcode === Rcode.NOERROR && v4.every((a) => isPeer(egress, a)) && (v4.length > 0 || question.type !== 1);
-        if (!peerAnswer) return refuse();
-        return passed(msg, origin);
-      }
-      const rebind = origin === 'upstream' && egress.dnsRebindProtection ? rebindViolation(v4) : undefined;
-      if (rebind !== undefined) {
-        if (st) st.rebindDropped++;
-        tell('rebind', { address: rebind });
-        return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
-      }
-      if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return passed(msg, origin);
-      const ttl = Math.max(MIN_LEARN_SECONDS, ...aRecords.map((r) => r.ttl));
-      const learn = this.o.learn ?? ((_s: string, _a: string[], _t: number, done: (e?: string) => void) => done('this relay has no nft to learn addresses with'));
-      learn(verdict.set, [...new Set(v4)], ttl, (error) => {
-        if (error) {
-          // Never hand out an address the container could not reach: the lookup fails instead.
-          if (st) st.learnFailed++;
-          this.log(`container ${entry.reg.id.slice(0, 12)}: cannot allow ${v4.join(',')} for ${question.name}: ${error}`);
-          return reply(buildResponse(query, [], { rcode: Rcode.SERVFAIL }), origin);
+    this.resolveAny(
+      entry,
+      query,
+      question,
+      (msg, origin) => {
+        const aRecords = (readAnswers(msg) ?? []).filter((r) => r.type === 1);
+        const v4 = aRecords.map((r) => r.data);
+        if (peersOnly) {
+          // Only Docker's own answers for the peers: anything else is a name the profile does not reach.
+          // (An empty NOERROR from Docker, e.g. AAAA of a peer, carries no address and passes.)
+          const peerAnswer =
+            origin === 'docker' && readHeader(msg)?.rcode === Rcode.NOERROR && v4.every((a) => isPeer(egress, a)) && (v4.length > 0 || question.type !== 1);
+          if (!peerAnswer) return refuse();
+          return passed(msg, origin);
         }
-        if (st) st.learned++;
-        reply(msg, origin);
-      });
-    }, !peersOnly, false);
+        const rebind = origin === 'upstream' && egress.dnsRebindProtection ? rebindViolation(v4) : undefined;
+        if (rebind !== undefined) {
+          if (st) st.rebindDropped++;
+          tell('rebind', { address: rebind });
+          return reply(buildResponse(query, [], { rcode: Rcode.NXDOMAIN }), origin);
+        }
+        if (verdict.kind !== 'answer' || !verdict.set || v4.length === 0) return passed(msg, origin);
+        const ttl = Math.max(MIN_LEARN_SECONDS, ...aRecords.map((r) => r.ttl));
+        const learn =
+          this.o.learn ?? ((_s: string, _a: string[], _t: number, done: (e?: string) => void) => done('this relay has no nft to learn addresses with'));
+        learn(verdict.set, [...new Set(v4)], ttl, (error) => {
+          if (error) {
+            // Never hand out an address the container could not reach: the lookup fails instead.
+            if (st) st.learnFailed++;
+            this.log(`container ${entry.reg.id.slice(0, 12)}: cannot allow ${v4.join(',')} for ${question.name}: ${error}`);
+            return reply(buildResponse(query, [], { rcode: Rcode.SERVFAIL }), origin);
+          }
+          if (st) st.learned++;
+          reply(msg, origin);
+        });
+      },
+      !peersOnly,
+      false,
+    );
   }
 
-  private resolveAny(entry: Entry, query: Buffer, question: Question, reply: (msg: Buffer, origin: Origin) => void, upstreamAllowed: boolean, useCache = true): void {
+  private resolveAny(
+    entry: Entry,
+    query: Buffer,
+    question: Question,
+    reply: (msg: Buffer, origin: Origin) => void,
+    upstreamAllowed: boolean,
+    useCache = true,
+  ): void {
     const st = this.states.get(entry.reg.id);
     const cached = useCache ? entry.cache.get(query) : undefined;
     if (cached) {

@@ -12,7 +12,11 @@ export const DOCKER_EMBEDDED_DNS = '127.0.0.11';
 export function parseResolvConf(text: string): ResolvConf {
   const conf: ResolvConf = { nameservers: [], search: [], options: [] };
   for (const line of text.split('\n')) {
-    const words = line.replace(/[#;].*$/, '').trim().split(/\s+/).filter(Boolean);
+    const words = line
+      .replace(/[#;].*$/, '')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     const [keyword, ...rest] = words;
     if (keyword === 'nameserver' && rest[0]) conf.nameservers.push(rest[0]);
     else if (keyword === 'search' || keyword === 'domain') conf.search = rest;

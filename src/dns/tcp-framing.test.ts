@@ -5,7 +5,10 @@ describe('TcpFramer', () => {
   it('delivers messages split across reads and several in one read', () => {
     const got: string[] = [];
     let malformed = 0;
-    const f = new TcpFramer((m) => got.push(m.toString()), () => malformed++);
+    const f = new TcpFramer(
+      (m) => got.push(m.toString()),
+      () => malformed++,
+    );
     const stream = Buffer.concat([TcpFramer.frame(Buffer.from('first')), TcpFramer.frame(Buffer.from('second')), TcpFramer.frame(Buffer.from('third'))]);
     f.push(stream.subarray(0, 1));
     f.push(stream.subarray(1, 9));
@@ -16,7 +19,10 @@ describe('TcpFramer', () => {
 
   it('reports a zero-length message as malformed', () => {
     let malformed = 0;
-    const f = new TcpFramer(() => undefined, () => malformed++);
+    const f = new TcpFramer(
+      () => undefined,
+      () => malformed++,
+    );
     f.push(Buffer.from([0, 0, 1]));
     expect(malformed).toBe(1);
   });

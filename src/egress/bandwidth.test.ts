@@ -4,7 +4,7 @@ import { checkShapeable, ifbName, installTcCommands, parseBandwidth, parseSize }
 import { krunNetworkArgs } from './krun-net-args.js';
 import { allProfiles } from './profiles.js';
 
-describe('parseBandwidth (msb\'s SIZE[/DURATION]: K, M, G are 1024-based, one second by default)', () => {
+describe("parseBandwidth (msb's SIZE[/DURATION]: K, M, G are 1024-based, one second by default)", () => {
   it.each([
     ['10M/1s', 10 * 1024 ** 2, 10 * 1024 ** 2],
     ['10M', 10 * 1024 ** 2, 10 * 1024 ** 2],
@@ -32,7 +32,7 @@ describe('parseBandwidth (msb\'s SIZE[/DURATION]: K, M, G are 1024-based, one se
 });
 
 describe('installTcCommands', () => {
-  it('makes the ifb and its tbf, then redirects the egress of each of the container\'s interfaces to it', () => {
+  it("makes the ifb and its tbf, then redirects the egress of each of the container's interfaces to it", () => {
     const cmds = installTcCommands({ ifb: ifbName('0123456789abcdef'), interfaces: ['eth0', 'eth1'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 });
     expect(cmds.map((c) => c.join(' '))).toEqual([
       'ip link add name msbi0123456789a type ifb',

@@ -88,7 +88,29 @@ export function installTcCommands(s: ShapingRecord): string[][] {
   ];
   for (const dev of s.interfaces) {
     out.push(['tc', 'qdisc', 'add', 'dev', dev, 'clsact']);
-    out.push(['tc', 'filter', 'add', 'dev', dev, 'egress', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', s.ifb]);
+    out.push([
+      'tc',
+      'filter',
+      'add',
+      'dev',
+      dev,
+      'egress',
+      'protocol',
+      'all',
+      'prio',
+      '1',
+      'u32',
+      'match',
+      'u32',
+      '0',
+      '0',
+      'action',
+      'mirred',
+      'egress',
+      'redirect',
+      'dev',
+      s.ifb,
+    ]);
   }
   return out;
 }
@@ -97,6 +119,9 @@ export function installTcCommands(s: ShapingRecord): string[][] {
 export function checkShapeable(b: Bandwidth, text: string, mtus: readonly number[]): void {
   const frame = Math.max(1500, ...mtus) + 14;
   if (b.bucketBytes < frame) {
-    throw new MsbError('unsupported', `egress: egressBandwidth ${text}: a bucket of ${b.bucketBytes} bytes cannot pass a ${frame}-byte frame (the network's MTU); give SIZE at least ${frame} bytes and a shorter DURATION for a low rate`);
+    throw new MsbError(
+      'unsupported',
+      `egress: egressBandwidth ${text}: a bucket of ${b.bucketBytes} bytes cannot pass a ${frame}-byte frame (the network's MTU); give SIZE at least ${frame} bytes and a shorter DURATION for a low rate`,
+    );
   }
 }

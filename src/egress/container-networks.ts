@@ -12,7 +12,7 @@ interface NetnsLink {
 }
 
 /** PeerAddress is a container interface's IPv4 address and the host ifindex of its veth peer. */
-export interface PeerAddress {
+interface PeerAddress {
   ifname: string;
   peerIndex: number;
   address: string;
@@ -20,7 +20,7 @@ export interface PeerAddress {
 }
 
 /** parseNetnsLinks reads `ip -j addr` from the container's netns: every non-loopback IPv4 address of an interface with a peer (a veth). */
-export function parseNetnsLinks(json: string): { peers: PeerAddress[]; unpaired: string[] } {
+function parseNetnsLinks(json: string): { peers: PeerAddress[]; unpaired: string[] } {
   const links = JSON.parse(json) as NetnsLink[];
   const peers: PeerAddress[] = [];
   const unpaired: string[] = [];
@@ -37,7 +37,7 @@ export function parseNetnsLinks(json: string): { peers: PeerAddress[]; unpaired:
 }
 
 /** hostIfnames maps host ifindex → interface name from /sys/class/net (this process is in the host's netns). */
-export function hostIfnames(list = (): string[] => readdirSync('/sys/class/net'), read = (p: string): string => readFileSync(p, 'utf8')): Map<number, string> {
+function hostIfnames(list = (): string[] => readdirSync('/sys/class/net'), read = (p: string): string => readFileSync(p, 'utf8')): Map<number, string> {
   const out = new Map<number, string>();
   for (const name of list()) {
     try {
@@ -60,14 +60,22 @@ export function containerNetworks(
   pid: number,
   ipAddr = (p: number): string => {
     const r = spawnSync('nsenter', [`--net=/proc/${p}/ns/net`, 'ip', '-j', 'addr'], { encoding: 'utf8', timeout: 5000 });
-    if (r.status !== 0) throw new MsbError('backend', `egress: cannot read the network of pid ${p} (nsenter ip -j addr): ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
+    if (r.status !== 0)
+      throw new MsbError(
+        'backend',
+        `egress: cannot read the network of pid ${p} (nsenter ip -j addr): ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`,
+      );
     return r.stdout;
   },
   ifnames = hostIfnames,
   gateways = hostGateways,
 ): ContainerNetwork[] {
   const { peers, unpaired } = parseNetnsLinks(ipAddr(pid));
-  if (unpaired.length > 0) throw new MsbError('unsupported', `egress: interface ${unpaired.join(', ')} of the container is not a veth (macvlan/ipvlan?), so its traffic cannot be filtered on the host`);
+  if (unpaired.length > 0)
+    throw new MsbError(
+      'unsupported',
+      `egress: interface ${unpaired.join(', ')} of the container is not a veth (macvlan/ipvlan?), so its traffic cannot be filtered on the host`,
+    );
   const names = ifnames();
   const gw = gateways(peers.map((p) => p.address));
   return peers.map((p) => {

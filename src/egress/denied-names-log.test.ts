@@ -14,7 +14,10 @@ describe('DeniedNamesLog', () => {
     const log = new DeniedNamesLog(join(dir, 'a.jsonl'));
     for (let i = 0; i < 5; i++) log.append(entry(i));
     await log.idle();
-    const lines = readFileSync(join(dir, 'a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string });
+    const lines = readFileSync(join(dir, 'a.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string });
     expect(lines.map((l) => l.name)).toEqual(['n0.test', 'n1.test', 'n2.test', 'n3.test', 'n4.test']);
   });
 
@@ -48,7 +51,10 @@ describe('DeniedNamesLog', () => {
     await new Promise((r) => setTimeout(r, 200)); // the bucket refills (20 a second)
     log.append(entry(999, 'flood'));
     await log.idle();
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; name: string; suppressed?: number });
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; name: string; suppressed?: number });
     expect(lines.filter((l) => l.id === 'flood').length).toBe(101);
     expect(lines.find((l) => l.id === 'quiet')?.name).toBe('n0.test');
     expect(lines.at(-1)).toMatchObject({ id: 'flood', name: 'n999.test', suppressed: 50 });

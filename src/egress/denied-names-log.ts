@@ -19,10 +19,10 @@ export interface DeniedLookup {
 }
 
 /** PER_CONTAINER lines a second (burst) one container may add: a flood of refused names cannot push the others' out of the bounded file. */
-export const PER_CONTAINER = { rate: 20, burst: 100 };
+const PER_CONTAINER = { rate: 20, burst: 100 };
 
 /** DENIED_LOG_MAX_BYTES caps the log file; past it the file becomes `<file>.1` (one kept), so the log takes at most twice this. */
-export const DENIED_LOG_MAX_BYTES = 1 << 20;
+const DENIED_LOG_MAX_BYTES = 1 << 20;
 
 /** MAX_PENDING lines wait for the file at most; a flood beyond that while a write is under way is counted, not kept. */
 const MAX_PENDING = 1000;

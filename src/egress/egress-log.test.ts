@@ -20,18 +20,34 @@ describe('egress log', () => {
       source: '172.29.14.5',
       interface: 'veth91b0d2e',
     });
-    expect(refusedConnection({ usec: 1, text: `msb-egress ${KEY} ${ID} IN=v OUT= SRC=172.29.14.5 DST=169.254.169.254 LEN=84 PROTO=ICMP TYPE=8 CODE=0` }, 0)?.destination).toBe('169.254.169.254/icmp');
+    expect(
+      refusedConnection({ usec: 1, text: `msb-egress ${KEY} ${ID} IN=v OUT= SRC=172.29.14.5 DST=169.254.169.254 LEN=84 PROTO=ICMP TYPE=8 CODE=0` }, 0)
+        ?.destination,
+    ).toBe('169.254.169.254/icmp');
     expect(refusedConnection({ usec: 1, text: 'docker0: port 1(veth3471af0) entered disabled state' }, 0)).toBeUndefined();
     expect(refusedConnection({ usec: 1, text: 'msb-egress-other x y IN=' }, 0)).toBeUndefined();
   });
 
-  it('reads the relay\'s lines, skipping a cut one', () => {
-    expect(deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'denied.test', type: 'A', reason: 'denied', rule: 'deny@denied.test' }))).toEqual({
-      time: '2026-12-02T16:00:00.000Z', id: ID, kind: 'lookup', destination: 'denied.test A', name: 'denied.test', reason: 'denied by deny@denied.test',
+  it("reads the relay's lines, skipping a cut one", () => {
+    expect(
+      deniedLookupEntry(
+        JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'denied.test', type: 'A', reason: 'denied', rule: 'deny@denied.test' }),
+      ),
+    ).toEqual({
+      time: '2026-12-02T16:00:00.000Z',
+      id: ID,
+      kind: 'lookup',
+      destination: 'denied.test A',
+      name: 'denied.test',
+      reason: 'denied by deny@denied.test',
     });
-    expect(deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'r.test', type: 'A', reason: 'rebind', address: '10.0.0.1' }))?.reason).toBe('rebind → 10.0.0.1');
+    expect(
+      deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'r.test', type: 'A', reason: 'rebind', address: '10.0.0.1' }))?.reason,
+    ).toBe('rebind → 10.0.0.1');
     expect(deniedLookupEntry('{"time":"2026-12-02T16:00:00.000Z","id":"a')).toBeUndefined();
-    expect(deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'x.test', type: 'A', reason: 'not-a-peer', suppressed: 7 }))?.reason).toBe('not-a-peer (after 7 more refused lookups not logged: over 20 a second)');
+    expect(
+      deniedLookupEntry(JSON.stringify({ time: '2026-12-02T16:00:00.000Z', id: ID, name: 'x.test', type: 'A', reason: 'not-a-peer', suppressed: 7 }))?.reason,
+    ).toBe('not-a-peer (after 7 more refused lookups not logged: over 20 a second)');
   });
 
   it('selects by container (id prefix) and time, oldest first, and prints the Docker name beside the id', () => {

@@ -77,7 +77,10 @@ export function selectEntries(entries: readonly EgressLogEntry[], f: LogFilter):
 export function formatEntry(e: EgressLogEntry, names: ReadonlyMap<string, string> = new Map()): string {
   const name = [...names.entries()].find(([id]) => id.startsWith(e.id))?.[1];
   const who = `${e.id.slice(0, 12)}${name ? ` (${name})` : ''}`;
-  const what = e.kind === 'lookup' ? `lookup ${e.destination}: ${e.reason ?? 'denied'}` : `connection to ${e.destination}${e.source ? ` from ${e.source}` : ''}${e.interface ? ` on ${e.interface}` : ''}: dropped`;
+  const what =
+    e.kind === 'lookup'
+      ? `lookup ${e.destination}: ${e.reason ?? 'denied'}`
+      : `connection to ${e.destination}${e.source ? ` from ${e.source}` : ''}${e.interface ? ` on ${e.interface}` : ''}: dropped`;
   return `${e.time}  ${who}  ${what}\n`;
 }
 

@@ -13,7 +13,10 @@ import { ifbName } from './bandwidth.js';
 import type { ShapingHost } from './tc.js';
 import { allProfiles } from './profiles.js';
 
-const profiles = allProfiles({ 'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test'] }, slow: { rules: ['allow@public'], egressBandwidth: '1M/100ms' } }, 'test');
+const profiles = allProfiles(
+  { 'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test'] }, slow: { rules: ['allow@public'], egressBandwidth: '1M/100ms' } },
+  'test',
+);
 const NETS = [{ veth: 'vethA', ifname: 'eth0', address: '172.29.14.2', prefix: 24, gateway: '172.29.14.1' }];
 const dirs: string[] = [];
 function recordDir(): string {
@@ -54,7 +57,9 @@ describe('enforceEgress with egressBandwidth (recording nft and tc)', () => {
     expect(shaping.calls).toContain('nsenter --net=/proc/1/ns/net tc qdisc add dev eth0 clsact');
     const broken = fakeHost({ shaping: recordingShaper('tbf') });
     const d2 = recordDir();
-    expect(() => enforceEgress(d2, profiles.slow as never, 1, () => undefined, broken)).toThrow(/egress: cannot shape the container's egress \(tc qdisc add dev msbi[0-9a-f]{11} root handle 1: tbf .* in its network namespace\): Error: boom/);
+    expect(() => enforceEgress(d2, profiles.slow as never, 1, () => undefined, broken)).toThrow(
+      /egress: cannot shape the container's egress \(tc qdisc add dev msbi[0-9a-f]{11} root handle 1: tbf .* in its network namespace\): Error: boom/,
+    );
     expect(JSON.parse(readFileSync(join(d2, EGRESS_FILE), 'utf8')).shaping.ifb).toBe(ifbName(egressKey(d2)));
   });
 
@@ -63,7 +68,7 @@ describe('enforceEgress with egressBandwidth (recording nft and tc)', () => {
     expect(() => enforceEgress(recordDir(), profiles.slow as never, 1, () => undefined, host)).toThrow(/interfaces are not known/);
   });
 
-  it('refuses a bucket smaller than a frame of the container\'s network before installing anything', () => {
+  it("refuses a bucket smaller than a frame of the container's network before installing anything", () => {
     const host = fakeHost({ shaping: { ...recordingShaper(), mtu: () => 9000 } });
     const tiny = allProfiles({ tiny: { rules: ['allow@public'], egressBandwidth: '4K/1ms' } }, 'test').tiny;
     expect(() => enforceEgress(recordDir(), tiny as never, 1, () => undefined, host)).toThrow(/a bucket of 4096 bytes cannot pass a 9014-byte frame/);
@@ -75,10 +80,22 @@ describe('enforceEgress (recording nft)', () => {
   it('writes egress.json before installing, with the names the relay applies, and installs in one batch', () => {
     const dir = recordDir();
     let fileAtInstall = '';
-    const host = fakeHost({ nft: (c) => ((fileAtInstall = readFileSync(join(dir, EGRESS_FILE), 'utf8')), c.length > 0 ? { ok: true } : { ok: false, error: 'empty' }) });
+    const host = fakeHost({
+      nft: (c) => ((fileAtInstall = readFileSync(join(dir, EGRESS_FILE), 'utf8')), c.length > 0 ? { ok: true } : { ok: false, error: 'empty' }),
+    });
     const e = enforceEgress(dir, profiles['allowed-only'] as never, 42, () => undefined, host);
     expect(JSON.parse(fileAtInstall)).toEqual(e);
-    expect(e).toMatchObject({ profile: 'allowed-only', key: egressKey(dir), otherNames: 'peers-only', peers: true, dnsRebindProtection: true, names: [{ kind: 'domain', name: 'allowed.test', action: 'allow', set: objectNames(egressKey(dir)).nameSet(0) }, { kind: 'suffix', name: 'allowed.test', action: 'allow' }] });
+    expect(e).toMatchObject({
+      profile: 'allowed-only',
+      key: egressKey(dir),
+      otherNames: 'peers-only',
+      peers: true,
+      dnsRebindProtection: true,
+      names: [
+        { kind: 'domain', name: 'allowed.test', action: 'allow', set: objectNames(egressKey(dir)).nameSet(0) },
+        { kind: 'suffix', name: 'allowed.test', action: 'allow' },
+      ],
+    });
     expect(e.mark).toBeGreaterThan(MARK_BASE);
   });
 
@@ -89,13 +106,15 @@ describe('enforceEgress (recording nft)', () => {
     expect(host.batches).toEqual([]);
   });
 
-  it('fails create with nft\'s reason, retrying only a mark taken meanwhile', () => {
+  it("fails create with nft's reason, retrying only a mark taken meanwhile", () => {
     let calls = 0;
     const busy = fakeHost({ nft: () => (calls++ < 2 ? { ok: false, error: 'Error: Could not process rule: File exists' } : { ok: true }) });
     expect(enforceEgress(recordDir(), profiles['public-only'] as never, 1, () => undefined, busy).mark).toBeDefined();
     expect(calls).toBe(3);
     const broken = fakeHost({ nft: () => ({ ok: false, error: 'Error: Could not process rule: No such file or directory' }) });
-    expect(() => enforceEgress(recordDir(), profiles['public-only'] as never, 1, () => undefined, broken)).toThrow(/msb|egress: cannot install the nftables rules of profile "public-only": Error: Could not process rule: No such file or directory/);
+    expect(() => enforceEgress(recordDir(), profiles['public-only'] as never, 1, () => undefined, broken)).toThrow(
+      /msb|egress: cannot install the nftables rules of profile "public-only": Error: Could not process rule: No such file or directory/,
+    );
   });
 });
 

@@ -6,7 +6,19 @@ import { writeFileAtomic } from '../base/record.js';
 import { checkShapeable, ifbName, parseBandwidth, type ShapingRecord } from './bandwidth.js';
 import { containerNetworks } from './container-networks.js';
 import { listTable, type NftRun, realNft } from './nft.js';
-import { baseCommands, type ContainerNetwork, egressKey, installCommands, isNameRule, type Listing, MARK_BASE, objectNames, recordedContainers, removeCommands, usedMarks } from './nft-ruleset.js';
+import {
+  baseCommands,
+  type ContainerNetwork,
+  egressKey,
+  installCommands,
+  isNameRule,
+  type Listing,
+  MARK_BASE,
+  objectNames,
+  recordedContainers,
+  removeCommands,
+  usedMarks,
+} from './nft-ruleset.js';
 import type { EgressProfile } from './profiles.js';
 import { installShaping, realShapingHost, type ShapingHost } from './tc.js';
 
@@ -118,21 +130,42 @@ export function sweepOrphans(host: EgressHost, debug: (m: string) => void): void
  * container mark is picked at random among the free ones and taken with `create`, so two
  * concurrent creates never share one. Every failure throws: create fails and removes what was made.
  */
-export function enforceEgress(dir: string, profile: EgressProfile, pid: number, debug: (m: string) => void, host: EgressHost = realEgressHost()): ContainerEgress {
+export function enforceEgress(
+  dir: string,
+  profile: EgressProfile,
+  pid: number,
+  debug: (m: string) => void,
+  host: EgressHost = realEgressHost(),
+): ContainerEgress {
   const networks = host.networks(pid);
   // Traffic between two containers on one bridge reaches msb's prerouting chain only through
   // br_netfilter (Docker turns it on); without it, a profile that keeps the peers out cannot hold.
   if (!profile.peers && networks.length > 0 && (host.bridgeNfCall ?? bridgeNfCall)() !== true) {
-    throw new MsbError('host-unsupported', `egress: profile "${profile.name}" keeps the container's peers out, which needs net.bridge.bridge-nf-call-iptables=1 (br_netfilter; Docker sets it unless --iptables=false)`);
+    throw new MsbError(
+      'host-unsupported',
+      `egress: profile "${profile.name}" keeps the container's peers out, which needs net.bridge.bridge-nf-call-iptables=1 (br_netfilter; Docker sets it unless --iptables=false)`,
+    );
   }
   const key = egressKey(dir);
-  const egress: ContainerEgress = { profile: profile.name, key, networks, ...namePolicy(profile, key), peers: profile.peers, dnsRebindProtection: profile.dnsRebindProtection };
+  const egress: ContainerEgress = {
+    profile: profile.name,
+    key,
+    networks,
+    ...namePolicy(profile, key),
+    peers: profile.peers,
+    dnsRebindProtection: profile.dnsRebindProtection,
+  };
   const shaping = host.shaping ?? realShapingHost();
   if (profile.egressBandwidth !== undefined && networks.length > 0) {
     const b = parseBandwidth(profile.egressBandwidth);
-    checkShapeable(b, profile.egressBandwidth, networks.flatMap((x) => shaping.mtu(x.veth) ?? []));
+    checkShapeable(
+      b,
+      profile.egressBandwidth,
+      networks.flatMap((x) => shaping.mtu(x.veth) ?? []),
+    );
     const interfaces = [...new Set(networks.flatMap((x) => (x.ifname ? [x.ifname] : [])))];
-    if (interfaces.length === 0) throw new MsbError('backend', `egress: profile "${profile.name}": the container's interfaces are not known, so its egressBandwidth cannot be shaped`);
+    if (interfaces.length === 0)
+      throw new MsbError('backend', `egress: profile "${profile.name}": the container's interfaces are not known, so its egressBandwidth cannot be shaped`);
     egress.shaping = { ifb: ifbName(key), interfaces, ...b };
   }
   if (networks.length === 0) {
@@ -156,9 +189,13 @@ export function enforceEgress(dir: string, profile: EgressProfile, pid: number, 
     if (r.ok) {
       if (egress.shaping) {
         installShaping(egress.shaping, pid, shaping);
-        debug(`egress: ${profile.name}: egress shaped to ${egress.shaping.bytesPerSecond} bytes/s, bucket ${egress.shaping.bucketBytes} bytes (egressBandwidth ${profile.egressBandwidth}): ifb ${egress.shaping.ifb} behind ${egress.shaping.interfaces.join(', ')} in the container's network namespace`);
+        debug(
+          `egress: ${profile.name}: egress shaped to ${egress.shaping.bytesPerSecond} bytes/s, bucket ${egress.shaping.bucketBytes} bytes (egressBandwidth ${profile.egressBandwidth}): ifb ${egress.shaping.ifb} behind ${egress.shaping.interfaces.join(', ')} in the container's network namespace`,
+        );
       }
-      debug(`egress: ${profile.name} enforced on ${networks.map((x) => `${x.veth} (${x.address}/${x.prefix}${x.gateway ? `, gateway ${x.gateway}` : ''})`).join(', ')}: nft table inet msb, chain ${objectNames(key).chain}, mark 0x${egress.mark.toString(16)}`);
+      debug(
+        `egress: ${profile.name} enforced on ${networks.map((x) => `${x.veth} (${x.address}/${x.prefix}${x.gateway ? `, gateway ${x.gateway}` : ''})`).join(', ')}: nft table inet msb, chain ${objectNames(key).chain}, mark 0x${egress.mark.toString(16)}`,
+      );
       return egress;
     }
     last = r.error;

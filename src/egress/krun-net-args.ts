@@ -30,7 +30,9 @@ export function krunNetworkArgs(profile: EgressProfile, krunRebindProtection: bo
     args.push('--no-dns-rebind-protection');
   } else if (profile.peers) {
     args.push('--no-dns-rebind-protection');
-    notes.push(`egress ${profile.name}: msb's DNS rebind protection would refuse Docker's service names (private answers), so it is off in the microVM; packets to private addresses off the container's networks are still denied`);
+    notes.push(
+      `egress ${profile.name}: msb's DNS rebind protection would refuse Docker's service names (private answers), so it is off in the microVM; packets to private addresses off the container's networks are still denied`,
+    );
   }
   if (profile.egressBandwidth !== undefined) args.push('--net-egress-bandwidth', profile.egressBandwidth);
   if (profile.egressBandwidthBurst !== undefined) args.push('--net-egress-bandwidth-burst', profile.egressBandwidthBurst);

@@ -28,7 +28,7 @@ import type { EgressRule } from './rule-grammar.js';
  */
 
 /** TABLE is msb's nftables table (family inet). */
-export const TABLE = 'msb';
+const TABLE = 'msb';
 
 /** MARK_BASE marks msb's containers' packets in the upper 16 bits ("ms"); the lower 16 are the container. */
 export const MARK_BASE = 0x6d730000;
@@ -126,7 +126,7 @@ function verdict(rule: EgressRule): Json {
  * ruleMatches turns one profile rule into the address matches it needs (each an alternative:
  * one nft rule per entry). Names match their learned set; `host` is the container's gateways.
  */
-export function ruleMatches(rule: EgressRule, index: number, names: ObjectNames, gateways: readonly string[]): Json[][] {
+function ruleMatches(rule: EgressRule, index: number, names: ObjectNames, gateways: readonly string[]): Json[][] {
   const t = rule.target;
   switch (t.kind) {
     case 'any':
@@ -139,12 +139,16 @@ export function ruleMatches(rule: EgressRule, index: number, names: ObjectNames,
     case 'suffix':
       return [[match(daddr4, `@${names.nameSet(index)}`)]];
     case 'group':
-      if (t.group === 'public') return [[nfproto(4), ...inSet(4, NOT_PUBLIC, '!=')], [nfproto(6), ...inSet(6, NOT_PUBLIC, '!=')]];
+      if (t.group === 'public')
+        return [
+          [nfproto(4), ...inSet(4, NOT_PUBLIC, '!=')],
+          [nfproto(6), ...inSet(6, NOT_PUBLIC, '!=')],
+        ];
       if (t.group === 'host') return gateways.length === 0 ? [] : [inSet(4, gateways)];
-    {
-      const ranges = GROUP_RANGES[t.group];
-      return ([4, 6] as const).flatMap((f) => (inSet(f, ranges).length > 0 ? [inSet(f, ranges)] : []));
-    }
+      {
+        const ranges = GROUP_RANGES[t.group];
+        return ([4, 6] as const).flatMap((f) => (inSet(f, ranges).length > 0 ? [inSet(f, ranges)] : []));
+      }
   }
 }
 
@@ -211,7 +215,14 @@ export function installCommands(t: EgressTarget): Json[] {
   const prefix = logPrefix(t.key, t.comment);
   out.push(rule(c, [match({ ct: { key: 'state' } }, ['established', 'related'], 'in'), { accept: null }], 'replies'));
   if (gateways.length > 0) {
-    for (const proto of ['udp', 'tcp']) out.push(rule(c, [...inSet(4, gateways), match({ meta: { key: 'l4proto' } }, proto), match({ payload: { protocol: proto, field: 'dport' } }, 53), { accept: null }], 'the DNS relay'));
+    for (const proto of ['udp', 'tcp'])
+      out.push(
+        rule(
+          c,
+          [...inSet(4, gateways), match({ meta: { key: 'l4proto' } }, proto), match({ payload: { protocol: proto, field: 'dport' } }, 53), { accept: null }],
+          'the DNS relay',
+        ),
+      );
   }
   // The host itself (any of its addresses, before the profile's rules: allow@public must not
   // open a public address of the host): only through a rule allow@host.
@@ -271,12 +282,14 @@ export function removeCommands(listing: Listing, key: string): Json[] {
   const out: Json[] = [];
   const map = listing.find((o) => o.map?.name === 'containers')?.map;
   for (const e of (map?.elem ?? []) as unknown[]) {
-    if (Array.isArray(e) && (e[1] as { jump?: { target?: string } })?.jump?.target === n.chain) out.push({ delete: { element: { ...at, name: 'containers', elem: [e[0]] } } });
+    if (Array.isArray(e) && (e[1] as { jump?: { target?: string } })?.jump?.target === n.chain)
+      out.push({ delete: { element: { ...at, name: 'containers', elem: [e[0]] } } });
   }
   const chains = listing.flatMap((o) => (typeof o.chain?.name === 'string' ? [o.chain.name] : []));
   for (const c of chains) if (c.startsWith(`in_${key}_`)) out.push({ delete: { chain: { ...at, name: c } } });
   if (chains.includes(n.chain)) out.push({ flush: { chain: { ...at, name: n.chain } } }, { delete: { chain: { ...at, name: n.chain } } });
-  for (const o of listing) if (typeof o.set?.name === 'string' && o.set.name.startsWith(`n_${key}_`)) out.push({ delete: { set: { ...at, name: o.set.name } } });
+  for (const o of listing)
+    if (typeof o.set?.name === 'string' && o.set.name.startsWith(`n_${key}_`)) out.push({ delete: { set: { ...at, name: o.set.name } } });
   if (listing.some((o) => o.counter?.name === n.counter)) out.push({ delete: { counter: { ...at, name: n.counter } } });
   return out;
 }

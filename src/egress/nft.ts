@@ -11,7 +11,11 @@ const NFT_TIMEOUT_MS = 10_000;
 /** findNft is the nft binary, or a host-unsupported error saying how to get it. */
 export function findNft(): string {
   const path = whichSystem('nft');
-  if (!path) throw new MsbError('host-unsupported', 'egress: nft not found (apt-get install nftables); an egress profile other than allow-all cannot be enforced for gVisor without it');
+  if (!path)
+    throw new MsbError(
+      'host-unsupported',
+      'egress: nft not found (apt-get install nftables); an egress profile other than allow-all cannot be enforced for gVisor without it',
+    );
   return path;
 }
 

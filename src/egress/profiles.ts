@@ -55,13 +55,18 @@ export function parseProfile(name: string, def: ProfileDefinition, source: strin
     throw new MsbError('invalid-policy', `${where}: ${(err as Error).message}`, { cause: err });
   }
   const ingress = rules.find((r) => r.direction !== 'egress');
-  if (ingress) throw new MsbError('invalid-policy', `${where}: egress rule ${JSON.stringify(ingress.token)}: profiles hold egress rules only (direction ${ingress.direction})`);
+  if (ingress)
+    throw new MsbError(
+      'invalid-policy',
+      `${where}: egress rule ${JSON.stringify(ingress.token)}: profiles hold egress rules only (direction ${ingress.direction})`,
+    );
   if (def.egressBandwidth !== undefined && !RATE.test(def.egressBandwidth)) {
     throw new MsbError('invalid-policy', `${where}: egressBandwidth ${JSON.stringify(def.egressBandwidth)} is not SIZE[/DURATION] (e.g. "10M/1s")`);
   }
   if (def.egressBandwidthBurst !== undefined) {
     if (def.egressBandwidth === undefined) throw new MsbError('invalid-policy', `${where}: egressBandwidthBurst needs egressBandwidth`);
-    if (!SIZE.test(def.egressBandwidthBurst)) throw new MsbError('invalid-policy', `${where}: egressBandwidthBurst ${JSON.stringify(def.egressBandwidthBurst)} is not a SIZE (e.g. "1M")`);
+    if (!SIZE.test(def.egressBandwidthBurst))
+      throw new MsbError('invalid-policy', `${where}: egressBandwidthBurst ${JSON.stringify(def.egressBandwidthBurst)} is not a SIZE (e.g. "1M")`);
   }
   return {
     name,
@@ -79,7 +84,11 @@ export function allProfiles(operator: Readonly<Record<string, ProfileDefinition>
   const out: Record<string, EgressProfile> = {};
   for (const [name, def] of Object.entries(BUILTIN_PROFILES)) out[name] = parseProfile(name, def, source);
   for (const [name, def] of Object.entries(operator)) {
-    if (name in BUILTIN_PROFILES) throw new MsbError('invalid-policy', `policy ${source}: egress profile ${JSON.stringify(name)} is built in and cannot be redefined; give yours another name`);
+    if (name in BUILTIN_PROFILES)
+      throw new MsbError(
+        'invalid-policy',
+        `policy ${source}: egress profile ${JSON.stringify(name)} is built in and cannot be redefined; give yours another name`,
+      );
     out[name] = parseProfile(name, def, source);
   }
   return out;

@@ -6,8 +6,14 @@ import { parseRules, parseRuleToken } from './rule-grammar.js';
 describe('parseRuleToken (msb --net-rule grammar)', () => {
   it.each([
     ['allow@public', { action: 'allow', direction: 'egress', target: { kind: 'group', group: 'public' }, protocol: 'any' }],
-    ['deny:egress@198.51.100.5', { action: 'deny', direction: 'egress', target: { kind: 'cidr', family: 4, address: '198.51.100.5', prefix: 32 }, protocol: 'any' }],
-    ['allow@10.0.0.0/8:tcp:80-90', { action: 'allow', target: { kind: 'cidr', family: 4, address: '10.0.0.0', prefix: 8 }, protocol: 'tcp', ports: { from: 80, to: 90 } }],
+    [
+      'deny:egress@198.51.100.5',
+      { action: 'deny', direction: 'egress', target: { kind: 'cidr', family: 4, address: '198.51.100.5', prefix: 32 }, protocol: 'any' },
+    ],
+    [
+      'allow@10.0.0.0/8:tcp:80-90',
+      { action: 'allow', target: { kind: 'cidr', family: 4, address: '10.0.0.0', prefix: 8 }, protocol: 'tcp', ports: { from: 80, to: 90 } },
+    ],
     ['allow@pypi.org:tcp:443', { target: { kind: 'domain', name: 'pypi.org' }, protocol: 'tcp', ports: { from: 443, to: 443 } }],
     ['allow@Example.COM.', { target: { kind: 'domain', name: 'example.com' } }],
     ['allow@*.allowed.test', { target: { kind: 'suffix', name: 'allowed.test' } }],
@@ -57,9 +63,22 @@ describe('parseRuleToken (msb --net-rule grammar)', () => {
 
 describe('address groups', () => {
   it.each([
-    ['203.0.113.7', true], ['198.51.100.1', true], ['8.8.8.8', true], ['100.63.255.255', true], ['172.32.0.1', true],
-    ['10.1.2.3', false], ['100.64.0.1', false], ['127.0.0.1', false], ['169.254.169.254', false], ['172.16.0.1', false], ['172.31.255.255', false],
-    ['192.168.1.1', false], ['224.0.0.1', false], ['240.0.0.1', false], ['0.1.2.3', false], ['255.255.255.255', false],
+    ['203.0.113.7', true],
+    ['198.51.100.1', true],
+    ['8.8.8.8', true],
+    ['100.63.255.255', true],
+    ['172.32.0.1', true],
+    ['10.1.2.3', false],
+    ['100.64.0.1', false],
+    ['127.0.0.1', false],
+    ['169.254.169.254', false],
+    ['172.16.0.1', false],
+    ['172.31.255.255', false],
+    ['192.168.1.1', false],
+    ['224.0.0.1', false],
+    ['240.0.0.1', false],
+    ['0.1.2.3', false],
+    ['255.255.255.255', false],
   ])('public(%s) = %s', (address, want) => {
     expect(isPublicIpv4(address)).toBe(want);
   });

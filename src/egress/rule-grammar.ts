@@ -10,10 +10,10 @@ import { MsbError } from '../base/errors.js';
  */
 
 /** GROUPS are msb's group targets (the error text of `msb run --net-rule allow@x` lists them). */
-export const GROUPS = ['public', 'private', 'loopback', 'link-local', 'meta', 'multicast', 'host'] as const;
+const GROUPS = ['public', 'private', 'loopback', 'link-local', 'meta', 'multicast', 'host'] as const;
 export type GroupName = (typeof GROUPS)[number];
 
-export type RuleTarget =
+type RuleTarget =
   | { kind: 'any' }
   | { kind: 'dns' }
   | { kind: 'group'; group: GroupName }
@@ -46,7 +46,12 @@ function parseDomain(token: string, raw: string, minLabels: number): string {
   const labels = name.split('.');
   if (name.length > 253 || !labels.every((l) => LABEL.test(l))) throw bad(token, `${JSON.stringify(raw)} is not a valid domain name`);
   if (labels.length < minLabels) {
-    throw bad(token, minLabels === 2 ? `suffix ${JSON.stringify(raw)} is a single label and would match a whole top-level domain; give at least two labels (e.g. *.example.com)` : `${JSON.stringify(raw)} is not a valid domain name`);
+    throw bad(
+      token,
+      minLabels === 2
+        ? `suffix ${JSON.stringify(raw)} is a single label and would match a whole top-level domain; give at least two labels (e.g. *.example.com)`
+        : `${JSON.stringify(raw)} is not a valid domain name`,
+    );
   }
   return name;
 }
@@ -72,7 +77,10 @@ function parseTarget(token: string, raw: string): RuleTarget {
   if (raw.startsWith('*.')) return { kind: 'suffix', name: parseDomain(token, raw.slice(2), 2) };
   if (/^[0-9.]+(\/[0-9]*)?$/.test(raw)) return parseCidr(token, raw, 4);
   if (!raw.includes('.')) {
-    throw bad(token, `${JSON.stringify(raw)} is neither a group (${GROUPS.join(', ')}, any, dns) nor a domain with a dot; write domain=${raw} for a single-label host name`);
+    throw bad(
+      token,
+      `${JSON.stringify(raw)} is neither a group (${GROUPS.join(', ')}, any, dns) nor a domain with a dot; write domain=${raw} for a single-label host name`,
+    );
   }
   return { kind: 'domain', name: parseDomain(token, raw, 1) };
 }
@@ -127,8 +135,10 @@ export function parseRuleToken(raw: string): EgressRule {
 
 /** parseRules parses rule strings, each a comma-separated list of tokens (msb's --net-rule values). */
 export function parseRules(values: readonly string[]): EgressRule[] {
-  return values.flatMap((v) => v.split(',')).map((t) => {
-    if (t.trim() === '') throw bad(t, 'empty rule token (two commas in a row, or a trailing comma)');
-    return parseRuleToken(t);
-  });
+  return values
+    .flatMap((v) => v.split(','))
+    .map((t) => {
+      if (t.trim() === '') throw bad(t, 'empty rule token (two commas in a row, or a trailing comma)');
+      return parseRuleToken(t);
+    });
 }

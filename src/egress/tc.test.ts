@@ -10,13 +10,15 @@ import { installShaping, realShapingHost, type ShapingHost } from './tc.js';
 const S: ShapingRecord = { ifb: ifbName('feedc0de12345678'), interfaces: ['msbtcA'], bytesPerSecond: 10 * 1024 ** 2, bucketBytes: 1024 ** 2 };
 
 describe('installShaping (recording runner)', () => {
-  it('runs every command in the sandbox\'s network namespace and fails with the command and tc\'s reason', () => {
+  it("runs every command in the sandbox's network namespace and fails with the command and tc's reason", () => {
     const calls: string[] = [];
     const host: ShapingHost = {
       run: (argv) => (calls.push(argv.join(' ')), argv.includes('filter') ? { ok: false, error: 'Error: TC classifier not found.' } : { ok: true, out: '' }),
       mtu: () => 1500,
     };
-    expect(() => installShaping(S, 4242, host)).toThrow(/egress: cannot shape the container's egress \(tc filter add dev msbtcA egress .* in its network namespace\): Error: TC classifier not found\./);
+    expect(() => installShaping(S, 4242, host)).toThrow(
+      /egress: cannot shape the container's egress \(tc filter add dev msbtcA egress .* in its network namespace\): Error: TC classifier not found\./,
+    );
     expect(calls.every((c) => c.startsWith('nsenter --net=/proc/4242/ns/net '))).toBe(true);
     expect(calls[0]).toBe(`nsenter --net=/proc/4242/ns/net ip link add name ${S.ifb} type ifb`);
   });
@@ -46,7 +48,9 @@ describe.skipIf(skip !== undefined)('shaping with the real nsenter, ip and tc', 
     expect(pid).toBeGreaterThan(0);
     installShaping(S, pid, realShapingHost());
     const qd = JSON.parse(inNs('tc', '-j', 'qdisc', 'show', 'dev', S.ifb).stdout) as { kind: string; options?: { rate?: number; burst?: number } }[];
-    expect(qd).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tbf', options: expect.objectContaining({ rate: 10 * 1024 ** 2, burst: 1024 ** 2 }) })]));
+    expect(qd).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'tbf', options: expect.objectContaining({ rate: 10 * 1024 ** 2, burst: 1024 ** 2 }) })]),
+    );
     expect(inNs('tc', '-j', 'filter', 'show', 'dev', 'msbtcA', 'egress').stdout).toContain(`"${S.ifb}"`);
     expect(spawnSync('ip', ['link', 'show', 'dev', S.ifb]).status).not.toBe(0); // not on the host
     holder.kill('SIGKILL');

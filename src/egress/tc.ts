@@ -5,7 +5,7 @@ import { whichSystem } from '../base/which.js';
 import { installTcCommands, type ShapingRecord } from './bandwidth.js';
 
 /** TcRun runs one command (argv[0]: nsenter, ip or tc); tests pass a recorder. */
-export type TcRun = (argv: readonly string[]) => { ok: true; out: string } | { ok: false; error: string };
+type TcRun = (argv: readonly string[]) => { ok: true; out: string } | { ok: false; error: string };
 
 /** ShapingHost is the system boundary of shaping: nsenter with ip and tc, and /sys; tests pass fakes. */
 export interface ShapingHost {
@@ -19,12 +19,16 @@ const TC_TIMEOUT_MS = 10_000;
 /** findTc is the tc binary, or a host-unsupported error saying how to get it. */
 export function findTc(): string {
   const path = whichSystem('tc');
-  if (!path) throw new MsbError('host-unsupported', 'egress: tc not found (apt-get install iproute2); an egress profile with egressBandwidth cannot be enforced for gVisor without it');
+  if (!path)
+    throw new MsbError(
+      'host-unsupported',
+      'egress: tc not found (apt-get install iproute2); an egress profile with egressBandwidth cannot be enforced for gVisor without it',
+    );
   return path;
 }
 
 /** realTcRun runs nsenter and Debian's ip and tc (iproute2). */
-export function realTcRun(): TcRun {
+function realTcRun(): TcRun {
   const bins: Record<string, string | undefined> = {};
   return (argv) => {
     const [cmd = '', ...args] = argv;

@@ -48,7 +48,8 @@ export const KNOWN_ANNOTATIONS: Readonly<Record<string, AnnotationRule>> = {
     expected: 'absolute socket paths separated by commas, such as "/run/agent/ctl.sock"',
   },
   [ROOTFS_WRITES_ANNOTATION]: {
-    describe: "where a gVisor container's root filesystem writes go: Docker's container layer, or runsc's in-sandbox overlay (policy gvisor.allowRootfsWritesAnnotation)",
+    describe:
+      "where a gVisor container's root filesystem writes go: Docker's container layer, or runsc's in-sandbox overlay (policy gvisor.allowRootfsWritesAnnotation)",
     valid: /^(docker|sandbox)$/,
     expected: 'docker or sandbox',
   },
@@ -97,7 +98,11 @@ export function checkAnnotations(annotations: Readonly<Record<string, string>> |
   for (const [key, value] of Object.entries(annotations ?? {})) {
     if (key.startsWith('dev.gvisor.flag.')) {
       const honoured = HONOURED_GVISOR_FLAGS[key];
-      if (!honoured) throw new MsbError('forbidden', `annotation ${key} is not allowed: msb sets runsc flags from its policy (only ${Object.keys(HONOURED_GVISOR_FLAGS).join(', ')} is honoured, within policy)`);
+      if (!honoured)
+        throw new MsbError(
+          'forbidden',
+          `annotation ${key} is not allowed: msb sets runsc flags from its policy (only ${Object.keys(HONOURED_GVISOR_FLAGS).join(', ')} is honoured, within policy)`,
+        );
       checkValue(key, value, honoured);
       continue;
     }

@@ -48,7 +48,7 @@ export interface BackendContext {
 }
 
 /** BackendSummary is a backend's record of one container (record.backendSummary): plain JSON, each backend's own shape. */
-export type BackendSummary = Record<string, unknown>;
+type BackendSummary = Record<string, unknown>;
 
 /** PreparedContainer is a backend's plan for one container, made before anything is created. */
 export interface PreparedContainer<S extends BackendSummary = BackendSummary> {
@@ -152,7 +152,7 @@ export type UpdateFlags = Readonly<Record<string, string | boolean>>;
  * (the launcher of each container says which). ps and list are Node commands of their own
  * (shim/msb-runtime sends them to Node); they run the backend's state and ps through the launcher.
  */
-export interface LauncherCommands {
+interface LauncherCommands {
   sh: readonly string[];
   node: readonly string[];
 }

@@ -8,7 +8,9 @@ import { krunLauncher } from './krun/krun-launcher.js';
 
 // Every launcher shape each backend writes (gVisor routes exec to Node only with a pids limit).
 const LAUNCHERS: Record<string, string[]> = {
-  gvisor: [false, true].map((pidsLimit) => gvisorLauncher({ id: 'c1', bundle: '/b', runsc: '/usr/bin/runsc', runscArgs: ['--root', '/r'], root: '/run/msb', pidsLimit })),
+  gvisor: [false, true].map((pidsLimit) =>
+    gvisorLauncher({ id: 'c1', bundle: '/b', runsc: '/usr/bin/runsc', runscArgs: ['--root', '/r'], root: '/run/msb', pidsLimit }),
+  ),
   krun: [krunLauncher({ id: 'c1', bundle: '/b', root: '/run/msb', runc: '/usr/sbin/runc', runcArgs: ['--root', '/r'], ownedFiles: [] })],
 };
 
@@ -50,10 +52,12 @@ describe('RECORDED_BACKENDS', () => {
 });
 
 describe('backendOf', () => {
-  it('finds a recorded container\'s backend, and refuses one this build does not know', () => {
+  it("finds a recorded container's backend, and refuses one this build does not know", () => {
     const record = (backend: string): ContainerRecord => ({ id: 'c1', backend, bundle: '/b', created: '', selection: [], backendSummary: {} });
     expect(backendOf(record('krun')).name).toBe('krun');
-    expect(thrownMsbError(() => backendOf(record('firecracker')), 'internal').message).toBe('container c1 runs under firecracker, which this build does not know');
+    expect(thrownMsbError(() => backendOf(record('firecracker')), 'internal').message).toBe(
+      'container c1 runs under firecracker, which this build does not know',
+    );
     expect(thrownMsbError(() => backendOf(record('toString')), 'internal').message).toBe('container c1 runs under toString, which this build does not know');
   });
 });

@@ -34,7 +34,22 @@ describe('runscCheckpointArgs: what containerd-shim-runc-v2 passes', () => {
   });
 
   it('docker start --checkpoint (go-runc RestoreOpts, -no-subreaper with one dash): msb keeps bundle, pid file, console', () => {
-    const argv = ['restore', '--image-path', IMG, '--work-path', WORK, '--detach', '--pid-file', '/b/init.pid', '--console-socket', '/tmp/pty.sock', '-no-subreaper', '--bundle', '/b', 'abc'];
+    const argv = [
+      'restore',
+      '--image-path',
+      IMG,
+      '--work-path',
+      WORK,
+      '--detach',
+      '--pid-file',
+      '/b/init.pid',
+      '--console-socket',
+      '/tmp/pty.sock',
+      '-no-subreaper',
+      '--bundle',
+      '/b',
+      'abc',
+    ];
     const flags = parsed(argv);
     expect(flags['pid-file']).toBe('/b/init.pid');
     expect(flags.bundle).toBe('/b');
@@ -87,10 +102,45 @@ describe('runscCheckpointArgs: refused, with the reason', () => {
 
 describe('the flag table', () => {
   it('every flag runc checkpoint and restore define is in the argv table (unknown flags fail to parse)', () => {
-    for (const name of ['image-path', 'work-path', 'parent-path', 'leave-running', 'tcp-established', 'ext-unix-sk', 'shell-job', 'lazy-pages', 'status-fd', 'page-server', 'file-locks', 'pre-dump', 'manage-cgroups-mode', 'empty-ns', 'auto-dedup']) {
+    for (const name of [
+      'image-path',
+      'work-path',
+      'parent-path',
+      'leave-running',
+      'tcp-established',
+      'ext-unix-sk',
+      'shell-job',
+      'lazy-pages',
+      'status-fd',
+      'page-server',
+      'file-locks',
+      'pre-dump',
+      'manage-cgroups-mode',
+      'empty-ns',
+      'auto-dedup',
+    ]) {
       expect(checkpointFlagsOf('checkpoint').map((f) => f.name)).toContain(name);
     }
-    for (const name of ['console-socket', 'image-path', 'work-path', 'tcp-established', 'ext-unix-sk', 'shell-job', 'file-locks', 'manage-cgroups-mode', 'bundle', 'detach', 'pid-file', 'no-subreaper', 'no-pivot', 'empty-ns', 'auto-dedup', 'lazy-pages', 'lsm-profile', 'lsm-mount-context']) {
+    for (const name of [
+      'console-socket',
+      'image-path',
+      'work-path',
+      'tcp-established',
+      'ext-unix-sk',
+      'shell-job',
+      'file-locks',
+      'manage-cgroups-mode',
+      'bundle',
+      'detach',
+      'pid-file',
+      'no-subreaper',
+      'no-pivot',
+      'empty-ns',
+      'auto-dedup',
+      'lazy-pages',
+      'lsm-profile',
+      'lsm-mount-context',
+    ]) {
       expect(checkpointFlagsOf('restore').map((f) => f.name)).toContain(name);
     }
     expect(() => parsed(['checkpoint', '--no-such-flag', 'abc'])).toThrow(/flag provided but not defined: --no-such-flag/);

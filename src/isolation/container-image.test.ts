@@ -24,13 +24,21 @@ function files(map: Record<string, string>): (p: string) => string {
 const config = JSON.stringify({ ID, Image: 'sha256:ec2cd77ad6fc', Config: { Image: 'local/busybox' } });
 
 describe('dockerImageOf', () => {
-  it('reads the image from Docker\'s config.v2.json beside the /etc/hostname mount', () => {
-    expect(dockerImageOf(spec(`${DIR}/hostname`), ID, files({ [`${DIR}/config.v2.json`]: config }))).toEqual({ reference: 'local/busybox', id: 'sha256:ec2cd77ad6fc' });
+  it("reads the image from Docker's config.v2.json beside the /etc/hostname mount", () => {
+    expect(dockerImageOf(spec(`${DIR}/hostname`), ID, files({ [`${DIR}/config.v2.json`]: config }))).toEqual({
+      reference: 'local/busybox',
+      id: 'sha256:ec2cd77ad6fc',
+    });
   });
 
   it.each<[string, Spec, string, Record<string, string>]>([
     ['no /etc/hostname mount', spec(), ID, {}],
-    ['a hostname mount of another container', spec(`/var/lib/docker/containers/${'c'.repeat(64)}/hostname`), ID, { [`/var/lib/docker/containers/${'c'.repeat(64)}/config.v2.json`]: config }],
+    [
+      'a hostname mount of another container',
+      spec(`/var/lib/docker/containers/${'c'.repeat(64)}/hostname`),
+      ID,
+      { [`/var/lib/docker/containers/${'c'.repeat(64)}/config.v2.json`]: config },
+    ],
     ['a hostname mount outside a containers directory', spec(`/tmp/${ID}/hostname`), ID, { [`/tmp/${ID}/config.v2.json`]: config }],
     ['a file that is not named hostname', spec(`${DIR}/resolv.conf`), ID, { [`${DIR}/config.v2.json`]: config }],
     ['a missing config.v2.json', spec(`${DIR}/hostname`), ID, {}],

@@ -58,7 +58,9 @@ describe('planControlSockets', () => {
   it('refuses a host path no client could connect to (sun_path holds 107 bytes)', () => {
     const longest = `/x/${'n'.repeat(107 - `/run/msb/sockets/${ID}/0/`.length)}`;
     expect(planControlSockets([longest], '/run/msb/sockets', ID)?.sockets[0]?.hostPath).toHaveLength(107);
-    expect(message(() => planControlSockets([`${longest}n`], '/run/msb/sockets', ID))).toMatch(/is longer than a socket path may be \(107 bytes\); use a shorter name or a shorter policy sockets\.controlDirectory$/);
+    expect(message(() => planControlSockets([`${longest}n`], '/run/msb/sockets', ID))).toMatch(
+      /is longer than a socket path may be \(107 bytes\); use a shorter name or a shorter policy sockets\.controlDirectory$/,
+    );
   });
 });
 
@@ -66,7 +68,10 @@ describe('addControlSocketMounts', () => {
   const spec: Spec = {
     ociVersion: '1.0.2',
     root: { path: 'rootfs' },
-    mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: '/etc/hosts', type: 'bind', source: '/h', options: ['rbind'] }],
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/etc/hosts', type: 'bind', source: '/h', options: ['rbind'] },
+    ],
     'x-kept': 1,
   };
   const plan = planControlSockets(['/run/agent/ctl.sock'], '/run/msb/sockets', ID);
@@ -75,7 +80,10 @@ describe('addControlSocketMounts', () => {
     const out = addControlSocketMounts(spec, plan);
     expect(out).toEqual({
       ...spec,
-      mounts: [...(spec.mounts ?? []), { destination: '/run/agent', type: 'bind', source: `/run/msb/sockets/${ID}/0`, options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'] }],
+      mounts: [
+        ...(spec.mounts ?? []),
+        { destination: '/run/agent', type: 'bind', source: `/run/msb/sockets/${ID}/0`, options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'] },
+      ],
     });
     expect(spec.mounts).toHaveLength(2); // the input is not modified
   });
@@ -84,8 +92,10 @@ describe('addControlSocketMounts', () => {
     expect(addControlSocketMounts(spec, undefined)).toBe(spec);
   });
 
-  it.each(['/run/agent', '/run/agent/sub'])('refuses to hide the container\'s own mount at %s', (destination) => {
+  it.each(['/run/agent', '/run/agent/sub'])("refuses to hide the container's own mount at %s", (destination) => {
     const clashing: Spec = { ...spec, mounts: [{ destination, type: 'bind', source: '/x' }] };
-    expect(message(() => addControlSocketMounts(clashing, plan))).toBe(`control socket directory /run/agent would hide the container's mount at ${destination}; declare the socket in another directory`);
+    expect(message(() => addControlSocketMounts(clashing, plan))).toBe(
+      `control socket directory /run/agent would hide the container's mount at ${destination}; declare the socket in another directory`,
+    );
   });
 });

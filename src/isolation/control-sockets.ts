@@ -4,7 +4,7 @@ import type { Mount, Spec } from '../base/spec.js';
 import { CONTROL_SOCKET_ANNOTATION } from './annotations.js';
 
 /** SUN_PATH_MAX is the longest socket path a host client can connect to (sockaddr_un.sun_path, NUL included). */
-export const SUN_PATH_MAX = 108;
+const SUN_PATH_MAX = 108;
 
 /** ControlSocket is one declared control socket: where the container creates it, where the host finds it. */
 export interface ControlSocket {
@@ -77,7 +77,10 @@ export function addControlSocketMounts(spec: Spec, plan: ControlSocketPlan | und
   for (const d of plan.directories) {
     const clash = mounts.find((m) => m.destination === d.containerDirectory || m.destination.startsWith(`${d.containerDirectory}/`));
     if (clash) {
-      throw new MsbError('invalid-argument', `control socket directory ${d.containerDirectory} would hide the container's mount at ${clash.destination}; declare the socket in another directory`);
+      throw new MsbError(
+        'invalid-argument',
+        `control socket directory ${d.containerDirectory} would hide the container's mount at ${clash.destination}; declare the socket in another directory`,
+      );
     }
   }
   const added: Mount[] = plan.directories.map((d) => ({

@@ -74,7 +74,11 @@ describe('selectorMismatch', () => {
     ['an annotation with another value', { annotation: 'io.example.agent=no' }, 'only to containers with annotation io.example.agent=no'],
     ['a missing annotation key', { annotation: 'io.example.ci' }, 'only to containers with annotation io.example.ci'],
     ['the image', { image: 'local/busybox' }, undefined],
-    ['another image and annotation', { image: 'acme/app', annotation: 'k=v' }, 'only to containers with annotation k=v and image acme/app (this container: local/busybox)'],
+    [
+      'another image and annotation',
+      { image: 'acme/app', annotation: 'k=v' },
+      'only to containers with annotation k=v and image acme/app (this container: local/busybox)',
+    ],
   ])('%s', (_name, selector, expected) => {
     expect(selectorMismatch(selector, busybox)).toBe(expected);
   });
@@ -86,12 +90,21 @@ describe('selectorMismatch', () => {
 
 describe('decideSocketMounts', () => {
   const p = policy({
-    connect: [{ path: '/run/metrics.sock' }, { path: '/var/run/docker.sock', annotation: 'io.example.ci=true' }, { path: '/run/agent.sock', image: 'local/busybox' }],
+    connect: [
+      { path: '/run/metrics.sock' },
+      { path: '/var/run/docker.sock', annotation: 'io.example.ci=true' },
+      { path: '/run/agent.sock', image: 'local/busybox' },
+    ],
     listen: [{ directory: '/srv/agents/' }, { directory: '/srv/ci', annotation: 'io.example.ci' }],
   });
 
   it('grants open for an allowed socket and create for an allowed socket directory, naming the rule', () => {
-    const grants = decideSocketMounts(p, [socket('/run/metrics.sock', '/m.sock'), socket('/run/agent.sock'), directory('/srv/agents/a1', '/run/ctl')], busybox, 'gvisor');
+    const grants = decideSocketMounts(
+      p,
+      [socket('/run/metrics.sock', '/m.sock'), socket('/run/agent.sock'), directory('/srv/agents/a1', '/run/ctl')],
+      busybox,
+      'gvisor',
+    );
     expect(grants).toEqual([
       { destination: '/m.sock', source: '/run/metrics.sock', access: 'open', rule: 'sockets.connect[0]' },
       { destination: '/run/agent.sock', source: '/run/agent.sock', access: 'open', rule: 'sockets.connect[2]' },
@@ -100,7 +113,12 @@ describe('decideSocketMounts', () => {
   });
 
   it('leaves ordinary mounts alone: other directories, files, sources that do not exist', () => {
-    const mounts: BindMountFacts[] = [directory('/data'), directory('/srv/agentsX'), directory('/srv'), { source: '/etc/hosts', destination: '/etc/hosts', realSource: '/etc/hosts', kind: 'other' }];
+    const mounts: BindMountFacts[] = [
+      directory('/data'),
+      directory('/srv/agentsX'),
+      directory('/srv'),
+      { source: '/etc/hosts', destination: '/etc/hosts', realSource: '/etc/hosts', kind: 'other' },
+    ];
     expect(decideSocketMounts(p, mounts, busybox, 'gvisor')).toEqual([]);
   });
 
@@ -112,10 +130,30 @@ describe('decideSocketMounts', () => {
   });
 
   it.each<[string, BindMountFacts, ContainerIdentity, string]>([
-    ['a socket no rule names', socket('/run/x.sock'), busybox, 'gvisor: bind mount of socket /run/x.sock at /run/x.sock is not allowed: policy /p.json sockets.connect has no rule for /run/x.sock'],
-    ['a socket whose rule wants an annotation', socket('/var/run/docker.sock'), busybox, 'sockets.connect[1] grants it only to containers with annotation io.example.ci=true'],
-    ['a socket whose rule wants an image', socket('/run/agent.sock'), anonymous, 'sockets.connect[2] grants it only to containers with image local/busybox (this container: image unknown)'],
-    ['a socket directory whose rule wants an annotation', directory('/srv/ci/x', '/ci'), busybox, 'gvisor: bind mount of socket directory /srv/ci/x at /ci is not allowed: policy /p.json sockets.listen[1] grants it only to containers with annotation io.example.ci'],
+    [
+      'a socket no rule names',
+      socket('/run/x.sock'),
+      busybox,
+      'gvisor: bind mount of socket /run/x.sock at /run/x.sock is not allowed: policy /p.json sockets.connect has no rule for /run/x.sock',
+    ],
+    [
+      'a socket whose rule wants an annotation',
+      socket('/var/run/docker.sock'),
+      busybox,
+      'sockets.connect[1] grants it only to containers with annotation io.example.ci=true',
+    ],
+    [
+      'a socket whose rule wants an image',
+      socket('/run/agent.sock'),
+      anonymous,
+      'sockets.connect[2] grants it only to containers with image local/busybox (this container: image unknown)',
+    ],
+    [
+      'a socket directory whose rule wants an annotation',
+      directory('/srv/ci/x', '/ci'),
+      busybox,
+      'gvisor: bind mount of socket directory /srv/ci/x at /ci is not allowed: policy /p.json sockets.listen[1] grants it only to containers with annotation io.example.ci',
+    ],
   ])('refuses %s', (_name, mount, identity, message) => {
     expect(denial(() => decideSocketMounts(p, [mount], identity, 'gvisor'))).toContain(message);
   });
@@ -133,12 +171,28 @@ describe('decideControlSockets', () => {
   });
 
   it('names the matching rule', () => {
-    expect(decideControlSockets(policy({ control: [{ image: 'acme/x' }, { annotation: 'io.example.agent' }] }), ['/run/a/c.sock'], busybox, 'gvisor', 'io.msb.control-socket')).toBe('sockets.control[1]');
+    expect(
+      decideControlSockets(
+        policy({ control: [{ image: 'acme/x' }, { annotation: 'io.example.agent' }] }),
+        ['/run/a/c.sock'],
+        busybox,
+        'gvisor',
+        'io.msb.control-socket',
+      ),
+    ).toBe('sockets.control[1]');
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['no rule', {}, 'gvisor: control socket /run/a/c.sock (annotation io.msb.control-socket) is not allowed: policy /p.json sockets.control has no rule (no container may declare control sockets)'],
-    ['a rule for others', { control: [{ annotation: 'io.example.ci' }] }, 'policy /p.json sockets.control[0] grants it only to containers with annotation io.example.ci'],
+    [
+      'no rule',
+      {},
+      'gvisor: control socket /run/a/c.sock (annotation io.msb.control-socket) is not allowed: policy /p.json sockets.control has no rule (no container may declare control sockets)',
+    ],
+    [
+      'a rule for others',
+      { control: [{ annotation: 'io.example.ci' }] },
+      'policy /p.json sockets.control[0] grants it only to containers with annotation io.example.ci',
+    ],
   ])('refuses with %s', (_name, sockets, message) => {
     expect(denial(() => decideControlSockets(policy(sockets), ['/run/a/c.sock'], busybox, 'gvisor', 'io.msb.control-socket'))).toContain(message);
   });
@@ -150,7 +204,12 @@ describe('permittedAccess', () => {
     ['open from a connect rule', { connect: [{ path: '/x.sock' }] }, busybox, { open: 'sockets.connect[0]' }],
     ['create from a listen rule', { listen: [{ directory: '/d' }] }, busybox, { create: 'sockets.listen[0]' }],
     ['create from a control rule', { control: [{}] }, busybox, { create: 'sockets.control[0]' }],
-    ['only the rules that select the container', { connect: [{ path: '/x.sock', annotation: 'io.example.ci' }, { path: '/y.sock' }], listen: [{ directory: '/d', image: 'acme/x' }] }, busybox, { open: 'sockets.connect[1]' }],
+    [
+      'only the rules that select the container',
+      { connect: [{ path: '/x.sock', annotation: 'io.example.ci' }, { path: '/y.sock' }], listen: [{ directory: '/d', image: 'acme/x' }] },
+      busybox,
+      { open: 'sockets.connect[1]' },
+    ],
     ['nothing image-limited for an unknown image', { connect: [{ path: '/x.sock', image: 'local/busybox' }] }, anonymous, {}],
   ])('%s', (_name, sockets, identity, expected) => {
     expect(permittedAccess(policy(sockets), identity)).toEqual(expected);

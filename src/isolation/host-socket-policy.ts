@@ -145,9 +145,18 @@ export function decideSocketMounts(policy: SocketPolicy, mounts: readonly BindMo
 }
 
 /** decideControlSockets checks that policy sockets.control lets this container declare control sockets. */
-export function decideControlSockets(policy: SocketPolicy, paths: readonly string[], identity: ContainerIdentity, backend: string, annotation: string): string | undefined {
+export function decideControlSockets(
+  policy: SocketPolicy,
+  paths: readonly string[],
+  identity: ContainerIdentity,
+  backend: string,
+  annotation: string,
+): string | undefined {
   if (paths.length === 0) return undefined;
-  const found = firstMatch(policy.sockets.control.map((selector, i) => ({ rule: `sockets.control[${i}]`, selector })), identity);
+  const found = firstMatch(
+    policy.sockets.control.map((selector, i) => ({ rule: `sockets.control[${i}]`, selector })),
+    identity,
+  );
   if ('denied' in found) {
     const reason = found.denied === 'none' ? 'sockets.control has no rule (no container may declare control sockets)' : found.denied;
     throw forbidden(backend, `control socket ${paths.join(', ')} (annotation ${annotation})`, policy, reason);

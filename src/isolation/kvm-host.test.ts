@@ -17,7 +17,13 @@ function fs(files: { kvm?: boolean; rw?: boolean; pvm?: boolean; cpuinfo?: strin
 }
 
 describe('cpuVirtualizationFlag', () => {
-  it.each<[string, string | undefined]>([[INTEL, 'vmx'], [AMD, 'svm'], [NONE, undefined], ['', undefined], ['flags: vmxx svm2', undefined]])('%j → %s', (cpuinfo, flag) => {
+  it.each<[string, string | undefined]>([
+    [INTEL, 'vmx'],
+    [AMD, 'svm'],
+    [NONE, undefined],
+    ['', undefined],
+    ['flags: vmxx svm2', undefined],
+  ])('%j → %s', (cpuinfo, flag) => {
     expect(cpuVirtualizationFlag(cpuinfo)).toBe(flag);
   });
 });
@@ -29,7 +35,12 @@ describe('inspectKvmHost', () => {
     { name: 'kvm_pvm loaded but the CPU has vmx (real KVM wins)', f: { pvm: true }, kind: 'usable', reason: /usable/ },
     { name: 'no /dev/kvm', f: { kvm: false }, kind: 'missing', reason: /^\/dev\/kvm does not exist/ },
     { name: 'no access', f: { rw: false }, kind: 'inaccessible', reason: /cannot open it read-write/ },
-    { name: 'kvm-pvm without vmx/svm (this build host)', f: { pvm: true, cpuinfo: NONE }, kind: 'kvm-pvm', reason: /paravirtualised nested kvm-pvm device .* KVM_EXIT_INTERNAL_ERROR about 12 s after "entering VM"/ },
+    {
+      name: 'kvm-pvm without vmx/svm (this build host)',
+      f: { pvm: true, cpuinfo: NONE },
+      kind: 'kvm-pvm',
+      reason: /paravirtualised nested kvm-pvm device .* KVM_EXIT_INTERNAL_ERROR about 12 s after "entering VM"/,
+    },
     { name: 'no cpuinfo and no kvm_pvm: usable', f: { cpuinfo: null }, kind: 'usable', reason: /^\/dev\/kvm is usable$/ },
     { name: 'no cpuinfo with kvm_pvm: kvm-pvm', f: { cpuinfo: null, pvm: true }, kind: 'kvm-pvm', reason: /kvm-pvm/ },
   ])('$name → $kind', ({ f, kind, reason }) => {

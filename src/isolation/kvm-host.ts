@@ -1,10 +1,10 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 
 /** KVM_DEVICE is the device a microVM monitor (libkrun) opens. */
-export const KVM_DEVICE = '/dev/kvm';
+const KVM_DEVICE = '/dev/kvm';
 
 /** KVM_PVM_MODULE exists when /dev/kvm is served by the paravirtualised nested "kvm-pvm" module. */
-export const KVM_PVM_MODULE = '/sys/module/kvm_pvm';
+const KVM_PVM_MODULE = '/sys/module/kvm_pvm';
 
 /** KvmHostFs is what inspectKvmHost reads; tests pass a fake one. */
 export interface KvmHostFs {
@@ -29,7 +29,7 @@ export const realKvmHostFs: KvmHostFs = {
 };
 
 /** KvmHostKind names the verdict: only "usable" can boot a libkrun guest. */
-export type KvmHostKind = 'usable' | 'missing' | 'inaccessible' | 'kvm-pvm';
+type KvmHostKind = 'usable' | 'missing' | 'inaccessible' | 'kvm-pvm';
 
 /** KvmHostVerdict is inspectKvmHost's answer: whether microVMs can run here, and why not. */
 export interface KvmHostVerdict {
@@ -69,7 +69,11 @@ export function inspectKvmHost(fs: KvmHostFs = realKvmHostFs): KvmHostVerdict {
   const cpuVirtualization = cpuVirtualizationFlag(cpuinfo);
   const base = { device: KVM_DEVICE, kvmPvm, ...(cpuVirtualization ? { cpuVirtualization } : {}) };
   if (!fs.exists(KVM_DEVICE)) {
-    return { ...base, kind: 'missing', reason: `${KVM_DEVICE} does not exist: the kernel has no KVM (module kvm_intel/kvm_amd not loaded, or virtualisation not exposed to this VM)` };
+    return {
+      ...base,
+      kind: 'missing',
+      reason: `${KVM_DEVICE} does not exist: the kernel has no KVM (module kvm_intel/kvm_amd not loaded, or virtualisation not exposed to this VM)`,
+    };
   }
   if (!fs.canReadWrite(KVM_DEVICE)) {
     return { ...base, kind: 'inaccessible', reason: `${KVM_DEVICE} exists but this user cannot open it read-write` };

@@ -19,7 +19,9 @@ describe('launcherOutput', () => {
 
   it('names the backend command that failed, whatever arguments follow it', () => {
     expect(thrownMsbError(() => launcherOutput(launcher, 'c1', [], 'ps', ['c1', '-fail']), 'backend').message).toBe('ps of container c1 failed (exit 3)');
-    expect(thrownMsbError(() => launcherOutput(launcher, 'c1', ['--debug'], 'state', ['c1', '-fail']), 'backend').message).toBe('state of container c1 failed (exit 3)');
+    expect(thrownMsbError(() => launcherOutput(launcher, 'c1', ['--debug'], 'state', ['c1', '-fail']), 'backend').message).toBe(
+      'state of container c1 failed (exit 3)',
+    );
   });
 
   it('reports a container without a launcher as one msb does not know', () => {

@@ -9,10 +9,14 @@ import { MsbError } from '../base/errors.js';
  * know.
  */
 export function launcherOutput(launcher: string, id: string, logArgs: readonly string[], command: string, args: readonly string[]): string {
-  const out = spawnSync('/bin/sh', ['-c', '[ -r "$1" ] || exit 127; . "$1" && shift 2 && msb_exec "$@"', 'msb-ps', launcher, id, ...logArgs, command, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const out = spawnSync(
+    '/bin/sh',
+    ['-c', '[ -r "$1" ] || exit 127; . "$1" && shift 2 && msb_exec "$@"', 'msb-ps', launcher, id, ...logArgs, command, ...args],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (out.status === 127) throw new MsbError('not-found', `container ${id} does not exist`);
   if (out.status !== 0) throw new MsbError('backend', `${command} of container ${id} failed (exit ${out.status ?? out.signal})`);
   return out.stdout;

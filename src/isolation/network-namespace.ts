@@ -25,7 +25,10 @@ export function checkNetworkNamespace(spec: Spec, backend: string, inodeOf: Inod
   const entries = spec.linux?.namespaces?.filter((ns) => ns.type === 'network') ?? [];
   const netns = entries[0];
   if (!netns) {
-    throw new MsbError('forbidden', `${backend}: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network`);
+    throw new MsbError(
+      'forbidden',
+      `${backend}: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network`,
+    );
   }
   // Which of two entries a runtime honours is not specified; refuse the question.
   if (entries.length > 1) throw new MsbError('invalid-spec', `${backend}: config.json linux.namespaces names the network namespace ${entries.length} times`);
@@ -36,7 +39,10 @@ export function checkNetworkNamespace(spec: Spec, backend: string, inodeOf: Inod
     // Fail closed: a path msb cannot stat is one it cannot tell from the host's (here /proc/1 is
     // EACCES even for root); runsc, run as the same user, would fail to open it anyway.
     if (target === undefined) {
-      throw new MsbError('invalid-spec', `${backend}: network namespace ${netns.path} does not exist or cannot be read, so msb cannot tell it is not the host's`);
+      throw new MsbError(
+        'invalid-spec',
+        `${backend}: network namespace ${netns.path} does not exist or cannot be read, so msb cannot tell it is not the host's`,
+      );
     }
     if (host.includes(target)) {
       throw new MsbError('forbidden', `${backend}: network namespace ${netns.path} is the host's, which msb does not allow; use a Docker network`);

@@ -11,8 +11,16 @@ describe('podSandboxOf', () => {
     ['no annotations', undefined, undefined],
     ['a sandbox id alone (runsc then makes a sandbox of its own)', { 'io.kubernetes.cri.sandbox-id': 'p' }, undefined],
     ['the pod sandbox itself', { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': 'p' }, undefined],
-    ['a containerd pod container', { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': 'p' }, { key: 'io.kubernetes.cri.sandbox-id', id: 'p' }],
-    ['a CRI-O pod container', { 'io.kubernetes.cri-o.ContainerType': 'container', 'io.kubernetes.cri-o.SandboxID': 'q' }, { key: 'io.kubernetes.cri-o.SandboxID', id: 'q' }],
+    [
+      'a containerd pod container',
+      { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': 'p' },
+      { key: 'io.kubernetes.cri.sandbox-id', id: 'p' },
+    ],
+    [
+      'a CRI-O pod container',
+      { 'io.kubernetes.cri-o.ContainerType': 'container', 'io.kubernetes.cri-o.SandboxID': 'q' },
+      { key: 'io.kubernetes.cri-o.SandboxID', id: 'q' },
+    ],
   ])('%s', (_name, annotations, expected) => {
     expect(podSandboxOf(spec(annotations))).toEqual(expected);
   });

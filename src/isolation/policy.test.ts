@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../base/errors.js';
+import type { MsbError } from '../base/errors.js';
 import { DEFAULT_KRUN_POLICY, DEFAULT_POLICY_PATH, loadPolicy, parsePolicy, type Policy, withDefaults } from './policy.js';
 import { thrownMsbError } from '../../test/support/msb-error.js';
 
@@ -11,7 +11,16 @@ const policyError = (fn: () => unknown): MsbError => thrownMsbError(fn, 'invalid
 
 const DEFAULTS: Omit<Policy, 'source'> = {
   isolation: { default: 'gvisor', allowed: ['gvisor', 'krun'], allowAnnotation: true, allowRuntimeArgs: true },
-  gvisor: { runsc: 'runsc', platform: 'auto', rmemWorkaround: 'auto', kvmHostCheck: 'enforce', createTimeoutSeconds: 60, rawSockets: 'never', rootfsWrites: 'docker', allowRootfsWritesAnnotation: false },
+  gvisor: {
+    runsc: 'runsc',
+    platform: 'auto',
+    rmemWorkaround: 'auto',
+    kvmHostCheck: 'enforce',
+    createTimeoutSeconds: 60,
+    rawSockets: 'never',
+    rootfsWrites: 'docker',
+    allowRootfsWritesAnnotation: false,
+  },
   dns: { upstreams: [], relay: true, rateLimit: 10_000, cacheMs: 1000 },
   krun: DEFAULT_KRUN_POLICY,
   sockets: { connect: [], listen: [], control: [], controlDirectory: '/run/msb/sockets' },
@@ -37,7 +46,16 @@ describe('parsePolicy', () => {
     const text = JSON.stringify({
       $schema: './policy.schema.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
-      gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability', rootfsWrites: 'sandbox', allowRootfsWritesAnnotation: true },
+      gvisor: {
+        runsc: '/usr/local/bin/runsc',
+        platform: 'systrap',
+        rmemWorkaround: 'never',
+        kvmHostCheck: 'warn',
+        createTimeoutSeconds: 120,
+        rawSockets: 'capability',
+        rootfsWrites: 'sandbox',
+        allowRootfsWritesAnnotation: true,
+      },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       createHelper: { enabled: false, idleSeconds: 60 },
@@ -51,7 +69,16 @@ describe('parsePolicy', () => {
     expect(parsePolicy(text, '/etc/msb/policy.json')).toEqual({
       source: '/etc/msb/policy.json',
       isolation: { default: 'gvisor', allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false },
-      gvisor: { runsc: '/usr/local/bin/runsc', platform: 'systrap', rmemWorkaround: 'never', kvmHostCheck: 'warn', createTimeoutSeconds: 120, rawSockets: 'capability', rootfsWrites: 'sandbox', allowRootfsWritesAnnotation: true },
+      gvisor: {
+        runsc: '/usr/local/bin/runsc',
+        platform: 'systrap',
+        rmemWorkaround: 'never',
+        kvmHostCheck: 'warn',
+        createTimeoutSeconds: 120,
+        rawSockets: 'capability',
+        rootfsWrites: 'sandbox',
+        allowRootfsWritesAnnotation: true,
+      },
       dns: { upstreams: ['9.9.9.9', '2620:fe::fe'], relay: false, rateLimit: 500, cacheMs: 0 },
       krun: { ...DEFAULT_KRUN_POLICY, hostCheck: 'warn', memoryMiB: 1024, vcpus: 2, ipv4Pool: '100.80.0.0/16', dockerVolumeMiB: 4096 },
       sockets: {
@@ -68,7 +95,11 @@ describe('parsePolicy', () => {
   it.each<[string, string, RegExp]>([
     ['malformed JSON', '{"isolation": ', /^policy \/p\.json: malformed JSON: /],
     ['a bad platform', '{"gvisor": {"platform": "xen"}}', /^policy \/p\.json: field gvisor\.platform must match pattern/],
-    ['a bad rmemWorkaround', '{"gvisor": {"rmemWorkaround": "sometimes"}}', /^policy \/p\.json: field gvisor\.rmemWorkaround must be equal to one of the allowed values/],
+    [
+      'a bad rmemWorkaround',
+      '{"gvisor": {"rmemWorkaround": "sometimes"}}',
+      /^policy \/p\.json: field gvisor\.rmemWorkaround must be equal to one of the allowed values/,
+    ],
     ['an idleSeconds below 10', '{"createHelper": {"idleSeconds": 1}}', /^policy \/p\.json: field createHelper\.idleSeconds must be >= 10/],
     ['a bad rawSockets', '{"gvisor": {"rawSockets": "always"}}', /^policy \/p\.json: field gvisor\.rawSockets must be equal to one of the allowed values/],
     ['a runsc of the wrong type', '{"gvisor": {"runsc": 7}}', /^policy \/p\.json: field gvisor\.runsc must be string/],
@@ -77,9 +108,21 @@ describe('parsePolicy', () => {
     ['a host name as DNS upstream', '{"dns": {"upstreams": ["dns.google"]}}', /^policy \/p\.json: field dns\.upstreams\.0 must match pattern/],
     ['a string allowAnnotation', '{"isolation": {"allowAnnotation": "yes"}}', /^policy \/p\.json: field isolation\.allowAnnotation must be boolean/],
     ['a relative socket path', '{"sockets": {"connect": [{"path": "run/x.sock"}]}}', /^policy \/p\.json: field sockets\.connect\.0\.path must match pattern/],
-    ['a connect rule without a path', '{"sockets": {"connect": [{"image": "x"}]}}', /^policy \/p\.json: field sockets\.connect\.0 must have required property 'path'/],
-    ['a listen rule with a typo', '{"sockets": {"listen": [{"directory": "/d", "imgae": "x"}]}}', /^policy \/p\.json: unknown key "imgae" in field sockets\.listen\.0$/],
-    ['an annotation selector without a key', '{"sockets": {"control": [{"annotation": "=x"}]}}', /^policy \/p\.json: field sockets\.control\.0\.annotation must match pattern/],
+    [
+      'a connect rule without a path',
+      '{"sockets": {"connect": [{"image": "x"}]}}',
+      /^policy \/p\.json: field sockets\.connect\.0 must have required property 'path'/,
+    ],
+    [
+      'a listen rule with a typo',
+      '{"sockets": {"listen": [{"directory": "/d", "imgae": "x"}]}}',
+      /^policy \/p\.json: unknown key "imgae" in field sockets\.listen\.0$/,
+    ],
+    [
+      'an annotation selector without a key',
+      '{"sockets": {"control": [{"annotation": "=x"}]}}',
+      /^policy \/p\.json: field sockets\.control\.0\.annotation must match pattern/,
+    ],
     ['a bad krun host check', '{"krun": {"hostCheck": "ignore"}}', /^policy \/p\.json: field krun\.hostCheck must be equal to one of the allowed values/],
     ['a negative guest memory', '{"krun": {"memoryMiB": -1}}', /^policy \/p\.json: field krun\.memoryMiB must be >= 0/],
     ['a fractional vCPU count', '{"krun": {"vcpus": 1.5}}', /^policy \/p\.json: field krun\.vcpus must be integer/],

@@ -48,7 +48,7 @@ export interface Policy {
 }
 
 /** EgressPolicy is what each container may reach (docs/egress.md): profiles and who may choose them. */
-export interface EgressPolicy {
+interface EgressPolicy {
   /** The profile of a container that chooses none (allow-all: today's behaviour). */
   default: string;
   /** Profiles an io.msb.egress annotation may pick under a runtime that sets no --egress. */
@@ -113,23 +113,23 @@ export interface SocketSelector {
 }
 
 /** SocketConnectRule lets containers connect to one host socket that is bind-mounted into them. */
-export interface SocketConnectRule extends SocketSelector {
+interface SocketConnectRule extends SocketSelector {
   path: string;
 }
 
 /** SocketListenRule lets containers create sockets in a bind-mounted host directory (or below it). */
-export interface SocketListenRule extends SocketSelector {
+interface SocketListenRule extends SocketSelector {
   directory: string;
 }
 
 /** DEFAULT_CONTROL_DIRECTORY holds msb's per-container control-socket directories (short: sun_path has 108 bytes). */
 /** DEFAULT_CREATE_TIMEOUT_SECONDS bounds runsc create (about 0.3 s here; gVisor's kvm platform on a kvm-pvm host never returns). */
-export const DEFAULT_CREATE_TIMEOUT_SECONDS = 60;
+const DEFAULT_CREATE_TIMEOUT_SECONDS = 60;
 
 /** How long the create helper waits for the next create before it exits. */
 export const DEFAULT_CREATE_HELPER_IDLE_SECONDS = 900;
 
-export const DEFAULT_CONTROL_DIRECTORY = '/run/msb/sockets';
+const DEFAULT_CONTROL_DIRECTORY = '/run/msb/sockets';
 
 type PolicyFile = {
   isolation?: Partial<Policy['isolation']>;
@@ -149,7 +149,11 @@ type PolicyFile = {
 function egressWithDefaults(file: EgressPolicyFile | undefined, source: string): EgressPolicy {
   const profiles = allProfiles(file?.profiles ?? {}, source);
   const known = (name: string, key: string): string => {
-    if (!(name in profiles)) throw new MsbError('invalid-policy', `policy ${source}: ${key} names unknown egress profile ${JSON.stringify(name)} (known: ${Object.keys(profiles).join(', ')})`);
+    if (!(name in profiles))
+      throw new MsbError(
+        'invalid-policy',
+        `policy ${source}: ${key} names unknown egress profile ${JSON.stringify(name)} (known: ${Object.keys(profiles).join(', ')})`,
+      );
     return name;
   };
   const def = known(file?.default ?? ALLOW_ALL, 'egress.default');
@@ -183,7 +187,12 @@ export function withDefaults(file: PolicyFile, source: string): Policy {
       rootfsWrites: file.gvisor?.rootfsWrites ?? 'docker',
       allowRootfsWritesAnnotation: file.gvisor?.allowRootfsWritesAnnotation ?? false,
     },
-    dns: { upstreams: file.dns?.upstreams ?? [], relay: file.dns?.relay ?? true, rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT, cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS },
+    dns: {
+      upstreams: file.dns?.upstreams ?? [],
+      relay: file.dns?.relay ?? true,
+      rateLimit: file.dns?.rateLimit ?? DEFAULT_RATE_LIMIT,
+      cacheMs: file.dns?.cacheMs ?? DEFAULT_CACHE_MS,
+    },
     krun: { ...DEFAULT_KRUN_POLICY, ...file.krun },
     sockets: {
       connect: file.sockets?.connect ?? [],
@@ -221,7 +230,10 @@ export function parsePolicy(text: string, source: string): Policy {
  */
 function checkCommandPath(value: string | undefined, key: string, source: string): void {
   if (value === undefined || !value.includes('/') || value.startsWith('/')) return;
-  throw new MsbError('invalid-policy', `policy ${source}: ${key} ${JSON.stringify(value)} is a relative path; give an absolute path (or a bare name, looked up on PATH)`);
+  throw new MsbError(
+    'invalid-policy',
+    `policy ${source}: ${key} ${JSON.stringify(value)} is a relative path; give an absolute path (or a bare name, looked up on PATH)`,
+  );
 }
 
 /**

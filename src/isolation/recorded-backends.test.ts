@@ -14,7 +14,12 @@ import { RECORDED_BACKENDS } from './recorded-backends.js';
 
 const base = mkdtempSync(join(tmpdir(), 'msb-recorded-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-const runtime: RuntimeContext = { root: join(base, 'root'), systemdCgroup: false, log: { format: 'json', debug: false }, logArgs: ['--log', join(base, 'log.json'), '--log-format', 'json'] };
+const runtime: RuntimeContext = {
+  root: join(base, 'root'),
+  systemdCgroup: false,
+  log: { format: 'json', debug: false },
+  logArgs: ['--log', join(base, 'log.json'), '--log-format', 'json'],
+};
 let n = 0;
 
 /** container records a container of `backend` whose launcher's backend prints `output` (and exits with `status`). */
@@ -31,7 +36,10 @@ const argsOf = (c: RecordedContainer): string => readFileSync(join(c.paths.dir, 
 
 // A runc that records its arguments and the process file it is given, then exits 7 (or fails state).
 const runc = join(base, 'runc');
-writeFileSync(runc, `#!/bin/sh\nfor a; do case $a in state) exit 1 ;; esac; done\nprintf '%s\\n' "$*" >"$0.args"\nwhile [ $# -gt 0 ]; do [ "$1" = --process ] && cp "$2" "$0.process"; shift; done\nexit 7\n`);
+writeFileSync(
+  runc,
+  `#!/bin/sh\nfor a; do case $a in state) exit 1 ;; esac; done\nprintf '%s\\n' "$*" >"$0.args"\nwhile [ $# -gt 0 ]; do [ "$1" = --process ] && cp "$2" "$0.process"; shift; done\nexit 7\n`,
+);
 chmodSync(runc, 0o755);
 const krun = { runc, runcArgs: ['--root', '/r'], vm: { name: 'c-vm' }, vmmHeadroomMiB: 96 };
 const gvisor = { runsc: '/usr/bin/runsc', runscArgs: ['--root', '/r'] };
@@ -39,7 +47,7 @@ const gvisor = { runsc: '/usr/bin/runsc', runscArgs: ['--root', '/r'] };
 describe('gvisor later commands', () => {
   const g = RECORDED_BACKENDS.gvisor!;
 
-  it('ps --format json: the sandbox\'s host pid from runsc state, or none', async () => {
+  it("ps --format json: the sandbox's host pid from runsc state, or none", async () => {
     const c = container('gvisor', gvisor, '{"id":"x","pid":4242,"status":"running"}');
     expect(await g.hostPidsJson(c)).toBe('[4242]\n');
     expect(argsOf(c)).toBe(`${runtime.logArgs.join(' ')} state ${c.id}`);
@@ -57,24 +65,28 @@ describe('gvisor later commands', () => {
   });
 
   it('refuses a record whose summary has another shape, naming the field', async () => {
-    await expect(g.update(container('gvisor', { runsc: 1, runscArgs: [] }), {})).rejects.toThrow(/backendSummary\.runsc msb cannot read \(a string expected, found 1\)/);
+    await expect(g.update(container('gvisor', { runsc: 1, runscArgs: [] }), {})).rejects.toThrow(
+      /backendSummary\.runsc msb cannot read \(a string expected, found 1\)/,
+    );
   });
 });
 
 describe('krun later commands', () => {
   const k = RECORDED_BACKENDS.krun!;
 
-  it('ps --format json: runc\'s own output, unchanged', async () => {
+  it("ps --format json: runc's own output, unchanged", async () => {
     const c = container('krun', krun, '[11,12]\n');
     expect(await k.hostPidsJson(c)).toBe('[11,12]\n');
     expect(argsOf(c)).toBe(`${runtime.logArgs.join(' ')} ps --format json ${c.id}`);
   });
 
-  it('exec runs msb exec in the guest through runc exec and returns runc\'s status', async () => {
+  it("exec runs msb exec in the guest through runc exec and returns runc's status", async () => {
     const c = container('krun', krun);
     expect(await k.exec(c, { detach: true, tty: false, args: ['echo', 'hi'], user: '1000:1000' })).toBe(7);
     expect(readFileSync(`${runc}.args`, 'utf8')).toMatch(new RegExp(`^--root /r --log \\S+ --log-format json exec --process \\S+ --detach ${c.id}\\n$`));
-    expect(JSON.parse(readFileSync(`${runc}.process`, 'utf8')).args).toEqual(expect.arrayContaining(['exec', '--user', '1000:1000', 'c-vm', '--', 'echo', 'hi']));
+    expect(JSON.parse(readFileSync(`${runc}.process`, 'utf8')).args).toEqual(
+      expect.arrayContaining(['exec', '--user', '1000:1000', 'c-vm', '--', 'echo', 'hi']),
+    );
   });
 
   it('update of a container that is not running is refused', async () => {
@@ -84,7 +96,7 @@ describe('krun later commands', () => {
     await expect(k.update(c, { resources })).rejects.toThrow(`krun: container ${c.id} is not running; its microVM can be resized only while it runs`);
   });
 
-  it('refuses a summary without the microVM\'s name', async () => {
+  it("refuses a summary without the microVM's name", async () => {
     const c = container('krun', { ...krun, vm: {} });
     await expect(k.exec(c, { detach: false, tty: false, args: ['true'] })).rejects.toThrow(/backendSummary\.vm\.name msb cannot read/);
     expect(thrownMsbError(() => k.summaryOf(c.record), 'internal').message).toMatch(/^krun: the record of container/);

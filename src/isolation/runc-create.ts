@@ -55,7 +55,8 @@ export function runcCreateStatus(cmd: RuncCreateCommand, outcome: RuncCreateOutc
     const hint = c.timeoutHint ? ` (${c.timeoutHint})` : '';
     throw new MsbError('backend', `${c.backend}: ${c.binary} create did not finish within ${Math.round((c.timeoutMs ?? 0) / 1000)} s and was stopped${hint}`);
   }
-  if (outcome.spawnError) throw new MsbError('backend', `${c.backend}: cannot run ${c.binary}: ${describeSystemError(outcome.spawnError)}`, { cause: outcome.spawnError });
+  if (outcome.spawnError)
+    throw new MsbError('backend', `${c.backend}: cannot run ${c.binary}: ${describeSystemError(outcome.spawnError)}`, { cause: outcome.spawnError });
   return outcome.status;
 }
 
@@ -65,7 +66,10 @@ export function runcCreateStatus(cmd: RuncCreateCommand, outcome: RuncCreateOutc
  */
 export function runRuncCreateCommand(cmd: RuncCreateCommand): number {
   const c = cmd.create;
-  const result = spawnSync(c.binary, cmd.args, { stdio: ['inherit', 'inherit', 'inherit'], ...(c.timeoutMs ? { timeout: c.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+  const result = spawnSync(c.binary, cmd.args, {
+    stdio: ['inherit', 'inherit', 'inherit'],
+    ...(c.timeoutMs ? { timeout: c.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+  });
   const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   return runcCreateStatus(cmd, { status: result.status ?? 128 + 9, timedOut, ...(result.error && !timedOut ? { spawnError: result.error } : {}) });
 }

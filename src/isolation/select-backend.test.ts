@@ -57,9 +57,27 @@ describe('selectBackend: order annotation > runtime args > policy default', () =
 
 describe('selectBackend: refusals (msb never falls back)', () => {
   it.each<{ name: string; policy: Policy; args?: string; annotations?: Record<string, string>; available?: string[]; code: ErrorCode; message: RegExp }>([
-    { name: 'a backend this build lacks', policy: policy(), args: 'krun', code: 'invalid-argument', message: /^unknown isolation "krun" \(from runtime argument --isolation\); known: gvisor$/ },
-    { name: 'an unknown backend', policy: policy(), args: 'bogus', code: 'invalid-argument', message: /^unknown isolation "bogus" \(from runtime argument --isolation\); known: gvisor$/ },
-    { name: 'an unknown annotation value', policy: policy(), annotations: ann('kata'), code: 'invalid-argument', message: /unknown isolation "kata" \(from annotation io\.msb\.isolation\)/ },
+    {
+      name: 'a backend this build lacks',
+      policy: policy(),
+      args: 'krun',
+      code: 'invalid-argument',
+      message: /^unknown isolation "krun" \(from runtime argument --isolation\); known: gvisor$/,
+    },
+    {
+      name: 'an unknown backend',
+      policy: policy(),
+      args: 'bogus',
+      code: 'invalid-argument',
+      message: /^unknown isolation "bogus" \(from runtime argument --isolation\); known: gvisor$/,
+    },
+    {
+      name: 'an unknown annotation value',
+      policy: policy(),
+      annotations: ann('kata'),
+      code: 'invalid-argument',
+      message: /unknown isolation "kata" \(from annotation io\.msb\.isolation\)/,
+    },
     {
       name: 'a runnable backend the policy does not allow',
       policy: policy({ allowed: ['gvisor'] }),
@@ -68,7 +86,12 @@ describe('selectBackend: refusals (msb never falls back)', () => {
       code: 'forbidden',
       message: /^isolation "other" \(from annotation io\.msb\.isolation\) is not allowed by policy \/etc\/msb\/policy\.json \(allowed: gvisor\)$/,
     },
-    { name: 'a policy default outside allowed', policy: policy({ allowed: ['krun'] }), code: 'forbidden', message: /isolation "gvisor" \(from policy default .*\) is not allowed by policy/ },
+    {
+      name: 'a policy default outside allowed',
+      policy: policy({ allowed: ['krun'] }),
+      code: 'forbidden',
+      message: /isolation "gvisor" \(from policy default .*\) is not allowed by policy/,
+    },
     {
       name: 'any annotation when allowAnnotation=false',
       policy: policy({ allowAnnotation: false }),

@@ -51,7 +51,10 @@ export function selectBackend(
       throw new MsbError('invalid-argument', `unknown isolation "${c.value}" (from ${c.label}); known: ${available.join(', ')}`);
     }
     if (!policy.isolation.allowed.includes(c.value)) {
-      throw new MsbError('forbidden', `isolation "${c.value}" (from ${c.label}) is not allowed by policy ${policy.source} (allowed: ${policy.isolation.allowed.join(', ')})`);
+      throw new MsbError(
+        'forbidden',
+        `isolation "${c.value}" (from ${c.label}) is not allowed by policy ${policy.source} (allowed: ${policy.isolation.allowed.join(', ')})`,
+      );
     }
     trail.push(`${c.label}: ${c.value} (chosen)`);
     return { name: c.value, source: c.source, trail };

@@ -11,7 +11,13 @@ const ann = (v: string) => ({ 'io.msb.egress': v });
 describe('policy egress section', () => {
   it('defaults: allow-all for everyone (nothing changes on upgrade), every built-in profile selectable', () => {
     const e = withDefaults({}, 'x').egress;
-    expect([e.default, e.allowed, e.allowAnnotation, e.allowRuntimeArgs, e.runtimes]).toEqual(['allow-all', ['allow-all', 'public-only', 'airgapped'], true, true, {}]);
+    expect([e.default, e.allowed, e.allowAnnotation, e.allowRuntimeArgs, e.runtimes]).toEqual([
+      'allow-all',
+      ['allow-all', 'public-only', 'airgapped'],
+      true,
+      true,
+      {},
+    ]);
     expect(e.profiles['allow-all']).toMatchObject({ enforced: false, rules: [] });
     expect(e.profiles['public-only']).toMatchObject({ enforced: true, peers: true, dnsRebindProtection: true, rules: [{ token: 'allow@public' }] });
     expect(e.profiles.airgapped).toMatchObject({ enforced: true, peers: true, rules: [] });
@@ -22,7 +28,10 @@ describe('policy egress section', () => {
   });
 
   it.each([
-    [{ profiles: { 'pypi-only': { rules: ['allow@pypi.org:tcp:99999'] } } }, /egress profile "pypi-only": egress rule "allow@pypi.org:tcp:99999": "99999" is not a port/],
+    [
+      { profiles: { 'pypi-only': { rules: ['allow@pypi.org:tcp:99999'] } } },
+      /egress profile "pypi-only": egress rule "allow@pypi.org:tcp:99999": "99999" is not a port/,
+    ],
     [{ profiles: { 'public-only': { rules: [] } } }, /"public-only" is built in and cannot be redefined/],
     [{ default: 'nope' }, /egress.default names unknown egress profile "nope"/],
     [{ allowed: ['allow-all', 'nope'] }, /egress.allowed names unknown egress profile "nope"/],
@@ -38,7 +47,11 @@ describe('policy egress section', () => {
 
 describe('selectEgress', () => {
   it('the policy default, with a trail', () => {
-    expect(selectEgress(policy(), undefined, {})).toMatchObject({ profile: { name: 'allow-all' }, source: 'policy', trail: ['runtime argument --egress: not set; policy default (p.json): allow-all', 'annotation io.msb.egress: not set; profile allow-all (chosen)'] });
+    expect(selectEgress(policy(), undefined, {})).toMatchObject({
+      profile: { name: 'allow-all' },
+      source: 'policy',
+      trail: ['runtime argument --egress: not set; policy default (p.json): allow-all', 'annotation io.msb.egress: not set; profile allow-all (chosen)'],
+    });
   });
 
   it('the runtime argument (daemon.json runtimeArgs --egress=public-only)', () => {
@@ -46,24 +59,74 @@ describe('selectEgress', () => {
   });
 
   it('an annotation narrows within the menu', () => {
-    expect(selectEgress(policy({ profiles: { 'pypi-only': PYPI } }), undefined, ann('pypi-only'))).toMatchObject({ profile: { name: 'pypi-only' }, source: 'annotation' });
+    expect(selectEgress(policy({ profiles: { 'pypi-only': PYPI } }), undefined, ann('pypi-only'))).toMatchObject({
+      profile: { name: 'pypi-only' },
+      source: 'annotation',
+    });
     expect(selectEgress(policy({ runtimes: { 'public-only': ['public-only', 'airgapped'] } }), 'public-only', ann('airgapped')).profile.name).toBe('airgapped');
   });
 
   it.each([
-    ['an unknown profile', policy(), undefined, ann('nope'), 'invalid-argument', 'unknown egress profile "nope" (from annotation io.msb.egress); known: allow-all, public-only, airgapped'],
-    ['an unknown runtime profile', policy(), 'nope', {}, 'invalid-argument', 'unknown egress profile "nope" (from runtime argument --egress); known: allow-all, public-only, airgapped'],
-    ['widening a runtime registered with --egress', policy(), 'public-only', ann('allow-all'), 'forbidden', 'egress profile "allow-all" (from annotation io.msb.egress) is not allowed for this runtime by policy p.json (allowed: public-only)'],
-    ['a profile not listed in egress.allowed', policy({ allowed: ['allow-all'] }), undefined, ann('airgapped'), 'forbidden', 'egress profile "airgapped" (from annotation io.msb.egress) is not allowed for this runtime by policy p.json (allowed: allow-all)'],
-    ['annotations switched off', policy({ allowAnnotation: false }), undefined, ann('airgapped'), 'forbidden', 'annotation io.msb.egress=airgapped is not allowed by policy p.json (egress.allowAnnotation is false)'],
-    ['runtime arguments switched off', policy({ allowRuntimeArgs: false }), 'airgapped', {}, 'forbidden', 'runtime argument --egress=airgapped is not allowed by policy p.json (egress.allowRuntimeArgs is false)'],
+    [
+      'an unknown profile',
+      policy(),
+      undefined,
+      ann('nope'),
+      'invalid-argument',
+      'unknown egress profile "nope" (from annotation io.msb.egress); known: allow-all, public-only, airgapped',
+    ],
+    [
+      'an unknown runtime profile',
+      policy(),
+      'nope',
+      {},
+      'invalid-argument',
+      'unknown egress profile "nope" (from runtime argument --egress); known: allow-all, public-only, airgapped',
+    ],
+    [
+      'widening a runtime registered with --egress',
+      policy(),
+      'public-only',
+      ann('allow-all'),
+      'forbidden',
+      'egress profile "allow-all" (from annotation io.msb.egress) is not allowed for this runtime by policy p.json (allowed: public-only)',
+    ],
+    [
+      'a profile not listed in egress.allowed',
+      policy({ allowed: ['allow-all'] }),
+      undefined,
+      ann('airgapped'),
+      'forbidden',
+      'egress profile "airgapped" (from annotation io.msb.egress) is not allowed for this runtime by policy p.json (allowed: allow-all)',
+    ],
+    [
+      'annotations switched off',
+      policy({ allowAnnotation: false }),
+      undefined,
+      ann('airgapped'),
+      'forbidden',
+      'annotation io.msb.egress=airgapped is not allowed by policy p.json (egress.allowAnnotation is false)',
+    ],
+    [
+      'runtime arguments switched off',
+      policy({ allowRuntimeArgs: false }),
+      'airgapped',
+      {},
+      'forbidden',
+      'runtime argument --egress=airgapped is not allowed by policy p.json (egress.allowRuntimeArgs is false)',
+    ],
   ] as const)('%s fails', (_name, p, arg, annotations, code, message) => {
     expect(thrownMsbError(() => selectEgress(p, arg, annotations), code).message).toBe(message);
   });
 });
 
 describe('krunNetworkArgs', () => {
-  const profiles = policy({ profiles: { 'pypi-only': { ...PYPI, peers: false, egressBandwidth: '10M/1s', egressBandwidthBurst: '1M' }, internal: { rules: ['allow@private'], dnsRebindProtection: false } } }).egress.profiles;
+  const profiles = policy({
+    profiles: {
+      'pypi-only': { ...PYPI, peers: false, egressBandwidth: '10M/1s', egressBandwidthBurst: '1M' },
+      internal: { rules: ['allow@private'], dnsRebindProtection: false },
+    },
+  }).egress.profiles;
 
   it("allow-all keeps today's flags", () => {
     expect(krunNetworkArgs(profiles['allow-all']!, false)).toEqual({ args: ['--net', 'all', '--no-dns-rebind-protection'], peersAtStart: false, notes: [] });
@@ -78,15 +141,39 @@ describe('krunNetworkArgs', () => {
   });
 
   it('airgapped: DNS and peers only', () => {
-    expect(krunNetworkArgs(profiles.airgapped!, false)).toMatchObject({ args: ['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--no-dns-rebind-protection'], peersAtStart: true });
+    expect(krunNetworkArgs(profiles.airgapped!, false)).toMatchObject({
+      args: ['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--no-dns-rebind-protection'],
+      peersAtStart: true,
+    });
   });
 
   it('an operator profile without peers keeps msb rebind protection and passes bandwidth', () => {
     expect(krunNetworkArgs(profiles['pypi-only']!, false)).toEqual({
-      args: ['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--net-rule', 'allow@pypi.org:tcp:443', '--net-rule', 'allow@files.pythonhosted.org:tcp:443', '--net-egress-bandwidth', '10M/1s', '--net-egress-bandwidth-burst', '1M'],
+      args: [
+        '--net-default-egress',
+        'deny',
+        '--net-rule',
+        'allow@dns',
+        '--net-rule',
+        'allow@pypi.org:tcp:443',
+        '--net-rule',
+        'allow@files.pythonhosted.org:tcp:443',
+        '--net-egress-bandwidth',
+        '10M/1s',
+        '--net-egress-bandwidth-burst',
+        '1M',
+      ],
       peersAtStart: false,
       notes: [],
     });
-    expect(krunNetworkArgs(profiles.internal!, true).args).toEqual(['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--net-rule', 'allow@private', '--no-dns-rebind-protection']);
+    expect(krunNetworkArgs(profiles.internal!, true).args).toEqual([
+      '--net-default-egress',
+      'deny',
+      '--net-rule',
+      'allow@dns',
+      '--net-rule',
+      'allow@private',
+      '--no-dns-rebind-protection',
+    ]);
   });
 });

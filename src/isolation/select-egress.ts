@@ -12,7 +12,8 @@ export interface EgressChoice {
 
 function known(policy: Policy, name: string, label: string): EgressProfile {
   const profile = policy.egress.profiles[name];
-  if (!profile) throw new MsbError('invalid-argument', `unknown egress profile "${name}" (from ${label}); known: ${Object.keys(policy.egress.profiles).join(', ')}`);
+  if (!profile)
+    throw new MsbError('invalid-argument', `unknown egress profile "${name}" (from ${label}); known: ${Object.keys(policy.egress.profiles).join(', ')}`);
   return profile;
 }
 
@@ -30,7 +31,11 @@ export function selectEgress(policy: Policy, runtimeArgEgress: string | undefine
   let menu: string[];
   let source: EgressChoice['source'];
   if (runtimeArgEgress !== undefined) {
-    if (!e.allowRuntimeArgs) throw new MsbError('forbidden', `runtime argument --egress=${runtimeArgEgress} is not allowed by policy ${policy.source} (egress.allowRuntimeArgs is false)`);
+    if (!e.allowRuntimeArgs)
+      throw new MsbError(
+        'forbidden',
+        `runtime argument --egress=${runtimeArgEgress} is not allowed by policy ${policy.source} (egress.allowRuntimeArgs is false)`,
+      );
     base = known(policy, runtimeArgEgress, 'runtime argument --egress');
     menu = e.runtimes[runtimeArgEgress] ?? [runtimeArgEgress];
     source = 'runtime-args';
@@ -50,7 +55,10 @@ export function selectEgress(policy: Policy, runtimeArgEgress: string | undefine
   if (!e.allowAnnotation) throw new MsbError('forbidden', `${label}=${wanted} is not allowed by policy ${policy.source} (egress.allowAnnotation is false)`);
   const profile = known(policy, wanted, label);
   if (!menu.includes(wanted)) {
-    throw new MsbError('forbidden', `egress profile "${wanted}" (from ${label}) is not allowed for this runtime by policy ${policy.source} (allowed: ${menu.join(', ')})`);
+    throw new MsbError(
+      'forbidden',
+      `egress profile "${wanted}" (from ${label}) is not allowed for this runtime by policy ${policy.source} (allowed: ${menu.join(', ')})`,
+    );
   }
   trail.push(`${label}: ${wanted} (chosen)`);
   return { profile, source: 'annotation', trail };

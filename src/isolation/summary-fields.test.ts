@@ -27,7 +27,14 @@ describe('checkSummaryFields', () => {
 });
 
 describe('readGvisorSummary', () => {
-  const written = { runsc: '/usr/bin/runsc', runscArgs: ['--root', '/r'], runscVersion: 'release-20240807.0', platform: 'systrap', cgroup: { path: '/docker/c1', systemd: false }, pids: { user: 20, host: 64 } };
+  const written = {
+    runsc: '/usr/bin/runsc',
+    runscArgs: ['--root', '/r'],
+    runscVersion: 'release-20240807.0',
+    platform: 'systrap',
+    cgroup: { path: '/docker/c1', systemd: false },
+    pids: { user: 20, host: 64 },
+  };
 
   it('reads what prepare wrote, and a record of an older msb without cgroup and pids', () => {
     expect(readGvisorSummary(record('gvisor', written))).toEqual(written);
@@ -35,23 +42,42 @@ describe('readGvisorSummary', () => {
   });
 
   it('refuses another shape, and a record of another backend', () => {
-    expect(thrownMsbError(() => readGvisorSummary(record('gvisor', { ...written, runscArgs: '--root /r' })), 'internal').message).toMatch(/^gvisor: the record of container c1 has a backendSummary\.runscArgs msb cannot read/);
-    expect(thrownMsbError(() => readGvisorSummary(record('gvisor', { ...written, pids: { user: '20' } })), 'internal').message).toMatch(/backendSummary\.pids\.user msb cannot read \(a number expected, found "20"\)/);
-    expect(thrownMsbError(() => readGvisorSummary(record('gvisor', { ...written, cgroup: { path: '/p' } })), 'internal').message).toMatch(/backendSummary\.cgroup\.systemd msb cannot read/);
+    expect(thrownMsbError(() => readGvisorSummary(record('gvisor', { ...written, runscArgs: '--root /r' })), 'internal').message).toMatch(
+      /^gvisor: the record of container c1 has a backendSummary\.runscArgs msb cannot read/,
+    );
+    expect(thrownMsbError(() => readGvisorSummary(record('gvisor', { ...written, pids: { user: '20' } })), 'internal').message).toMatch(
+      /backendSummary\.pids\.user msb cannot read \(a number expected, found "20"\)/,
+    );
+    expect(thrownMsbError(() => readGvisorSummary(record('gvisor', { ...written, cgroup: { path: '/p' } })), 'internal').message).toMatch(
+      /backendSummary\.cgroup\.systemd msb cannot read/,
+    );
     expect(thrownMsbError(() => readGvisorSummary(record('krun', written)), 'internal').message).toBe('gvisor: container c1 runs under krun, not gvisor');
   });
 });
 
 describe('readKrunSummary', () => {
-  const written = { msb: '/opt/msb/bin/msb', msbVersion: '0.6.18', runc: '/usr/sbin/runc', runcArgs: ['--root', '/r'], runcRoot: '/r', vm: { name: 'c-c1', resources: { memoryMiB: 416 } }, vmmHeadroomMiB: 96, hostCheck: 'usable' };
+  const written = {
+    msb: '/opt/msb/bin/msb',
+    msbVersion: '0.6.18',
+    runc: '/usr/sbin/runc',
+    runcArgs: ['--root', '/r'],
+    runcRoot: '/r',
+    vm: { name: 'c-c1', resources: { memoryMiB: 416 } },
+    vmmHeadroomMiB: 96,
+    hostCheck: 'usable',
+  };
 
   it('reads what prepare wrote', () => {
     expect(readKrunSummary(record('krun', written))).toEqual(written);
   });
 
-  it('refuses a summary without the microVM\'s name or headroom, and a record of another backend', () => {
-    expect(thrownMsbError(() => readKrunSummary(record('krun', { ...written, vm: {} })), 'internal').message).toMatch(/^krun: the record of container c1 has a backendSummary\.vm\.name msb cannot read/);
-    expect(thrownMsbError(() => readKrunSummary(record('krun', { ...written, vmmHeadroomMiB: undefined })), 'internal').message).toMatch(/backendSummary\.vmmHeadroomMiB msb cannot read \(a number expected, found nothing\)/);
+  it("refuses a summary without the microVM's name or headroom, and a record of another backend", () => {
+    expect(thrownMsbError(() => readKrunSummary(record('krun', { ...written, vm: {} })), 'internal').message).toMatch(
+      /^krun: the record of container c1 has a backendSummary\.vm\.name msb cannot read/,
+    );
+    expect(thrownMsbError(() => readKrunSummary(record('krun', { ...written, vmmHeadroomMiB: undefined })), 'internal').message).toMatch(
+      /backendSummary\.vmmHeadroomMiB msb cannot read \(a number expected, found nothing\)/,
+    );
     expect(thrownMsbError(() => readKrunSummary(record('gvisor', written)), 'internal').message).toBe('krun: container c1 runs under gvisor, not krun');
   });
 });

@@ -21,9 +21,18 @@ function holds(kind: string, value: unknown): boolean {
  * humans). A wrong or missing field is refused with an MsbError naming the container, the field
  * and what it holds, instead of a later command acting on a shape msb did not write.
  */
-export function checkSummaryFields(backend: string, record: ContainerRecord, value: unknown, fields: Readonly<Record<string, FieldKind>>, at = 'backendSummary'): Record<string, unknown> {
+export function checkSummaryFields(
+  backend: string,
+  record: ContainerRecord,
+  value: unknown,
+  fields: Readonly<Record<string, FieldKind>>,
+  at = 'backendSummary',
+): Record<string, unknown> {
   const refuse = (field: string, want: string, got: unknown): MsbError =>
-    new MsbError('internal', `${backend}: the record of container ${record.id} has a ${field} msb cannot read (${want} expected, found ${JSON.stringify(got) ?? 'nothing'}); was it written by another msb version?`);
+    new MsbError(
+      'internal',
+      `${backend}: the record of container ${record.id} has a ${field} msb cannot read (${want} expected, found ${JSON.stringify(got) ?? 'nothing'}); was it written by another msb version?`,
+    );
   if (!holds('object', value)) throw refuse(at, 'an object', value);
   const o = value as Record<string, unknown>;
   for (const [name, kind] of Object.entries(fields)) {

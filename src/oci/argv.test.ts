@@ -30,18 +30,30 @@ describe('parseRuntimeArgv: global flags', () => {
       argv: [`--root=${DOCKER_ROOT}`, `--log=${LOG}`, '--log-format=json', 'features'],
       global: { root: DOCKER_ROOT, log: LOG, logFormat: 'json' },
     },
-    { name: 'single-dash long flags, as urfave/cli accepts', argv: ['-root', '/r', '-log-format', 'text', 'features'], global: { root: '/r', logFormat: 'text' } },
+    {
+      name: 'single-dash long flags, as urfave/cli accepts',
+      argv: ['-root', '/r', '-log-format', 'text', 'features'],
+      global: { root: '/r', logFormat: 'text' },
+    },
     { name: 'a value containing =', argv: ['--log=/tmp/a=b.json', 'features'], global: { log: '/tmp/a=b.json' } },
     { name: '--debug', argv: ['--debug', 'features'], global: { debug: true } },
     { name: '--debug=false', argv: ['--debug=false', 'features'], global: { debug: false } },
     { name: '--systemd-cgroup', argv: ['--systemd-cgroup', 'features'], global: { systemdCgroup: true } },
-    { name: 'runc-only flags with values', argv: ['--rootless', 'auto', '--criu=/usr/sbin/criu', 'features'], global: { rootless: 'auto', criu: '/usr/sbin/criu' } },
     {
-      name: 'runtimeArgs (--isolation=gvisor) before Docker\'s flags',
+      name: 'runc-only flags with values',
+      argv: ['--rootless', 'auto', '--criu=/usr/sbin/criu', 'features'],
+      global: { rootless: 'auto', criu: '/usr/sbin/criu' },
+    },
+    {
+      name: "runtimeArgs (--isolation=gvisor) before Docker's flags",
       argv: ['--isolation=gvisor', '--root', DOCKER_ROOT, '--log', LOG, '--log-format', 'json', 'features'],
       global: { isolation: 'gvisor', root: DOCKER_ROOT, log: LOG, logFormat: 'json' },
     },
-    { name: '--isolation value and --policy', argv: ['--isolation', 'krun', '--policy', '/etc/msb/p.json', 'features'], global: { isolation: 'krun', policy: '/etc/msb/p.json' } },
+    {
+      name: '--isolation value and --policy',
+      argv: ['--isolation', 'krun', '--policy', '/etc/msb/p.json', 'features'],
+      global: { isolation: 'krun', policy: '/etc/msb/p.json' },
+    },
     { name: 'the last of a repeated flag wins', argv: ['--root', '/a', '--root', '/b', 'features'], global: { root: '/b' } },
   ];
 
@@ -51,7 +63,7 @@ describe('parseRuntimeArgv: global flags', () => {
     expect(parsed.command).toBe('features');
   });
 
-  it('defaults to msb\'s own state root and text logs', () => {
+  it("defaults to msb's own state root and text logs", () => {
     expect(parseRuntimeArgv(['features']).global).toEqual({ root: DEFAULT_ROOT, logFormat: 'text', debug: false, systemdCgroup: false });
   });
 
@@ -71,9 +83,22 @@ describe('parseRuntimeArgv: global flags', () => {
 });
 
 describe('parseRuntimeArgv: commands', () => {
-  it('parses Docker\'s create exactly', () => {
+  it("parses Docker's create exactly", () => {
     const bundle = '/run/containerd/io.containerd.runtime.v2.task/moby/abc';
-    const parsed = parseRuntimeArgv(['--root', DOCKER_ROOT, '--log', `${bundle}/log.json`, '--log-format', 'json', 'create', '--bundle', bundle, '--pid-file', `${bundle}/init.pid`, 'abc']);
+    const parsed = parseRuntimeArgv([
+      '--root',
+      DOCKER_ROOT,
+      '--log',
+      `${bundle}/log.json`,
+      '--log-format',
+      'json',
+      'create',
+      '--bundle',
+      bundle,
+      '--pid-file',
+      `${bundle}/init.pid`,
+      'abc',
+    ]);
     expect(parsed).toEqual({
       global: { ...defaultGlobalOptions(), root: DOCKER_ROOT, log: `${bundle}/log.json`, logFormat: 'json' },
       command: 'create',
@@ -98,7 +123,12 @@ describe('parseRuntimeArgv: commands', () => {
     { name: 'list -f json -q', argv: ['list', '-f', 'json', '-q'], flags: { format: 'json', quiet: true }, operands: [] },
     { name: 'ps --format json id', argv: ['ps', '--format', 'json', 'id'], flags: { format: 'json' }, operands: ['id'] },
     { name: 'ps args after the id', argv: ['ps', 'id', '-ef'], flags: {}, operands: ['id', '-ef'] },
-    { name: 'ps args with values after the id', argv: ['ps', '--format=table', 'id', 'aux', '-o', 'pid,comm'], flags: { format: 'table' }, operands: ['id', 'aux', '-o', 'pid,comm'] },
+    {
+      name: 'ps args with values after the id',
+      argv: ['ps', '--format=table', 'id', 'aux', '-o', 'pid,comm'],
+      flags: { format: 'table' },
+      operands: ['id', 'aux', '-o', 'pid,comm'],
+    },
   ])('$name', ({ argv, flags, operands }) => {
     const parsed = parseRuntimeArgv(argv);
     expect(parsed.command).toBe(argv[0]);

@@ -43,7 +43,10 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
   restore: { help: 'restore <id>: create and start a container from a checkpoint image (--image-path)', flags: checkpointFlagsOf('restore') },
   checkpoint: { help: 'checkpoint <id>: save a running container to --image-path', flags: checkpointFlagsOf('checkpoint') },
   features: { help: 'features: print the OCI features document', flags: [] },
-  'dns-at-start': { help: 'dns-at-start <id>: finish the resolv.conf and DNS relay registration of a container whose network Docker set up after create (run by shim/msb-runtime before start)', flags: [] },
+  'dns-at-start': {
+    help: 'dns-at-start <id>: finish the resolv.conf and DNS relay registration of a container whose network Docker set up after create (run by shim/msb-runtime before start)',
+    flags: [],
+  },
   list: {
     help: 'list: list containers',
     flags: [
@@ -51,7 +54,11 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
       { name: 'quiet', aliases: ['q'], value: false, help: 'ids only' },
     ],
   },
-  ps: { help: 'ps <id> [ps args]: list a container\'s processes', argsAfterId: true, flags: [{ name: 'format', aliases: ['f'], value: true, help: 'table or json' }] },
+  ps: {
+    help: "ps <id> [ps args]: list a container's processes",
+    argsAfterId: true,
+    flags: [{ name: 'format', aliases: ['f'], value: true, help: 'table or json' }],
+  },
   help: { help: 'help: this text', flags: [] },
   // exec and update reach Node only for backends whose launcher routes them here (krun: the
   // command must run in the guest, the resize must reach it); the others exec their backend.
@@ -78,7 +85,7 @@ export const NODE_COMMANDS: Readonly<Record<string, { help: string; flags: reado
     ],
   },
   update: {
-    help: 'update <id>: change a running container\'s resources (krun: resizes the microVM; gVisor: writes the sandbox\'s cgroup)',
+    help: "update <id>: change a running container's resources (krun: resizes the microVM; gVisor: writes the sandbox's cgroup)",
     flags: [{ name: 'resources', aliases: ['r'], value: true, help: 'resources JSON file, - for stdin' }, ...UPDATE_FLAGS.map((f) => ({ ...f, value: true }))],
   },
 };
@@ -110,7 +117,7 @@ export const CONTAINER_COMMANDS: Readonly<Record<string, readonly FlagSpec[]>> =
   resume: [],
   events: [
     { name: 'interval', value: true, help: 'stats interval' },
-    { name: 'stats', value: false, help: 'print the container\'s stats once' },
+    { name: 'stats', value: false, help: "print the container's stats once" },
   ],
   update: NODE_COMMANDS.update?.flags ?? [],
   checkpoint: NODE_COMMANDS.checkpoint?.flags ?? [],
@@ -139,7 +146,14 @@ type OperandRule = 'command' | 'flags' | 'none';
  * which name the help command). Like runc's urfave/cli, command flags may follow the container
  * id, except for ps (SkipArgReorder in runc's ps.go), whose arguments after the id are ps's own.
  */
-function takeFlags(argv: readonly string[], start: number, specs: readonly FlagSpec[], rule: OperandRule, out: Record<string, string | boolean>, operands: string[]): number {
+function takeFlags(
+  argv: readonly string[],
+  start: number,
+  specs: readonly FlagSpec[],
+  rule: OperandRule,
+  out: Record<string, string | boolean>,
+  operands: string[],
+): number {
   const stopAtOperand = rule === 'command';
   let i = start;
   while (i < argv.length) {
@@ -189,7 +203,8 @@ export function parseRuntimeArgv(argv: readonly string[]): ParsedArgv {
   if (typeof g.root === 'string') global.root = g.root;
   if (typeof g.log === 'string') global.log = g.log;
   if (g['log-format'] !== undefined) {
-    if (g['log-format'] !== 'json' && g['log-format'] !== 'text') throw new MsbError('invalid-argument', `invalid --log-format ${String(g['log-format'])} (json or text)`);
+    if (g['log-format'] !== 'json' && g['log-format'] !== 'text')
+      throw new MsbError('invalid-argument', `invalid --log-format ${String(g['log-format'])} (json or text)`);
     global.logFormat = g['log-format'];
   }
   global.debug = g.debug === true;

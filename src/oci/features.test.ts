@@ -5,7 +5,7 @@ import { ociSchemaDir, sharedSkipReason, specExample } from '../../test/support/
 import type { Spec } from '../base/spec.js';
 import { addNetworkSnapshotHook } from '../dns/network-snapshot-hook.js';
 import { BACKENDS } from '../isolation/backends.js';
-import { checkNetworkNamespace } from '../isolation/gvisor/network-namespace.js';
+import { checkNetworkNamespace } from '../isolation/network-namespace.js';
 import { hostLibraries } from '../isolation/krun/host-libraries.js';
 import { krunFields } from '../isolation/krun/krun-support.js';
 import { GUEST_BIND_FLAGS, GUEST_TMPFS_OPTIONS } from '../isolation/krun/vm-mounts.js';
@@ -22,8 +22,10 @@ describe('features', () => {
   it('lists the namespace msb acts on: network, which create requires', () => {
     expect(NAMESPACES).toContain('network');
     const spec = (namespaces: { type: string }[]): Spec => ({ ociVersion: '1.0.2', root: { path: 'rootfs' }, linux: { namespaces } });
-    expect(() => checkNetworkNamespace(spec(NAMESPACES.filter((t) => t !== 'network').map((type) => ({ type }))), () => undefined)).toThrow(/host network namespace/);
-    expect(() => checkNetworkNamespace(spec(NAMESPACES.map((type) => ({ type }))), () => undefined)).not.toThrow();
+    expect(() => checkNetworkNamespace(spec(NAMESPACES.filter((t) => t !== 'network').map((type) => ({ type }))), 'gvisor', () => undefined)).toThrow(
+      /host network namespace/,
+    );
+    expect(() => checkNetworkNamespace(spec(NAMESPACES.map((type) => ({ type }))), 'gvisor', () => undefined)).not.toThrow();
   });
 
   it('lists the hook phase msb adds its own hook to, in either of the places Docker puts libnetwork-setkey', () => {
@@ -54,11 +56,12 @@ describe('features', () => {
     expect(NAMESPACES.length).toBeGreaterThan(0);
   });
 
-  it('names msb\'s version, backends and annotations under io.msb keys', () => {
+  it("names msb's version, backends and annotations under io.msb keys", () => {
     expect(features('9.9.9').annotations).toMatchObject({
       'io.msb.version': '9.9.9',
       'io.msb.backends': Object.keys(BACKENDS).join(','),
-      'io.msb.annotations': 'io.msb.isolation,io.msb.egress,io.msb.control-socket,io.msb.gvisor.rootfs-writes,io.msb.krun.memory,io.msb.krun.cpus,io.msb.krun.docker-volume,dev.gvisor.flag.host-uds',
+      'io.msb.annotations':
+        'io.msb.isolation,io.msb.egress,io.msb.control-socket,io.msb.gvisor.rootfs-writes,io.msb.krun.memory,io.msb.krun.cpus,io.msb.krun.docker-volume,dev.gvisor.flag.host-uds',
     });
     expect(Object.keys(BACKENDS)).toContain('gvisor');
   });
@@ -72,9 +75,15 @@ describe('features', () => {
   it('says which backends checkpoint, and what gVisor does with each runc checkpoint/restore flag', () => {
     const a = features('x').annotations as Record<string, string>;
     expect(a['io.msb.checkpoint.backends']).toBe('gvisor');
-    expect((a['io.msb.checkpoint.gvisor.passed'] ?? '').split(',')).toEqual(expect.arrayContaining(['image-path', 'leave-running', 'detach', 'bundle', 'pid-file', 'console-socket']));
-    expect((a['io.msb.checkpoint.gvisor.no-op'] ?? '').split(',')).toEqual(expect.arrayContaining(['work-path', 'tcp-established', 'manage-cgroups-mode=soft|ignore', 'empty-ns=network']));
-    expect((a['io.msb.checkpoint.gvisor.refused'] ?? '').split(',')).toEqual(expect.arrayContaining(['pre-dump', 'lazy-pages', 'page-server', 'manage-cgroups-mode (other values)']));
+    expect((a['io.msb.checkpoint.gvisor.passed'] ?? '').split(',')).toEqual(
+      expect.arrayContaining(['image-path', 'leave-running', 'detach', 'bundle', 'pid-file', 'console-socket']),
+    );
+    expect((a['io.msb.checkpoint.gvisor.no-op'] ?? '').split(',')).toEqual(
+      expect.arrayContaining(['work-path', 'tcp-established', 'manage-cgroups-mode=soft|ignore', 'empty-ns=network']),
+    );
+    expect((a['io.msb.checkpoint.gvisor.refused'] ?? '').split(',')).toEqual(
+      expect.arrayContaining(['pre-dump', 'lazy-pages', 'page-server', 'manage-cgroups-mode (other values)']),
+    );
   });
 
   it('declares OCI 1.0.0 to 1.1.0', () => {
@@ -94,7 +103,7 @@ describe.skipIf(skip !== undefined)('features against the official features-sche
     expect(validateOci('features-schema.json', features('0.1.0'))).toEqual([]);
   });
 
-  it('the validator is not vacuous: the spec\'s bad example and a broken document fail', () => {
+  it("the validator is not vacuous: the spec's bad example and a broken document fail", () => {
     const bad = JSON.parse(readFileSync(specExample('features', 'bad', 'missing-ociVersionMax.json'), 'utf8')) as unknown;
     expect(validateOci('features-schema.json', bad)).not.toEqual([]);
     const broken = features('0.1.0');
@@ -103,13 +112,17 @@ describe.skipIf(skip !== undefined)('features against the official features-sche
     expect(validateOci('features-schema.json', { ...features('0.1.0'), annotations: { 'io.msb.version': 1 } })).not.toEqual([]);
   });
 
-  it('the spec\'s good runc example validates too', () => {
+  it("the spec's good runc example validates too", () => {
     const runc = JSON.parse(readFileSync(specExample('features', 'good', 'runc.json'), 'utf8')) as unknown;
     expect(validateOci('features-schema.json', runc)).toEqual([]);
   });
 
-  it('claims only hooks, mount options and namespaces runc recognises too (krun\'s VMM container is runc\'s)', () => {
-    const runc = JSON.parse(readFileSync(specExample('features', 'good', 'runc.json'), 'utf8')) as { hooks: string[]; mountOptions: string[]; linux: { namespaces: string[] } };
+  it("claims only hooks, mount options and namespaces runc recognises too (krun's VMM container is runc's)", () => {
+    const runc = JSON.parse(readFileSync(specExample('features', 'good', 'runc.json'), 'utf8')) as {
+      hooks: string[];
+      mountOptions: string[];
+      linux: { namespaces: string[] };
+    };
     expect(runc.hooks).toEqual(expect.arrayContaining([...HOOKS]));
     expect(runc.mountOptions).toEqual(expect.arrayContaining([...MOUNT_OPTIONS]));
     expect(runc.linux.namespaces).toEqual(expect.arrayContaining([...NAMESPACES]));

@@ -32,8 +32,28 @@ export const HOOKS: readonly string[] = ['prestart', 'createRuntime', 'createCon
  * krun carries ro, nosuid, nodev and noexec on into the guest (vm-mounts.ts).
  */
 export const MOUNT_OPTIONS: readonly string[] = [
-  'bind', 'rbind', 'ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'private', 'rprivate', 'slave', 'rslave',
-  'unbindable', 'runbindable', 'noatime', 'atime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime',
+  'bind',
+  'rbind',
+  'ro',
+  'rw',
+  'nosuid',
+  'suid',
+  'nodev',
+  'dev',
+  'noexec',
+  'exec',
+  'private',
+  'rprivate',
+  'slave',
+  'rslave',
+  'unbindable',
+  'runbindable',
+  'noatime',
+  'atime',
+  'relatime',
+  'norelatime',
+  'strictatime',
+  'nostrictatime',
 ];
 
 /** checkpointFlags lists runc checkpoint/restore flags by what gVisor does with them; a flag refused but for some values is a no-op as name=values. */
@@ -77,7 +97,10 @@ export function features(version: string): Record<string, unknown> {
       'io.msb.krun.refused': krunFields('refused').join('; '),
       // runc checkpoint/restore (checkpoint-flags.ts, docs/checkpoint.md): which backends can, and
       // what the gVisor backend does with each runc flag.
-      'io.msb.checkpoint.backends': Object.entries(BACKENDS).filter(([, b]) => b.checkpointing.supported).map(([n]) => n).join(','),
+      'io.msb.checkpoint.backends': Object.entries(BACKENDS)
+        .filter(([, b]) => b.checkpointing.supported)
+        .map(([n]) => n)
+        .join(','),
       'io.msb.checkpoint.gvisor.passed': checkpointFlags('passed'),
       'io.msb.checkpoint.gvisor.no-op': checkpointFlags('no-op'),
       'io.msb.checkpoint.gvisor.refused': checkpointFlags('refused'),

@@ -21,7 +21,11 @@ describe('lastLogError', () => {
     ['only info lines', `${j('info', 'a')}\n${j('debug', 'b')}\n`, undefined],
     ['one error', `${j('info', 'a')}\n${j('error', 'boom')}\n`, 'boom'],
     ['the last of several errors', `${j('error', 'first')}\n${j('error', 'second')}\n${j('warning', 'later')}\n`, 'second'],
-    ['runsc\'s unterminated last line', `${j('info', 'a')}\n${j('error', 'cannot run with network enabled in root network namespace')}`, 'cannot run with network enabled in root network namespace'],
+    [
+      "runsc's unterminated last line",
+      `${j('info', 'a')}\n${j('error', 'cannot run with network enabled in root network namespace')}`,
+      'cannot run with network enabled in root network namespace',
+    ],
     ['lines glued without a newline', `${j('error', 'first')}${j('error', 'glued')}`, 'glued'],
     ['junk lines in between', `not json\n${j('error', 'real')}\n{"level":\n\n`, 'real'],
     ['an error without a string msg', `${j('error', 'kept')}\n{"level":"error","msg":3}\n`, 'kept'],

@@ -27,14 +27,17 @@ function writeFakeRecord(): ContainerPaths {
   const paths = containerPaths(root, ID);
   rmSync(paths.dir, { recursive: true, force: true });
   mkdirSync(paths.dir, { recursive: true });
-  writeFileSync(paths.launcher, [
-    'msb_backend=fake',
-    `msb_commands=' ${Object.keys(CONTAINER_COMMANDS).join(' ')} '`,
-    "msb_quirk_commands=' '",
-    `msb_bundle='${join(base, 'no bundle')}'`,
-    'msb_exec() { printf \'%s\\0\' "$msb_root" "$msb_id" "$msb_log" "$msb_log_format" "$msb_debug" "$msb_force" "$@"; exit 0; }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    paths.launcher,
+    [
+      'msb_backend=fake',
+      `msb_commands=' ${Object.keys(CONTAINER_COMMANDS).join(' ')} '`,
+      "msb_quirk_commands=' '",
+      `msb_bundle='${join(base, 'no bundle')}'`,
+      'msb_exec() { printf \'%s\\0\' "$msb_root" "$msb_id" "$msb_log" "$msb_log_format" "$msb_debug" "$msb_force" "$@"; exit 0; }',
+      '',
+    ].join('\n'),
+  );
   return paths;
 }
 
@@ -80,7 +83,12 @@ function nodeError(fn: () => unknown): string {
 function forms(spec: FlagSpec, value: string): { args: string[]; bool?: boolean }[] {
   const names = [spec.name, ...(spec.aliases ?? [])].flatMap((n) => [`--${n}`, `-${n}`]);
   if (spec.value) return names.flatMap((n) => [{ args: [n, value] }, { args: [`${n}=${value}`] }]);
-  return names.flatMap((n) => [{ args: [n], bool: true }, { args: [`${n}=true`], bool: true }, { args: [`${n}=false`], bool: false }, { args: [`${n}=0`], bool: true }]);
+  return names.flatMap((n) => [
+    { args: [n], bool: true },
+    { args: [`${n}=true`], bool: true },
+    { args: [`${n}=false`], bool: false },
+    { args: [`${n}=0`], bool: true },
+  ]);
 }
 
 beforeEach(() => {
@@ -116,13 +124,13 @@ describe('the generated section of shim/msb-runtime', () => {
 });
 
 describe('argv.ts names every command the launcher routes', () => {
-  it('each Node command is direct, a container command, create, or the launcher\'s own dns-at-start', () => {
+  it("each Node command is direct, a container command, create, or the launcher's own dns-at-start", () => {
     for (const command of Object.keys(NODE_COMMANDS)) {
       expect([...DIRECT_NODE_COMMANDS, ...Object.keys(CONTAINER_COMMANDS), 'create', 'dns-at-start']).toContain(command);
     }
   });
 
-  it('container commands Node implements too have Node\'s flags', () => {
+  it("container commands Node implements too have Node's flags", () => {
     for (const command of Object.keys(CONTAINER_COMMANDS).filter((c) => NODE_COMMANDS[c])) {
       expect(CONTAINER_COMMANDS[command]).toBe(NODE_COMMANDS[command]?.flags);
     }
@@ -155,11 +163,14 @@ describe('global flags: the launcher reads each form as argv.ts does', () => {
     expect([sh.root, sh.debug, sh.logFormat]).toEqual([root, false, 'text']);
   });
 
-  it.each(GLOBAL_FLAGS.filter((s) => s.value).flatMap((s) => [`--${s.name}`, `-${s.name}`]))('%s without its value is refused as argv.ts refuses it', (flag) => {
-    const r = run([flag]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`${nodeError(() => parseRuntimeArgv([flag]))}\n`);
-  });
+  it.each(GLOBAL_FLAGS.filter((s) => s.value).flatMap((s) => [`--${s.name}`, `-${s.name}`]))(
+    '%s without its value is refused as argv.ts refuses it',
+    (flag) => {
+      const r = run([flag]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`${nodeError(() => parseRuntimeArgv([flag]))}\n`);
+    },
+  );
 
   it.each([['--nope'], ['-x=1'], ['--root-dir', '/r'], ['--a"b\\c\td\n  e']])('an undefined flag %j is refused as argv.ts refuses it', (...flag) => {
     const r = run([...flag, 'state', ID]);
@@ -176,7 +187,8 @@ describe('global flags: the launcher reads each form as argv.ts does', () => {
 
 describe('command flags: the launcher finds the id past each flag form argv.ts accepts', () => {
   const cases = Object.entries(CONTAINER_COMMANDS).flatMap(([command, specs]) =>
-    specs.flatMap((spec) => forms(spec, 'v-1').map((f) => ({ name: `${command} ${f.args.join(' ')}`, command, args: f.args, bool: f.bool }))));
+    specs.flatMap((spec) => forms(spec, 'v-1').map((f) => ({ name: `${command} ${f.args.join(' ')}`, command, args: f.args, bool: f.bool }))),
+  );
 
   it.each(cases)('$name', ({ command, args, bool }) => {
     const sh = seen(run(['--root', root, command, ...args, ID, 'tail']));
@@ -196,7 +208,31 @@ describe('command flags: the launcher finds the id past each flag form argv.ts a
 });
 
 describe('container ids: the launcher refuses what validateContainerId refuses', () => {
-  const ids = ['abc', 'a+b', 'a.', 'a..b', 'A_Z', '0', 'x-y.z_1', '', '.', '..', '.x', 'a/b', '../etc', '/abs', 'a b', 'a\nb', 'abc\n', 'a:b', 'a$b', 'ü', 'a*', 'a[b]', '-'];
+  const ids = [
+    'abc',
+    'a+b',
+    'a.',
+    'a..b',
+    'A_Z',
+    '0',
+    'x-y.z_1',
+    '',
+    '.',
+    '..',
+    '.x',
+    'a/b',
+    '../etc',
+    '/abs',
+    'a b',
+    'a\nb',
+    'abc\n',
+    'a:b',
+    'a$b',
+    'ü',
+    'a*',
+    'a[b]',
+    '-',
+  ];
 
   it.each(ids)('%j', (id) => {
     let valid = true;
@@ -208,19 +244,26 @@ describe('container ids: the launcher refuses what validateContainerId refuses',
     const r = run(['--root', root, 'state', '--', id]);
     expect(r.status).toBe(valid && id === ID ? 0 : 1);
     if (!valid) expect(r.stderr).toMatch(id === '' ? /^msb: state: container id cannot be empty\n$/ : /^msb: state: invalid container id "/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ids with control characters are the case under test
     if (!valid && !/[\0-\x1f]/.test(id)) expect(r.stderr).toBe(`msb: state: ${nodeError(() => validateContainerId(id)).slice('msb: '.length)}\n`);
     if (valid && id !== ID) expect(r.stderr).toBe(`msb: container ${id} does not exist\n`);
   });
 });
 
-describe('paths: the launcher uses containerPaths\' files', () => {
-  it('msb_container_paths sets each of containerPaths\' fields', () => {
+describe("paths: the launcher uses containerPaths' files", () => {
+  it("msb_container_paths sets each of containerPaths' fields", () => {
     const launcher = readFileSync(SHIM, 'utf8');
     const section = launcher.slice(launcher.indexOf(BEGIN_MARK), launcher.indexOf(END_MARK));
     const file = join(base, 'section.sh');
     writeFileSync(file, section);
-    const vars = Object.values(PATH_VARIABLES).map((v) => `"$${v}"`).join(' ');
-    const r = spawnSync('/bin/sh', ['-c', `. "$0"; msb_container_paths "$1" "$2"; printf '%s\\0' ${vars}`, file, '/var/run/docker/runtime-runc/moby', 'c0ffee'], { encoding: 'utf8' });
+    const vars = Object.values(PATH_VARIABLES)
+      .map((v) => `"$${v}"`)
+      .join(' ');
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', `. "$0"; msb_container_paths "$1" "$2"; printf '%s\\0' ${vars}`, file, '/var/run/docker/runtime-runc/moby', 'c0ffee'],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     const paths = containerPaths('/var/run/docker/runtime-runc/moby', 'c0ffee');
     expect(r.stdout.split('\0').slice(0, -1)).toEqual(Object.keys(PATH_VARIABLES).map((k) => paths[k as keyof ContainerPaths]));
@@ -251,14 +294,14 @@ describe('paths: the launcher uses containerPaths\' files', () => {
   });
 });
 
-describe('log lines: the launcher writes log.ts\'s lines', () => {
+describe("log lines: the launcher writes log.ts's lines", () => {
   const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
   it.each<[LogFormat, string]>([
     ['json', '--a"b\\c\td\n  e'],
     ['text', '--a"b\\c\td\n  e'],
     ['json', '--plain'],
-  ])('%s: an error line for %j, as Node writes it but for the time\'s precision', (format, flag) => {
+  ])("%s: an error line for %j, as Node writes it but for the time's precision", (format, flag) => {
     const log = join(base, `log-${format}.txt`);
     rmSync(log, { force: true });
     writeFileSync(log, 'runsc left this unterminated');

@@ -21,7 +21,10 @@ function scratch(): string {
 }
 
 function logLines(path: string): { level: string; msg: string }[] {
-  return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { level: string; msg: string });
 }
 
 describe('failureLine', () => {
@@ -42,7 +45,11 @@ describe('failureLine', () => {
       { level: 'error', msg: 'msb: config.json: bad; second line', time: expect.any(String) },
     ]);
     failureLine(global(log, true), new MsbError('not-found', 'gone'));
-    expect(logLines(log).slice(2).map((l) => l.msg)).toEqual(['msb: error code not-found', 'msb: gone']);
+    expect(
+      logLines(log)
+        .slice(2)
+        .map((l) => l.msg),
+    ).toEqual(['msb: error code not-found', 'msb: gone']);
   });
 });
 
@@ -50,7 +57,11 @@ describe('main on failure', () => {
   it.each([
     { code: 'invalid-argument', argv: (d: string) => ['--root', join(d, 'root'), 'ps'], msg: 'msb: ps: container id cannot be empty' },
     { code: 'not-found', argv: (d: string) => ['--root', join(d, 'root'), 'ps', 'nosuch'], msg: 'msb: container nosuch does not exist' },
-    { code: 'invalid-spec', argv: (d: string) => ['--root', join(d, 'root'), 'create', '--bundle', join(d, 'bundle'), 'c1'], msg: /^msb: cannot read config\.json / },
+    {
+      code: 'invalid-spec',
+      argv: (d: string) => ['--root', join(d, 'root'), 'create', '--bundle', join(d, 'bundle'), 'c1'],
+      msg: /^msb: cannot read config\.json /,
+    },
   ])('exits $code with status 1, as runc does for every error, and says so in --log', async ({ code, argv, msg }) => {
     const d = scratch();
     mkdirSync(join(d, 'root'));

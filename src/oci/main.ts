@@ -24,9 +24,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** createArguments is create's container id and flags from its parsed command line. */
 export function createArguments(parsed: ParsedArgv): { id: string; options: CreateOptions } {
-  if (parsed.operands.length > 1) throw new MsbError('invalid-argument', `create: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
+  if (parsed.operands.length > 1)
+    throw new MsbError('invalid-argument', `create: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
   const str = (name: string): string | undefined => (typeof parsed.flags[name] === 'string' ? (parsed.flags[name] as string) : undefined);
-  return { id: operand(parsed, 'container id'), options: { bundle: str('bundle'), pidFile: str('pid-file'), consoleSocket: str('console-socket'), preserveFds: str('preserve-fds') } };
+  return {
+    id: operand(parsed, 'container id'),
+    options: { bundle: str('bundle'), pidFile: str('pid-file'), consoleSocket: str('console-socket'), preserveFds: str('preserve-fds') },
+  };
 }
 
 function operand(parsed: ParsedArgv, what: string): string {
@@ -48,7 +52,8 @@ async function dispatch(parsed: ParsedArgv): Promise<number | undefined> {
     }
     case 'restore': {
       const { restore } = await import('./commands/restore.js');
-      if (parsed.operands.length > 1) throw new MsbError('invalid-argument', `restore: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
+      if (parsed.operands.length > 1)
+        throw new MsbError('invalid-argument', `restore: unexpected arguments after the container id: ${parsed.operands.slice(1).join(' ')}`);
       restore(global, operand(parsed, 'container id'), { bundle: str('bundle'), pidFile: str('pid-file'), consoleSocket: str('console-socket') }, flags);
       return;
     }
@@ -91,7 +96,7 @@ function helpText(): string {
     ...GLOBAL_FLAGS.map((f) => `  --${f.name}${f.value ? ' <value>' : ''}\t${f.help}`),
     '',
     `commands run by Node: ${Object.keys(NODE_COMMANDS).join(', ')}`,
-    'commands passed to the container\'s backend: start, state, kill, delete, exec, pause, resume, events, update, checkpoint',
+    "commands passed to the container's backend: start, state, kill, delete, exec, pause, resume, events, update, checkpoint",
     '--version prints runc-style version lines (docker info parses them)',
   ];
   return `${lines.join('\n')}\n`;

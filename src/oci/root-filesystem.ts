@@ -15,7 +15,9 @@ export function checkRootFilesystem(bundle: string, spec: Spec, stat: (p: string
   try {
     isDirectory = stat(path).isDirectory();
   } catch (err) {
-    throw new MsbError('invalid-spec', `the container's root filesystem ${path} (config.json root.path) cannot be used: ${describeSystemError(err)}`, { cause: err });
+    throw new MsbError('invalid-spec', `the container's root filesystem ${path} (config.json root.path) cannot be used: ${describeSystemError(err)}`, {
+      cause: err,
+    });
   }
   if (!isDirectory) throw new MsbError('invalid-spec', `the container's root filesystem ${path} (config.json root.path) is not a directory`);
 }

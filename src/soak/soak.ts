@@ -88,7 +88,8 @@ async function concurrentRuns(t: Tally, round: number): Promise<void> {
   for (const c of cids) c.keep();
   for (const [i, r] of results.entries()) {
     t.runs++;
-    if (r.status !== 0 || r.stdout.trim() !== 'ok') t.failures.push(`round ${round}: docker run --rm #${i}: exit ${r.status}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+    if (r.status !== 0 || r.stdout.trim() !== 'ok')
+      t.failures.push(`round ${round}: docker run --rm #${i}: exit ${r.status}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   }
 }
 
@@ -161,7 +162,12 @@ async function killRelay(t: Tally, round: number): Promise<void> {
 async function leaks(): Promise<string[]> {
   const found: string[] = [];
   const ps = await docker('ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}');
-  const live = new Set(ps.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean));
+  const live = new Set(
+    ps.stdout
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter(Boolean),
+  );
   for (const l of ps.stdout.split('\n').filter((x) => x.includes(PREFIX) && !x.endsWith(PEER))) found.push(`container ${l}`);
   const gone = (id: string): boolean => ours.has(id) && !live.has(id);
   const dir = (p: string): string[] => (existsSync(p) ? readdirSync(p) : []);
@@ -199,15 +205,23 @@ async function main(): Promise<void> {
         left = await leaks();
       }
       for (const l of left) t.leaks.push(`round ${round}: ${l}`);
-      process.stdout.write(`round ${round}: ${t.runs} runs, ${t.kills.create} create kills, ${t.kills.relay} relay kills, ${t.failures.length} failures, ${t.leaks.length} leaks\n`);
+      process.stdout.write(
+        `round ${round}: ${t.runs} runs, ${t.kills.create} create kills, ${t.kills.relay} relay kills, ${t.failures.length} failures, ${t.leaks.length} leaks\n`,
+      );
     }
   } finally {
     await docker('rm', '-f', PEER);
     await docker('network', 'rm', NET);
     rmSync(CIDS, { recursive: true, force: true });
   }
-  const summary = { ...t, seconds: Math.round((Date.now() - began) / 1000), settings: { rounds: ROUNDS, concurrent: CONCURRENT, detached: DETACHED, createKills: CREATE_KILLS, runtime: RUNTIME } };
-  process.stdout.write(`soak: ${t.rounds} rounds, ${t.runs} runs, ${t.kills.create + t.kills.relay} kills (create ${t.kills.create}, relay ${t.kills.relay}), ${t.failures.length} failures, ${t.leaks.length} leaks, ${summary.seconds} s\n`);
+  const summary = {
+    ...t,
+    seconds: Math.round((Date.now() - began) / 1000),
+    settings: { rounds: ROUNDS, concurrent: CONCURRENT, detached: DETACHED, createKills: CREATE_KILLS, runtime: RUNTIME },
+  };
+  process.stdout.write(
+    `soak: ${t.rounds} rounds, ${t.runs} runs, ${t.kills.create + t.kills.relay} kills (create ${t.kills.create}, relay ${t.kills.relay}), ${t.failures.length} failures, ${t.leaks.length} leaks, ${summary.seconds} s\n`,
+  );
   for (const f of [...t.failures, ...t.leaks]) process.stdout.write(`  ${f}\n`);
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   process.exitCode = t.failures.length + t.leaks.length > 0 ? 1 : 0;

@@ -67,7 +67,7 @@ function violations(src = SRC): string[] {
 const BACKEND_NAME = /gvisor|krun|runsc/i;
 
 /** BACKEND_DIRS are the backends' own directories under src/; each may use src/isolation's shared modules, never another's. */
-export const BACKEND_DIRS: readonly string[] = ['isolation/gvisor', 'isolation/krun'];
+const BACKEND_DIRS: readonly string[] = ['isolation/gvisor', 'isolation/krun'];
 
 /**
  * backendNamesIn lists where the code of the source files under `dir` names a backend: an
@@ -75,14 +75,18 @@ export const BACKEND_DIRS: readonly string[] = ['isolation/gvisor', 'isolation/k
  * BACKEND_NAME. Comments pass: they may say which backend a behaviour exists for, code may not
  * act on it (the backend's own method does, through its interface).
  */
-export function backendNamesIn(dir: string, src = SRC): string[] {
+function backendNamesIn(dir: string, src = SRC): string[] {
   const found: string[] = [];
   for (const file of sources(dir)) {
     const text = readFileSync(file, 'utf8');
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
       const named =
-        ts.isIdentifier(node) || ts.isPrivateIdentifier(node) || ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)
+        ts.isIdentifier(node) ||
+        ts.isPrivateIdentifier(node) ||
+        ts.isStringLiteralLike(node) ||
+        ts.isTemplateLiteralToken(node) ||
+        ts.isRegularExpressionLiteral(node)
           ? node.text
           : undefined;
       if (named !== undefined && BACKEND_NAME.test(named)) {
@@ -97,7 +101,7 @@ export function backendNamesIn(dir: string, src = SRC): string[] {
 }
 
 /** crossBackendImports are the imports from one backend's directory into another's. */
-export function crossBackendImports(src = SRC): string[] {
+function crossBackendImports(src = SRC): string[] {
   const bad: string[] = [];
   for (const from of BACKEND_DIRS.filter((d) => existsSync(join(src, d)))) {
     for (const file of sources(join(src, from))) {
@@ -154,7 +158,7 @@ describe('the layers of src/', () => {
       put(
         'oci/commands/a.ts',
         [
-          "// runsc is named in a comment: allowed",
+          '// runsc is named in a comment: allowed',
           "import { x } from '../../isolation/backends.js';",
           "const { g } = await import('../../isolation/gvisor/g.js');",
           "/* gVisor, also allowed */ if (x.backend === 'krun') g();",
@@ -174,7 +178,7 @@ describe('the layers of src/', () => {
     }
   });
 
-  it('no backend imports another backend\'s directory', () => {
+  it("no backend imports another backend's directory", () => {
     expect(crossBackendImports()).toEqual([]);
   });
 
@@ -190,9 +194,9 @@ describe('the layers of src/', () => {
       put('isolation/gvisor/c.ts', "import { d } from './d.js';\nimport { e } from '../backend.js';\n");
       put('isolation/krun/d.test.ts', "import { g } from '../gvisor/g.js';\n");
       expect(crossBackendImports(dir)).toEqual([
-        'src/isolation/gvisor/b.ts imports src/isolation/krun/k.js (isolation/krun is another backend\'s)',
-        'src/isolation/gvisor/b.ts imports src/isolation/krun/krun-exec.js (isolation/krun is another backend\'s)',
-        'src/isolation/krun/a.ts imports src/isolation/gvisor/network-namespace.js (isolation/gvisor is another backend\'s)',
+        "src/isolation/gvisor/b.ts imports src/isolation/krun/k.js (isolation/krun is another backend's)",
+        "src/isolation/gvisor/b.ts imports src/isolation/krun/krun-exec.js (isolation/krun is another backend's)",
+        "src/isolation/krun/a.ts imports src/isolation/gvisor/network-namespace.js (isolation/gvisor is another backend's)",
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

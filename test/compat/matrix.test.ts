@@ -23,7 +23,12 @@ function write(runtime: string, suite: string, tests: Record<string, Status>, fi
     status: status === 'retried' ? 'passed' : status,
     failureMessages: status === 'passed' || status === 'skipped' ? [] : [`${fullName} broke\nstack`],
   }));
-  writeFileSync(join(dir, `${suite}.json`), JSON.stringify({ testResults: [{ status: fileError || Object.values(tests).includes('failed') ? 'failed' : 'passed', message: fileError ?? '', assertionResults }] }));
+  writeFileSync(
+    join(dir, `${suite}.json`),
+    JSON.stringify({
+      testResults: [{ status: fileError || Object.values(tests).includes('failed') ? 'failed' : 'passed', message: fileError ?? '', assertionResults }],
+    }),
+  );
 }
 
 function matrix(suites = 'docker-run dns-relay'): { status: number; md: string; json: { blamed: { test: string; who: string }[]; unmeasured: string[] } } {
@@ -34,21 +39,26 @@ function matrix(suites = 'docker-run dns-relay'): { status: number; md: string; 
 }
 
 describe('compat matrix attribution', () => {
-  it('a shared test failing under msb is msb\'s when runsc alone passes it, runsc\'s when runsc fails it too; a pass on retry is counted apart', () => {
+  it("a shared test failing under msb is msb's when runsc alone passes it, runsc's when runsc fails it too; a pass on retry is counted apart", () => {
     out = mkdtempSync(join(tmpdir(), 'msb-compat-matrix-'));
     write('msb', 'docker-run', { 'runs a': 'retried', 'tty b': 'failed', 'logs c': 'failed' });
     write('runsc', 'docker-run', { 'runs a': 'passed', 'tty b': 'failed', 'logs c': 'passed' });
     write('msb', 'dns-relay', { 'names d': 'passed' });
     write('runsc', 'dns-relay', { 'names d': 'failed' });
     const { status, md, json } = matrix();
-    expect(json.blamed.map((b) => [b.test, b.who])).toEqual([['tty b', 'runsc'], ['logs c', 'msb']]);
-    expect(md).toMatch(/^\| sid \| 28\.5\.2 \| 2\.1\.9 \| 1\.3\.6 \| 0\.0~20240729\.0-7\+b1 \| 2\.40\.3 \| docker-run \| 1 \(1 on retry\) \/ 2 \/ 0 \| 2 \/ 1 \/ 0 \| \*\*1\*\* \| 1 \|$/m);
+    expect(json.blamed.map((b) => [b.test, b.who])).toEqual([
+      ['tty b', 'runsc'],
+      ['logs c', 'msb'],
+    ]);
+    expect(md).toMatch(
+      /^\| sid \| 28\.5\.2 \| 2\.1\.9 \| 1\.3\.6 \| 0\.0~20240729\.0-7\+b1 \| 2\.40\.3 \| docker-run \| 1 \(1 on retry\) \/ 2 \/ 0 \| 2 \/ 1 \/ 0 \| \*\*1\*\* \| 1 \|$/m,
+    );
     expect(md).toContain('- sid / docker-run: logs c (runsc alone passes it): logs c broke');
     expect(md).toContain('- sid / docker-run under msb: runs a: runs a broke');
     expect(status).toBe(1);
   });
 
-  it('a test of what msb adds is msb\'s although runsc fails it, unless runsc could not run the suite\'s setup', () => {
+  it("a test of what msb adds is msb's although runsc fails it, unless runsc could not run the suite's setup", () => {
     out = mkdtempSync(join(tmpdir(), 'msb-compat-matrix-'));
     write('msb', 'dns-relay', { 'names d': 'failed' });
     write('runsc', 'dns-relay', { 'names d': 'failed' });
@@ -59,12 +69,15 @@ describe('compat matrix attribution', () => {
     expect(status).toBe(0);
   });
 
-  it('tests skipped because the file\'s setup failed count as failures, and a stack with no report under msb is unmeasured (exit 2)', () => {
+  it("tests skipped because the file's setup failed count as failures, and a stack with no report under msb is unmeasured (exit 2)", () => {
     out = mkdtempSync(join(tmpdir(), 'msb-compat-matrix-'));
     write('msb', 'docker-run', { 'runs a': 'skipped' }, 'beforeAll broke');
     write('runsc', 'docker-run', { 'runs a': 'passed' });
     const { status, json } = matrix();
-    expect(json.blamed.map((b) => [b.test, b.who])).toEqual([['runs a', 'msb'], ["(the file's setup or teardown)", 'msb']]);
+    expect(json.blamed.map((b) => [b.test, b.who])).toEqual([
+      ['runs a', 'msb'],
+      ["(the file's setup or teardown)", 'msb'],
+    ]);
     expect(json.unmeasured).toEqual(['sid / dns-relay: no report under msb']);
     expect(status).toBe(2);
   });

@@ -30,7 +30,10 @@ function name(what: string): string {
 
 /** counts reads the counter's stdout as Docker logged it (every run of the container, in order). */
 function counts(c: string): number[] {
-  return dockerOk(['logs', c]).split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  return dockerOk(['logs', c])
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
 }
 
 const status = (c: string): string => dockerOk(['inspect', '--format', '{{.State.Status}}', c]).trim();
@@ -44,7 +47,11 @@ const idOf = (c: string): string => dockerOk(['inspect', '--format', '{{.Id}}', 
  */
 function startFromCheckpoint(args: string[]): ReturnType<typeof docker> {
   let r = docker(['start', ...args], { timeout: 60_000 });
-  for (let attempt = 2; attempt <= 4 && r.status !== 0 && /failed to upload checkpoint to containerd: commit failed: content sha256:\w+: already exists/.test(r.stderr); attempt++) {
+  for (
+    let attempt = 2;
+    attempt <= 4 && r.status !== 0 && /failed to upload checkpoint to containerd: commit failed: content sha256:\w+: already exists/.test(r.stderr);
+    attempt++
+  ) {
     console.warn(`docker start ${args.join(' ')}: Docker's moby/moby#42900 (${r.stderr.trim()}); attempt ${attempt}`);
     spawnSync('sleep', ['1']);
     r = docker(['start', ...args], { timeout: 60_000 });
@@ -64,7 +71,9 @@ const DOCKER_28_RESTORE = /bind-mount \/proc\/0\/ns\/net -> \S+: no such file or
 function startFromCheckpointOk(args: string[], ctx: { skip: () => void }): void {
   const r = startFromCheckpoint(args);
   if (r.status !== 0 && DOCKER_28_RESTORE.test(r.stderr)) {
-    console.warn(`SKIP restore: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} cannot start a container from a checkpoint, whatever the runtime: "${r.stderr.trim()}" (runsc registered directly fails the same way; docs/checkpoint.md)`);
+    console.warn(
+      `SKIP restore: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} cannot start a container from a checkpoint, whatever the runtime: "${r.stderr.trim()}" (runsc registered directly fails the same way; docs/checkpoint.md)`,
+    );
     ctx.skip();
   }
   if (r.status !== 0) throw new Error(`docker start ${args.join(' ')} exited ${r.status}: ${r.stderr.trim()}`);
@@ -124,8 +133,13 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect(after[0]).toBe(last + 1);
     expect(status(c)).toBe('running');
     const newIp = ipOf(c);
-    if (newIp === oldIp) console.warn(`NOTE: Docker gave the restored container its old address ${oldIp} again (the squatter got ${ipOf(squatter)}); a new address after restore is not covered by this run`);
-    expect(dockerOk(['exec', c, 'ip', '-4', 'addr']).split(/\s+/)).toContain(`${newIp}/${dockerOk(['inspect', '--format', `{{(index .NetworkSettings.Networks "${NET}").IPPrefixLen}}`, c]).trim()}`);
+    if (newIp === oldIp)
+      console.warn(
+        `NOTE: Docker gave the restored container its old address ${oldIp} again (the squatter got ${ipOf(squatter)}); a new address after restore is not covered by this run`,
+      );
+    expect(dockerOk(['exec', c, 'ip', '-4', 'addr']).split(/\s+/)).toContain(
+      `${newIp}/${dockerOk(['inspect', '--format', `{{(index .NetworkSettings.Networks "${NET}").IPPrefixLen}}`, c]).trim()}`,
+    );
 
     // The restored sandbox is on the network Docker gave it, registered with the DNS relay: its
     // resolv.conf names the relay on the network's gateway and a peer resolves by name.
@@ -142,7 +156,14 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect(status(c)).toBe('running');
     const running = await countsPast(c, atCp2.length);
     expect(running.length).toBeGreaterThan(atCp2.length);
-    expect(dockerOk(['checkpoint', 'ls', c]).split('\n').slice(1).map((l) => l.trim()).filter(Boolean).sort()).toEqual(['cp1', 'cp2']);
+    expect(
+      dockerOk(['checkpoint', 'ls', c])
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['cp1', 'cp2']);
     dockerOk(['kill', c]);
     await waitUntil(() => status(c) === 'exited');
     const stopped = counts(c);
@@ -174,7 +195,9 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     const started = startFromCheckpoint(['--checkpoint', 'moved', '--checkpoint-dir', dir, b]);
     if (/custom checkpointdir is not supported/.test(started.stderr)) {
       // Docker 20.10 writes a checkpoint to a custom directory but cannot start from one (docker/cli#3008).
-      console.warn(`SKIP restore into a new container: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} says "${started.stderr.trim()}" (docker/cli#3008)`);
+      console.warn(
+        `SKIP restore into a new container: Docker ${dockerOk(['version', '--format', '{{.Server.Version}}']).trim()} says "${started.stderr.trim()}" (docker/cli#3008)`,
+      );
       ctx.skip();
     }
     expect(started.stderr).toBe('');
@@ -207,15 +230,19 @@ describe.skipIf(skipReason !== undefined)('docker checkpoint under msb (gVisor)'
     expect([stoppedId, runningId, restoredId].flatMap((id) => msbLeftovers(id))).toEqual([]);
   }, 180_000);
 
-  it.skipIf(redisMissing)('redis keeps its keys across checkpoint and restore', async (ctx) => {
-    const r = name('redis');
-    dockerOk(['run', '-d', '--runtime=msb', '--name', r, 'local/redis']);
-    ids.push(idOf(r));
-    expect(await waitUntil(() => docker(['exec', r, 'redis-cli', 'ping']).stdout.trim() === 'PONG', 30_000)).toBe(true);
-    dockerOk(['exec', r, 'redis-cli', 'mset', 'alpha', '1', 'beta', 'two', 'gamma', '3']);
-    dockerOk(['checkpoint', 'create', r, 'keys'], { timeout: 60_000 });
-    await waitUntil(() => status(r) === 'exited');
-    startFromCheckpointOk(['--checkpoint', 'keys', r], ctx);
-    expect(dockerOk(['exec', r, 'redis-cli', 'mget', 'alpha', 'beta', 'gamma']).trim().split('\n')).toEqual(['1', 'two', '3']);
-  }, 120_000);
+  it.skipIf(redisMissing)(
+    'redis keeps its keys across checkpoint and restore',
+    async (ctx) => {
+      const r = name('redis');
+      dockerOk(['run', '-d', '--runtime=msb', '--name', r, 'local/redis']);
+      ids.push(idOf(r));
+      expect(await waitUntil(() => docker(['exec', r, 'redis-cli', 'ping']).stdout.trim() === 'PONG', 30_000)).toBe(true);
+      dockerOk(['exec', r, 'redis-cli', 'mset', 'alpha', '1', 'beta', 'two', 'gamma', '3']);
+      dockerOk(['checkpoint', 'create', r, 'keys'], { timeout: 60_000 });
+      await waitUntil(() => status(r) === 'exited');
+      startFromCheckpointOk(['--checkpoint', 'keys', r], ctx);
+      expect(dockerOk(['exec', r, 'redis-cli', 'mget', 'alpha', 'beta', 'gamma']).trim().split('\n')).toEqual(['1', 'two', '3']);
+    },
+    120_000,
+  );
 });

@@ -48,7 +48,8 @@ beforeAll(async () => {
   writeFileSync(file, ORIGINAL);
   const r = ctl(['install', '--name', ALIAS, '--path', runtime]);
   if (r.status !== 0) throw new Error(`msbctl install: ${r.stderr}`);
-  if (!(await waitUntil(() => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${ALIAS}"`)))) throw new Error(`dockerd did not load runtime ${ALIAS}`);
+  if (!(await waitUntil(() => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${ALIAS}"`))))
+    throw new Error(`dockerd did not load runtime ${ALIAS}`);
 });
 
 afterAll(() => {

@@ -131,7 +131,9 @@ afterAll(async () => {
 describe.skipIf(skipReason !== undefined)('control sockets under msb (gVisor)', () => {
   it('a host server on a bind-mounted socket: the container connects and data flows both ways', async () => {
     received.length = 0;
-    const r = await dockerAsync(runArgs(aliases.allow, '-v', `${hostSocket}:/run/host.sock`, 'local/busybox', 'sh', '-c', 'echo ping | /usock connect /run/host.sock'));
+    const r = await dockerAsync(
+      runArgs(aliases.allow, '-v', `${hostSocket}:/run/host.sock`, 'local/busybox', 'sh', '-c', 'echo ping | /usock connect /run/host.sock'),
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('host got: ping\n');
@@ -140,7 +142,18 @@ describe.skipIf(skipReason !== undefined)('control sockets under msb (gVisor)', 
 
   it('a server in the container creates a socket in an allowed directory; a host client connects', async () => {
     const socket = join(listenDir, 'server.sock');
-    const id = dockerOk(['run', '-d', `--runtime=${aliases.allow.name}`, ...usockMount(), '-v', `${listenDir}:/srv/sock`, 'local/busybox', 'sh', '-c', 'echo from-container | /usock listen /srv/sock/server.sock']).trim();
+    const id = dockerOk([
+      'run',
+      '-d',
+      `--runtime=${aliases.allow.name}`,
+      ...usockMount(),
+      '-v',
+      `${listenDir}:/srv/sock`,
+      'local/busybox',
+      'sh',
+      '-c',
+      'echo from-container | /usock listen /srv/sock/server.sock',
+    ]).trim();
     try {
       expect(await exchangeWhenReady(socket, 'hi from host\n')).toBe('from-container\n');
       expect(dockerOk(['wait', id]).trim()).toBe('0');
@@ -153,7 +166,18 @@ describe.skipIf(skipReason !== undefined)('control sockets under msb (gVisor)', 
 
   it('a declared control socket: msbctl sockets reports the host path, the host connects, delete removes it', async () => {
     const name = `msb-sockets-ctl-${process.pid}`;
-    const id = dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.control.name}`, ...usockMount(), 'local/busybox', 'sh', '-c', 'echo ctl-reply | /usock listen /run/agent/ctl.sock']).trim();
+    const id = dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      `--runtime=${aliases.control.name}`,
+      ...usockMount(),
+      'local/busybox',
+      'sh',
+      '-c',
+      'echo ctl-reply | /usock listen /run/agent/ctl.sock',
+    ]).trim();
     const hostPath = join(controlDirectory, id, '0', 'ctl.sock');
     try {
       expect(ctl(['sockets', name])).toBe(`/run/agent/ctl.sock\t${hostPath}\n`);
@@ -169,13 +193,15 @@ describe.skipIf(skipReason !== undefined)('control sockets under msb (gVisor)', 
   });
 
   it('dev.gvisor.flag.host-uds=open within policy is honoured', async () => {
-    const r = await dockerAsync(runArgs(aliases.udsOpen, '-v', `${hostSocket}:/run/host.sock`, 'local/busybox', 'sh', '-c', 'echo again | /usock connect /run/host.sock'));
+    const r = await dockerAsync(
+      runArgs(aliases.udsOpen, '-v', `${hostSocket}:/run/host.sock`, 'local/busybox', 'sh', '-c', 'echo again | /usock connect /run/host.sock'),
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('host got: again\n');
   });
 });
 
-describe.skipIf(skipReason !== undefined)('socket mounts outside policy fail at create with msb\'s reason', () => {
+describe.skipIf(skipReason !== undefined)("socket mounts outside policy fail at create with msb's reason", () => {
   it('a host socket no sockets.connect rule names', () => {
     expect(refusal(aliases.deny, ['-v', `${hostSocket}:/run/host.sock`])).toContain(
       `msb: gvisor: bind mount of socket ${hostSocket} at /run/host.sock is not allowed: policy ${policies.deny} sockets.connect has no rule for ${hostSocket}`,

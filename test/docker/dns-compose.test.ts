@@ -63,7 +63,12 @@ beforeAll(async () => {
     composeFile,
     stringify({
       version: '2.4',
-      services: { web: svc('web'), api: svc('api'), db: svc('db'), replica: { image: 'local/busybox', runtime: ALIAS, command: ['sleep', '600'], networks: ['backend'] } },
+      services: {
+        web: svc('web'),
+        api: svc('api'),
+        db: svc('db'),
+        replica: { image: 'local/busybox', runtime: ALIAS, command: ['sleep', '600'], networks: ['backend'] },
+      },
       networks: { backend: {} },
     }),
   );
@@ -84,7 +89,9 @@ describe.skipIf(skipReason !== undefined)('compose service discovery under msb (
     const gateway = networkGateway(NETWORK);
     for (const s of names) {
       expect(dockerOk(['inspect', '-f', '{{.HostConfig.Runtime}}', services[s].containerName]).trim()).toBe(ALIAS);
-      expect(dockerOk(['exec', services[s].containerName, 'cat', '/etc/resolv.conf'])).toMatch(new RegExp(`^nameserver ${gateway.replaceAll('.', '\\.')}$`, 'm'));
+      expect(dockerOk(['exec', services[s].containerName, 'cat', '/etc/resolv.conf'])).toMatch(
+        new RegExp(`^nameserver ${gateway.replaceAll('.', '\\.')}$`, 'm'),
+      );
     }
   });
 
@@ -105,7 +112,9 @@ describe.skipIf(skipReason !== undefined)('compose service discovery under msb (
   });
 
   it('a scaled service resolves to all its replicas', async () => {
-    const replicas = dockerOk(['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=replica']).trim().split('\n');
+    const replicas = dockerOk(['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=replica'])
+      .trim()
+      .split('\n');
     expect(replicas).toHaveLength(3);
     const ips = replicas.map((id) => containerIp(id, NETWORK)).sort();
     expect(await nslookupAddresses(services.web.containerName, 'replica')).toEqual(ips);

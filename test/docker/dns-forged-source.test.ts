@@ -19,7 +19,10 @@ const C = { victim: 'msb-forge-victim', attacker: 'msb-forge-attacker' };
 const FORGED = 20;
 const dir = tempDir('msb-forge-');
 const dnsq = buildDnsq(dir);
-const skipReason = dockerSkipReason() ?? ('skip' in dnsq ? dnsq.skip : undefined) ?? (process.getuid?.() !== 0 ? 'needs root (the relay\'s control socket, iptables)' : undefined);
+const skipReason =
+  dockerSkipReason() ??
+  ('skip' in dnsq ? dnsq.skip : undefined) ??
+  (process.getuid?.() !== 0 ? "needs root (the relay's control socket, iptables)" : undefined);
 if (skipReason) console.warn(`SKIP dns forged-source suite: ${skipReason}`);
 
 let victimId = '';
@@ -60,17 +63,19 @@ afterAll(() => {
 });
 
 describe.skipIf(skipReason !== undefined)('queries with a forged source from another network', () => {
-  it('the attacker really sends from the victim\'s address (else this suite proves nothing)', () => {
+  it("the attacker really sends from the victim's address (else this suite proves nothing)", () => {
     expect(dockerOk(['exec', C.attacker, 'ip', 'route', 'get', gateway])).toContain(`src ${victimIp}`);
   });
 
-  it('are dropped before the relay: the victim\'s counters do not move, and its own lookups work', async () => {
+  it("are dropped before the relay: the victim's counters do not move, and its own lookups work", async () => {
     // The victim asks once: registered, answered, counted.
     expect(await ask(C.victim, gateway, 'msb-forge-attacker')).toBeDefined();
     const before = await victimCounters();
     expect(before?.queries).toBeGreaterThan(0);
     const hex = buildQuery(0x5151, C.victim, 1).toString('hex');
-    const forged = await dockerAsync(['exec', C.attacker, 'sh', '-c', `for i in $(seq ${FORGED}); do /dnsq ${gateway} ${hex} & done; wait`], { timeout: 60_000 });
+    const forged = await dockerAsync(['exec', C.attacker, 'sh', '-c', `for i in $(seq ${FORGED}); do /dnsq ${gateway} ${hex} & done; wait`], {
+      timeout: 60_000,
+    });
     expect(forged.stdout).toBe(''); // no answer ever reaches the attacker (its source is not its own)
     const after = await victimCounters();
     expect(after?.queries).toBe(before?.queries);

@@ -65,7 +65,9 @@ describe.skipIf(skipReason !== undefined)('DNS relay lifecycle under msb (gVisor
   it('concurrent creates with no relay running start exactly one, which serves them all', async () => {
     stopRelay();
     expect(await waitUntil(() => relayProcesses().length === 0, 10_000)).toBe(true);
-    const runs = await Promise.all(NAMES.map((n) => dockerAsync(['run', '-d', '--runtime', ALIAS, '--name', n, '--network', NET, 'local/busybox', 'sleep', '600'])));
+    const runs = await Promise.all(
+      NAMES.map((n) => dockerAsync(['run', '-d', '--runtime', ALIAS, '--name', n, '--network', NET, 'local/busybox', 'sleep', '600'])),
+    );
     for (const r of runs) expect(r.stderr).toBe('');
     expect(await waitUntil(() => relayProcesses().filter((p) => p.role === 'relay').length === 1, 10_000)).toBe(true);
     expect(relayProcesses().filter((p) => p.role === 'relay')).toHaveLength(1);
@@ -89,11 +91,15 @@ describe.skipIf(skipReason !== undefined)('DNS relay lifecycle under msb (gVisor
     const before = await relayStatus();
     if (!before.running) throw new Error(before.reason);
     for (const p of relayProcesses().filter((x) => x.role === 'supervisor')) process.kill(p.pid, 'SIGKILL');
-    expect(await waitUntil(() => {
-      const r = spawnSync(join(repoRoot, 'shim/msbctl'), ['dns', 'status', '--json'], { encoding: 'utf8' });
-      const s = r.status === 0 ? (JSON.parse(r.stdout) as { status?: { pid?: number; containers?: unknown[] } }) : {};
-      return s.status?.pid !== undefined && s.status.pid !== before.status.pid && s.status.containers?.length === (before.status.containers as unknown[]).length;
-    }, 10_000)).toBe(true);
+    expect(
+      await waitUntil(() => {
+        const r = spawnSync(join(repoRoot, 'shim/msbctl'), ['dns', 'status', '--json'], { encoding: 'utf8' });
+        const s = r.status === 0 ? (JSON.parse(r.stdout) as { status?: { pid?: number; containers?: unknown[] } }) : {};
+        return (
+          s.status?.pid !== undefined && s.status.pid !== before.status.pid && s.status.containers?.length === (before.status.containers as unknown[]).length
+        );
+      }, 10_000),
+    ).toBe(true);
     expect(relayProcesses().filter((p) => p.role === 'supervisor').length).toBeGreaterThan(0);
     expect(await nslookupAddresses(NAMES[0] as string, NAMES[1] as string)).toEqual([containerIp(NAMES[1] as string, NET)]);
   });

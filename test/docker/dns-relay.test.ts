@@ -18,7 +18,13 @@ import { docker, dockerAsync, dockerOk, dockerSkipReason, freshNetwork } from '.
 const ALIAS = 'msb-dns-relay';
 const NET = 'msb-dns-relay-net';
 const UPSTREAM_NET = 'msb-dns-relay-upstream';
-const C = { target: 'msb-dns-relay-target', runc: 'msb-dns-relay-runc', msb: 'msb-dns-relay-msb', other: 'msb-dns-relay-other', limited: 'msb-dns-relay-limited' };
+const C = {
+  target: 'msb-dns-relay-target',
+  runc: 'msb-dns-relay-runc',
+  msb: 'msb-dns-relay-msb',
+  other: 'msb-dns-relay-other',
+  limited: 'msb-dns-relay-limited',
+};
 const LIMITED_ALIAS = 'msb-dns-relay-limited';
 const dir = mkdtempSync(join(tmpdir(), 'msb-dns-relay-'));
 const policy = join(dir, 'policy.json');
@@ -65,18 +71,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against Docker\'s embedded DNS', () => {
+describe.skipIf(skipReason !== undefined)("DNS relay under msb (gVisor) against Docker's embedded DNS", () => {
   it('the msb container asks the relay on its network gateway; the runc container asks 127.0.0.11', () => {
     expect(dockerOk(['exec', C.msb, 'cat', '/etc/resolv.conf'])).toMatch(new RegExp(`^nameserver ${gateway.replaceAll('.', '\\.')}$`, 'm'));
     expect(dockerOk(['exec', C.runc, 'cat', '/etc/resolv.conf'])).toMatch(/^nameserver 127\.0\.0\.11$/m);
   });
 
-  it("a container whose command is the lookup resolves a peer by name at its first instruction (Docker 28 sets the network up after create)", () => {
+  it('a container whose command is the lookup resolves a peer by name at its first instruction (Docker 28 sets the network up after create)', () => {
     const out = dockerOk(['run', '--rm', '--runtime', ALIAS, '--network', NET, 'local/busybox', 'nslookup', C.target]);
     expect(out).toContain(containerIp(C.target, NET));
   });
 
-  it('gives the same answers as Docker\'s embedded DNS gives a runc container', async () => {
+  it("gives the same answers as Docker's embedded DNS gives a runc container", async () => {
     const queries: [string, number][] = [
       [C.target, 1],
       [C.runc, 1],
@@ -106,7 +112,7 @@ describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against 
     expect((await ask(C.msb, gateway, 'no-such-container'))?.rcode).toBe(3);
   });
 
-  it('external names go to the container\'s --dns server, which the test runs', async () => {
+  it("external names go to the container's --dns server, which the test runs", async () => {
     const before = upstream?.asked.length ?? 0;
     // Spelled differently from the differential test's query: the relay's answer cache keys on the query bytes.
     const r = await ask(C.msb, gateway, 'WWW.ext.test');
@@ -129,9 +135,12 @@ describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against 
     expect(await ask(C.runc, gateway, C.target, 1, { tcp: true })).toBeUndefined();
   });
 
-  it('limits each container\'s query rate (policy dns.rateLimit: 1 a second, bursts of 2)', async () => {
+  it("limits each container's query rate (policy dns.rateLimit: 1 a second, bursts of 2)", async () => {
     const hex = buildQuery(9, C.target).toString('hex');
-    const r = await dockerAsync(['exec', C.limited, 'sh', '-c', `for i in 1 2 3 4; do /dnsq ${gateway} ${hex} >/dev/null 2>&1 && echo ok || echo dropped; done`], { timeout: 60_000 });
+    const r = await dockerAsync(
+      ['exec', C.limited, 'sh', '-c', `for i in 1 2 3 4; do /dnsq ${gateway} ${hex} >/dev/null 2>&1 && echo ok || echo dropped; done`],
+      { timeout: 60_000 },
+    );
     const outcomes = r.stdout.trim().split('\n');
     expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
     expect(outcomes).toContain('dropped');
@@ -145,8 +154,16 @@ describe.skipIf(skipReason !== undefined)('DNS relay under msb (gVisor) against 
     const malformed = [
       'deadbeef', // shorter than a header
       Buffer.concat([good.subarray(0, 12), Buffer.from([0x3f, 0x61])]).toString('hex'), // label past the end
-      (() => { const b = Buffer.from(good); b[2] = 0x80; return b.toString('hex'); })(), // a response, not a query
-      (() => { const b = Buffer.from(good); b.writeUInt16BE(0, 4); return b.toString('hex'); })(), // no question
+      (() => {
+        const b = Buffer.from(good);
+        b[2] = 0x80;
+        return b.toString('hex');
+      })(), // a response, not a query
+      (() => {
+        const b = Buffer.from(good);
+        b.writeUInt16BE(0, 4);
+        return b.toString('hex');
+      })(), // no question
     ];
     for (const hex of malformed) expect(await ask(C.msb, gateway, '', 1, { hex }), hex).toBeUndefined();
     expect((await ask(C.msb, gateway, C.target))?.answers).toHaveLength(1);

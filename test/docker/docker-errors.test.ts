@@ -26,8 +26,20 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { label: 'an unknown backend', name: 'msb-test-bogus', path: runtime, args: ['--isolation=bogus'], message: 'msb: unknown isolation "bogus" (from runtime argument --isolation); known: gvisor' },
-  { label: 'a missing runsc', name: 'msb-test-norunsc', path: runtime, args: [`--policy=${missingRunscPolicy}`], message: 'msb: gvisor: runsc not found (policy gvisor.runsc="/nonexistent/runsc"' },
+  {
+    label: 'an unknown backend',
+    name: 'msb-test-bogus',
+    path: runtime,
+    args: ['--isolation=bogus'],
+    message: 'msb: unknown isolation "bogus" (from runtime argument --isolation); known: gvisor',
+  },
+  {
+    label: 'a missing runsc',
+    name: 'msb-test-norunsc',
+    path: runtime,
+    args: [`--policy=${missingRunscPolicy}`],
+    message: 'msb: gvisor: runsc not found (policy gvisor.runsc="/nonexistent/runsc"',
+  },
   { label: 'a malformed config.json', name: 'msb-test-corrupt', path: join(wrappers, 'corrupt-config.sh'), args: [], message: 'config.json: malformed JSON' },
   {
     label: 'a bad annotation value',
@@ -60,7 +72,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(skipReason !== undefined)('docker run shows msb\'s reason for bad input', () => {
+describe.skipIf(skipReason !== undefined)("docker run shows msb's reason for bad input", () => {
   it.each(cases)('$label', (c) => {
     const cid = join(dir, `${c.name}.cid`);
     const r = docker(['run', '--rm', '--cidfile', cid, `--runtime=${c.name}`, 'local/busybox', 'true']);

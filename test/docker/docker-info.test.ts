@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipReason !== undefined)('msb as the default runtime', () => {
-  it('docker info shows msb\'s version as the runc version, and plain docker run is sandboxed', async () => {
+  it("docker info shows msb's version as the runc version, and plain docker run is sandboxed", async () => {
     const ctl = spawnSync(join(repoRoot, 'shim/msbctl'), ['install', '--name', 'msb', '--default'], { encoding: 'utf8' });
     expect(ctl.status, ctl.stderr).toBe(0);
     expect(await waitUntil(() => defaultRuntime() === 'msb')).toBe(true);

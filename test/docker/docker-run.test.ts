@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
-  it('runs the container under gVisor: the kernel is gVisor\'s, not the host\'s', () => {
+  it("runs the container under gVisor: the kernel is gVisor's, not the host's", () => {
     const kernel = dockerOk(msb('--rm', IMAGE, 'uname', '-r')).trim();
     expect(kernel).toBe('4.4.0');
     expect(kernel).not.toBe(execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
@@ -88,7 +88,9 @@ describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
     writeFileSync(join(dir, 'f'), 'from the host\n');
     chmodSync(dir, 0o777);
     const script = 'id -u; pwd; cat f; echo "$FOO"; touch /scratch/x && echo tmpfs-ok; touch /etc/x 2>/dev/null || echo ro-ok; echo made > out';
-    const out = dockerOk(msb('--rm', '-v', `${dir}:/data`, '-u', '65534:65534', '-w', '/data', '-e', 'FOO=bar', '--tmpfs', '/scratch', '--read-only', IMAGE, 'sh', '-c', script));
+    const out = dockerOk(
+      msb('--rm', '-v', `${dir}:/data`, '-u', '65534:65534', '-w', '/data', '-e', 'FOO=bar', '--tmpfs', '/scratch', '--read-only', IMAGE, 'sh', '-c', script),
+    );
     expect(out).toBe('65534\n/data\nfrom the host\nbar\ntmpfs-ok\nro-ok\n');
     expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('made\n');
     rmSync(dir, { recursive: true, force: true });
@@ -113,14 +115,14 @@ describe.skipIf(skipReason !== undefined)('docker run --runtime=msb', () => {
     expect(body).toBe('hello from msb\n');
   });
 
-  it('docker stats reads the sandbox\'s resource usage (runtime events --stats)', () => {
+  it("docker stats reads the sandbox's resource usage (runtime events --stats)", () => {
     const id = detached(IMAGE, 'sleep', '1000');
     const stats = dockerOk(['stats', '--no-stream', '--format', '{{.MemUsage}} {{.PIDs}}', id]).trim();
     expect(stats).toMatch(/^[\d.]+[KMG]i?B \/ [\d.]+[KMGT]i?B \d+$/);
     expect(stats).not.toMatch(/^0B /);
   });
 
-  it('docker top shows the sandbox\'s host process; docker update reaches the sandbox\'s cgroup (test/docker/everyday-ops.test.ts)', () => {
+  it("docker top shows the sandbox's host process; docker update reaches the sandbox's cgroup (test/docker/everyday-ops.test.ts)", () => {
     const id = detached(IMAGE, 'sleep', '1000');
     const top = dockerOk(['top', id]);
     expect(top).toContain('runsc-sandbox');
@@ -148,16 +150,21 @@ describe.skipIf(skipReason !== undefined)('networks', () => {
     docker(['network', 'rm', NET]);
   });
 
-  it.each([['the default bridge', 'bridge'], ['a user-defined network', NET]])('on %s a sandboxed client reaches a sandboxed server by IP', (_label, network) => {
+  it.each([
+    ['the default bridge', 'bridge'],
+    ['a user-defined network', NET],
+  ])('on %s a sandboxed client reaches a sandboxed server by IP', (_label, network) => {
     if (network === NET && docker(['network', 'inspect', NET]).status !== 0) dockerOk(['network', 'create', NET]);
     const server = detached('--network', network, IMAGE, 'httpd', '-f', '-p', '8080', '-h', '/var/www');
     const ip = inspect(server, `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`);
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    const body = dockerOk(msb('--rm', '--network', network, IMAGE, 'sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://${ip}:8080/ && exit 0; sleep 0.5; done; exit 1`));
+    const body = dockerOk(
+      msb('--rm', '--network', network, IMAGE, 'sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://${ip}:8080/ && exit 0; sleep 0.5; done; exit 1`),
+    );
     expect(body).toBe('hello from msb\n');
   });
 
-  it('on a user-defined network resolv.conf keeps Docker\'s options but not the unreachable 127.0.0.11', () => {
+  it("on a user-defined network resolv.conf keeps Docker's options but not the unreachable 127.0.0.11", () => {
     if (docker(['network', 'inspect', NET]).status !== 0) dockerOk(['network', 'create', NET]);
     const conf = dockerOk(msb('--rm', '--network', NET, IMAGE, 'cat', '/etc/resolv.conf'));
     expect(conf).toContain('options ndots:0');
@@ -165,12 +172,14 @@ describe.skipIf(skipReason !== undefined)('networks', () => {
     expect(conf).toMatch(/^nameserver \S+$/m);
   });
 
-  it('--network host is refused rather than run outside the sandbox\'s network', () => {
+  it("--network host is refused rather than run outside the sandbox's network", () => {
     const r = docker(msb('--rm', '--network', 'host', IMAGE, 'true'));
     expect(r.status).not.toBe(0);
     // Docker ≤ 27 names the host's namespace (/var/run/docker/netns/default); Docker 28 leaves the
     // network namespace out of the spec. msb refuses both.
-    expect(r.stderr).toMatch(/msb: gvisor: (network namespace \/var\/run\/docker\/netns\/default is the host's|the container would share the host network namespace \(--network host\)), which msb does not allow/);
+    expect(r.stderr).toMatch(
+      /msb: gvisor: (network namespace \/var\/run\/docker\/netns\/default is the host's|the container would share the host network namespace \(--network host\)), which msb does not allow/,
+    );
   });
 });
 
@@ -186,16 +195,18 @@ describe.skipIf(skipReason !== undefined)('cleanup', () => {
 
   it('20 docker run --rm started at once all succeed and leave nothing behind', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msb-concurrent-'));
-    const runs = Array.from({ length: 20 }, (_, i) =>
-      new Promise<{ code: number | null; err: string; cid: string }>((resolve) => {
-        const cid = join(dir, `${i}.cid`);
-        const p = spawn('docker', msb('--rm', '--cidfile', cid, IMAGE, 'sh', '-c', `echo run-${i}`));
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        p.on('close', (code) => resolve({ code: code === 0 && out === `run-${i}\n` ? 0 : (code ?? -1), err, cid }));
-      }),
+    const runs = Array.from(
+      { length: 20 },
+      (_, i) =>
+        new Promise<{ code: number | null; err: string; cid: string }>((resolve) => {
+          const cid = join(dir, `${i}.cid`);
+          const p = spawn('docker', msb('--rm', '--cidfile', cid, IMAGE, 'sh', '-c', `echo run-${i}`));
+          let out = '';
+          let err = '';
+          p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          p.on('close', (code) => resolve({ code: code === 0 && out === `run-${i}\n` ? 0 : (code ?? -1), err, cid }));
+        }),
     );
     const results = await Promise.all(runs);
     expect(results.filter((r) => r.code !== 0).map((r) => r.err)).toEqual([]);

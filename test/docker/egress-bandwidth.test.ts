@@ -23,7 +23,10 @@ const dir = mkdtempSync(join(tmpdir(), 'msb-i14-bw-'));
 chmodSync(dir, 0o755);
 const blast = buildStaticTool('blast', dir, 'the in-container upload client');
 const tools = ['nft', 'tc'].filter((t) => !['/usr/sbin/', '/sbin/'].some((d) => spawnSync('test', ['-x', d + t]).status === 0));
-const skipReason = dockerSkipReason() ?? (tools.length > 0 ? `${tools.join(' and ')} not installed (apt-get install nftables iproute2)` : undefined) ?? ('skip' in blast ? blast.skip : undefined);
+const skipReason =
+  dockerSkipReason() ??
+  (tools.length > 0 ? `${tools.join(' and ')} not installed (apt-get install nftables iproute2)` : undefined) ??
+  ('skip' in blast ? blast.skip : undefined);
 if (skipReason) console.warn(`SKIP docker egress bandwidth suite: ${skipReason}`);
 
 const NETWORK = 'msb-i14-bw';
@@ -82,7 +85,8 @@ beforeAll(async () => {
   freshNetwork(NETWORK, ['--subnet', SUBNET, '--gateway', GATEWAY]);
   internet = await startInternet(SUBNET);
   const bridge = `br-${dockerOk(['network', 'inspect', NETWORK, '--format', '{{.Id}}']).trim().slice(0, 12)}`;
-  if (!routeIsOurs(I.allowed) || !routeIsOurs(I.allowed, { source: '172.29.16.5', iif: bridge })) throw new Error(`${I.allowed} is not routed to the test's namespace: refusing to send anything`);
+  if (!routeIsOurs(I.allowed) || !routeIsOurs(I.allowed, { source: '172.29.16.5', iif: bridge }))
+    throw new Error(`${I.allowed} is not routed to the test's namespace: refusing to send anything`);
 }, 120_000);
 
 afterAll(() => {
@@ -99,11 +103,37 @@ describe.skipIf(skipReason !== undefined)('egress bandwidth shaped with tc (gVis
   it(`a 50 MiB upload under ${RATE} (10 MiB/s) takes 5 s ± 10 %, unshaped it is faster; the rules hold behind the shaper; rm -f leaves no qdisc or ifb`, async () => {
     for (const n of NAMES) docker(['rm', '-f', n]);
     const mount = 'path' in blast ? ['-v', `${blast.path}:/blast:ro`] : [];
-    const unshaped = dockerOk(['run', '-d', '--name', 'msb-i14-bw-unshaped', '--network', NETWORK, `--runtime=${RUNTIMES.unshaped}`, ...mount, 'local/busybox', 'sleep', '600']).trim();
-    const shaped = dockerOk(['run', '-d', '--name', 'msb-i14-bw-shaped', '--network', NETWORK, `--runtime=${RUNTIMES.shaped}`, ...mount, 'local/busybox', 'sleep', '600']).trim();
+    const unshaped = dockerOk([
+      'run',
+      '-d',
+      '--name',
+      'msb-i14-bw-unshaped',
+      '--network',
+      NETWORK,
+      `--runtime=${RUNTIMES.unshaped}`,
+      ...mount,
+      'local/busybox',
+      'sleep',
+      '600',
+    ]).trim();
+    const shaped = dockerOk([
+      'run',
+      '-d',
+      '--name',
+      'msb-i14-bw-shaped',
+      '--network',
+      NETWORK,
+      `--runtime=${RUNTIMES.shaped}`,
+      ...mount,
+      'local/busybox',
+      'sleep',
+      '600',
+    ]).trim();
     const record = join(DOCKER_MSB_ROOT, 'msb', 'containers', shaped);
     const ifb = ifbName(egressKey(record));
-    const egress = JSON.parse(readFileSync(join(record, 'egress.json'), 'utf8')) as { shaping?: { ifb: string; interfaces: string[]; bytesPerSecond: number; bucketBytes: number } };
+    const egress = JSON.parse(readFileSync(join(record, 'egress.json'), 'utf8')) as {
+      shaping?: { ifb: string; interfaces: string[]; bytesPerSecond: number; bucketBytes: number };
+    };
     expect(egress.shaping).toEqual({ ifb, interfaces: ['eth0'], bytesPerSecond: 10 * 1024 * 1024, bucketBytes: 1024 * 1024 });
     const pid = dockerOk(['inspect', '-f', '{{.State.Pid}}', shaped]).trim();
     const netns = `/proc/${pid}/ns/net`;
@@ -120,13 +150,16 @@ describe.skipIf(skipReason !== undefined)('egress bandwidth shaped with tc (gVis
     do tries.push(await upload(shaped));
     while (tries.length < 3 && (tries.at(-1) as number) > 5500);
     const ms = Math.min(...tries);
-    console.log(`50 MiB upload: ${tries.join(', ')} ms under ${RATE} (expected 5000 ± 500; 5130 from the arithmetic: 50 MiB of payload plus TCP/IP and Ethernet headers, less the 1 MiB bucket, at 10 MiB/s), ${reference} ms unshaped (public-only)`);
+    console.log(
+      `50 MiB upload: ${tries.join(', ')} ms under ${RATE} (expected 5000 ± 500; 5130 from the arithmetic: 50 MiB of payload plus TCP/IP and Ethernet headers, less the 1 MiB bucket, at 10 MiB/s), ${reference} ms unshaped (public-only)`,
+    );
     expect(reference).toBeLessThan(4500); // else gVisor's own speed, not the shaper, could set the time
     for (const t of tries) expect(t).toBeGreaterThanOrEqual(4500); // never faster than the rate allows
     expect(ms).toBeLessThanOrEqual(5500);
 
     // Behind the shaper the profile still decides: the host behind the gateway is dropped and counted.
-    const dropped = (): number => (JSON.parse(ctl(['egress', 'status', '--json'])) as { id: string; dropped: { packets: number } }[]).find((r) => r.id === shaped)?.dropped.packets ?? -1;
+    const dropped = (): number =>
+      (JSON.parse(ctl(['egress', 'status', '--json'])) as { id: string; dropped: { packets: number } }[]).find((r) => r.id === shaped)?.dropped.packets ?? -1;
     const before = dropped();
     expect(docker(['exec', shaped, 'sh', '-c', `nc -w 2 ${GATEWAY} 9 </dev/null`]).status).not.toBe(0);
     expect(dropped()).toBeGreaterThan(before);
@@ -134,7 +167,11 @@ describe.skipIf(skipReason !== undefined)('egress bandwidth shaped with tc (gVis
     docker(['rm', '-f', shaped]);
     expect(msbLeftovers(shaped)).toEqual([]);
     // The qdiscs and the ifb were in the container's network namespace: nothing holds it any more.
-    const holders = spawnSync('sh', ['-c', `for f in /proc/[0-9]*/ns/net /var/run/docker/netns/*; do [ "$(stat -L -c %i "$f" 2>/dev/null)" = "${nsInode}" ] && echo "$f"; done; true`], { encoding: 'utf8' }).stdout.trim();
+    const holders = spawnSync(
+      'sh',
+      ['-c', `for f in /proc/[0-9]*/ns/net /var/run/docker/netns/*; do [ "$(stat -L -c %i "$f" 2>/dev/null)" = "${nsInode}" ] && echo "$f"; done; true`],
+      { encoding: 'utf8' },
+    ).stdout.trim();
     expect(holders).toBe('');
     expect(spawnSync('ip', ['link', 'show', 'dev', ifb]).status).not.toBe(0);
   }, 240_000);

@@ -83,7 +83,19 @@ beforeAll(async () => {
   for (let k = 0; k < N; k++) profiles[only(k)] = { rules: [`allow@${freshName(k).address}`] };
   writeFileSync(policy, JSON.stringify({ dns: { upstreams: [I.dns] }, egress: { profiles } }));
   // dockerd reloads once, after the last (each reload costs seconds).
-  for (const [i, p] of PROFILES.entries()) await ctlAsync(['install', '--name', runtimeName(p), '--path', runtime, '--runtime-arg', `--egress=${p}`, '--runtime-arg', `--policy=${policy}`, ...(i < PROFILES.length - 1 ? ['--no-reload'] : [])]);
+  for (const [i, p] of PROFILES.entries())
+    await ctlAsync([
+      'install',
+      '--name',
+      runtimeName(p),
+      '--path',
+      runtime,
+      '--runtime-arg',
+      `--egress=${p}`,
+      '--runtime-arg',
+      `--policy=${policy}`,
+      ...(i < PROFILES.length - 1 ? ['--no-reload'] : []),
+    ]);
   const registered = await waitUntil(() => {
     const info = docker(['info', '--format', '{{json .Runtimes}}']).stdout;
     return PROFILES.every((p) => info.includes(`"${runtimeName(p)}"`));
@@ -94,7 +106,8 @@ beforeAll(async () => {
   const bridge = `br-${dockerOk(['network', 'inspect', NETWORK, '--format', '{{.Id}}']).trim().slice(0, 12)}`;
   for (let k = 0; k < TRIES; k++) {
     const a = freshName(k).address;
-    if (!routeIsOurs(a) || !routeIsOurs(a, { source: '172.29.17.5', iif: bridge })) throw new Error(`${a} is not routed to the test's namespace: refusing to send anything`);
+    if (!routeIsOurs(a) || !routeIsOurs(a, { source: '172.29.17.5', iif: bridge }))
+      throw new Error(`${a} is not routed to the test's namespace: refusing to send anything`);
   }
   // The relay is the host's: with none running, the first msb container starts this checkout's;
   // a running one (another checkout's) must come from a build that learns names' addresses (its
@@ -132,13 +145,26 @@ afterAll(async () => {
 describe.skipIf(skipReason !== undefined)('egress under load (gVisor)', () => {
   it(`the first connection after a lookup succeeds in ${TRIES} of ${TRIES} tries, each a name and an address learned anew`, async (ctx) => {
     if (!ourRelay) {
-      console.warn('SKIP first connection after a lookup: the host\'s DNS relay comes from a build that does not learn names\' addresses (msbctl dns status)');
+      console.warn("SKIP first connection after a lookup: the host's DNS relay comes from a build that does not learn names' addresses (msbctl dns status)");
       ctx.skip();
       return;
     }
     const name = 'msb-i14-conc-names';
     docker(['rm', '-f', name]);
-    const id = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const id = dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      NETWORK,
+      '--dns',
+      I.dns,
+      `--runtime=${runtimeName('allowed-only')}`,
+      'local/busybox',
+      'sleep',
+      '600',
+    ]).trim();
     // One lookup of a name outside the test, so the relay has registered the container before the count starts.
     docker(['exec', id, 'nslookup', 'allowed.test']);
     const before = dropped().get(id);
@@ -149,8 +175,15 @@ describe.skipIf(skipReason !== undefined)('egress under load (gVisor)', () => {
     // The relay learned the last names' addresses into the suffix rule's set (the older ones may have expired).
     const rows = JSON.parse(ctl(['egress', 'status', '--json'])) as { id: string; learned: { address: string }[] }[];
     expect(rows.find((x) => x.id === id)?.learned.map((l) => l.address)).toContain(freshName(TRIES - 1).address);
-    console.log(`first connection after a lookup: ${/ok=(\d+)/.exec(r.stdout)?.[1]} of ${TRIES}; packets of the container dropped meanwhile: ${(after ?? 0) - (before ?? 0)}`);
-    expect(r.stdout.trim().split('\n').filter((l) => l.startsWith('failed'))).toEqual([]);
+    console.log(
+      `first connection after a lookup: ${/ok=(\d+)/.exec(r.stdout)?.[1]} of ${TRIES}; packets of the container dropped meanwhile: ${(after ?? 0) - (before ?? 0)}`,
+    );
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('failed')),
+    ).toEqual([]);
     expect(r.stdout).toContain(`ok=${TRIES}`);
     // A first SYN dropped and retransmitted would still connect: the drop counter shows it.
     expect(after).toBe(before);
@@ -158,12 +191,33 @@ describe.skipIf(skipReason !== undefined)('egress under load (gVisor)', () => {
   }, 300_000);
 
   it(`${N} containers started at once reach only what their own profile allows, also with another's source address`, async () => {
-    const script = Array.from({ length: N }, (_, j) => `(if ${request(freshName(j).address)} | grep -q .; then echo "r${j}=open"; else echo "r${j}=closed"; fi) &`).join('\n');
+    const script = Array.from(
+      { length: N },
+      (_, j) => `(if ${request(freshName(j).address)} | grep -q .; then echo "r${j}=open"; else echo "r${j}=closed"; fi) &`,
+    ).join('\n');
     const mount = 'path' in blast ? ['-v', `${blast.path}:/blast:ro`] : [];
     docker(['rm', '-f', ...Array.from({ length: N }, (_, k) => container(k))]);
     const started = await Promise.all(
       Array.from({ length: N }, (_, k) =>
-        dockerAsync(['run', '-d', '--name', container(k), '--network', NETWORK, '--cap-add', 'NET_ADMIN', ...mount, `--runtime=${runtimeName(only(k))}`, 'local/busybox', 'sh', '-c', `${script}\nwait; echo done; sleep 600`], { timeout: 180_000 }),
+        dockerAsync(
+          [
+            'run',
+            '-d',
+            '--name',
+            container(k),
+            '--network',
+            NETWORK,
+            '--cap-add',
+            'NET_ADMIN',
+            ...mount,
+            `--runtime=${runtimeName(only(k))}`,
+            'local/busybox',
+            'sh',
+            '-c',
+            `${script}\nwait; echo done; sleep 600`,
+          ],
+          { timeout: 180_000 },
+        ),
       ),
     );
     expect(started.map((r) => (r.status === 0 ? '' : r.stderr.trim()))).toEqual(Array(N).fill(''));
@@ -190,6 +244,11 @@ describe.skipIf(skipReason !== undefined)('egress under load (gVisor)', () => {
     expect(dropped().get(ids[0] as string)).toBeGreaterThanOrEqual(forgerBefore + 10);
     // The control: the owner of the address sends the same, and it arrives.
     expect(docker(['exec', ids[1] as string, '/blast', '-u', target, '83', '10']).status).toBe(0);
-    expect(await waitUntil(() => spawnSync('curl', ['-s', '-m', '2', `http://${I.allowed}/udp83`], { encoding: 'utf8' }).stdout.trim() === String(before + 10), 5000)).toBe(true);
+    expect(
+      await waitUntil(
+        () => spawnSync('curl', ['-s', '-m', '2', `http://${I.allowed}/udp83`], { encoding: 'utf8' }).stdout.trim() === String(before + 10),
+        5000,
+      ),
+    ).toBe(true);
   }, 420_000);
 });

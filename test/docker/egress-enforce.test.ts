@@ -100,7 +100,21 @@ function probe(column: Column): { id: string } {
   const script = CELLS.map((c, i) => `if ${c.command} >/dev/null 2>&1; then echo "cell${i}=open"; else echo "cell${i}=closed"; fi`).join('\n');
   const name = `msb-i14-probe-${column}`;
   docker(['rm', '-f', name]);
-  const run = ['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, ...(column === 'runc' ? ['--runtime=runc'] : [`--runtime=${runtimeName(column)}`]), 'local/busybox', 'sh', '-c', `${script}\necho done; sleep 600`];
+  const run = [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    NETWORK,
+    '--dns',
+    I.dns,
+    ...(column === 'runc' ? ['--runtime=runc'] : [`--runtime=${runtimeName(column)}`]),
+    'local/busybox',
+    'sh',
+    '-c',
+    `${script}\necho done; sleep 600`,
+  ];
   const id = dockerOk(run).trim();
   return { id };
 }
@@ -118,23 +132,41 @@ async function collect(id: string): Promise<Record<string, boolean>> {
 
 beforeAll(async () => {
   if (skipReason) return;
-  writeFileSync(policy, JSON.stringify({
-    dns: { upstreams: [I.dns] },
-    egress: { profiles: { 'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test:tcp:80'] } } },
-  }));
-  for (const p of PROFILES) ctl(['install', '--name', runtimeName(p), '--path', runtime, '--runtime-arg', `--egress=${p}`, '--runtime-arg', `--policy=${policy}`]);
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      dns: { upstreams: [I.dns] },
+      egress: { profiles: { 'allowed-only': { rules: ['allow@allowed.test:tcp:80,allow@*.allowed.test:tcp:80'] } } },
+    }),
+  );
+  for (const p of PROFILES)
+    ctl(['install', '--name', runtimeName(p), '--path', runtime, '--runtime-arg', `--egress=${p}`, '--runtime-arg', `--policy=${policy}`]);
   const registered = await waitUntil(() => PROFILES.every((p) => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${runtimeName(p)}"`)));
   if (!registered) throw new Error('dockerd did not pick up the test runtimes after SIGHUP');
   freshNetwork(NETWORK, ['--subnet', SUBNET, '--gateway', GATEWAY]);
   internet = await startInternet(SUBNET);
   const bridge = `br-${dockerOk(['network', 'inspect', NETWORK, '--format', '{{.Id}}']).trim().slice(0, 12)}`;
   for (const c of CELLS) {
-    if (c.address && !routeIsOurs(c.address, { source: '172.29.14.5', iif: bridge })) throw new Error(`${c.address} (${c.kind}) is not routed to the test's namespace: refusing to send anything`);
+    if (c.address && !routeIsOurs(c.address, { source: '172.29.14.5', iif: bridge }))
+      throw new Error(`${c.address} (${c.kind}) is not routed to the test's namespace: refusing to send anything`);
   }
   hostServer = createServer((_req, res) => res.end('the host\n'));
   await new Promise<void>((resolve) => hostServer?.listen(HOST_PORT, GATEWAY, resolve));
   docker(['rm', '-f', PEER]);
-  dockerOk(['run', '-d', '--name', PEER, '--network', NETWORK, '--network-alias', 'peer', 'local/busybox', 'sh', '-c', 'mkdir -p /w && echo peer >/w/index.html && exec httpd -f -p 80 -h /w']);
+  dockerOk([
+    'run',
+    '-d',
+    '--name',
+    PEER,
+    '--network',
+    NETWORK,
+    '--network-alias',
+    'peer',
+    'local/busybox',
+    'sh',
+    '-c',
+    'mkdir -p /w && echo peer >/w/index.html && exec httpd -f -p 80 -h /w',
+  ]);
   // Only this checkout's relay has the name filter; with none running, the first msb container starts this one's.
   type Status = { running?: boolean; status?: { pid?: number; install?: { entry?: string; state?: string } } };
   const relay = (): Status | undefined => {
@@ -188,11 +220,19 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
         (expected[c.kind] ??= {})[s.column] = skip ? undefined : want;
       }
     }
-    if (!ourRelay) console.warn('SKIP the allowed-only name cells: the host\'s DNS relay runs another build (another checkout, or this one before its last build: msbctl dns status), without this one\'s name filter');
+    if (!ourRelay)
+      console.warn(
+        "SKIP the allowed-only name cells: the host's DNS relay runs another build (another checkout, or this one before its last build: msbctl dns status), without this one's name filter",
+      );
     console.log(JSON.stringify(table, null, 1));
     expect(table).toEqual(expected);
     // msbctl egress status: every enforced container, installed, with the packets it was refused.
-    const status = JSON.parse(spawnSync(msbctl, ['egress', 'status', '--json'], { encoding: 'utf8' }).stdout) as { id: string; profile: string; installed: boolean; dropped: { packets: number } }[];
+    const status = JSON.parse(spawnSync(msbctl, ['egress', 'status', '--json'], { encoding: 'utf8' }).stdout) as {
+      id: string;
+      profile: string;
+      installed: boolean;
+      dropped: { packets: number };
+    }[];
     for (const s of started.filter((x) => x.column !== 'runc' && x.column !== 'allow-all')) {
       const row = status.find((r) => r.id === s.id);
       expect(row, s.column).toMatchObject({ profile: s.column, installed: true });
@@ -212,11 +252,27 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
 
   it('msbctl egress log: a refused lookup (container, name, why) and a refused connection (container, destination), also with --follow', async () => {
     // Refused lookups are logged by the relay: only a relay of this build writes them.
-    if (!ourRelay) console.warn('SKIP the refused-lookup half of the egress log test: the host\'s DNS relay runs another build (msbctl dns status), which may not log them; the refused connections are still checked');
+    if (!ourRelay)
+      console.warn(
+        "SKIP the refused-lookup half of the egress log test: the host's DNS relay runs another build (msbctl dns status), which may not log them; the refused connections are still checked",
+      );
     const name = 'msb-i14-log';
     docker(['rm', '-f', name]);
     const since = new Date(Date.now() - 1000).toISOString();
-    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const c = dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      NETWORK,
+      '--dns',
+      I.dns,
+      `--runtime=${runtimeName('allowed-only')}`,
+      'local/busybox',
+      'sleep',
+      '600',
+    ]).trim();
     const follower = spawn(msbctl, ['egress', 'log', c.slice(0, 12), '--follow', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let followed = '';
     follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
@@ -225,7 +281,11 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
       expect(docker(['exec', c, 'nslookup', 'denied.test']).status).not.toBe(0);
       expect(docker(['exec', c, 'sh', '-c', wget(`http://${I.denied}/`)]).status).not.toBe(0);
       type Entry = { id: string; kind: string; destination: string; name?: string; reason?: string };
-      const entries = (): Entry[] => spawnSync(msbctl, ['egress', 'log', name, '--since', since, '--json'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Entry);
+      const entries = (): Entry[] =>
+        spawnSync(msbctl, ['egress', 'log', name, '--since', since, '--json'], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Entry);
       // The relay writes its log asynchronously: give it a moment.
       await waitUntil(() => entries().some((e) => e.kind === (ourRelay ? 'lookup' : 'connection')), 5000);
       const all = entries();
@@ -233,7 +293,9 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
       expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'connection', destination: `${I.denied}:80/tcp` }));
       expect(all.every((e) => e.id === c)).toBe(true);
       const human = spawnSync(msbctl, ['egress', 'log', '--since', since], { encoding: 'utf8' }).stdout;
-      expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  connection to ${I.denied.replace(/\./g, '\\.')}:80/tcp from [0-9.]+ on veth\\w+: dropped`));
+      expect(human).toMatch(
+        new RegExp(`${c.slice(0, 12)} \\(${name}\\)  connection to ${I.denied.replace(/\./g, '\\.')}:80/tcp from [0-9.]+ on veth\\w+: dropped`),
+      );
       if (ourRelay) {
         expect(all).toContainEqual(expect.objectContaining({ id: c, kind: 'lookup', name: 'denied.test', destination: 'denied.test A', reason: 'not-a-peer' }));
         expect(human).toMatch(new RegExp(`${c.slice(0, 12)} \\(${name}\\)  lookup denied.test A: not-a-peer`));
@@ -256,14 +318,31 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
   const dnsprobe = buildDnsprobe(dir);
   const probeMount = 'path' in dnsprobe ? ['-v', `${dnsprobe.path}:/dnsprobe:ro`] : [];
   it('kill -9 of the DNS relay opens no window: the rules hold while it is down, and the restarted relay filters names by the profile again', async (ctx) => {
-    const status = (): { running?: boolean; status?: { pid?: number } } => JSON.parse(spawnSync(msbctl, ['dns', 'status', '--json'], { encoding: 'utf8' }).stdout || '{}') as { running?: boolean; status?: { pid?: number } };
+    const status = (): { running?: boolean; status?: { pid?: number } } =>
+      JSON.parse(spawnSync(msbctl, ['dns', 'status', '--json'], { encoding: 'utf8' }).stdout || '{}') as { running?: boolean; status?: { pid?: number } };
     const name = 'msb-i14-relaykill';
     docker(['rm', '-f', name]);
-    const c = dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--dns', I.dns, ...probeMount, `--runtime=${runtimeName('allowed-only')}`, 'local/busybox', 'sleep', '600']).trim();
+    const c = dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      NETWORK,
+      '--dns',
+      I.dns,
+      ...probeMount,
+      `--runtime=${runtimeName('allowed-only')}`,
+      'local/busybox',
+      'sleep',
+      '600',
+    ]).trim();
     try {
       const pid = status().status?.pid;
       if (!ourRelay || pid === undefined || 'skip' in dnsprobe) {
-        console.warn(`SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'skip' in dnsprobe ? dnsprobe.skip : 'the host\'s DNS relay runs another build (msbctl dns status)'}`);
+        console.warn(
+          `SKIP relay kill -9: ${pid === undefined ? 'no relay is running' : 'skip' in dnsprobe ? dnsprobe.skip : "the host's DNS relay runs another build (msbctl dns status)"}`,
+        );
         ctx.skip();
         return;
       }
@@ -294,7 +373,7 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
     }
   }, 180_000);
 
-  it('a container that sends with another container\'s source address still gets its own profile (rules are tied to its veth)', async () => {
+  it("a container that sends with another container's source address still gets its own profile (rules are tied to its veth)", async () => {
     expect(routeIsOurs(I.allowed)).toBe(true);
     const count = (): Promise<number> =>
       new Promise((resolve, reject) => {
@@ -305,7 +384,21 @@ describe.skipIf(skipReason !== undefined)('egress profiles enforced on the host 
         }).on('error', reject);
       });
     const run = (name: string, profile: string, script: string): string =>
-      dockerOk(['run', '-d', '--name', name, '--network', NETWORK, '--cap-add', 'NET_ADMIN', `--runtime=${runtimeName(profile)}`, 'local/busybox', 'sh', '-c', script]).trim();
+      dockerOk([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        NETWORK,
+        '--cap-add',
+        'NET_ADMIN',
+        `--runtime=${runtimeName(profile)}`,
+        'local/busybox',
+        'sh',
+        '-c',
+        script,
+      ]).trim();
     for (const n of ['msb-i14-victim', 'msb-i14-forger', 'msb-i14-control']) docker(['rm', '-f', n]);
     const victim = run('msb-i14-victim', 'public-only', 'sleep 600');
     const address = dockerOk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, victim]).trim();

@@ -31,7 +31,13 @@ interface Case {
 }
 
 const failures: Case[] = [
-  { label: 'an unknown profile', name: 'msb-i14-unknown', path: inject, args: ['--annotation', 'io.msb.egress=nope', `--policy=${policy}`], message: 'msb: unknown egress profile "nope" (from annotation io.msb.egress); known: allow-all, public-only, airgapped, pypi-only' },
+  {
+    label: 'an unknown profile',
+    name: 'msb-i14-unknown',
+    path: inject,
+    args: ['--annotation', 'io.msb.egress=nope', `--policy=${policy}`],
+    message: 'msb: unknown egress profile "nope" (from annotation io.msb.egress); known: allow-all, public-only, airgapped, pypi-only',
+  },
   {
     label: 'a profile not allowed for the runtime',
     name: 'msb-i14-forbidden',
@@ -39,16 +45,28 @@ const failures: Case[] = [
     args: ['--annotation', 'io.msb.egress=allow-all', '--egress=public-only', `--policy=${policy}`],
     message: `msb: egress profile "allow-all" (from annotation io.msb.egress) is not allowed for this runtime by policy ${policy} (allowed: public-only, pypi-only)`,
   },
-  { label: 'an invalid rule', name: 'msb-i14-badrule', path: runtime, args: [`--policy=${badRulePolicy}`], message: `msb: policy ${badRulePolicy}: egress profile "pypi-only": egress rule "allow@pypi.org:tcp:99999": "99999" is not a port` },
+  {
+    label: 'an invalid rule',
+    name: 'msb-i14-badrule',
+    path: runtime,
+    args: [`--policy=${badRulePolicy}`],
+    message: `msb: policy ${badRulePolicy}: egress profile "pypi-only": egress rule "allow@pypi.org:tcp:99999": "99999" is not a port`,
+  },
   {
     label: 'a profile gVisor cannot enforce (a one-time bandwidth burst)',
     name: 'msb-i14-gvisor',
     path: runtime,
     args: ['--egress=slow', `--policy=${bandwidthPolicy}`],
-    message: 'msb: gvisor: egress profile "slow" cannot be enforced for this container by this msb build: egressBandwidthBurst 1M (a one-time burst) has no tc equivalent for gVisor',
+    message:
+      'msb: gvisor: egress profile "slow" cannot be enforced for this container by this msb build: egressBandwidthBurst 1M (a one-time burst) has no tc equivalent for gVisor',
   },
 ];
-const allowAll: Case = { label: 'allow-all by annotation', name: 'msb-i14-allowall', path: inject, args: ['--annotation', 'io.msb.egress=allow-all', `--policy=${policy}`] };
+const allowAll: Case = {
+  label: 'allow-all by annotation',
+  name: 'msb-i14-allowall',
+  path: inject,
+  args: ['--annotation', 'io.msb.egress=allow-all', `--policy=${policy}`],
+};
 const all = [...failures, allowAll];
 
 function ctl(args: string[]): void {
@@ -60,7 +78,10 @@ beforeAll(async () => {
   if (skipReason) return;
   const pypi = { rules: ['allow@pypi.org:tcp:443,allow@files.pythonhosted.org:tcp:443'] };
   writeFileSync(policy, JSON.stringify({ egress: { runtimes: { 'public-only': ['public-only', 'pypi-only'] }, profiles: { 'pypi-only': pypi } } }));
-  writeFileSync(bandwidthPolicy, JSON.stringify({ egress: { profiles: { slow: { rules: ['allow@public'], egressBandwidth: '10M/1s', egressBandwidthBurst: '1M' } } } }));
+  writeFileSync(
+    bandwidthPolicy,
+    JSON.stringify({ egress: { profiles: { slow: { rules: ['allow@public'], egressBandwidth: '10M/1s', egressBandwidthBurst: '1M' } } } }),
+  );
   writeFileSync(badRulePolicy, JSON.stringify({ egress: { profiles: { 'pypi-only': { rules: ['allow@pypi.org:tcp:99999'] } } } }));
   for (const c of all) ctl(['install', '--name', c.name, '--path', c.path, ...c.args.flatMap((a) => ['--runtime-arg', a])]);
   const registered = await waitUntil(() => {
@@ -76,7 +97,7 @@ afterAll(() => {
 });
 
 describe.skipIf(skipReason !== undefined)('docker run and egress profiles', () => {
-  it.each(failures)('$label fails with msb\'s reason and leaves nothing', (c) => {
+  it.each(failures)("$label fails with msb's reason and leaves nothing", (c) => {
     const cid = join(dir, `${c.name}.cid`);
     const r = docker(['run', '--rm', '--cidfile', cid, `--runtime=${c.name}`, 'local/busybox', 'true']);
     expect(r.status).toBe(125);

@@ -37,7 +37,8 @@ const cgroupV1 = ((): boolean => {
 // both releases); a runtime alias with policy gvisor.runsc stands for the second.
 const LEGACY = `${PREFIX}-runsc2022`;
 const legacy = existsSync(LEGACY_RUNSC);
-if (!skipReason && !legacy) console.warn(`SKIP everyday operations under msb on runsc 0.0~20221219: ${LEGACY_RUNSC} is missing (scripts/provision.sh unpacks it)`);
+if (!skipReason && !legacy)
+  console.warn(`SKIP everyday operations under msb on runsc 0.0~20221219: ${LEGACY_RUNSC} is missing (scripts/provision.sh unpacks it)`);
 const RUNTIMES = ['runc', 'msb', ...(legacy ? [LEGACY] : [])];
 // Both raw-socket policies run here whatever /etc/msb/policy.json says (issue 17: the allowed case in CI).
 const raw = (runtime: string): { never: string; capability: string } => {
@@ -50,7 +51,9 @@ const policyDir = tempDir('msb-i17-ops-');
 // RESULTS; `npm run compat:table` records them in test/docker/everyday-ops.results.json and makes
 // docs/compatibility.md's table from that.
 const RESULTS = join(repoRoot, 'node_modules/.cache/msb-test/everyday-ops.results.json');
-const ROWS = (JSON.parse(readFileSync(join(repoRoot, 'test/docker/everyday-ops.rows.json'), 'utf8')) as { test?: string }[]).flatMap((r) => (r.test ? [r.test] : []));
+const ROWS = (JSON.parse(readFileSync(join(repoRoot, 'test/docker/everyday-ops.rows.json'), 'utf8')) as { test?: string }[]).flatMap((r) =>
+  r.test ? [r.test] : [],
+);
 /** The results' key for a runtime name. */
 const column = (runtime: string): string => (runtime === LEGACY ? 'msb-runsc-20221219' : runtime);
 const outcomes: Record<string, Record<string, string>> = {};
@@ -65,7 +68,8 @@ function writeResults(): void {
     console.warn(`${RESULTS} not written: ${missing.length} rows did not run under every runtime (first: ${missing[0]})`);
     return;
   }
-  const version = (cmd: string, args: string[]): string => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?').replace(/^runsc version /, 'runsc ');
+  const version = (cmd: string, args: string[]): string =>
+    (spawnSync(cmd, args, { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?').replace(/^runsc version /, 'runsc ');
   const environment = `Docker ${version('docker', ['version', '--format', '{{.Server.Version}}'])}, msb on ${version('runsc', ['--version'])}${legacy ? ` and on ${version(LEGACY_RUNSC, ['--version'])}` : ''}`;
   const tests = Object.fromEntries(ROWS.map((name) => [name, outcomes[name]]));
   mkdirSync(dirname(RESULTS), { recursive: true });
@@ -101,48 +105,52 @@ afterAll(() => {
 describe.skipIf(skipReason !== undefined).each(RUNTIMES)('everyday operations under %s', (runtime) => {
   beforeEach((ctx) => record(runtime, ctx));
 
-  it.skipIf(!cgroupV1)('docker update --memory 256m --cpus 0.5 changes the cgroup and holds a memory hog to it', async () => {
-    const c = run(runtime, '-m', '512m', IMAGE, 'sleep', '1000');
-    dockerOk(['update', '--memory', '256m', '--cpus', '0.5', c]);
-    expect(cgroupFile(c, 'memory', 'memory.limit_in_bytes')).toBe(String(256 * 2 ** 20));
-    expect(cgroupFile(c, 'cpu', 'cpu.cfs_quota_us')).toBe('50000');
-    expect(cgroupFile(c, 'cpu', 'cpu.cfs_period_us')).toBe('100000');
-    expect(inspect(c, '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}')).toBe(`${256 * 2 ** 20} 500000000`);
-    // A string doubled to 512 MiB fits the first limit (512m) with the copies, not the new one.
-    // (A hog must write its pages: gVisor does not commit pages that only ever read as zero.)
-    // Detached: under gVisor the exec's waiter may hang once the sandbox is gone.
-    dockerOk(['exec', '-d', c, 'awk', 'BEGIN{s="xxxxxxxxxxxxxxxx"; for(i=0;i<25;i++) s=s s; print length(s)}']);
-    if (runtime === 'runc') {
-      // runc's OOM killer ends the hog alone; the cgroup counted the refusals.
-      // (ps itself may meet the OOM killer while the hog runs: that counts as "not yet".)
-      const hogGone = (): boolean => {
-        const ps = docker(['exec', c, 'ps', '-o', 'comm']);
-        return ps.status === 0 && !ps.stdout.includes('awk');
-      };
-      expect(await waitUntil(hogGone, 120_000)).toBe(true);
-      expect(inspect(c, '{{.State.Status}}')).toBe('running');
-      expect(Number(cgroupFile(c, 'memory', 'memory.failcnt'))).toBeGreaterThan(0);
-      // Held to the new limit, not the old 512 MiB: cgroup v1's high-water mark may pass the limit
-      // by a few pages charged in flight (measured: 4 KiB over), so 1 MiB of slack.
-      expect(Number(cgroupFile(c, 'memory', 'memory.max_usage_in_bytes'))).toBeLessThanOrEqual(257 * 2 ** 20);
-    } else {
-      // The whole sandbox is in the cgroup. runsc 0.0~20221219: the host's OOM killer ends the
-      // sandbox and Docker reports the container OOMKilled. runsc 0.0~20240729 (gVisor ≥ 2023)
-      // keeps the sandbox under the limit itself: its kernel ends the hog and the container runs
-      // on, as under runc (docs/compatibility.md). Either way the memory is held to the new limit.
-      const hogGone = (): boolean => {
-        if (inspect(c, '{{.State.Status}}') !== 'running') return true;
-        const ps = docker(['exec', c, 'ps', '-o', 'comm']);
-        return ps.status === 0 && !ps.stdout.includes('awk');
-      };
-      expect(await waitUntil(hogGone, 120_000)).toBe(true);
-      if (inspect(c, '{{.State.Status}}') === 'running') {
+  it.skipIf(!cgroupV1)(
+    'docker update --memory 256m --cpus 0.5 changes the cgroup and holds a memory hog to it',
+    async () => {
+      const c = run(runtime, '-m', '512m', IMAGE, 'sleep', '1000');
+      dockerOk(['update', '--memory', '256m', '--cpus', '0.5', c]);
+      expect(cgroupFile(c, 'memory', 'memory.limit_in_bytes')).toBe(String(256 * 2 ** 20));
+      expect(cgroupFile(c, 'cpu', 'cpu.cfs_quota_us')).toBe('50000');
+      expect(cgroupFile(c, 'cpu', 'cpu.cfs_period_us')).toBe('100000');
+      expect(inspect(c, '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}')).toBe(`${256 * 2 ** 20} 500000000`);
+      // A string doubled to 512 MiB fits the first limit (512m) with the copies, not the new one.
+      // (A hog must write its pages: gVisor does not commit pages that only ever read as zero.)
+      // Detached: under gVisor the exec's waiter may hang once the sandbox is gone.
+      dockerOk(['exec', '-d', c, 'awk', 'BEGIN{s="xxxxxxxxxxxxxxxx"; for(i=0;i<25;i++) s=s s; print length(s)}']);
+      if (runtime === 'runc') {
+        // runc's OOM killer ends the hog alone; the cgroup counted the refusals.
+        // (ps itself may meet the OOM killer while the hog runs: that counts as "not yet".)
+        const hogGone = (): boolean => {
+          const ps = docker(['exec', c, 'ps', '-o', 'comm']);
+          return ps.status === 0 && !ps.stdout.includes('awk');
+        };
+        expect(await waitUntil(hogGone, 120_000)).toBe(true);
+        expect(inspect(c, '{{.State.Status}}')).toBe('running');
         expect(Number(cgroupFile(c, 'memory', 'memory.failcnt'))).toBeGreaterThan(0);
+        // Held to the new limit, not the old 512 MiB: cgroup v1's high-water mark may pass the limit
+        // by a few pages charged in flight (measured: 4 KiB over), so 1 MiB of slack.
+        expect(Number(cgroupFile(c, 'memory', 'memory.max_usage_in_bytes'))).toBeLessThanOrEqual(257 * 2 ** 20);
       } else {
-        expect(inspect(c, '{{.State.OOMKilled}} {{.State.ExitCode}}')).toBe('true 137');
+        // The whole sandbox is in the cgroup. runsc 0.0~20221219: the host's OOM killer ends the
+        // sandbox and Docker reports the container OOMKilled. runsc 0.0~20240729 (gVisor ≥ 2023)
+        // keeps the sandbox under the limit itself: its kernel ends the hog and the container runs
+        // on, as under runc (docs/compatibility.md). Either way the memory is held to the new limit.
+        const hogGone = (): boolean => {
+          if (inspect(c, '{{.State.Status}}') !== 'running') return true;
+          const ps = docker(['exec', c, 'ps', '-o', 'comm']);
+          return ps.status === 0 && !ps.stdout.includes('awk');
+        };
+        expect(await waitUntil(hogGone, 120_000)).toBe(true);
+        if (inspect(c, '{{.State.Status}}') === 'running') {
+          expect(Number(cgroupFile(c, 'memory', 'memory.failcnt'))).toBeGreaterThan(0);
+        } else {
+          expect(inspect(c, '{{.State.OOMKilled}} {{.State.ExitCode}}')).toBe('true 137');
+        }
       }
-    }
-  }, 180_000); // the hog waits up to 120 s: the test may take that long on a loaded host
+    },
+    180_000,
+  ); // the hog waits up to 120 s: the test may take that long on a loaded host
 
   it('docker update --restart unless-stopped succeeds and the policy holds', () => {
     const c = run(runtime, IMAGE, 'sleep', '1000');
@@ -174,7 +182,12 @@ describe.skipIf(skipReason !== undefined).each(RUNTIMES)('everyday operations un
     expect(inspect(c, '{{.State.Status}}')).toBe('running');
     // runc: the host cgroup is full, so even `docker exec` cannot start; count it there. msb: the
     // limit is the sandbox's RLIMIT_NPROC, checked at fork: an exec'd ps forks nothing.
-    const count = runtime === 'runc' ? Number(cgroupFile(c, 'pids', 'pids.current')) : dockerOk(['exec', c, 'ps', '-o', 'comm']).split('\n').filter((l) => l.trim() === 'sleep').length;
+    const count =
+      runtime === 'runc'
+        ? Number(cgroupFile(c, 'pids', 'pids.current'))
+        : dockerOk(['exec', c, 'ps', '-o', 'comm'])
+            .split('\n')
+            .filter((l) => l.trim() === 'sleep').length;
     expect(count).toBeGreaterThanOrEqual(15);
     expect(count).toBeLessThanOrEqual(20);
   });
@@ -199,12 +212,17 @@ describe.skipIf(skipReason !== undefined).each(RUNTIMES)('everyday operations un
     const r = docker(['exec', c, 'sh', '-c', loop], { timeout: 60_000 });
     expect(`${r.stdout}${r.stderr}`).toMatch(/can't fork/);
     expect(inspect(c, '{{.State.Status}}')).toBe('running');
-    const count = runtime === 'runc' ? Number(cgroupFile(c, 'pids', 'pids.current')) : dockerOk(['exec', c, 'ps', '-o', 'comm']).split('\n').filter((l) => l.trim() === 'sleep').length;
+    const count =
+      runtime === 'runc'
+        ? Number(cgroupFile(c, 'pids', 'pids.current'))
+        : dockerOk(['exec', c, 'ps', '-o', 'comm'])
+            .split('\n')
+            .filter((l) => l.trim() === 'sleep').length;
     expect(count).toBeGreaterThanOrEqual(15);
     expect(count).toBeLessThanOrEqual(20);
   });
 
-  it('ping of a peer: refused under policy gvisor.rawSockets never, works under capability (both policies, whatever the host\'s)', () => {
+  it("ping of a peer: refused under policy gvisor.rawSockets never, works under capability (both policies, whatever the host's)", () => {
     const peer = run(runtime, IMAGE, 'sleep', '1000');
     const ip = inspect(peer, '{{.NetworkSettings.IPAddress}}');
     const ping = (rt: string): ReturnType<typeof docker> => docker(['exec', run(rt, IMAGE, 'sleep', '1000'), 'ping', '-c', '1', '-W', '5', ip]);
@@ -219,7 +237,7 @@ describe.skipIf(skipReason !== undefined).each(RUNTIMES)('everyday operations un
     expect(refused.stderr).toMatch(/permission denied|Operation not permitted/i);
   }, 180_000); // three containers and two execs: past 60 s on a loaded host
 
-  it('docker top: runc lists the container\'s processes; msb lists the sandbox\'s host process (docs/gvisor.md)', () => {
+  it("docker top: runc lists the container's processes; msb lists the sandbox's host process (docs/gvisor.md)", () => {
     const c = run(runtime, IMAGE, 'sleep', '1000');
     const top = dockerOk(['top', c]);
     if (runtime === 'runc') expect(top).toMatch(/sleep 1000/);
@@ -248,10 +266,21 @@ describe.skipIf(skipReason !== undefined).each(RUNTIMES)('everyday operations un
     expect(addrs()).toContain(`inet ${ip}/`);
   });
 
-  it('Docker\'s default sysctl ip_unprivileged_port_start=0 holds: a non-root user listens on port 80', () => {
+  it("Docker's default sysctl ip_unprivileged_port_start=0 holds: a non-root user listens on port 80", () => {
     const name = `${PREFIX}-${runtime}-${process.pid}-${n++}`;
     created.push(name);
-    const r = docker(['run', '--name', name, `--runtime=${runtime}`, '--user', '1000', IMAGE, 'sh', '-c', 'nc -l -p 80 & sleep 2; netstat -ltn | grep -q ":80 " && echo listening']);
+    const r = docker([
+      'run',
+      '--name',
+      name,
+      `--runtime=${runtime}`,
+      '--user',
+      '1000',
+      IMAGE,
+      'sh',
+      '-c',
+      'nc -l -p 80 & sleep 2; netstat -ltn | grep -q ":80 " && echo listening',
+    ]);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/denied/i);
     expect(r.stdout).toContain('listening');
   });

@@ -83,9 +83,41 @@ function changedPaths(a: unknown, b: unknown, path = ''): string[] {
 }
 
 function startWeb(): void {
-  dockerOk(['run', '-d', '--name', WEB, '--runtime', 'runc', '--network', NET, '--network-alias', 'webalias', '--ip', STATIC_IP, '-v', `${VOLUME}:/www`, '-v', '/anon',
-    '-p', `127.0.0.1:${port}:8080`, '--restart', 'unless-stopped', '--label', 'io.msb.test=fleet', '-e', 'GREETING=hi', '-w', '/www',
-    'local/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']);
+  dockerOk([
+    'run',
+    '-d',
+    '--name',
+    WEB,
+    '--runtime',
+    'runc',
+    '--network',
+    NET,
+    '--network-alias',
+    'webalias',
+    '--ip',
+    STATIC_IP,
+    '-v',
+    `${VOLUME}:/www`,
+    '-v',
+    '/anon',
+    '-p',
+    `127.0.0.1:${port}:8080`,
+    '--restart',
+    'unless-stopped',
+    '--label',
+    'io.msb.test=fleet',
+    '-e',
+    'GREETING=hi',
+    '-w',
+    '/www',
+    'local/busybox',
+    'httpd',
+    '-f',
+    '-p',
+    '8080',
+    '-h',
+    '/www',
+  ]);
 }
 
 beforeAll(async () => {
@@ -93,16 +125,31 @@ beforeAll(async () => {
   port = await freePort();
   // A runtime whose path ends in msb-runtime but whose create always fails: the rollback case.
   symlinkSync(join(repoRoot, 'test/support/wrappers/corrupt-config.sh'), join(dir, 'msb-runtime'));
-  for (const [name, path] of [[ALIAS, join(repoRoot, 'shim/msb-runtime')], [BROKEN, join(dir, 'msb-runtime')]] as const) {
+  for (const [name, path] of [
+    [ALIAS, join(repoRoot, 'shim/msb-runtime')],
+    [BROKEN, join(dir, 'msb-runtime')],
+  ] as const) {
     const r = ctl(['install', '--name', name, '--path', path]);
     if (r.status !== 0) throw new Error(`msbctl install ${name}: ${r.stderr}`);
   }
-  if (!(await waitUntil(() => [ALIAS, BROKEN].every((a) => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${a}"`))))) throw new Error('dockerd did not load the aliases');
+  if (!(await waitUntil(() => [ALIAS, BROKEN].every((a) => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${a}"`)))))
+    throw new Error('dockerd did not load the aliases');
   for (const n of [WEB, `${WEB}-pre-msb`, `${WEB}-msb-new`]) docker(['rm', '-f', n]);
   freshNetwork(NET, ['--subnet', SUBNET]);
   docker(['volume', 'rm', VOLUME]);
   dockerOk(['volume', 'create', VOLUME]);
-  dockerOk(['run', '--rm', '--runtime', 'runc', '-v', `${VOLUME}:/www`, 'local/busybox', 'sh', '-c', `printf '${page.replace('\n', '\\n')}' > /www/index.html`]);
+  dockerOk([
+    'run',
+    '--rm',
+    '--runtime',
+    'runc',
+    '-v',
+    `${VOLUME}:/www`,
+    'local/busybox',
+    'sh',
+    '-c',
+    `printf '${page.replace('\n', '\\n')}' > /www/index.html`,
+  ]);
   startWeb();
   dockerOk(['exec', WEB, 'sh', '-c', 'echo kept > /anon/f']);
   anonVolume = (inspect(WEB).Mounts as { Name: string; Destination: string }[]).find((m) => m.Destination === '/anon')!.Name;
@@ -151,7 +198,12 @@ describe.skipIf(skipReason)('msbctl fleet audit and migrate', () => {
     expect(r.stdout).toContain(`${WEB}: rollback: start ${WEB} again`);
     expect(r.stderr).toMatch(/migration to msb-fleet-broken failed: .*rolled back: msb-fleet-web runs as before/);
     const after = inspect(WEB);
-    expect([after.Id, after.State.Running, after.HostConfig.Runtime, after.HostConfig.RestartPolicy]).toEqual([before.Id, true, 'runc', before.HostConfig.RestartPolicy]);
+    expect([after.Id, after.State.Running, after.HostConfig.Runtime, after.HostConfig.RestartPolicy]).toEqual([
+      before.Id,
+      true,
+      'runc',
+      before.HostConfig.RestartPolicy,
+    ]);
     expect(docker(['inspect', `${WEB}-msb-new`]).status).not.toBe(0);
     expect(await fetchWhenUp()).toBe(page);
   });
@@ -173,7 +225,10 @@ describe.skipIf(skipReason)('msbctl fleet audit and migrate', () => {
     expect(after.HostConfig.RestartPolicy).toEqual(before.HostConfig.RestartPolicy);
     expect(after.HostConfig.PortBindings).toEqual(before.HostConfig.PortBindings);
     // The anonymous volume is reattached by name, data and all.
-    expect(after.Mounts.map((m: any) => [m.Name, m.Destination])).toEqual([[anonVolume, '/anon'], [VOLUME, '/www']]);
+    expect(after.Mounts.map((m: any) => [m.Name, m.Destination])).toEqual([
+      [anonVolume, '/anon'],
+      [VOLUME, '/www'],
+    ]);
     expect(dockerOk(['exec', WEB, 'cat', '/anon/f'])).toBe('kept\n');
     expect(after.NetworkSettings.Networks[NET].IPAddress).toBe(STATIC_IP);
     expect(after.NetworkSettings.Networks[NET].Aliases).toContain('webalias');

@@ -67,7 +67,17 @@ beforeAll(async () => {
   ctl(['install', '--name', aliases.krun, '--path', runtime, '--runtime-arg=--isolation=krun']);
   ctl(['install', '--name', aliases.warn, '--path', runtime, '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${warnPolicy}`]);
   // Docker 20.10 has no --annotation: the wrapper adds io.msb.krun.memory=300 to config.json.
-  ctl(['install', '--name', aliases.sized, '--path', injectAnnotation, '--runtime-arg=--annotation', '--runtime-arg=io.msb.krun.memory=300', '--runtime-arg=--isolation=krun', `--runtime-arg=--policy=${volumePolicy}`]);
+  ctl([
+    'install',
+    '--name',
+    aliases.sized,
+    '--path',
+    injectAnnotation,
+    '--runtime-arg=--annotation',
+    '--runtime-arg=io.msb.krun.memory=300',
+    '--runtime-arg=--isolation=krun',
+    `--runtime-arg=--policy=${volumePolicy}`,
+  ]);
   const ok = await waitUntil(() => {
     const info = docker(['info', '--format', '{{json .Runtimes}}']).stdout;
     return Object.values(aliases).every((a) => info.includes(`"${a}"`));
@@ -91,64 +101,92 @@ describe.skipIf(checkSkip !== undefined)('krun host check on a host that cannot 
     expect(leftovers(id)).toEqual([]);
   });
 
-  it.skipIf(entrySkip !== undefined)('with hostCheck "warn" it reaches msb\'s "entering VM" with the translated settings, then fails with the reason', async () => {
-    const { r, id } = await runToEnd(aliases.warn, ['--hostname', `${prefix}-h`, '-m', '512m', '--cpus', '1.5', '-e', 'KRUN_TEST=1', 'local/busybox', 'echo', 'hi']);
-    expect(r.status).not.toBe(0);
-    expect(r.stdout).not.toContain('hi');
-    const err = r.stderr;
-    expect(err).toContain('msb: krun: the microVM failed (msb exit 1); msb runtime log:');
-    expect(err).toMatch(/INFO microsandbox_runtime::vm: entering VM sandbox=c-[0-9a-f]{12}/);
-    expect(err).toContain('KVM_EXIT_INTERNAL_ERROR');
-    // msb's own inspect output: 512 MiB - 96 MiB VMM headroom; ceil(1.5) vCPUs; the process' settings.
-    expect(err).toMatch(/Memory:\s+416 MiB/);
-    expect(err).toMatch(/CPUs:\s+2\n/);
-    expect(err).toContain('Image:          /msb/guest');
-    expect(err).toContain('KRUN_TEST=1');
-    expect(err).toContain(`msb: krun: host check (krun.hostCheck=warn): this host cannot boot libkrun microVMs: ${host.reason}`);
-    expect(leftovers(id)).toEqual([]);
-  }, 120_000);
+  it.skipIf(entrySkip !== undefined)(
+    'with hostCheck "warn" it reaches msb\'s "entering VM" with the translated settings, then fails with the reason',
+    async () => {
+      const { r, id } = await runToEnd(aliases.warn, [
+        '--hostname',
+        `${prefix}-h`,
+        '-m',
+        '512m',
+        '--cpus',
+        '1.5',
+        '-e',
+        'KRUN_TEST=1',
+        'local/busybox',
+        'echo',
+        'hi',
+      ]);
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).not.toContain('hi');
+      const err = r.stderr;
+      expect(err).toContain('msb: krun: the microVM failed (msb exit 1); msb runtime log:');
+      expect(err).toMatch(/INFO microsandbox_runtime::vm: entering VM sandbox=c-[0-9a-f]{12}/);
+      expect(err).toContain('KVM_EXIT_INTERNAL_ERROR');
+      // msb's own inspect output: 512 MiB - 96 MiB VMM headroom; ceil(1.5) vCPUs; the process' settings.
+      expect(err).toMatch(/Memory:\s+416 MiB/);
+      expect(err).toMatch(/CPUs:\s+2\n/);
+      expect(err).toContain('Image:          /msb/guest');
+      expect(err).toContain('KRUN_TEST=1');
+      expect(err).toContain(`msb: krun: host check (krun.hostCheck=warn): this host cannot boot libkrun microVMs: ${host.reason}`);
+      expect(leftovers(id)).toEqual([]);
+    },
+    120_000,
+  );
 
-  it.skipIf(entrySkip !== undefined)('a sizing annotation (io.msb.krun.memory=300), a read-only bind, a tmpfs and the /var/lib/docker disk volume reach msb', async () => {
-    const { r, id } = await runToEnd(aliases.sized, ['-m', '1g', '-v', `${dir}:/data:ro`, '--tmpfs', '/cache:size=32m', 'local/busybox', 'true']);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/entering VM/);
-    expect(r.stderr).toMatch(/Memory:\s+300 MiB/);
-    expect(r.stderr).toMatch(/Max Memory:\s+928 MiB/);
-    expect(r.stderr).toMatch(/\/data\s+→ \/msb\/mounts\/0 \(ro\)/);
-    expect(r.stderr).toMatch(/\/cache\s+→ tmpfs \(32 MiB\)/);
-    expect(r.stderr).toMatch(/\/var\/lib\/docker → disk:\/msb\/volumes\/docker\.img \(raw\) \[ext4\]/);
-    expect(leftovers(id)).toEqual([]);
-    expect(existsSync(join(volumeDirectory, `${id}.img`))).toBe(false);
-  }, 120_000);
+  it.skipIf(entrySkip !== undefined)(
+    'a sizing annotation (io.msb.krun.memory=300), a read-only bind, a tmpfs and the /var/lib/docker disk volume reach msb',
+    async () => {
+      const { r, id } = await runToEnd(aliases.sized, ['-m', '1g', '-v', `${dir}:/data:ro`, '--tmpfs', '/cache:size=32m', 'local/busybox', 'true']);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/entering VM/);
+      expect(r.stderr).toMatch(/Memory:\s+300 MiB/);
+      expect(r.stderr).toMatch(/Max Memory:\s+928 MiB/);
+      expect(r.stderr).toMatch(/\/data\s+→ \/msb\/mounts\/0 \(ro\)/);
+      expect(r.stderr).toMatch(/\/cache\s+→ tmpfs \(32 MiB\)/);
+      expect(r.stderr).toMatch(/\/var\/lib\/docker → disk:\/msb\/volumes\/docker\.img \(raw\) \[ext4\]/);
+      expect(leftovers(id)).toEqual([]);
+      expect(existsSync(join(volumeDirectory, `${id}.img`))).toBe(false);
+    },
+    120_000,
+  );
 
-  it.skipIf(entrySkip !== undefined)('while msb boots: docker top lists the VMM processes, docker exec reaches msb exec in the VMM, docker stop ends it (143)', async () => {
-    const name = `${prefix}-top`;
-    const id = dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.warn}`, 'local/busybox', 'sleep', '100']).trim();
-    try {
-      const top = dockerOk(['top', name, '-o', 'pid,args']);
-      expect(top).toContain('/msb/bin/tini -g -- /bin/sh /msb/entry.sh /msb/pkg/bin/msb run');
-      expect(top).toMatch(/\/msb\/pkg\/bin\/msb sandbox .*--name c-[0-9a-f]{12}/);
-      // The guest never becomes ready here, so msb exec answers for the sandbox: proof that exec
-      // ran msb exec inside the VMM's container rather than the command on the host.
-      const exec = docker(['exec', name, 'echo', 'on-the-host?']);
-      expect(exec.stdout).not.toContain('on-the-host?');
-      expect(exec.status).not.toBe(0);
-      expect(`${exec.stdout}${exec.stderr}`).toMatch(/sandbox 'c-[0-9a-f]{12}'/);
-      dockerOk(['stop', '-t', '5', name]);
-      expect(dockerOk(['inspect', '--format', '{{.State.ExitCode}}', name]).trim()).toBe('143');
-    } finally {
-      docker(['rm', '-f', name]);
-    }
-    expect(leftovers(id)).toEqual([]);
-  }, 120_000);
+  it.skipIf(entrySkip !== undefined)(
+    'while msb boots: docker top lists the VMM processes, docker exec reaches msb exec in the VMM, docker stop ends it (143)',
+    async () => {
+      const name = `${prefix}-top`;
+      const id = dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.warn}`, 'local/busybox', 'sleep', '100']).trim();
+      try {
+        const top = dockerOk(['top', name, '-o', 'pid,args']);
+        expect(top).toContain('/msb/bin/tini -g -- /bin/sh /msb/entry.sh /msb/pkg/bin/msb run');
+        expect(top).toMatch(/\/msb\/pkg\/bin\/msb sandbox .*--name c-[0-9a-f]{12}/);
+        // The guest never becomes ready here, so msb exec answers for the sandbox: proof that exec
+        // ran msb exec inside the VMM's container rather than the command on the host.
+        const exec = docker(['exec', name, 'echo', 'on-the-host?']);
+        expect(exec.stdout).not.toContain('on-the-host?');
+        expect(exec.status).not.toBe(0);
+        expect(`${exec.stdout}${exec.stderr}`).toMatch(/sandbox 'c-[0-9a-f]{12}'/);
+        dockerOk(['stop', '-t', '5', name]);
+        expect(dockerOk(['inspect', '--format', '{{.State.ExitCode}}', name]).trim()).toBe('143');
+      } finally {
+        docker(['rm', '-f', name]);
+      }
+      expect(leftovers(id)).toEqual([]);
+    },
+    120_000,
+  );
 
-  it.skipIf(host.kind !== 'missing')('with hostCheck "warn" and no /dev/kvm, docker run fails with msb\'s own reason and leaves nothing behind', async () => {
-    const { r, id } = await runToEnd(aliases.warn, ['local/busybox', 'echo', 'hi']);
-    expect(r.status).not.toBe(0);
-    expect(r.stdout).not.toContain('hi');
-    expect(r.stderr).toMatch(/failed to start "c-[0-9a-f]{12}"/);
-    expect(leftovers(id)).toEqual([]);
-  }, 120_000);
+  it.skipIf(host.kind !== 'missing')(
+    'with hostCheck "warn" and no /dev/kvm, docker run fails with msb\'s own reason and leaves nothing behind',
+    async () => {
+      const { r, id } = await runToEnd(aliases.warn, ['local/busybox', 'echo', 'hi']);
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).not.toContain('hi');
+      expect(r.stderr).toMatch(/failed to start "c-[0-9a-f]{12}"/);
+      expect(leftovers(id)).toEqual([]);
+    },
+    120_000,
+  );
 
   it('a bind-mounted host socket is refused at create, naming the socket', async () => {
     const { r, id } = await runToEnd(aliases.warn, ['-v', '/var/run/docker.sock:/var/run/docker.sock', 'local/busybox', 'true']);
@@ -203,7 +241,7 @@ describe.skipIf(bootSkip !== undefined)('krun microVMs on a KVM host', () => {
     dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.krun}`, '-m', '1g', '--memory-reservation', '256m', 'local/busybox', 'sleep', '300']);
     try {
       dockerOk(['update', '--memory', '800m', name]);
-      const grown = docker(['exec', name, 'sh', '-c', "grep MemTotal /proc/meminfo"]);
+      const grown = docker(['exec', name, 'sh', '-c', 'grep MemTotal /proc/meminfo']);
       expect(grown.status).toBe(0);
       const refused = docker(['update', '--memory', '4g', '--memory-swap', '4g', name]);
       expect(refused.status).not.toBe(0);
@@ -215,7 +253,19 @@ describe.skipIf(bootSkip !== undefined)('krun microVMs on a KVM host', () => {
 
   it('published ports reach a server in the guest', async () => {
     const name = `${prefix}-port`;
-    dockerOk(['run', '-d', '--name', name, `--runtime=${aliases.krun}`, '-p', '127.0.0.1::80', 'local/busybox', 'sh', '-c', 'echo krun-page > /www; httpd -f -p 80 -h /']);
+    dockerOk([
+      'run',
+      '-d',
+      '--name',
+      name,
+      `--runtime=${aliases.krun}`,
+      '-p',
+      '127.0.0.1::80',
+      'local/busybox',
+      'sh',
+      '-c',
+      'echo krun-page > /www; httpd -f -p 80 -h /',
+    ]);
     try {
       const port = Number(dockerOk(['port', name, '80/tcp']).trim().split(':').at(-1));
       let body = '';

@@ -54,7 +54,12 @@ for (const r of releases) {
 const hostRunsc = releases[0]?.runsc;
 const hostVersion = runscVersion(hostRunsc);
 const sandboxRuntime = `${PREFIX}-sandbox`;
-const sandboxSkip = 'skip' in hostVersion ? hostVersion.skip : /20221219/.test(hostVersion.version) ? `the host's runsc is ${hostVersion.version}, whose in-sandbox overlay lives in memory (no filestore to see)` : undefined;
+const sandboxSkip =
+  'skip' in hostVersion
+    ? hostVersion.skip
+    : /20221219/.test(hostVersion.version)
+      ? `the host's runsc is ${hostVersion.version}, whose in-sandbox overlay lives in memory (no filestore to see)`
+      : undefined;
 if (sandboxSkip) console.warn(`SKIP rootfs writes in runsc's own overlay: ${sandboxSkip}`);
 
 const containers: string[] = [];
@@ -79,7 +84,14 @@ beforeAll(async () => {
     const policy = join(dir, 'sandbox.json');
     writeFileSync(policy, JSON.stringify({ gvisor: { runsc: hostRunsc, allowRootfsWritesAnnotation: true } }));
     const wrapper = join(repoRoot, 'test/support/wrappers/inject-annotation.sh');
-    ctl(['install', '--name', sandboxRuntime, '--path', wrapper, ...['--annotation', 'io.msb.gvisor.rootfs-writes=sandbox', `--policy=${policy}`].flatMap((a) => ['--runtime-arg', a])]);
+    ctl([
+      'install',
+      '--name',
+      sandboxRuntime,
+      '--path',
+      wrapper,
+      ...['--annotation', 'io.msb.gvisor.rootfs-writes=sandbox', `--policy=${policy}`].flatMap((a) => ['--runtime-arg', a]),
+    ]);
     names.push(sandboxRuntime);
   }
   const registered = await waitUntil(() => {
@@ -151,7 +163,7 @@ describe.skipIf(dockerSkip !== undefined).each(releases)('Docker sees what a con
 });
 
 describe.skipIf(dockerSkip !== undefined || sandboxSkip !== undefined)("runsc's own overlay, where policy lets the annotation ask for it", () => {
-  it('keeps the writes from Docker: docker diff shows only runsc\'s filestore', () => {
+  it("keeps the writes from Docker: docker diff shows only runsc's filestore", () => {
     const c = `${PREFIX}-sandbox-${process.pid}`;
     containers.push(c);
     dockerOk(['run', '-d', '--name', c, `--runtime=${sandboxRuntime}`, 'local/busybox', 'sleep', '1000']);

@@ -13,7 +13,7 @@ import { defaultGlobalOptions, type GlobalOptions } from '../../src/oci/global-o
 import { containerPaths } from '../../src/base/paths.js';
 
 /** FIXTURE is a synthetic config.json shaped like Docker 20.10's (`@DIR@` stands for the fuzz directory). */
-export const FIXTURE = fileURLToPath(new URL('../fixtures/docker-like-config.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/docker-like-config.json', import.meta.url));
 
 /** TRUSTED is the annotation the socket policy's rules select on. */
 export const TRUSTED = 'io.example.trusted=yes';
@@ -70,12 +70,21 @@ exit 0
   );
   chmodSync(standIn, 0o755);
   const controlDir = join(dir, 'control');
-  const common = { gvisor: { runsc: standIn, rmemWorkaround: 'never' }, dns: { relay: false, upstreams: ['192.0.2.53'] }, krun: { runc: standIn, tini: '/bin/true', hostCheck: 'warn' } };
+  const common = {
+    gvisor: { runsc: standIn, rmemWorkaround: 'never' },
+    dns: { relay: false, upstreams: ['192.0.2.53'] },
+    krun: { runc: standIn, tini: '/bin/true', hostCheck: 'warn' },
+  };
   const policyFiles: Record<PolicyName, unknown> = {
     strict: { ...common, isolation: { allowed: ['gvisor'] } },
     sockets: {
       ...common,
-      sockets: { connect: [{ path: socket, annotation: TRUSTED }], listen: [{ directory: listenDir, annotation: TRUSTED }], control: [{ annotation: TRUSTED }], controlDirectory: controlDir },
+      sockets: {
+        connect: [{ path: socket, annotation: TRUSTED }],
+        listen: [{ directory: listenDir, annotation: TRUSTED }],
+        control: [{ annotation: TRUSTED }],
+        controlDirectory: controlDir,
+      },
     },
     krun: { ...common, isolation: { default: 'krun', allowed: ['krun', 'gvisor'] } },
     locked: { ...common, isolation: { allowed: ['gvisor'], allowAnnotation: false, allowRuntimeArgs: false } },
@@ -134,7 +143,15 @@ export function runCase(host: FuzzHost, c: FuzzCase): Outcome {
     return { kind: 'argv-refused', error };
   }
   writeFileSync(join(host.bundle, 'config.json'), c.config);
-  const g: GlobalOptions = { ...defaultGlobalOptions(), root: host.root, log: host.log, logFormat: 'json', policy: host.policies[c.policy], systemdCgroup: global.systemdCgroup, ...(global.isolation !== undefined ? { isolation: global.isolation } : {}) };
+  const g: GlobalOptions = {
+    ...defaultGlobalOptions(),
+    root: host.root,
+    log: host.log,
+    logFormat: 'json',
+    policy: host.policies[c.policy],
+    systemdCgroup: global.systemdCgroup,
+    ...(global.isolation !== undefined ? { isolation: global.isolation } : {}),
+  };
   try {
     return { kind: 'planned', plan: planCreate(g, id, { bundle: host.bundle }, {}), global: g };
   } catch (error) {

@@ -11,30 +11,110 @@ type Path = (string | number)[];
 type Edit = { op: 'set'; path: Path; value: unknown } | { op: 'delete'; path: Path } | { op: 'push'; path: Path; value: unknown };
 
 const PATHS: Path[] = [
-  ['ociVersion'], ['root'], ['root', 'path'], ['root', 'readonly'], ['process'], ['process', 'args'], ['process', 'user'], ['process', 'user', 'uid'],
-  ['process', 'capabilities'], ['process', 'capabilities', 'bounding'], ['process', 'capabilities', 'effective', 0], ['process', 'rlimits'], ['process', 'rlimits', 0],
-  ['process', 'rlimits', 1, 'hard'], ['process', 'rlimits', 0, 'type'], ['process', 'terminal'], ['process', 'cwd'], ['process', 'env'], ['mounts'], ['mounts', 0], ['mounts', 7],
-  ['mounts', 7, 'source'], ['mounts', 7, 'type'], ['mounts', 7, 'options'], ['mounts', 8], ['mounts', 8, 'source'], ['mounts', 8, 'destination'], ['hooks'], ['hostname'],
-  ['annotations'], ['linux'], ['linux', 'namespaces'], ['linux', 'namespaces', 1], ['linux', 'namespaces', 1, 'path'], ['linux', 'namespaces', 1, 'type'],
-  ['linux', 'namespaces', 0, 'path'], ['linux', 'devices'], ['linux', 'devices', 0], ['linux', 'devices', 0, 'major'], ['linux', 'resources'], ['linux', 'resources', 'devices'],
-  ['linux', 'resources', 'devices', 0, 'allow'], ['linux', 'resources', 'memory', 'limit'], ['linux', 'resources', 'cpu', 'quota'], ['linux', 'resources', 'cpu', 'cpus'], ['linux', 'resources', 'cpu', 'period'], ['linux', 'resources', 'memory', 'reservation'],
-  ['linux', 'seccomp'], ['linux', 'cgroupsPath'], ['linux', 'maskedPaths'], ['linux', 'sysctl'],
+  ['ociVersion'],
+  ['root'],
+  ['root', 'path'],
+  ['root', 'readonly'],
+  ['process'],
+  ['process', 'args'],
+  ['process', 'user'],
+  ['process', 'user', 'uid'],
+  ['process', 'capabilities'],
+  ['process', 'capabilities', 'bounding'],
+  ['process', 'capabilities', 'effective', 0],
+  ['process', 'rlimits'],
+  ['process', 'rlimits', 0],
+  ['process', 'rlimits', 1, 'hard'],
+  ['process', 'rlimits', 0, 'type'],
+  ['process', 'terminal'],
+  ['process', 'cwd'],
+  ['process', 'env'],
+  ['mounts'],
+  ['mounts', 0],
+  ['mounts', 7],
+  ['mounts', 7, 'source'],
+  ['mounts', 7, 'type'],
+  ['mounts', 7, 'options'],
+  ['mounts', 8],
+  ['mounts', 8, 'source'],
+  ['mounts', 8, 'destination'],
+  ['hooks'],
+  ['hostname'],
+  ['annotations'],
+  ['linux'],
+  ['linux', 'namespaces'],
+  ['linux', 'namespaces', 1],
+  ['linux', 'namespaces', 1, 'path'],
+  ['linux', 'namespaces', 1, 'type'],
+  ['linux', 'namespaces', 0, 'path'],
+  ['linux', 'devices'],
+  ['linux', 'devices', 0],
+  ['linux', 'devices', 0, 'major'],
+  ['linux', 'resources'],
+  ['linux', 'resources', 'devices'],
+  ['linux', 'resources', 'devices', 0, 'allow'],
+  ['linux', 'resources', 'memory', 'limit'],
+  ['linux', 'resources', 'cpu', 'quota'],
+  ['linux', 'resources', 'cpu', 'cpus'],
+  ['linux', 'resources', 'cpu', 'period'],
+  ['linux', 'resources', 'memory', 'reservation'],
+  ['linux', 'seccomp'],
+  ['linux', 'cgroupsPath'],
+  ['linux', 'maskedPaths'],
+  ['linux', 'sysctl'],
 ];
 
 function interesting(host: FuzzHost): unknown[] {
   return [
-    '/proc/self/ns/net', '/proc/1/ns/net', `/proc/${process.pid}/ns/net`, '/proc/thread-self/ns/net', host.socket, host.listenDir, '/var/run/docker.sock', '/run/docker.sock', '/',
-    '', null, true, false, 0, -1, 2 ** 53, 1e308, 4294967296, 'network', 'user', 'CAP_SYS_ADMIN', ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], { type: 'network' }, {}, [], '../..', 'rootfs',
-    '/dev/kvm', 'rbind', ['rbind', 'rw'], 'a'.repeat(300), 'é\u0000\ud800',
+    '/proc/self/ns/net',
+    '/proc/1/ns/net',
+    `/proc/${process.pid}/ns/net`,
+    '/proc/thread-self/ns/net',
+    host.socket,
+    host.listenDir,
+    '/var/run/docker.sock',
+    '/run/docker.sock',
+    '/',
+    '',
+    null,
+    true,
+    false,
+    0,
+    -1,
+    2 ** 53,
+    1e308,
+    4294967296,
+    'network',
+    'user',
+    'CAP_SYS_ADMIN',
+    ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN'],
+    { type: 'network' },
+    {},
+    [],
+    '../..',
+    'rootfs',
+    '/dev/kvm',
+    'rbind',
+    ['rbind', 'rw'],
+    'a'.repeat(300),
+    'é\u0000\ud800',
   ];
 }
 
 function mounts(host: FuzzHost): unknown[] {
   const bind = (source: string, destination: string) => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
   return [
-    bind('/var/run/docker.sock', '/var/run/docker.sock'), bind('/run/docker.sock', '/run/docker.sock'), bind(host.socket, '/run/agent.sock'), bind(host.listenDir, '/run/listen'),
-    bind('/', '/host'), bind('/proc/self/ns/net', '/run/netns'), bind('/etc/passwd', '/etc/resolv.conf'), bind(host.dir, '/etc/resolv.conf'),
-    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] }, { destination: 'relative', type: 'bind', source: 'rel' }, { destination: '/x' },
+    bind('/var/run/docker.sock', '/var/run/docker.sock'),
+    bind('/run/docker.sock', '/run/docker.sock'),
+    bind(host.socket, '/run/agent.sock'),
+    bind(host.listenDir, '/run/listen'),
+    bind('/', '/host'),
+    bind('/proc/self/ns/net', '/run/netns'),
+    bind('/etc/passwd', '/etc/resolv.conf'),
+    bind(host.dir, '/etc/resolv.conf'),
+    { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] },
+    { destination: 'relative', type: 'bind', source: 'rel' },
+    { destination: '/x' },
   ];
 }
 
@@ -53,21 +133,73 @@ const ANNOTATIONS: Record<string, string[]> = {
 };
 
 function editArb(host: FuzzHost): fc.Arbitrary<Edit> {
-  const value = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...interesting(host)) }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) }, { weight: 1, arbitrary: fc.string() });
+  const value = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...interesting(host)) },
+    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    { weight: 1, arbitrary: fc.string() },
+  );
   const path = fc.constantFrom(...PATHS);
-  const annotation = fc.constantFrom(...Object.keys(ANNOTATIONS)).chain((k) => fc.constantFrom(...(ANNOTATIONS[k] ?? [''])).map((v): Edit => ({ op: 'set', path: ['annotations', k], value: v })));
+  const annotation = fc
+    .constantFrom(...Object.keys(ANNOTATIONS))
+    .chain((k) => fc.constantFrom(...(ANNOTATIONS[k] ?? [''])).map((v): Edit => ({ op: 'set', path: ['annotations', k], value: v })));
   const capSet = fc.constantFrom('bounding', 'effective', 'permitted', 'inheritable', 'ambient');
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), path, value }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), path }) },
     { weight: 3, arbitrary: fc.constantFrom(...mounts(host)).map((m): Edit => ({ op: 'push', path: ['mounts'], value: m })) },
     { weight: 4, arbitrary: annotation },
-    { weight: 2, arbitrary: fc.constantFrom<unknown>({ type: 'network' }, { type: 'network', path: '/proc/self/ns/net' }, { type: 'network', path: '/proc/1/ns/net' }, { type: 'user' }, { type: 'cgroup' }, { type: 'time' }).map((ns): Edit => ({ op: 'push', path: ['linux', 'namespaces'], value: ns })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom<unknown>(
+          { type: 'network' },
+          { type: 'network', path: '/proc/self/ns/net' },
+          { type: 'network', path: '/proc/1/ns/net' },
+          { type: 'user' },
+          { type: 'cgroup' },
+          { type: 'time' },
+        )
+        .map((ns): Edit => ({ op: 'push', path: ['linux', 'namespaces'], value: ns })),
+    },
     { weight: 1, arbitrary: fc.constantFrom(0, 1, 2, 3, 4).map((i): Edit => ({ op: 'set', path: ['linux', 'namespaces', i], value: { type: 'pid' } })) },
-    { weight: 2, arbitrary: fc.constantFrom<unknown>({ path: '/dev/kvm', type: 'c', major: 10, minor: 232 }, { path: '/dev/sda', type: 'b', major: 8, minor: 0 }, { path: '/dev/null', type: 'c', major: 1, minor: 3 }).map((d): Edit => ({ op: 'push', path: ['linux', 'devices'], value: d })) },
-    { weight: 2, arbitrary: fc.constantFrom<unknown>({ allow: true, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 232, access: 'rwm' }, { allow: true, type: 'b', access: 'rw' }).map((r): Edit => ({ op: 'push', path: ['linux', 'resources', 'devices'], value: r })) },
-    { weight: 2, arbitrary: fc.tuple(capSet, fc.constantFrom('CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_CHOWN', 'NOT_A_CAP')).map(([set, cap]): Edit => ({ op: 'push', path: ['process', 'capabilities', set], value: cap })) },
-    { weight: 2, arbitrary: fc.constantFrom<unknown>({ type: 'RLIMIT_NOFILE', hard: 1, soft: 1 }, { type: 'RLIMIT_AS', hard: 2 ** 64, soft: 2 ** 64 }, { type: 'RLIMIT_BOGUS', hard: 1, soft: 1 }, { type: 'RLIMIT_CORE', hard: -1, soft: 0 }, { type: 'RLIMIT_NPROC' }).map((r): Edit => ({ op: 'push', path: ['process', 'rlimits'], value: r })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom<unknown>(
+          { path: '/dev/kvm', type: 'c', major: 10, minor: 232 },
+          { path: '/dev/sda', type: 'b', major: 8, minor: 0 },
+          { path: '/dev/null', type: 'c', major: 1, minor: 3 },
+        )
+        .map((d): Edit => ({ op: 'push', path: ['linux', 'devices'], value: d })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom<unknown>(
+          { allow: true, access: 'rwm' },
+          { allow: true, type: 'c', major: 10, minor: 232, access: 'rwm' },
+          { allow: true, type: 'b', access: 'rw' },
+        )
+        .map((r): Edit => ({ op: 'push', path: ['linux', 'resources', 'devices'], value: r })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(capSet, fc.constantFrom('CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_CHOWN', 'NOT_A_CAP'))
+        .map(([set, cap]): Edit => ({ op: 'push', path: ['process', 'capabilities', set], value: cap })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom<unknown>(
+          { type: 'RLIMIT_NOFILE', hard: 1, soft: 1 },
+          { type: 'RLIMIT_AS', hard: 2 ** 64, soft: 2 ** 64 },
+          { type: 'RLIMIT_BOGUS', hard: 1, soft: 1 },
+          { type: 'RLIMIT_CORE', hard: -1, soft: 0 },
+          { type: 'RLIMIT_NPROC' },
+        )
+        .map((r): Edit => ({ op: 'push', path: ['process', 'rlimits'], value: r })),
+    },
   );
 }
 
@@ -97,12 +229,24 @@ function apply(doc: unknown, e: Edit): unknown {
   return root.v;
 }
 
-type ByteEdit = { op: 'none' } | { op: 'flip'; at: number; bits: number } | { op: 'insert'; at: number; bytes: number[] } | { op: 'truncate'; at: number } | { op: 'duplicate-key'; key: string };
+type ByteEdit =
+  | { op: 'none' }
+  | { op: 'flip'; at: number; bits: number }
+  | { op: 'insert'; at: number; bytes: number[] }
+  | { op: 'truncate'; at: number }
+  | { op: 'duplicate-key'; key: string };
 
 const byteEditArb: fc.Arbitrary<ByteEdit> = fc.oneof(
   { weight: 16, arbitrary: fc.constant({ op: 'none' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bits: fc.integer({ min: 1, max: 255 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0x00], [0x22], [0x5c], [0x7b]).map((b) => [...b]) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      at: fc.nat(),
+      bytes: fc.constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0x00], [0x22], [0x5c], [0x7b]).map((b) => [...b]),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate-key' as const), key: fc.constantFrom('linux', 'root', 'process', 'mounts', 'annotations') }) },
 );
@@ -130,14 +274,60 @@ function applyBytes(text: string, e: ByteEdit): Buffer {
 }
 
 /** DOCKER_ARGV is the create call Docker 20.10 makes (measured, DESIGN.md). */
-export const DOCKER_ARGV = ['--root', '/var/run/docker/runtime-runc/moby', '--log', '/b/log.json', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/b/init.pid', 'c-fuzz'];
+const DOCKER_ARGV = [
+  '--root',
+  '/var/run/docker/runtime-runc/moby',
+  '--log',
+  '/b/log.json',
+  '--log-format',
+  'json',
+  'create',
+  '--bundle',
+  '/b',
+  '--pid-file',
+  '/b/init.pid',
+  'c-fuzz',
+];
 
-const ARGV_TOKENS = ['--isolation', 'krun', 'gvisor', '--isolation=krun', '--isolation=gvisor', '--isolation=runc', '--isolation=', '--policy', '--debug', '--systemd-cgroup', '--', '-', '--root=', 'create', 'delete', '--preserve-fds', '3', '--console-socket', '../x', 'c/../x', '.hidden', '', 'a'.repeat(300), '--log-format=xml', '--bundle', '--no-pivot', '--rootless', 'true'];
+const ARGV_TOKENS = [
+  '--isolation',
+  'krun',
+  'gvisor',
+  '--isolation=krun',
+  '--isolation=gvisor',
+  '--isolation=runc',
+  '--isolation=',
+  '--policy',
+  '--debug',
+  '--systemd-cgroup',
+  '--',
+  '-',
+  '--root=',
+  'create',
+  'delete',
+  '--preserve-fds',
+  '3',
+  '--console-socket',
+  '../x',
+  'c/../x',
+  '.hidden',
+  '',
+  'a'.repeat(300),
+  '--log-format=xml',
+  '--bundle',
+  '--no-pivot',
+  '--rootless',
+  'true',
+];
 
 type ArgvEdit = { op: 'insert' | 'replace'; at: number; token: string } | { op: 'delete'; at: number };
 
 const argvEditArb: fc.Arbitrary<ArgvEdit> = fc.oneof(
-  fc.record({ op: fc.constantFrom('insert' as const, 'replace' as const), at: fc.nat(), token: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ARGV_TOKENS) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }) }),
+  fc.record({
+    op: fc.constantFrom('insert' as const, 'replace' as const),
+    at: fc.nat(),
+    token: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...ARGV_TOKENS) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }),
+  }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
 );
 

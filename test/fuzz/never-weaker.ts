@@ -7,10 +7,21 @@ import { MsbError } from '../../src/base/errors.js';
 import type { Spec } from '../../src/base/spec.js';
 import { type FuzzCase, type FuzzHost, type Outcome, TRUSTED } from './fuzz-host.js';
 
-const ERROR_CODES = new Set(['invalid-argument', 'not-found', 'already-exists', 'invalid-spec', 'invalid-policy', 'forbidden', 'unsupported', 'backend', 'host-unsupported', 'internal']);
+const ERROR_CODES = new Set([
+  'invalid-argument',
+  'not-found',
+  'already-exists',
+  'invalid-spec',
+  'invalid-policy',
+  'forbidden',
+  'unsupported',
+  'backend',
+  'host-unsupported',
+  'internal',
+]);
 
 /** refusalProblems: a refusal must be an MsbError with a known code and a one-line, non-empty message. */
-export function refusalProblems(error: unknown): string[] {
+function refusalProblems(error: unknown): string[] {
   if (!(error instanceof MsbError)) return [`not an MsbError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`];
   const p: string[] = [];
   if (!ERROR_CODES.has(error.code)) p.push(`unknown code ${error.code}`);
@@ -47,7 +58,7 @@ function under(path: string, dir: string): boolean {
 }
 
 /** plannedProblems compares the planned spec with the input it came from. */
-export function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Outcome, { kind: 'planned' }>): string[] {
+function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Outcome, { kind: 'planned' }>): string[] {
   const p: string[] = [];
   let input: Spec;
   try {
@@ -71,7 +82,8 @@ export function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Ou
     const own = ((rlIn ?? []) as Rl[]).find((r) => r.type === 'RLIMIT_NPROC');
     const nproc = ((out.process?.rlimits ?? []) as Rl[]).filter((r) => r.type === 'RLIMIT_NPROC');
     const atMost = (v: unknown, ...caps: unknown[]): boolean => typeof v === 'number' && caps.every((c) => typeof c !== 'number' || v <= c);
-    if (nproc.length !== 1 || !atMost(nproc[0]?.soft, pidsIn, own?.soft) || !atMost(nproc[0]?.hard, pidsIn, own?.hard)) p.push(`RLIMIT_NPROC ${JSON.stringify(nproc)} is not at most the pids limit ${pidsIn}`);
+    if (nproc.length !== 1 || !atMost(nproc[0]?.soft, pidsIn, own?.soft) || !atMost(nproc[0]?.hard, pidsIn, own?.hard))
+      p.push(`RLIMIT_NPROC ${JSON.stringify(nproc)} is not at most the pids limit ${pidsIn}`);
     const hostOut = (out.linux?.resources as { pids?: { limit?: unknown } } | undefined)?.pids?.limit;
     if (typeof hostOut !== 'number' || hostOut < pidsIn) p.push(`host pids limit ${String(hostOut)} is below the user's ${pidsIn}`);
     const resources = input.linux?.resources as Record<string, unknown>;
@@ -97,10 +109,14 @@ export function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Ou
   }
 
   // Capabilities: no set gains one.
-  const capsOf = (s: Spec): Caps => { const c = s.process?.capabilities; return c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Caps) : {}; };
+  const capsOf = (s: Spec): Caps => {
+    const c = s.process?.capabilities;
+    return c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Caps) : {};
+  };
   const inCaps = capsOf(input);
   const outCaps = capsOf(out);
-  if (!isDeepStrictEqual(input.process?.capabilities, out.process?.capabilities) && typeof out.process?.capabilities !== 'object') p.push('capabilities replaced');
+  if (!isDeepStrictEqual(input.process?.capabilities, out.process?.capabilities) && typeof out.process?.capabilities !== 'object')
+    p.push('capabilities replaced');
   for (const [set, caps] of Object.entries(outCaps)) {
     if (isDeepStrictEqual(caps, inCaps[set])) continue;
     if (!Array.isArray(caps)) {
@@ -142,7 +158,8 @@ export function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Ou
   const trusted = c.policy === 'sockets' && input.annotations?.[key] === value;
   const hostSockets = (plan.prepared.summary.hostSockets ?? {}) as { hostUds?: string };
   if (backend === 'gvisor' && hostSockets.hostUds !== 'none' && !trusted) p.push(`--host-uds=${hostSockets.hostUds} without a policy rule`);
-  if (backend === 'gvisor' && (plan.prepared.launcher.includes('host-uds') || plan.prepared.launcher.includes('fsgofer-host-uds')) && !trusted) p.push('the launcher passes a host-uds flag without a policy rule');
+  if (backend === 'gvisor' && (plan.prepared.launcher.includes('host-uds') || plan.prepared.launcher.includes('fsgofer-host-uds')) && !trusted)
+    p.push('the launcher passes a host-uds flag without a policy rule');
   for (const m of out.mounts ?? []) {
     if (!isSocket(m.source)) continue;
     if (!trusted) p.push(`socket ${String(m.source)} bind-mounted without a policy rule`);
@@ -160,10 +177,12 @@ export function plannedProblems(host: FuzzHost, c: FuzzCase, outcome: Extract<Ou
     for (const field of ['seccomp', 'maskedPaths', 'readonlyPaths', 'devices', 'sysctl'] as const) {
       if (!isDeepStrictEqual(input.linux?.[field], out.linux?.[field])) p.push(`linux.${field} changed`);
     }
-    const keep = (ms: Spec['mounts']) => (ms ?? []).filter((m) => m.destination !== '/etc/resolv.conf' && !(typeof m.source === 'string' && under(m.source, host.controlDir)));
+    const keep = (ms: Spec['mounts']) =>
+      (ms ?? []).filter((m) => m.destination !== '/etc/resolv.conf' && !(typeof m.source === 'string' && under(m.source, host.controlDir)));
     if (!isDeepStrictEqual(keep(out.mounts), keep(input.mounts))) p.push('mounts changed beyond resolv.conf and control sockets');
     for (const m of out.mounts ?? []) {
-      if (typeof m.source === 'string' && under(m.source, host.controlDir) && !trusted) p.push(`control-socket directory ${m.source} mounted without a policy rule`);
+      if (typeof m.source === 'string' && under(m.source, host.controlDir) && !trusted)
+        p.push(`control-socket directory ${m.source} mounted without a policy rule`);
       if (m.destination === '/etc/resolv.conf' && !(input.mounts ?? []).some((i) => isDeepStrictEqual(i, m)) && !under(String(m.source), plan.paths.dir)) {
         p.push(`resolv.conf from ${String(m.source)}, neither Docker's nor msb's`);
       }

@@ -73,7 +73,7 @@ describe('fuzz regressions (cases that once failed)', () => {
   });
 });
 
-describe('fuzz: mutated Docker config.json and argv through create\'s planning', () => {
+describe("fuzz: mutated Docker config.json and argv through create's planning", () => {
   it(`${RUNS} cases end in a one-line MsbError or a spec never weaker than input and policy`, () => {
     const counts = { 'argv-refused': 0, refused: 0, planned: 0 };
     const started = Date.now();
@@ -86,7 +86,9 @@ describe('fuzz: mutated Docker config.json and argv through create\'s planning',
       }),
       { numRuns: RUNS, seed: SEED },
     );
-    console.log(`fuzz: ${result.numRuns} cases (seed ${SEED}) in ${Date.now() - started} ms: ${counts.planned} planned, ${counts.refused} refused by create, ${counts['argv-refused']} refused as arguments`);
+    console.log(
+      `fuzz: ${result.numRuns} cases (seed ${SEED}) in ${Date.now() - started} ms: ${counts.planned} planned, ${counts.refused} refused by create, ${counts['argv-refused']} refused as arguments`,
+    );
     if (result.failed) {
       const c = result.counterexample?.[0] as FuzzCase | undefined;
       const text = c?.config.toString('utf8');
@@ -94,7 +96,9 @@ describe('fuzz: mutated Docker config.json and argv through create\'s planning',
         note: `seed ${SEED} path ${result.counterexamplePath}: ${String((result.errorInstance as Error | undefined)?.message ?? '').slice(0, 200)}`,
         policy: c.policy,
         argv: c.argv,
-        ...(text !== undefined && Buffer.from(text).equals(c.config) ? { config: text.replaceAll(host.dir, '@DIR@') } : { configBase64: replaceBytes(c.config, Buffer.from(host.dir), Buffer.from('@DIR@')).toString('base64') }),
+        ...(text !== undefined && Buffer.from(text).equals(c.config)
+          ? { config: text.replaceAll(host.dir, '@DIR@') }
+          : { configBase64: replaceBytes(c.config, Buffer.from(host.dir), Buffer.from('@DIR@')).toString('base64') }),
       };
       console.log(`fuzz: failing case for test/fuzz/regressions.json:\n${JSON.stringify(regression)}`);
     }

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLogLine, leftovers, makeBundle, makeRootfs, makeRuntime, MSB_RUNTIME, run, type BundleOptions, tempDir } from '../support/runtime.js';
 
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root' : spawnSync('runsc', ['--version']).status !== 0 ? 'runsc is not installed' : undefined;
+const skipReason = process.getuid?.() !== 0 ? 'needs root' : spawnSync('runsc', ['--version']).status !== 0 ? 'runsc is not installed' : undefined;
 if (skipReason) console.warn(`SKIP create-errors suite: ${skipReason}`);
 
 const dir = tempDir('msb-create-errors-');
@@ -56,21 +55,67 @@ const cases: Case[] = [
     message: /config\.json: field mounts\.1\.destination must be string/,
   },
   { name: 'a missing root', bundle: { mutate: (s) => delete s.root }, message: /field \(top level\) must have required property 'root'/ },
-  { name: 'an unknown backend from runtimeArgs', globals: ['--isolation=bogus'], message: /unknown isolation "bogus" \(from runtime argument --isolation\); known: gvisor/ },
-  { name: 'krun without its runc', globals: ['--isolation=krun'], policy: '{"krun": {"runc": "/nonexistent/runc"}}', message: /krun: \/nonexistent\/runc not found \(policy krun\.runc=/ },
-  { name: 'a bad annotation value', bundle: { annotations: { 'io.msb.isolation': 'GVISOR; rm -rf /' } }, message: /annotation io\.msb\.isolation="GVISOR; rm -rf \/" is invalid/ },
+  {
+    name: 'an unknown backend from runtimeArgs',
+    globals: ['--isolation=bogus'],
+    message: /unknown isolation "bogus" \(from runtime argument --isolation\); known: gvisor/,
+  },
+  {
+    name: 'krun without its runc',
+    globals: ['--isolation=krun'],
+    policy: '{"krun": {"runc": "/nonexistent/runc"}}',
+    message: /krun: \/nonexistent\/runc not found \(policy krun\.runc=/,
+  },
+  {
+    name: 'a bad annotation value',
+    bundle: { annotations: { 'io.msb.isolation': 'GVISOR; rm -rf /' } },
+    message: /annotation io\.msb\.isolation="GVISOR; rm -rf \/" is invalid/,
+  },
   { name: 'an unknown io.msb annotation', bundle: { annotations: { 'io.msb.turbo': 'on' } }, message: /unknown annotation io\.msb\.turbo/ },
-  { name: 'a runsc flag override annotation', bundle: { annotations: { 'dev.gvisor.flag.network': 'host' } }, message: /annotation dev\.gvisor\.flag\.network is not allowed/ },
+  {
+    name: 'a runsc flag override annotation',
+    bundle: { annotations: { 'dev.gvisor.flag.network': 'host' } },
+    message: /annotation dev\.gvisor\.flag\.network is not allowed/,
+  },
   { name: 'the host network namespace', bundle: { network: 'none-in-spec' }, message: /host network namespace/ },
   { name: 'a missing runsc', policy: '{"gvisor": {"runsc": "/nonexistent/runsc"}}', message: /gvisor: runsc not found/ },
   { name: 'a malformed policy', policy: '{"gvisor": {"runsc": 7}}', message: /policy .*: field gvisor\.runsc must be string/ },
-  { name: 'a policy that does not allow the backend', policy: '{"isolation": {"allowed": ["krun"]}}', message: /isolation "gvisor" .* is not allowed by policy/ },
-  { name: 'a runsc that fails', bundle: { args: [] as string[], mutate: (s) => ((s.process as Record<string, unknown>).args = []) }, onlyMsbOnStderr: false, message: /gvisor: create failed \(exit \d+\)/ },
+  {
+    name: 'a policy that does not allow the backend',
+    policy: '{"isolation": {"allowed": ["krun"]}}',
+    message: /isolation "gvisor" .* is not allowed by policy/,
+  },
+  {
+    name: 'a runsc that fails',
+    bundle: { args: [] as string[], mutate: (s) => ((s.process as Record<string, unknown>).args = []) },
+    onlyMsbOnStderr: false,
+    message: /gvisor: create failed \(exit \d+\)/,
+  },
   // Issue 15: found by an adversarial probe.
-  { name: 'config.json that is a FIFO (create used to block for good)', setup: (b) => replaceConfig(b, (p) => execFileSync('mkfifo', [p])), message: /config\.json .* is a FIFO, not a regular file; msb reads only regular files/ },
-  { name: 'config.json linked to /dev/zero (create used to read until the OOM killer)', setup: (b) => replaceConfig(b, (p) => symlinkSync('/dev/zero', p)), message: /config\.json .* is a character device, not a regular file/ },
-  { name: 'gvisor.runsc that is /bin/true (create used to "succeed" with no sandbox)', policy: '{"gvisor": {"runsc": "/bin/true"}}', message: /^msb: gvisor: policy gvisor\.runsc names \/bin\/true, which is not runsc: `\/bin\/true --version` printed/ },
-  ...(runc ? [{ name: `gvisor.runsc that is runc (${runc})`, policy: JSON.stringify({ gvisor: { runsc: runc } }), message: /which is not runsc: `.*runc --version` printed "runc version / }] : []),
+  {
+    name: 'config.json that is a FIFO (create used to block for good)',
+    setup: (b) => replaceConfig(b, (p) => execFileSync('mkfifo', [p])),
+    message: /config\.json .* is a FIFO, not a regular file; msb reads only regular files/,
+  },
+  {
+    name: 'config.json linked to /dev/zero (create used to read until the OOM killer)',
+    setup: (b) => replaceConfig(b, (p) => symlinkSync('/dev/zero', p)),
+    message: /config\.json .* is a character device, not a regular file/,
+  },
+  {
+    name: 'gvisor.runsc that is /bin/true (create used to "succeed" with no sandbox)',
+    policy: '{"gvisor": {"runsc": "/bin/true"}}',
+    message: /^msb: gvisor: policy gvisor\.runsc names \/bin\/true, which is not runsc: `\/bin\/true --version` printed/,
+  },
+  ...(runc
+    ? [
+        {
+          name: `gvisor.runsc that is runc (${runc})`,
+          policy: JSON.stringify({ gvisor: { runsc: runc } }),
+          message: /which is not runsc: `.*runc --version` printed "runc version /,
+        },
+      ]
+    : []),
   { name: 'a relative gvisor.runsc', policy: '{"gvisor": {"runsc": "usr/bin/runsc"}}', message: /gvisor\.runsc "usr\/bin\/runsc" is a relative path/ },
   {
     name: 'a pod container whose sandbox does not exist (runsc used to leave X_sandbox:X.lock)',
@@ -82,7 +127,11 @@ const cases: Case[] = [
     },
     message: /gvisor: annotation io\.kubernetes\.cri\.sandbox-id names sandbox pod-.*, which does not exist under/,
   },
-  { name: 'a missing root filesystem (runsc said only "cannot read client sync file: EOF")', bundle: { mutate: (s) => ((s.root as Record<string, unknown>).path = 'no-such-rootfs') }, message: /the container's root filesystem .* \(config\.json root\.path\) cannot be used: no such file or directory \(ENOENT\)/ },
+  {
+    name: 'a missing root filesystem (runsc said only "cannot read client sync file: EOF")',
+    bundle: { mutate: (s) => ((s.root as Record<string, unknown>).path = 'no-such-rootfs') },
+    message: /the container's root filesystem .* \(config\.json root\.path\) cannot be used: no such file or directory \(ENOENT\)/,
+  },
 ];
 
 describe.skipIf(skipReason !== undefined)('create refuses bad input and leaves nothing behind', () => {

@@ -62,7 +62,11 @@ afterAll(() => {
 });
 
 /** create, then plug the network in as Docker 28 does (a veth on the bridge, or a bridge: an interface msb cannot tie rules to), then start. */
-function createPlugStart(rt: Runtime, args: string[], link: 'veth' | 'bridge' = 'veth'): { id: string; record: string; veth: string; pid: number; start: ReturnType<typeof run>; output: () => string; createdFiles: string[] } {
+function createPlugStart(
+  rt: Runtime,
+  args: string[],
+  link: 'veth' | 'bridge' = 'veth',
+): { id: string; record: string; veth: string; pid: number; start: ReturnType<typeof run>; output: () => string; createdFiles: string[] } {
   const id = `egstart-${process.pid}-${++seq}`;
   const bundle = makeBundle(dir, rootfs, id, { args });
   const pidFile = join(bundle, 'init.pid');
@@ -76,9 +80,13 @@ function createPlugStart(rt: Runtime, args: string[], link: 'veth' | 'bridge' = 
   const address = `${SUBNET}.${10 + seq}`;
   if (link === 'veth') {
     sh(`ip link add ${veth} type veth peer name ${veth}c && ip link set ${veth} master ${BRIDGE} up && ip link set ${veth}c netns ${pid}`);
-    sh(`nsenter --net=${ns} sh -c 'ip link set lo up && ip addr add ${address}/24 dev ${veth}c && ip link set ${veth}c up && ip route add default via ${GATEWAY}'`);
+    sh(
+      `nsenter --net=${ns} sh -c 'ip link set lo up && ip addr add ${address}/24 dev ${veth}c && ip link set ${veth}c up && ip route add default via ${GATEWAY}'`,
+    );
   } else {
-    sh(`nsenter --net=${ns} sh -c 'ip link set lo up && ip link add ${veth}c type bridge && ip addr add ${address}/24 dev ${veth}c && ip link set ${veth}c up'`);
+    sh(
+      `nsenter --net=${ns} sh -c 'ip link set lo up && ip link add ${veth}c type bridge && ip addr add ${address}/24 dev ${veth}c && ip link set ${veth}c up'`,
+    );
   }
   const start = run(rt, ['start', id]);
   return { id, record, veth, pid, start, createdFiles, output: () => readFileSync(join(rt.root, '..', `${rt.name}-create.out`), 'utf8') };
@@ -116,7 +124,7 @@ describe.skipIf(skipReason !== undefined)('egress when the engine sets the netwo
     }
   }, 60_000);
 
-  it('egressBandwidth: start also shapes the container\'s egress in its network namespace (ifb, tbf, redirect of the veth the engine plugged in), beside the rules', async () => {
+  it("egressBandwidth: start also shapes the container's egress in its network namespace (ifb, tbf, redirect of the veth the engine plugged in), beside the rules", async () => {
     const c = createPlugStart(shaped, KNOCK);
     try {
       expect(c.start.status, c.start.stderr).toBe(0);

@@ -27,7 +27,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(skipReason !== undefined)('gvisor platform kvm on a host that cannot run it', () => {
-  it('create fails at once with the host check\'s reason and leaves nothing behind', () => {
+  it("create fails at once with the host check's reason and leaves nothing behind", () => {
     const rt = makeRuntime('kvm', MSB_RUNTIME, dir);
     const id = `kvm-refused-${process.pid}`;
     const bundle = makeBundle(dir, rootfs, id);

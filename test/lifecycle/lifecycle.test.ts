@@ -6,21 +6,9 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ociSchemasAvailable, validateOci } from '../support/oci-schemas.js';
-import {
-  lastLogLine,
-  leftovers,
-  makeBundle,
-  makeRootfs,
-  makeRuntime,
-  MSB_RUNTIME,
-  REFERENCE_RUNTIME,
-  run,
-  type Runtime,
-  tempDir,
-} from '../support/runtime.js';
+import { lastLogLine, leftovers, makeBundle, makeRootfs, makeRuntime, MSB_RUNTIME, REFERENCE_RUNTIME, run, type Runtime, tempDir } from '../support/runtime.js';
 
-const skipReason =
-  process.getuid?.() !== 0 ? 'needs root' : spawnSync('runsc', ['--version']).status !== 0 ? 'runsc is not installed' : undefined;
+const skipReason = process.getuid?.() !== 0 ? 'needs root' : spawnSync('runsc', ['--version']).status !== 0 ? 'runsc is not installed' : undefined;
 if (skipReason) console.warn(`SKIP lifecycle suite: ${skipReason}`);
 
 const dir = tempDir('msb-lifecycle-');
@@ -202,7 +190,9 @@ describe.skipIf(skipReason !== undefined)('msb-only contract details', () => {
     expect(run(rt, ['start', id]).status).toBe(0);
     const debug = readFileSync(rt.log, 'utf8');
     expect(debug).toContain(`isolation for ${id}: gvisor (annotation io.msb.isolation: not set; runtime argument --isolation: not set; policy default`);
-    const record = JSON.parse(readFileSync(join(rt.root, 'msb/containers', id, 'record.json'), 'utf8')) as { backendSummary: { rmemWorkaround: { apply: boolean } } };
+    const record = JSON.parse(readFileSync(join(rt.root, 'msb/containers', id, 'record.json'), 'utf8')) as {
+      backendSummary: { rmemWorkaround: { apply: boolean } };
+    };
     if (record.backendSummary.rmemWorkaround.apply) {
       expect(debug).toContain('rmem_default workaround applied');
       expect(debug).toContain('gvisor: running runsc in a private mount namespace with /proc/sys/net hidden');
@@ -218,7 +208,10 @@ describe.skipIf(skipReason !== undefined)('msb-only contract details', () => {
     const bundle = makeBundle(dir, rootfs, id, { resolvConf: 'search corp.example\nnameserver 127.0.0.11\noptions ndots:0\n', args: ['sleep', '60'] });
     const original = readFileSync(join(bundle, 'config.json'), 'utf8');
     expect(run(runtime, ['create', '--bundle', bundle, id]).status).toBe(0);
-    const rewritten = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { mounts: { destination: string; source: string }[]; [k: string]: unknown };
+    const rewritten = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as {
+      mounts: { destination: string; source: string }[];
+      [k: string]: unknown;
+    };
     const mount = rewritten.mounts.find((m) => m.destination === '/etc/resolv.conf');
     expect(mount?.source).toBe(join(runtime.root, 'msb/containers', id, 'resolv.conf'));
     expect(rewritten['x-msb-test-unknown-field']).toEqual({ kept: [1, 2, 3] });

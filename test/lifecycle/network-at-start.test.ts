@@ -61,7 +61,9 @@ s.bind(53, '127.0.0.11', () => console.log('ready'));
 async function playDocker28(pid: number, veth: string, resolvConf: string, dockerFile: string): Promise<ChildProcess> {
   const ns = `/proc/${pid}/ns/net`;
   sh(`ip link add ${veth} type veth peer name ${veth}c && ip link set ${veth} master ${BRIDGE} up && ip link set ${veth}c netns ${pid}`);
-  sh(`nsenter --net=${ns} sh -c 'ip link set lo up && ip addr add ${ADDRESS}/24 dev ${veth}c && ip link set ${veth}c up && ip route add default via ${GATEWAY}'`);
+  sh(
+    `nsenter --net=${ns} sh -c 'ip link set lo up && ip addr add ${ADDRESS}/24 dev ${veth}c && ip link set ${veth}c up && ip route add default via ${GATEWAY}'`,
+  );
   const dns = spawn('nsenter', [`--net=${ns}`, process.execPath, '-e', EMBEDDED_DNS], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     dns.stdout?.once('data', () => resolve());
@@ -124,9 +126,15 @@ describe.skipIf(skipReason !== undefined)('DNS when the engine sets the network 
   });
 
   it("a container whose first instruction is a lookup resolves through the relay once Docker's resolv.conf names 127.0.0.11", async () => {
-    const c = await createPlayStart(['sh', '-c', 'cat /etc/resolv.conf; nslookup peer-by-name'], 'nameserver 127.0.0.11\nsearch example.test\noptions ndots:0\n');
+    const c = await createPlayStart(
+      ['sh', '-c', 'cat /etc/resolv.conf; nslookup peer-by-name'],
+      'nameserver 127.0.0.11\nsearch example.test\noptions ndots:0\n',
+    );
     try {
-      expect(waitFor(() => c.output().includes(PEER_A) || /can't resolve|NXDOMAIN|timed out/.test(c.output())), c.output()).toBe(true);
+      expect(
+        waitFor(() => c.output().includes(PEER_A) || /can't resolve|NXDOMAIN|timed out/.test(c.output())),
+        c.output(),
+      ).toBe(true);
       const out = c.output();
       expect(out).toContain(`nameserver ${GATEWAY}`);
       expect(out).not.toMatch(/^nameserver (127\.0\.0\.11|192\.0\.2\.53)/m);

@@ -3,13 +3,19 @@
 // blocks it there with its gofer and sandbox already running. msb must bound create (kill it,
 // remove everything, say why) and `delete --force` must stop it, even while it is stuck.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLogLine, leftovers, makeBundle, makeRootfs, makeRuntime, MSB_RUNTIME, run, tempDir } from '../support/runtime.js';
 
 const skipReason =
-  process.getuid?.() !== 0 ? 'needs root' : spawnSync('runsc', ['--version']).status !== 0 ? 'runsc is not installed' : spawnSync('mkfifo', ['--version']).status !== 0 ? 'mkfifo is missing' : undefined;
+  process.getuid?.() !== 0
+    ? 'needs root'
+    : spawnSync('runsc', ['--version']).status !== 0
+      ? 'runsc is not installed'
+      : spawnSync('mkfifo', ['--version']).status !== 0
+        ? 'mkfifo is missing'
+        : undefined;
 if (skipReason) console.warn(`SKIP stuck-create suite: ${skipReason}`);
 
 const dir = tempDir('msb-stuck-create-');
@@ -33,7 +39,9 @@ function fifo(path: string): string {
 }
 
 const runscProcesses = (id: string): string[] =>
-  spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /runsc/.test(l) && l.includes(id));
+  spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => /runsc/.test(l) && l.includes(id));
 
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -64,12 +72,17 @@ describe.skipIf(skipReason !== undefined)('a stuck runsc create', () => {
     const id = `stuck-forced-${process.pid}`;
     const bundle = makeBundle(dir, rootfs, id);
     const out = openSync(join(dir, `${id}.out`), 'w');
-    const create = spawn(rt.path, [...rt.globals, 'create', '--bundle', bundle, '--pid-file', fifo(join(dir, `${id}.pid`)), id], { stdio: ['ignore', out, out] });
+    const create = spawn(rt.path, [...rt.globals, 'create', '--bundle', bundle, '--pid-file', fifo(join(dir, `${id}.pid`)), id], {
+      stdio: ['ignore', out, out],
+    });
     closeSync(out);
     started.push(create);
     const exited = new Promise<number | null>((resolve) => create.once('exit', (code) => resolve(code)));
     // runsc create, runsc-gofer and runsc-sandbox all run; create waits on the FIFO.
-    await until('the sandbox of the stuck create', () => runscProcesses(id).some((l) => l.includes('runsc-sandbox')) && runscProcesses(id).some((l) => l.includes(' create ')));
+    await until(
+      'the sandbox of the stuck create',
+      () => runscProcesses(id).some((l) => l.includes('runsc-sandbox')) && runscProcesses(id).some((l) => l.includes(' create ')),
+    );
     const del = run(rt, ['delete', '--force', id]);
     expect(del.stderr).toBe('');
     expect(del.status).toBe(0);

@@ -19,10 +19,16 @@ const sandboxes = Object.keys(BACKENDS);
 
 describe('configs/daemon.json.*', () => {
   it('has the snippets the docs name', () => {
-    expect(daemonSnippets.sort()).toEqual(['daemon.json.aliases', 'daemon.json.default-runtime', 'daemon.json.msb', 'daemon.json.msb-gvisor', 'daemon.json.msb-krun']);
+    expect(daemonSnippets.sort()).toEqual([
+      'daemon.json.aliases',
+      'daemon.json.default-runtime',
+      'daemon.json.msb',
+      'daemon.json.msb-gvisor',
+      'daemon.json.msb-krun',
+    ]);
   });
 
-  it.each(daemonSnippets)('%s registers msb-runtime with msb\'s own arguments only', (name) => {
+  it.each(daemonSnippets)("%s registers msb-runtime with msb's own arguments only", (name) => {
     const config = parseDaemonJson(read(name), name);
     const runtimes = runtimesOf(config, name) ?? {};
     expect(Object.keys(runtimes).length).toBeGreaterThan(0);

@@ -76,7 +76,11 @@ describe.skipIf(skip !== undefined)('ctr run --runc-binary shim/msb-runtime', ()
     cleanNamespace(); // an interrupted earlier run
     const saved = spawnSync('docker', ['save', 'local/busybox'], { maxBuffer: 64 << 20, timeout: 60_000 });
     if (saved.status !== 0) throw new Error(`docker save: ${saved.stderr}`);
-    const imported = spawnSync('ctr', ['--address', address ?? '', '-n', NS, 'images', 'import', '-'], { input: saved.stdout, encoding: 'utf8', timeout: 60_000 });
+    const imported = spawnSync('ctr', ['--address', address ?? '', '-n', NS, 'images', 'import', '-'], {
+      input: saved.stdout,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (imported.status !== 0) throw new Error(`ctr images import: ${imported.stderr}`);
   });
 
@@ -138,7 +142,9 @@ describe.skipIf(skip !== undefined)('ctr run --runc-binary shim/msb-runtime', ()
   it('a second containerd with the snippet loads its CRI plugin with the msb handler', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msb-ops-containerd-'));
     const hadDefaultRoot = existsSync('/var/lib/containerd');
-    const snippet = readFileSync(join(repoRoot, 'configs/containerd/config.toml'), 'utf8').replaceAll('/opt/msb/shim/msb-runtime', runtime).replace(/^version = 2$/m, '');
+    const snippet = readFileSync(join(repoRoot, 'configs/containerd/config.toml'), 'utf8')
+      .replaceAll('/opt/msb/shim/msb-runtime', runtime)
+      .replace(/^version = 2$/m, '');
     // Top-level keys first (TOML puts a key into the table above it); everything of this instance in dir.
     const config = [
       `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"`,
@@ -159,7 +165,9 @@ describe.skipIf(skip !== undefined)('ctr run --runc-binary shim/msb-runtime', ()
       expect(plugins()).toMatch(/^io\.containerd\.grpc\.v1\s+cri\s+\S+\s+ok\s*$/m);
       // CRI logs its whole configuration at start: the handler as it will run it.
       await waitUntil(() => log.join('').includes('Start cri plugin with config'), 10_000);
-      expect(log.join('')).toContain(`msb:{Type:io.containerd.runc.v2 Path: Engine: PodAnnotations:[io.msb.* dev.gvisor.flag.host-uds] ContainerAnnotations:[io.msb.* dev.gvisor.flag.host-uds] Root: Options:map[BinaryName:${runtime} SystemdCgroup:false]`);
+      expect(log.join('')).toContain(
+        `msb:{Type:io.containerd.runc.v2 Path: Engine: PodAnnotations:[io.msb.* dev.gvisor.flag.host-uds] ContainerAnnotations:[io.msb.* dev.gvisor.flag.host-uds] Root: Options:map[BinaryName:${runtime} SystemdCgroup:false]`,
+      );
     } finally {
       daemon.kill('SIGTERM');
       await exited;

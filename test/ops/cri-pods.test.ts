@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CriClient, type PodConfig } from '../../src/cri/cri-client.js';
 import { BUSYBOX_IMAGE, importLocalImages } from '../../src/cri/local-images.js';
-import { cniBinDir, ctrArgs, mountsUnder, pidsMentioning, privateContainerdLayout, resetPrivateContainerd, startPrivateContainerd } from '../../src/cri/private-containerd.js';
+import {
+  cniBinDir,
+  ctrArgs,
+  mountsUnder,
+  pidsMentioning,
+  privateContainerdLayout,
+  resetPrivateContainerd,
+  startPrivateContainerd,
+} from '../../src/cri/private-containerd.js';
 import { repoRoot } from '../support/paths.js';
 
 const layout = privateContainerdLayout();
@@ -47,7 +55,11 @@ async function runPod(name: string, containers: { name: string; command: string[
   pods.push(pod);
   const ids: string[] = [];
   for (const c of containers) {
-    const id = await cri.createContainer(pod, { metadata: { name: c.name }, image: { image: BUSYBOX_IMAGE }, command: c.command, logPath: `${c.name}.log` }, config);
+    const id = await cri.createContainer(
+      pod,
+      { metadata: { name: c.name }, image: { image: BUSYBOX_IMAGE }, command: c.command, logPath: `${c.name}.log` },
+      config,
+    );
     await cri.startContainer(id);
     ids.push(id);
   }
@@ -93,11 +105,18 @@ function runscProcesses(): Record<string, number> {
 }
 
 function countDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0));
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)])
+      .filter(([, v]) => v !== 0),
+  );
 }
 
 function formatCounts(c: Record<string, number>): string {
-  return Object.entries(c).sort().map(([k, v]) => `${v} ${k}`).join(', ');
+  return Object.entries(c)
+    .sort()
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
 }
 
 const SERVER = ['sh', '-c', 'while true; do echo "hello from $(hostname)" | nc -l -p 8080; done'];
@@ -125,7 +144,10 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
 
   it('runs a two-container pod in one runsc sandbox: the server answers on 127.0.0.1 and on the pod IP', async () => {
     expect((await cri.version()).runtimeName).toBe('containerd');
-    first = await runPod('two', [{ name: 'server', command: SERVER }, { name: 'client', command: SLEEP }]);
+    first = await runPod('two', [
+      { name: 'server', command: SERVER },
+      { name: 'client', command: SLEEP },
+    ]);
     const ip = await cri.podIp(first.pod);
     expect(ip).toMatch(/^10\.213\.40\.\d+$/);
     const client = first.ids[1] ?? '';
@@ -148,7 +170,10 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
 
   it('runs a pod of 5 containers in one runsc sandbox, where 5 pods of one container each run their own', async () => {
     const before = runscProcesses();
-    const five = await runPod('five', [1, 2, 3, 4, 5].map((n) => ({ name: `c${n}`, command: SLEEP })));
+    const five = await runPod(
+      'five',
+      [1, 2, 3, 4, 5].map((n) => ({ name: `c${n}`, command: SLEEP })),
+    );
     for (const id of five.ids) expect((await cri.execSync(id, ['true'])).exitCode).toBe(0);
     const afterFive = runscProcesses();
     const singles = [];
@@ -205,8 +230,17 @@ describe.skipIf(skip !== undefined)('CRI pods under msb (private containerd, run
 
   it('gives a container run by ctr without CNI a working lo', () => {
     const ctr = (...args: string[]) => spawnSync('ctr', ctrArgs(layout, ...args), { encoding: 'utf8', timeout: 120_000 });
-    const r = ctr('run', '--rm', '--runc-binary', runtime, BUSYBOX_IMAGE, 'msb-cri-ctr-lo', 'sh', '-c',
-      'nc -l -p 9 -e echo pong & sleep 1; nc -w 2 127.0.0.1 9 </dev/null; ip addr show lo');
+    const r = ctr(
+      'run',
+      '--rm',
+      '--runc-binary',
+      runtime,
+      BUSYBOX_IMAGE,
+      'msb-cri-ctr-lo',
+      'sh',
+      '-c',
+      'nc -l -p 9 -e echo pong & sleep 1; nc -w 2 127.0.0.1 9 </dev/null; ip addr show lo',
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('pong');
     expect(r.stdout).toMatch(/inet 127\.0\.0\.1\/8/);

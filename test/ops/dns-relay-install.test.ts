@@ -89,11 +89,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // SIGTERM: the relay removes its iptables chain (ingress-guard.ts) as it stops.
-  if (relay && relay.exitCode === null) await new Promise<void>((resolve) => {
-    relay?.once('exit', () => resolve());
-    relay?.kill('SIGTERM');
-    setTimeout(() => relay?.kill('SIGKILL'), 5000).unref();
-  });
+  if (relay && relay.exitCode === null)
+    await new Promise<void>((resolve) => {
+      relay?.once('exit', () => resolve());
+      relay?.kill('SIGTERM');
+      setTimeout(() => relay?.kill('SIGKILL'), 5000).unref();
+    });
   for (const c of children) c.kill('SIGKILL');
   if (!skipReason) {
     spawnSync('ip', ['netns', 'delete', NETNS]);
@@ -107,8 +108,15 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipReason !== undefined)('a relay whose install is deleted under it', () => {
-  it('still answers from the container\'s own resolver and says its install is gone', async () => {
-    const registration = { id: `install-test-${process.pid}`, pid: process.pid, netns: `/var/run/netns/${NETNS}`, addresses: [CLIENT], gateways: [GATEWAY], upstreams: [] };
+  it("still answers from the container's own resolver and says its install is gone", async () => {
+    const registration = {
+      id: `install-test-${process.pid}`,
+      pid: process.pid,
+      netns: `/var/run/netns/${NETNS}`,
+      addresses: [CLIENT],
+      gateways: [GATEWAY],
+      upstreams: [],
+    };
     expect(await controlRequest({ op: 'register', registration }, stateDir)).toEqual({ ok: true });
     rmSync(copy, { recursive: true, force: true }); // the checkout is gone before the first query
     const reply = await ask('web.test');

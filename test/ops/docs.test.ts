@@ -47,7 +47,7 @@ describe('docs/operator-guide.md', () => {
     expect(guide).toContain(`| \`${key}\` |`);
   });
 
-  it.each(GLOBAL_FLAGS.filter((f) => /daemon\.json|policy/.test(f.help)).map((f) => f.name))('documents msb\'s runtime argument --%s', (name) => {
+  it.each(GLOBAL_FLAGS.filter((f) => /daemon\.json|policy/.test(f.help)).map((f) => f.name))("documents msb's runtime argument --%s", (name) => {
     expect(guide).toMatch(new RegExp(`\\| \`--${name}=`));
   });
 });
@@ -55,6 +55,7 @@ describe('docs/operator-guide.md', () => {
 describe('README.md', () => {
   it('links every doc', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    for (const doc of readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md'))) expect(readme, `README does not link docs/${doc}`).toContain(`(docs/${doc})`);
+    for (const doc of readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')))
+      expect(readme, `README does not link docs/${doc}`).toContain(`(docs/${doc})`);
   });
 });

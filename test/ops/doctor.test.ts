@@ -15,7 +15,12 @@ import { docker, dockerSkipReason, waitUntil } from '../support/docker.js';
 import { repoRoot } from '../support/paths.js';
 
 const msbctl = join(repoRoot, 'shim/msbctl');
-const skip = process.getuid?.() !== 0 ? 'doctor probes netns and runs runsc do: needs root' : !existsSync(join(repoRoot, 'dist/ctl/msbctl.js')) ? 'msb is not built (npm run build)' : undefined;
+const skip =
+  process.getuid?.() !== 0
+    ? 'doctor probes netns and runs runsc do: needs root'
+    : !existsSync(join(repoRoot, 'dist/ctl/msbctl.js'))
+      ? 'msb is not built (npm run build)'
+      : undefined;
 if (skip) console.warn(`SKIP doctor suite: ${skip}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'msb-ops-doctor-'));
@@ -32,10 +37,11 @@ interface Check {
   facts?: Record<string, unknown>;
 }
 
-const doctorLeftovers = (): string[] => [
-  ...docker(['ps', '-a', '--filter', 'label=io.msb.doctor', '--format', '{{.Names}}']).stdout.split('\n'),
-  ...docker(['network', 'ls', '--filter', 'label=io.msb.doctor', '--format', '{{.Name}}']).stdout.split('\n'),
-].filter(Boolean);
+const doctorLeftovers = (): string[] =>
+  [
+    ...docker(['ps', '-a', '--filter', 'label=io.msb.doctor', '--format', '{{.Names}}']).stdout.split('\n'),
+    ...docker(['network', 'ls', '--filter', 'label=io.msb.doctor', '--format', '{{.Name}}']).stdout.split('\n'),
+  ].filter(Boolean);
 
 /** doctor runs msbctl doctor without blocking the worker (it runs containers: tens of seconds on a busy host). */
 function doctor(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -84,7 +90,9 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
 
   it('prints a well-formed report and exits with its worst status', () => {
     expect(run?.stderr).toBe('');
-    const validate = new AjvModule.default({ strict: false }).compile(JSON.parse(readFileSync(join(repoRoot, 'src/schemas/doctor-report.schema.json'), 'utf8')) as object);
+    const validate = new AjvModule.default({ strict: false }).compile(
+      JSON.parse(readFileSync(join(repoRoot, 'src/schemas/doctor-report.schema.json'), 'utf8')) as object,
+    );
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report?.schemaVersion).toBe(1);
     const order = ['skip', 'ok', 'warn', 'fail'];
@@ -93,13 +101,33 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
     expect(run?.status).toBe({ skip: 0, ok: 0, warn: 1, fail: 2 }[worst]);
     expect(report?.exitCode).toBe(run?.status);
     for (const c of report!.checks) {
-      expect(Object.keys(c).every((k) => ['id', 'status', 'summary', 'detail', 'fix', 'facts'].includes(k)), JSON.stringify(c)).toBe(true);
+      expect(
+        Object.keys(c).every((k) => ['id', 'status', 'summary', 'detail', 'fix', 'facts'].includes(k)),
+        JSON.stringify(c),
+      ).toBe(true);
       expect(order).toContain(c.status);
       expect(c.summary).not.toBe('');
       if (c.status === 'warn' || c.status === 'fail') expect(c.fix, c.id).toBeTruthy();
     }
     expect(report!.checks.map((c) => c.id)).toEqual([
-      'docker-engine', 'msb-runtime', 'default-runtime', 'policy', 'create-helper', 'runsc', 'rmem-quirk', 'gvisor-platform', 'gvisor-rootfs', 'kvm', 'krun-provider', 'tini', 'runc', 'cgroup', 'checkpoint', 'dns-relay', 'egress-nft', 'service-discovery',
+      'docker-engine',
+      'msb-runtime',
+      'default-runtime',
+      'policy',
+      'create-helper',
+      'runsc',
+      'rmem-quirk',
+      'gvisor-platform',
+      'gvisor-rootfs',
+      'kvm',
+      'krun-provider',
+      'tini',
+      'runc',
+      'cgroup',
+      'checkpoint',
+      'dns-relay',
+      'egress-nft',
+      'service-discovery',
     ]);
   });
 
@@ -122,14 +150,21 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
     expect(rmem.facts?.quirk).toBe(quirk);
     expect(rmem.facts?.applied).toBe(quirk);
     expect(rmem.status).toBe('ok');
-    expect(rmem.summary).toMatch(quirk ? /^workaround applies: runsc .* is older than release-20240807 and the kernel namespaces net\.core\.rmem_default/ : /^workaround not needed/);
+    expect(rmem.summary).toMatch(
+      quirk ? /^workaround applies: runsc .* is older than release-20240807 and the kernel namespaces net\.core\.rmem_default/ : /^workaround not needed/,
+    );
   });
 
   it('runs a real sandbox on the gVisor platform and leaves no temporary root behind', () => {
     const platform = check('gvisor-platform');
     // warn: ptrace runs where systrap would be faster (a runsc without systrap, or policy ptrace).
     expect(platform.status).toBe(platform.facts?.fasterPlatform ? 'warn' : 'ok');
-    expect(platform.facts?.sandboxKernel).toBe(spawnSync('runsc', ['--network=none', `--platform=${String(platform.facts?.platform)}`, '--root', join(dir, 'runsc'), 'do', 'uname', '-r'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout.trim());
+    expect(platform.facts?.sandboxKernel).toBe(
+      spawnSync('runsc', ['--network=none', `--platform=${String(platform.facts?.platform)}`, '--root', join(dir, 'runsc'), 'do', 'uname', '-r'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).stdout.trim(),
+    );
     expect(doctorTemps().filter((f) => !before.includes(f))).toEqual([]);
   });
 
@@ -149,7 +184,9 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
     expect(sd.facts?.resolved).toBe(true);
     expect(['ok', 'warn']).toContain(sd.status);
     expect(sd.facts?.runtime).toBe('msb');
-    const version = docker(['version', '--format', '{{.Server.Version}}|{{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}']).stdout.trim().split('|');
+    const version = docker(['version', '--format', '{{.Server.Version}}|{{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}'])
+      .stdout.trim()
+      .split('|');
     expect(sd.facts?.dockerVersion).toBe(version[0]);
     expect(sd.facts?.containerdVersion).toBe(version[1]);
     expect(sd.facts?.runscVersion).toBe(check('runsc').facts?.version);
@@ -165,7 +202,7 @@ describe.skipIf(skip !== undefined)('msbctl doctor on this host', () => {
     const statusLines = lines.filter((l) => /^(OK|WARN|FAIL|SKIP) /.test(l));
     expect(statusLines.map((l) => l.split(/\s+/)[1])).toEqual(report!.checks.map((c) => c.id));
     for (const l of lines) expect(l, l).toMatch(/^(OK|WARN|FAIL|SKIP) |^ +fix: |^msb \S+: \d+ fail, \d+ warn, \d+ ok, \d+ skip \(exit \d\)$/);
-    if (expectedKvmKind() === 'kvm-pvm') expect(human.stdout).toMatch(/^WARN  kvm +.*kvm-pvm/m);
+    if (expectedKvmKind() === 'kvm-pvm') expect(human.stdout).toMatch(/^WARN {2}kvm +.*kvm-pvm/m);
   }, 200_000);
 });
 

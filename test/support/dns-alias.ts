@@ -11,7 +11,8 @@ function ctl(args: string[]): void {
 /** installAlias registers this checkout's msb-runtime as a Docker runtime alias with a policy and waits for dockerd to load it. */
 export async function installAlias(name: string, policyPath: string): Promise<void> {
   ctl(['install', '--name', name, '--path', join(repoRoot, 'shim/msb-runtime'), `--runtime-arg=--policy=${policyPath}`]);
-  if (!(await waitUntil(() => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${name}"`)))) throw new Error(`dockerd did not pick up runtime ${name}`);
+  if (!(await waitUntil(() => docker(['info', '--format', '{{json .Runtimes}}']).stdout.includes(`"${name}"`))))
+    throw new Error(`dockerd did not pick up runtime ${name}`);
 }
 
 /** uninstallAlias removes a runtime alias again. */

@@ -10,7 +10,7 @@ export interface Reply {
 }
 
 /** decodeReply turns dnsq's hex output into a Reply, or undefined when there was none. */
-export function decodeReply(hex: string): Reply | undefined {
+function decodeReply(hex: string): Reply | undefined {
   const msg = Buffer.from(hex.trim(), 'hex');
   const h = readHeader(msg);
   if (!h) return undefined;
@@ -49,6 +49,9 @@ export function networkGateway(network: string): string {
  */
 export async function nslookupAddresses(container: string, name: string): Promise<string[]> {
   const r = await dockerAsync(['exec', container, 'nslookup', '-type=a', name], { timeout: 30_000 });
-  const afterName = r.stdout.split(/^Name:/m).slice(1).join('\n');
+  const afterName = r.stdout
+    .split(/^Name:/m)
+    .slice(1)
+    .join('\n');
   return [...afterName.matchAll(/^Address:\s*(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1] as string).sort();
 }

@@ -5,7 +5,7 @@ import { checkQuery, Rcode } from '../../src/dns/dns-wire.js';
 import { TcpFramer } from '../../src/dns/tcp-framing.js';
 
 /** UPSTREAM_ZONE is the only zone the test's upstream server knows. */
-export const UPSTREAM_ZONE = 'ext.test';
+const UPSTREAM_ZONE = 'ext.test';
 
 /** UPSTREAM_A is what www.ext.test resolves to (TEST-NET-1: nothing ever connects to it). */
 export const UPSTREAM_A = '192.0.2.10';
@@ -18,13 +18,17 @@ function txt(text: string): Buffer {
 }
 
 /** answerFor is the test zone: www (A), big (many TXT), everything else NXDOMAIN. */
-export function answerFor(query: Buffer, overTcp: boolean): Buffer | undefined {
+function answerFor(query: Buffer, overTcp: boolean): Buffer | undefined {
   const c = checkQuery(query);
   if (!c.ok) return undefined;
   const { name, type } = c.question;
   if (name === `www.${UPSTREAM_ZONE}` && type === 1) return buildResponse(query, [{ type: 1, ttl: 300, data: Buffer.from(UPSTREAM_A.split('.').map(Number)) }]);
   if (name === `big.${UPSTREAM_ZONE}` && type === 16) {
-    const records: AnswerRecord[] = Array.from({ length: BIG_TXT_COUNT }, (_, i) => ({ type: 16, ttl: 300, data: txt(`record-${String(i).padStart(2, '0')}-${'x'.repeat(50)}`) }));
+    const records: AnswerRecord[] = Array.from({ length: BIG_TXT_COUNT }, (_, i) => ({
+      type: 16,
+      ttl: 300,
+      data: txt(`record-${String(i).padStart(2, '0')}-${'x'.repeat(50)}`),
+    }));
     const full = buildResponse(query, records);
     return full.length > 512 && !overTcp ? buildResponse(query, [], { truncated: true }) : full;
   }

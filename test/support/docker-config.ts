@@ -16,7 +16,7 @@ import { repoRoot, specExample } from './paths.js';
 export type DockerConfig = { text: string; source: string } | { skip: string };
 
 /** DOCKER_CONFIG_COMMAND is the container the fixture describes (its image, command and network). */
-export const DOCKER_CONFIG_COMMAND = ['--network', 'bridge', 'local/busybox', 'sleep', '100'] as const;
+const DOCKER_CONFIG_COMMAND = ['--network', 'bridge', 'local/busybox', 'sleep', '100'] as const;
 
 const CACHE_DIR = join(repoRoot, 'node_modules/.cache/msb-test');
 
@@ -27,7 +27,7 @@ function run(args: string[]): { status: number; stdout: string; stderr: string }
 
 /** engineKey names the engine and containerd versions, or says why the engine cannot be used. */
 function engineKey(): { key: string } | { why: string } {
-  if (process.getuid?.() !== 0) return { why: 'not root (the bundle is read through /proc of containerd\'s shim)' };
+  if (process.getuid?.() !== 0) return { why: "not root (the bundle is read through /proc of containerd's shim)" };
   const v = run(['version', '--format', '{{.Server.Version}} {{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}']);
   if (v.status !== 0) return { why: `no Docker engine answers (${v.stderr.trim().split('\n')[0] ?? ''})` };
   if (run(['image', 'inspect', 'local/busybox']).status !== 0) return { why: 'image local/busybox is missing (scripts/build-images.sh)' };

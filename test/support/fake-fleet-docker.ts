@@ -10,7 +10,10 @@ export interface FakeFleet extends FleetDocker {
 }
 
 /** inspectDoc builds a running container's inspect document with the fields fleet reads. */
-export function inspectDoc(name: string, over: { Config?: object; HostConfig?: object; State?: object; Mounts?: object[]; Networks?: object } = {}): Docker.ContainerInspectInfo {
+export function inspectDoc(
+  name: string,
+  over: { Config?: object; HostConfig?: object; State?: object; Mounts?: object[]; Networks?: object } = {},
+): Docker.ContainerInspectInfo {
   const id = `${name.replace(/[^a-f0-9]/g, 'a').padEnd(12, '0')}${'f'.repeat(52)}`.slice(0, 64);
   return {
     Id: id,
@@ -41,13 +44,24 @@ export function fakeFleet(containers: Docker.ContainerInspectInfo[], engine?: Pa
     containers: byId,
     calls,
     failOn,
-    engineRuntimes: async () => ({ defaultRuntime: 'runc', runtimes: { runc: { path: 'runc' }, msb: { path: '/opt/msb/shim/msb-runtime' }, ...engine?.runtimes }, ...(engine?.defaultRuntime ? { defaultRuntime: engine.defaultRuntime } : {}) }),
+    engineRuntimes: async () => ({
+      defaultRuntime: 'runc',
+      runtimes: { runc: { path: 'runc' }, msb: { path: '/opt/msb/shim/msb-runtime' }, ...engine?.runtimes },
+      ...(engine?.defaultRuntime ? { defaultRuntime: engine.defaultRuntime } : {}),
+    }),
     listRunning: async () => [...byId.values()].filter((c) => c.State.Running).map((c) => c.Id),
     inspect: async (n) => structuredClone(find(n)),
     imageId: async () => 'sha256:img',
     create: async (o) => {
       const id = `new${++next}`.padEnd(64, '0');
-      await act(`create ${o.name}`, () => byId.set(id, { ...inspectDoc(o.name!), Id: id, HostConfig: o.HostConfig, State: { Running: false, Status: 'created' } } as unknown as Docker.ContainerInspectInfo));
+      await act(`create ${o.name}`, () =>
+        byId.set(id, {
+          ...inspectDoc(o.name!),
+          Id: id,
+          HostConfig: o.HostConfig,
+          State: { Running: false, Status: 'created' },
+        } as unknown as Docker.ContainerInspectInfo),
+      );
       return id;
     },
     connect: (net, id) => act(`connect ${net} ${find(id)!.Name}`, () => undefined),

@@ -57,7 +57,11 @@ exit 0
     calls: () =>
       readdirSync(join(dir, 'calls'))
         .sort((a, b) => Number(a) - Number(b))
-        .map((f) => readFileSync(join(dir, 'calls', f), 'utf8').split('\0').slice(0, -1)),
+        .map((f) =>
+          readFileSync(join(dir, 'calls', f), 'utf8')
+            .split('\0')
+            .slice(0, -1),
+        ),
     reset,
     failWith(message: string, command = 'create'): void {
       writeFileSync(join(dir, 'fail-on'), command);

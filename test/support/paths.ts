@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** sharedDir is the folder of shared reference material beside the checkout (../shared). */
-export const sharedDir = join(repoRoot, '..', 'shared');
+const sharedDir = join(repoRoot, '..', 'shared');
 
 /** ociSpecDir is the copy of the OCI runtime-spec (schemas and examples) in the shared folder. */
-export const ociSpecDir = join(sharedDir, 'oci-runtime-spec');
+const ociSpecDir = join(sharedDir, 'oci-runtime-spec');
 
 /** ociSchemaDir holds the official runtime-spec JSON Schemas (draft-04). */
 export const ociSchemaDir = join(ociSpecDir, 'schema');

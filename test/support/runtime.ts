@@ -68,7 +68,9 @@ export function makeRootfs(dir: string): string {
   const rootfs = join(dir, 'rootfs');
   for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root']) mkdirSync(join(rootfs, d), { recursive: true });
   cpSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-  const applets = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  const applets = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const a of applets) symlinkSync('busybox', join(rootfs, 'bin', a));
   writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   return rootfs;

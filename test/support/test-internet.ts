@@ -34,7 +34,7 @@ export function freshName(k: number): { name: string; address: string } {
 }
 
 /** ZONE is what the namespace's DNS server answers (TTL 5 s), with the fresh names (freshName); everything else is NXDOMAIN. */
-export const ZONE: Record<string, string> = {
+const ZONE: Record<string, string> = {
   'allowed.test': INTERNET.allowed,
   'denied.test': INTERNET.denied,
   'cdn.allowed.test': INTERNET.cdn,
@@ -69,17 +69,20 @@ export interface TestInternet {
 }
 
 /** removeInternet removes what a (possibly killed) earlier run left. */
-export function removeInternet(): void {
+function removeInternet(): void {
   for (const net of ['203.0.113.0/24', '198.51.100.0/24']) ip(['route', 'del', net, 'dev', INTERNET.hostVeth]);
   while (ip(['rule', 'del', 'priority', INTERNET.table]).ok);
   ip(['route', 'flush', 'table', INTERNET.table]);
-  spawnSync('ip', ['netns', 'pids', INTERNET.netns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).forEach((pid) => {
-    try {
-      process.kill(Number(pid), 'SIGKILL'); // only the test's own servers live in its namespace
-    } catch {
-      // gone
-    }
-  });
+  spawnSync('ip', ['netns', 'pids', INTERNET.netns], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .forEach((pid) => {
+      try {
+        process.kill(Number(pid), 'SIGKILL'); // only the test's own servers live in its namespace
+      } catch {
+        // gone
+      }
+    });
   ip(['link', 'del', INTERNET.hostVeth]);
   ip(['netns', 'del', INTERNET.netns]);
 }
@@ -110,7 +113,11 @@ export async function startInternet(privateFrom: string): Promise<TestInternet> 
   for (const net of ['203.0.113.0/24', '198.51.100.0/24']) must(['route', 'add', net, 'via', I.nsAddress, 'dev', I.hostVeth]);
   for (const a of [I.rebindTarget, I.meta]) must(['route', 'add', `${a}/32`, 'via', I.nsAddress, 'dev', I.hostVeth, 'table', I.table]);
   must(['rule', 'add', 'from', privateFrom, 'lookup', I.table, 'priority', I.table]);
-  const server: ChildProcess = spawn('ip', ['netns', 'exec', I.netns, process.execPath, join(repoRoot, 'test/support/test-internet-server.mjs'), I.dns, JSON.stringify(ZONE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', I.netns, process.execPath, join(repoRoot, 'test/support/test-internet-server.mjs'), I.dns, JSON.stringify(ZONE)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`the test internet's servers exited (${code})`)));
     server.stdout?.once('data', () => resolve());

@@ -9,8 +9,24 @@ const running: RelayStatus = {
     started: '2026-12-01T20:00:00.000Z',
     rssBytes: 50 * 1048576,
     counters: { unregistered: 3, malformed: 1, rateLimited: 0, unanswered: 0 },
-    networks: [{ address: '172.20.0.1', containers: ['a'.repeat(64)] }, { address: '172.21.0.1', error: 'EADDRINUSE', containers: [] }],
-    containers: [{ id: 'a'.repeat(64), addresses: ['172.20.0.3'], gateways: ['172.20.0.1'], upstreams: ['192.0.2.53'], queries: 9, answeredDocker: 7, answeredUpstream: 1, answeredCache: 1, dropsRate: 0, dropsMalformed: 1 }],
+    networks: [
+      { address: '172.20.0.1', containers: ['a'.repeat(64)] },
+      { address: '172.21.0.1', error: 'EADDRINUSE', containers: [] },
+    ],
+    containers: [
+      {
+        id: 'a'.repeat(64),
+        addresses: ['172.20.0.3'],
+        gateways: ['172.20.0.1'],
+        upstreams: ['192.0.2.53'],
+        queries: 9,
+        answeredDocker: 7,
+        answeredUpstream: 1,
+        answeredCache: 1,
+        dropsRate: 0,
+        dropsMalformed: 1,
+      },
+    ],
   },
 };
 
@@ -36,22 +52,56 @@ describe('formatDnsStatus', () => {
 describe('msbctl dns', () => {
   it('status prints and succeeds while the relay runs, and fails (exit 1) when it does not', async () => {
     let out = '';
-    await dnsStatus({ json: true }, (t) => void (out += t), async () => running, () => []);
+    await dnsStatus(
+      { json: true },
+      (t) => void (out += t),
+      async () => running,
+      () => [],
+    );
     expect(JSON.parse(out)).toEqual({ ...running, problems: { failures: [], warnings: [] }, lateNetworks: [] });
-    await expect(dnsStatus({ json: false }, () => undefined, async () => ({ running: false, reason: 'gone' }), () => [])).rejects.toThrow('the DNS relay is not running: gone');
+    await expect(
+      dnsStatus(
+        { json: false },
+        () => undefined,
+        async () => ({ running: false, reason: 'gone' }),
+        () => [],
+      ),
+    ).rejects.toThrow('the DNS relay is not running: gone');
   });
 
   it('status names gVisor containers connected to a network after start, with the fix', async () => {
     let out = '';
-    await dnsStatus({ json: false }, (t) => void (out += t), async () => running, () => [{ id: 'a'.repeat(64), interfaces: ['eth1 192.168.224.2/20'] }]);
-    expect(out).toContain('container aaaaaaaaaaaa: connected to a network after start (eth1 192.168.224.2/20); the gVisor sandbox does not see it: restart the container (docker restart)');
+    await dnsStatus(
+      { json: false },
+      (t) => void (out += t),
+      async () => running,
+      () => [{ id: 'a'.repeat(64), interfaces: ['eth1 192.168.224.2/20'] }],
+    );
+    expect(out).toContain(
+      'container aaaaaaaaaaaa: connected to a network after start (eth1 192.168.224.2/20); the gVisor sandbox does not see it: restart the container (docker restart)',
+    );
   });
 
   it('status of a relay that leaves queries unanswered says FAILING and fails, never "running"', async () => {
     const at = new Date().toISOString();
-    const failing: RelayStatus = { running: true, status: { ...running.status, counters: { unregistered: 0, malformed: 0, rateLimited: 0, unanswered: 138 }, health: { lastUnansweredAt: at }, install: { entry: '/tmp/clone/dist/dns/relay-main.js', state: 'gone' } } };
+    const failing: RelayStatus = {
+      running: true,
+      status: {
+        ...running.status,
+        counters: { unregistered: 0, malformed: 0, rateLimited: 0, unanswered: 138 },
+        health: { lastUnansweredAt: at },
+        install: { entry: '/tmp/clone/dist/dns/relay-main.js', state: 'gone' },
+      },
+    };
     let out = '';
-    await expect(dnsStatus({ json: false }, (t) => void (out += t), async () => failing, () => [])).rejects.toThrow(`the DNS relay is failing: queries left unanswered: 138 in all, the last at ${at}, none answered since`);
+    await expect(
+      dnsStatus(
+        { json: false },
+        (t) => void (out += t),
+        async () => failing,
+        () => [],
+      ),
+    ).rejects.toThrow(`the DNS relay is failing: queries left unanswered: 138 in all, the last at ${at}, none answered since`);
     expect(out.split('\n').slice(0, 3)).toEqual([
       'DNS relay: FAILING, pid 42, since 2026-12-01T20:00:00.000Z, 50 MB RSS',
       `FAIL: queries left unanswered: 138 in all, the last at ${at}, none answered since`,

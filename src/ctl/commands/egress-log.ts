@@ -45,7 +45,7 @@ function readFrom(path: string, offset: number): { text: string; size: number } 
 }
 
 /** realSystem is the host. sleep resolves false once SIGINT or SIGTERM came. */
-export function realSystem(): EgressLogSystem {
+function realSystem(): EgressLogSystem {
   let stopped = false;
   const stop = (): void => void (stopped = true);
   process.once('SIGINT', stop);
@@ -78,10 +78,12 @@ function containerIds(container: string | undefined, sys: EgressLogSystem): stri
 function dockerNames(sys: EgressLogSystem): Map<string, string> {
   const r = sys.docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}}\t{{.Names}}']);
   if (r.status !== 0) return new Map();
-  return new Map(r.stdout.split('\n').flatMap((l) => {
-    const [id, name] = l.split('\t');
-    return id && name ? [[id, name] as [string, string]] : [];
-  }));
+  return new Map(
+    r.stdout.split('\n').flatMap((l) => {
+      const [id, name] = l.split('\t');
+      return id && name ? [[id, name] as [string, string]] : [];
+    }),
+  );
 }
 
 /**
@@ -90,7 +92,11 @@ function dockerNames(sys: EgressLogSystem): Map<string, string> {
  * lines of msb's refusing rules, which are rate-limited per rule). --follow keeps printing new
  * ones until interrupted.
  */
-export async function egressLogCommand(o: EgressLogOptions, out: (s: string) => void = (s) => process.stdout.write(s), sys: EgressLogSystem = realSystem()): Promise<void> {
+export async function egressLogCommand(
+  o: EgressLogOptions,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  sys: EgressLogSystem = realSystem(),
+): Promise<void> {
   let sinceMs: number | undefined;
   try {
     sinceMs = o.since === undefined ? undefined : parseSince(o.since);
@@ -119,7 +125,8 @@ export async function egressLogCommand(o: EgressLogOptions, out: (s: string) => 
       return complete.split('\n').flatMap((l) => deniedLookupEntry(l) ?? []);
     });
   const print = (entries: EgressLogEntry[]): void => {
-    for (const e of selectEntries(entries, { ...(ids ? { ids } : {}), ...(sinceMs !== undefined ? { sinceMs } : {}) })) out(o.json ? `${JSON.stringify(e)}\n` : formatEntry(e, names));
+    for (const e of selectEntries(entries, { ...(ids ? { ids } : {}), ...(sinceMs !== undefined ? { sinceMs } : {}) }))
+      out(o.json ? `${JSON.stringify(e)}\n` : formatEntry(e, names));
   };
   const connections = (): EgressLogEntry[] => kernel.next().flatMap((r) => refusedConnection(r, bootMs) ?? []);
   try {

@@ -31,7 +31,8 @@ export function egressStatusCommand(o: EgressStatusOptions, out: (s: string) => 
     const egress = readContainerEgress(join(dir, id));
     return egress ? [{ id, egress }] : [];
   });
-  if (o.container !== undefined && containers.length === 0) throw new MsbError('not-found', `no container ${o.container} with an enforced egress profile under ${dir}`);
+  if (o.container !== undefined && containers.length === 0)
+    throw new MsbError('not-found', `no container ${o.container} with an enforced egress profile under ${dir}`);
   const rows = egressStatus(containers.length > 0 ? listTable() : [], containers);
   out(o.json ? `${JSON.stringify(rows, null, 2)}\n` : formatEgressStatus(rows));
 }

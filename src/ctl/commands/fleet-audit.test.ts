@@ -5,7 +5,11 @@ import { fleetAudit } from './fleet-audit.js';
 
 const engine = {
   defaultRuntime: 'runc',
-  runtimes: { runc: { path: 'runc' }, msb: { path: '/opt/msb/shim/msb-runtime' }, 'msb-krun': { path: '/opt/msb/shim/msb-runtime', runtimeArgs: ['--isolation=krun'] } },
+  runtimes: {
+    runc: { path: 'runc' },
+    msb: { path: '/opt/msb/shim/msb-runtime' },
+    'msb-krun': { path: '/opt/msb/shim/msb-runtime', runtimeArgs: ['--isolation=krun'] },
+  },
 };
 
 describe('runtimeKind', () => {
@@ -25,19 +29,36 @@ describe('runtimeKind', () => {
 });
 
 describe('readSandboxRecord', () => {
-  it('reads the backend and its platform from msb\'s record, and nothing from a missing one', () => {
+  it("reads the backend and its platform from msb's record, and nothing from a missing one", () => {
     const record = JSON.stringify({ backend: 'gvisor', backendSummary: { platform: 'ptrace', runscVersion: '0.0~20221219.0' } });
-    expect(readSandboxRecord('/r', 'abc', (p) => (p === '/r/msb/containers/abc/record.json' ? record : ''))).toEqual({ backend: 'gvisor', detail: 'platform ptrace, runsc 0.0~20221219.0' });
-    expect(readSandboxRecord('/r', 'abc', () => { throw new Error('ENOENT'); })).toBeUndefined();
+    expect(readSandboxRecord('/r', 'abc', (p) => (p === '/r/msb/containers/abc/record.json' ? record : ''))).toEqual({
+      backend: 'gvisor',
+      detail: 'platform ptrace, runsc 0.0~20221219.0',
+    });
+    expect(
+      readSandboxRecord('/r', 'abc', () => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
   });
 });
 
 describe('msbctl fleet audit', () => {
-  const containers = [inspectDoc('web', { HostConfig: { Runtime: 'msb' } }), inspectDoc('db', { HostConfig: { Runtime: 'runc' } }), inspectDoc('cache', { HostConfig: { Runtime: '' } })];
+  const containers = [
+    inspectDoc('web', { HostConfig: { Runtime: 'msb' } }),
+    inspectDoc('db', { HostConfig: { Runtime: 'runc' } }),
+    inspectDoc('cache', { HostConfig: { Runtime: '' } }),
+  ];
   const run = async (flags: { json?: boolean; check?: boolean }) => {
     const out: string[] = [];
     const docker = fakeFleet(containers, engine);
-    const error = await fleetAudit({ json: false, check: false, root: '/r', ...flags }, { docker, out: (l) => void out.push(l), readRecord: () => ({ backend: 'gvisor', detail: 'platform ptrace' }) }).then(() => undefined, (e: Error) => e);
+    const error = await fleetAudit(
+      { json: false, check: false, root: '/r', ...flags },
+      { docker, out: (l) => void out.push(l), readRecord: () => ({ backend: 'gvisor', detail: 'platform ptrace' }) },
+    ).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     return { out, error };
   };
 
@@ -55,7 +76,13 @@ describe('msbctl fleet audit', () => {
 
   it('--json prints the rows, and --check fails naming the containers outside msb', async () => {
     const { out } = await run({ json: true });
-    expect((JSON.parse(out.join('\n')) as object[])[2]).toMatchObject({ name: 'web', runtime: 'msb', defaultRuntime: false, sandboxed: true, sandbox: 'gvisor (platform ptrace)' });
+    expect((JSON.parse(out.join('\n')) as object[])[2]).toMatchObject({
+      name: 'web',
+      runtime: 'msb',
+      defaultRuntime: false,
+      sandboxed: true,
+      sandbox: 'gvisor (platform ptrace)',
+    });
     expect((await run({ check: true })).error?.message).toBe('check failed: 2 of 3 running container(s) outside msb: cache, db');
   });
 });

@@ -1,7 +1,6 @@
 import { MsbError } from '../../base/errors.js';
 import { dockerodeFleet, type FleetDocker } from '../fleet/fleet-docker.js';
 import { readSandboxRecord, runtimeKind, type SandboxRecord } from '../fleet/runtime-kind.js';
-import { DOCKER_RUNTIME_ROOT } from './sockets.js';
 
 /** FleetAuditOptions are `msbctl fleet audit`'s flags, already parsed. */
 export interface FleetAuditOptions {
@@ -11,7 +10,7 @@ export interface FleetAuditOptions {
 }
 
 /** AuditRow is one running container in the audit (also the `--json` shape, one object per container). */
-export interface AuditRow {
+interface AuditRow {
   id: string;
   name: string;
   image: string;
@@ -31,7 +30,7 @@ export interface FleetAuditDeps {
 }
 
 /** auditFleet inspects every running container and says which runtime and sandbox it runs in. */
-export async function auditFleet(docker: FleetDocker, root: string, readRecord: FleetAuditDeps['readRecord']): Promise<AuditRow[]> {
+async function auditFleet(docker: FleetDocker, root: string, readRecord: FleetAuditDeps['readRecord']): Promise<AuditRow[]> {
   const engine = await docker.engineRuntimes();
   const rows: AuditRow[] = [];
   for (const id of await docker.listRunning()) {
@@ -40,19 +39,33 @@ export async function auditFleet(docker: FleetDocker, root: string, readRecord: 
     const kind = runtimeKind(c.HostConfig.Runtime, engine);
     const record = kind.msb ? readRecord(root, c.Id) : undefined;
     const sandbox = !kind.msb ? null : record ? `${record.backend}${record.detail ? ` (${record.detail})` : ''}` : (kind.isolation ?? 'policy default');
-    rows.push({ id: c.Id, name: c.Name.replace(/^\//, ''), image: c.Config.Image, runtime: kind.name, defaultRuntime: kind.fromDefault, sandboxed: kind.msb, sandbox });
+    rows.push({
+      id: c.Id,
+      name: c.Name.replace(/^\//, ''),
+      image: c.Config.Image,
+      runtime: kind.name,
+      defaultRuntime: kind.fromDefault,
+      sandboxed: kind.msb,
+      sandbox,
+    });
   }
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** fleetAudit prints the audit as a table (a JSON array with --json); --check fails when any container runs outside msb. */
-export async function fleetAudit(options: FleetAuditOptions, deps: FleetAuditDeps = { docker: dockerodeFleet(), out: (l) => process.stdout.write(`${l}\n`), readRecord: readSandboxRecord }): Promise<void> {
+export async function fleetAudit(
+  options: FleetAuditOptions,
+  deps: FleetAuditDeps = { docker: dockerodeFleet(), out: (l) => process.stdout.write(`${l}\n`), readRecord: readSandboxRecord },
+): Promise<void> {
   const rows = await auditFleet(deps.docker, options.root, deps.readRecord);
   if (options.json) deps.out(JSON.stringify(rows, null, 2));
   else printTable(rows, deps.out);
   const outside = rows.filter((r) => !r.sandboxed);
   if (options.check && outside.length > 0) {
-    throw new MsbError('forbidden', `check failed: ${outside.length} of ${rows.length} running container(s) outside msb: ${outside.map((r) => r.name).join(', ')}`);
+    throw new MsbError(
+      'forbidden',
+      `check failed: ${outside.length} of ${rows.length} running container(s) outside msb: ${outside.map((r) => r.name).join(', ')}`,
+    );
   }
 }
 
@@ -63,7 +76,13 @@ function printTable(rows: AuditRow[], out: (line: string) => void): void {
   }
   const table = [
     ['NAME', 'IMAGE', 'RUNTIME', 'SANDBOX', 'STATUS'],
-    ...rows.map((r) => [r.name, r.image, `${r.runtime}${r.defaultRuntime ? ' (engine default)' : ''}`, r.sandbox ?? '-', r.sandboxed ? 'sandboxed' : 'UNSANDBOXED']),
+    ...rows.map((r) => [
+      r.name,
+      r.image,
+      `${r.runtime}${r.defaultRuntime ? ' (engine default)' : ''}`,
+      r.sandbox ?? '-',
+      r.sandboxed ? 'sandboxed' : 'UNSANDBOXED',
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));

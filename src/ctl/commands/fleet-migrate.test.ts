@@ -6,7 +6,10 @@ async function run(containers: ReturnType<typeof inspectDoc>[], flags: Partial<F
   const docker = fakeFleet(containers);
   const out: string[] = [];
   const options: FleetMigrateOptions = { names: ['web'], runtime: 'msb', dryRun: false, keepOld: false, ...flags };
-  const error = await fleetMigrate(options, { docker, out: (l) => void out.push(l), settleMs: 0 }).then(() => undefined, (e: Error) => e);
+  const error = await fleetMigrate(options, { docker, out: (l) => void out.push(l), settleMs: 0 }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   return { docker, out, error };
 }
 

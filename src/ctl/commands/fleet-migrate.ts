@@ -24,12 +24,17 @@ export interface FleetMigrateDeps {
  * reproduced under the msb runtime; then migrates them one by one, stopping at the first failure
  * (which that container's rollback has undone).
  */
-export async function fleetMigrate(options: FleetMigrateOptions, deps: FleetMigrateDeps = { docker: dockerodeFleet(), out: (l) => process.stdout.write(`${l}\n`), settleMs: 2000 }): Promise<void> {
+export async function fleetMigrate(
+  options: FleetMigrateOptions,
+  deps: FleetMigrateDeps = { docker: dockerodeFleet(), out: (l) => process.stdout.write(`${l}\n`), settleMs: 2000 },
+): Promise<void> {
   if (options.names.length === 0) throw new MsbError('invalid-argument', 'no container given');
   const engine = await deps.docker.engineRuntimes();
   const target = engine.runtimes[options.runtime];
-  if (target === undefined) throw new MsbError('not-found', `runtime ${options.runtime} is not registered with Docker (msbctl install --name ${options.runtime})`);
-  if (!runtimeKind(options.runtime, engine).msb) throw new MsbError('invalid-argument', `runtime ${options.runtime} is not msb (its path is ${target.path}); fleet migrate moves containers into msb only`);
+  if (target === undefined)
+    throw new MsbError('not-found', `runtime ${options.runtime} is not registered with Docker (msbctl install --name ${options.runtime})`);
+  if (!runtimeKind(options.runtime, engine).msb)
+    throw new MsbError('invalid-argument', `runtime ${options.runtime} is not msb (its path is ${target.path}); fleet migrate moves containers into msb only`);
   const plans: RecreatePlan[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -54,7 +59,8 @@ export async function fleetMigrate(options: FleetMigrateOptions, deps: FleetMigr
     else plans.push(verdict.plan);
   }
   for (const p of problems) deps.out(`refused: ${p}`);
-  if (problems.length > 0) throw new MsbError('unsupported', `nothing changed: ${problems.length} problem(s) with ${[...new Set(problems.map((p) => p.split(':')[0]))].join(', ')}`);
+  if (problems.length > 0)
+    throw new MsbError('unsupported', `nothing changed: ${problems.length} problem(s) with ${[...new Set(problems.map((p) => p.split(':')[0]))].join(', ')}`);
   for (const plan of plans) {
     deps.out(`${plan.name}: ${options.dryRun ? 'would move' : 'moving'} from ${plan.fromRuntime} to ${options.runtime}, keeping:`);
     for (const line of plan.summary) deps.out(`  ${line}`);
@@ -97,6 +103,7 @@ function steps(name: string, runtime: string, keepOld: boolean): string {
 async function takenNames(docker: FleetDocker, name: string): Promise<string[]> {
   const names = migrationNames(name);
   const taken: string[] = [];
-  for (const n of [names.fresh, names.old]) if ((await docker.inspect(n)) !== undefined) taken.push(`the name ${n} the migration needs is taken by another container`);
+  for (const n of [names.fresh, names.old])
+    if ((await docker.inspect(n)) !== undefined) taken.push(`the name ${n} the migration needs is taken by another container`);
   return taken;
 }

@@ -39,7 +39,13 @@ describe('msbctl harden --egress', () => {
     const out: string[] = [];
     const err: string[] = [];
     const written: Record<string, string> = {};
-    const deps: HardenDeps = { out: (l) => void out.push(l), err: (l) => void err.push(l), readFile: () => UNHARDENED, writeFiles: (fs) => fs.forEach((f) => void (written[f.path] = f.text)), loadPolicy: policyWith(policy) };
+    const deps: HardenDeps = {
+      out: (l) => void out.push(l),
+      err: (l) => void err.push(l),
+      readFile: () => UNHARDENED,
+      writeFiles: (fs) => fs.forEach((f) => void (written[f.path] = f.text)),
+      loadPolicy: policyWith(policy),
+    };
     try {
       harden({ files: ['a.yml'], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false, ...flags }, deps);
       return { out, err, written, error: undefined };
@@ -59,10 +65,14 @@ describe('msbctl harden --egress', () => {
 
   it('an unknown profile, or a policy that forbids the annotation, is one line and writes nothing', () => {
     const unknown = runEgress({ egress: 'nope' });
-    expect(unknown.error?.message).toBe('unknown egress profile "nope" for annotation io.msb.egress (policy /p.json); known: allow-all, public-only, airgapped');
+    expect(unknown.error?.message).toBe(
+      'unknown egress profile "nope" for annotation io.msb.egress (policy /p.json); known: allow-all, public-only, airgapped',
+    );
     expect(unknown.written).toEqual({});
     const forbidden = runEgress({ egress: 'airgapped' }, { egress: { allowAnnotation: false } });
-    expect(forbidden.error?.message).toBe('policy /p.json does not let containers pick an egress profile by annotation (egress.allowAnnotation is false); use a runtime alias with --egress=airgapped');
+    expect(forbidden.error?.message).toBe(
+      'policy /p.json does not let containers pick an egress profile by annotation (egress.allowAnnotation is false); use a runtime alias with --egress=airgapped',
+    );
     expect(forbidden.written).toEqual({});
   });
 });
@@ -101,13 +111,27 @@ describe('msbctl harden', () => {
     expect(dry.out.at(-1)).toBe('dry run: 1 file(s) would change; nothing written');
     const diff = run({ 'a.yml': UNHARDENED }, { diff: true });
     expect(diff.written).toEqual({});
-    expect(diff.out).toEqual(['--- a.yml', '+++ a.yml (hardened)', '@@ -1,6 +1,8 @@', ' # stack', ' services:', '   web:', '+    runtime: msb', '     image: local/busybox  # the page', '   db:', '+    runtime: msb', '     image: local/busybox']);
+    expect(diff.out).toEqual([
+      '--- a.yml',
+      '+++ a.yml (hardened)',
+      '@@ -1,6 +1,8 @@',
+      ' # stack',
+      ' services:',
+      '   web:',
+      '+    runtime: msb',
+      '     image: local/busybox  # the page',
+      '   db:',
+      '+    runtime: msb',
+      '     image: local/busybox',
+    ]);
   });
 
   it('writes no file at all when any service of any file is refused', () => {
     const r = run({ 'a.yml': UNHARDENED, 'b.yml': 'services:\n  admin:\n    image: x\n    privileged: true\n' });
     expect(r.written).toEqual({});
-    expect(r.out).toContain("b.yml: admin: refused: privileged: true: a privileged container expects the host's devices and kernel, which a sandbox exists to withhold: it would start without them");
+    expect(r.out).toContain(
+      "b.yml: admin: refused: privileged: true: a privileged container expects the host's devices and kernel, which a sandbox exists to withhold: it would start without them",
+    );
     expect(r.error?.message).toMatch(/^nothing written: 1 service\(s\) cannot be hardened \(admin in b.yml\)/);
   });
 
@@ -141,7 +165,10 @@ describe('defaultHardenDeps', () => {
       writeFileSync(file, UNHARDENED);
       chmodSync(file, 0o640);
       symlinkSync(file, link);
-      harden({ files: [link], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false }, { ...defaultHardenDeps(), out: () => undefined });
+      harden(
+        { files: [link], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false },
+        { ...defaultHardenDeps(), out: () => undefined },
+      );
       expect(readFileSync(file, 'utf8')).toBe(HARDENED);
       expect(lstatSync(link).isSymbolicLink()).toBe(true);
       expect(statSync(file).mode & 0o777).toBe(0o640);
@@ -163,7 +190,9 @@ describe('defaultHardenDeps', () => {
       writeFileSync(b, UNHARDENED);
       writeFileSync(`${b}.msbctl-${process.pid}.tmp`, 'in the way');
       const quiet = { ...defaultHardenDeps(), out: () => undefined };
-      expect(() => harden({ files: [a, b], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false }, quiet)).toThrow(/^nothing written: /);
+      expect(() => harden({ files: [a, b], runtime: 'msb', force: false, exclude: [], check: false, dryRun: false, diff: false }, quiet)).toThrow(
+        /^nothing written: /,
+      );
       expect(readFileSync(a, 'utf8')).toBe(UNHARDENED);
       expect(readFileSync(b, 'utf8')).toBe(UNHARDENED);
       rmSync(`${b}.msbctl-${process.pid}.tmp`);

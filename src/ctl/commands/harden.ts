@@ -77,25 +77,41 @@ export function defaultHardenDeps(): HardenDeps {
  * service would not run sandboxed. Nothing is written when any service is refused.
  */
 export function harden(options: HardenOptions, deps: HardenDeps = defaultHardenDeps()): void {
-  const egress = options.egress === undefined ? undefined : checkEgress(options.egress, (deps.loadPolicy ?? loadPolicy)(options.policy ?? process.env.MSB_POLICY));
-  const target = { runtime: validateRuntimeName(options.runtime), isolation: checkIsolation(options.isolation), ...(egress !== undefined ? { egress } : {}), force: options.force, exclude: options.exclude };
+  const egress =
+    options.egress === undefined ? undefined : checkEgress(options.egress, (deps.loadPolicy ?? loadPolicy)(options.policy ?? process.env.MSB_POLICY));
+  const target = {
+    runtime: validateRuntimeName(options.runtime),
+    isolation: checkIsolation(options.isolation),
+    ...(egress !== undefined ? { egress } : {}),
+    force: options.force,
+    exclude: options.exclude,
+  };
   if (options.files.length === 0) throw new MsbError('invalid-argument', 'no compose file given');
   const results = options.files.map((path) => hardenText(path, deps.readFile(path), target));
-  for (const r of results) for (const p of r.plans) for (const w of p.warnings) deps.err(`msbctl harden: warning: ${r.path}: ${p.service}: ${w.setting}: ${w.reason}`);
+  for (const r of results)
+    for (const p of r.plans) for (const w of p.warnings) deps.err(`msbctl harden: warning: ${r.path}: ${p.service}: ${w.setting}: ${w.reason}`);
   const unknown = options.exclude.filter((name) => !results.some((r) => r.plans.some((p) => p.service === name)));
   if (unknown.length > 0) throw new MsbError('invalid-argument', `--exclude names no service of these files: ${unknown.join(', ')}`);
   if (options.check) return check(results, target.runtime, deps);
   if (target.isolation !== undefined) {
     // compose_spec.json of docker-compose 1.29 has no `annotations` ("Unsupported config option").
-    deps.err(`msbctl harden: note: docker-compose 1.x rejects annotations:; there, use a runtime alias instead (msbctl install --name msb-${target.isolation} --runtime-arg=--isolation=${target.isolation}, then harden --runtime msb-${target.isolation})`);
+    deps.err(
+      `msbctl harden: note: docker-compose 1.x rejects annotations:; there, use a runtime alias instead (msbctl install --name msb-${target.isolation} --runtime-arg=--isolation=${target.isolation}, then harden --runtime msb-${target.isolation})`,
+    );
   }
   if (egress !== undefined) {
     // Docker passes a container's annotations to the runtime only from API 1.43 (Docker 24) on.
-    deps.err(`msbctl harden: note: annotations reach msb only with Docker ≥ 24 and docker compose v2 (docker-compose 1.x rejects annotations:); otherwise use a runtime alias (msbctl install --name msb-${egress} --runtime-arg=--egress=${egress}, then harden --runtime msb-${egress})`);
+    deps.err(
+      `msbctl harden: note: annotations reach msb only with Docker ≥ 24 and docker compose v2 (docker-compose 1.x rejects annotations:); otherwise use a runtime alias (msbctl install --name msb-${egress} --runtime-arg=--egress=${egress}, then harden --runtime msb-${egress})`,
+    );
   }
   const refused = results.flatMap((r) => r.plans.filter((p) => p.status === 'refused').map((p) => `${p.service} in ${r.path}`));
   if (!options.diff) for (const r of results) for (const p of r.plans) deps.out(`${r.path}: ${p.service}: ${describe(p, target.runtime, options.dryRun)}`);
-  if (refused.length > 0) throw new MsbError('unsupported', `nothing written: ${refused.length} service(s) cannot be hardened (${refused.join(', ')}); change them, or leave them unsandboxed with --exclude`);
+  if (refused.length > 0)
+    throw new MsbError(
+      'unsupported',
+      `nothing written: ${refused.length} service(s) cannot be hardened (${refused.join(', ')}); change them, or leave them unsandboxed with --exclude`,
+    );
   const changed = results.filter((r) => r.output !== r.text);
   if (options.diff || options.dryRun) {
     for (const r of changed) for (const line of unifiedDiff(r.path, `${r.path} (hardened)`, r.text, r.output)) deps.out(line);
@@ -150,15 +166,26 @@ function verdict(p: ServicePlan, runtime: string): string {
  */
 function checkEgress(profile: string, policy: Policy): string {
   const e = policy.egress;
-  if (!e.profiles[profile]) throw new MsbError('invalid-argument', `unknown egress profile ${JSON.stringify(profile)} for annotation ${EGRESS_ANNOTATION} (policy ${policy.source}); known: ${Object.keys(e.profiles).join(', ')}`);
-  if (!e.allowAnnotation) throw new MsbError('forbidden', `policy ${policy.source} does not let containers pick an egress profile by annotation (egress.allowAnnotation is false); use a runtime alias with --egress=${profile}`);
+  if (!e.profiles[profile])
+    throw new MsbError(
+      'invalid-argument',
+      `unknown egress profile ${JSON.stringify(profile)} for annotation ${EGRESS_ANNOTATION} (policy ${policy.source}); known: ${Object.keys(e.profiles).join(', ')}`,
+    );
+  if (!e.allowAnnotation)
+    throw new MsbError(
+      'forbidden',
+      `policy ${policy.source} does not let containers pick an egress profile by annotation (egress.allowAnnotation is false); use a runtime alias with --egress=${profile}`,
+    );
   return profile;
 }
 
 function checkIsolation(isolation: string | undefined): string | undefined {
   const known = Object.keys(BACKENDS);
   if (isolation !== undefined && !known.includes(isolation)) {
-    throw new MsbError('invalid-argument', `unknown --isolation ${JSON.stringify(isolation)} for annotation ${ISOLATION_ANNOTATION}; known: ${known.join(', ')}`);
+    throw new MsbError(
+      'invalid-argument',
+      `unknown --isolation ${JSON.stringify(isolation)} for annotation ${ISOLATION_ANNOTATION}; known: ${known.join(', ')}`,
+    );
   }
   return isolation;
 }

@@ -106,7 +106,12 @@ describe('install', () => {
 
   it.each([
     { name: 'a malformed daemon.json', text: '{"runtimes": {', opts: {}, message: /daemon\.json is not valid JSON/ },
-    { name: 'a runtime that does not exist', text: '{}', opts: { path: '/nonexistent/msb-runtime' }, message: /runtime \/nonexistent\/msb-runtime does not exist/ },
+    {
+      name: 'a runtime that does not exist',
+      text: '{}',
+      opts: { path: '/nonexistent/msb-runtime' },
+      message: /runtime \/nonexistent\/msb-runtime does not exist/,
+    },
     { name: 'the name runc', text: '{}', opts: { name: 'runc' }, message: /reserved by Docker/ },
     { name: 'a name with a slash', text: '{}', opts: { name: 'a/b' }, message: /invalid runtime name/ },
   ])('refuses $name and writes nothing', ({ text, opts, message }) => {

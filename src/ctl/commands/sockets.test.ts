@@ -59,10 +59,12 @@ describe('msbctl sockets', () => {
 
   it('fails when Docker knows the name but msb has no record under the root', async () => {
     const d = deps({}, { web: ID });
-    await expect(sockets({ container: 'web', root: '/root', json: false }, d)).rejects.toThrow(`container web has no msb record under /root (not running under msb, or already removed)`);
+    await expect(sockets({ container: 'web', root: '/root', json: false }, d)).rejects.toThrow(
+      `container web has no msb record under /root (not running under msb, or already removed)`,
+    );
   });
 
-  it('passes on Docker\'s not-found', async () => {
+  it("passes on Docker's not-found", async () => {
     await expect(sockets({ container: 'nope', root: '/root', json: false }, deps({}))).rejects.toThrow('no container nope');
   });
 });

@@ -24,7 +24,7 @@ export interface SocketsDeps {
 }
 
 /** defaultSocketsDeps reads records from disk and asks the local Docker engine for names. */
-export function defaultSocketsDeps(): SocketsDeps {
+function defaultSocketsDeps(): SocketsDeps {
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     resolveId: async (nameOrId) => {
@@ -48,7 +48,8 @@ export function defaultSocketsDeps(): SocketsDeps {
  */
 export async function sockets(options: SocketsOptions, deps: SocketsDeps = defaultSocketsDeps()): Promise<void> {
   const id = deps.hasRecord(options.root, options.container) ? options.container : await deps.resolveId(options.container);
-  if (!deps.hasRecord(options.root, id)) throw new MsbError('not-found', `container ${options.container} has no msb record under ${options.root} (not running under msb, or already removed)`);
+  if (!deps.hasRecord(options.root, id))
+    throw new MsbError('not-found', `container ${options.container} has no msb record under ${options.root} (not running under msb, or already removed)`);
   const list = deps.readRecord(options.root, id).controlSockets ?? [];
   if (options.json) {
     deps.out(JSON.stringify({ id, controlSockets: list }));

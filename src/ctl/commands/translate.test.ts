@@ -20,7 +20,13 @@ describe.skipIf(skip !== undefined)('msbctl translate', () => {
   it("prints the krun decision, the rewritten config.json and the VM config for Docker's bundle", () => {
     let text = '';
     translate({ bundle, id: 'abc123', policy, isolation: 'krun' }, (t) => void (text += t));
-    const doc = JSON.parse(text) as { backend: string; selection: string[]; hostCheck: { policy: string; host: string; create: string }; config: { process: { args: string[] }; root: { readonly: boolean } }; vm: { name: string; args: string[] } };
+    const doc = JSON.parse(text) as {
+      backend: string;
+      selection: string[];
+      hostCheck: { policy: string; host: string; create: string };
+      config: { process: { args: string[] }; root: { readonly: boolean } };
+      vm: { name: string; args: string[] };
+    };
     expect(doc.backend).toBe('krun');
     expect(doc.selection).toContain('runtime argument --isolation: krun (chosen)');
     expect(doc.hostCheck.policy).toBe('enforce');
@@ -34,9 +40,24 @@ describe.skipIf(skip !== undefined)('msbctl translate', () => {
   it('shows the egress profile and its msb flags (runtime argument --egress)', () => {
     let text = '';
     translate({ bundle, id: 'abc123', policy, isolation: 'krun', egress: 'public-only' }, (t) => void (text += t));
-    const doc = JSON.parse(text) as { egress: { profile: string; selection: string[] }; vm: { network: { args: string[]; peersAtStart: boolean } }; config: { process: { args: string[] } } };
-    expect(doc.egress).toEqual({ profile: 'public-only', selection: ['runtime argument --egress: public-only', 'annotation io.msb.egress: not set; profile public-only (chosen)'] });
-    expect(doc.vm.network.args).toEqual(['--net-default-egress', 'deny', '--net-rule', 'allow@dns', '--net-rule', 'allow@public', '--no-dns-rebind-protection']);
+    const doc = JSON.parse(text) as {
+      egress: { profile: string; selection: string[] };
+      vm: { network: { args: string[]; peersAtStart: boolean } };
+      config: { process: { args: string[] } };
+    };
+    expect(doc.egress).toEqual({
+      profile: 'public-only',
+      selection: ['runtime argument --egress: public-only', 'annotation io.msb.egress: not set; profile public-only (chosen)'],
+    });
+    expect(doc.vm.network.args).toEqual([
+      '--net-default-egress',
+      'deny',
+      '--net-rule',
+      'allow@dns',
+      '--net-rule',
+      'allow@public',
+      '--no-dns-rebind-protection',
+    ]);
     expect(doc.vm.network.peersAtStart).toBe(true);
     expect(doc.config.process.args).toContain('@msb-egress-peers@');
     expect(doc.config.process.args).not.toContain('all');

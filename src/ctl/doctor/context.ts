@@ -12,7 +12,7 @@ export interface DoctorOptions {
 }
 
 /** PolicyFacts is the policy the runtime would use; error is set (and defaults used) when it does not load. */
-export interface PolicyFacts {
+interface PolicyFacts {
   policy: Policy;
   /** path is the file the runtime would read (it may be absent: then the built-in defaults apply). */
   path: string;
@@ -20,10 +20,10 @@ export interface PolicyFacts {
 }
 
 /** RunscFacts is runsc as policy names it: found with its version, or why not. */
-export type RunscFacts = { path: string; version: RunscVersion } | { missing: string };
+type RunscFacts = { path: string; version: RunscVersion } | { missing: string };
 
 /** DaemonJsonFacts is daemon.json as read from disk: config undefined when absent or unreadable (error says which). */
-export interface DaemonJsonFacts {
+interface DaemonJsonFacts {
   path: string;
   config?: DaemonConfig;
   error?: string;
@@ -68,7 +68,8 @@ export function createDoctorContext(host: DoctorHost, options: DoctorOptions = {
     if (!path) return { missing: `runsc not found (policy gvisor.runsc=${JSON.stringify(named)})` };
     const r = host.run(path, ['--version']);
     if (r.error || r.status !== 0) return { missing: `${path} --version failed: ${r.error ?? (r.stderr.trim() || `exit ${r.status}`)}` };
-    if (!isRunscVersionOutput(r.stdout)) return { missing: `${path} (policy gvisor.runsc) is not runsc: --version printed ${JSON.stringify(r.stdout.split('\n')[0]?.trim() ?? '')}` };
+    if (!isRunscVersionOutput(r.stdout))
+      return { missing: `${path} (policy gvisor.runsc) is not runsc: --version printed ${JSON.stringify(r.stdout.split('\n')[0]?.trim() ?? '')}` };
     return { path, version: parseRunscVersion(r.stdout) };
   });
   const daemonJson = once((): DaemonJsonFacts => {

@@ -11,7 +11,9 @@ const frame = (stream: number, text: string): Buffer => {
 
 describe('demuxDockerLogs', () => {
   it('joins stdout and stderr frames in order and ignores a cut-off header', () => {
-    expect(demuxDockerLogs(Buffer.concat([frame(1, 'nameserver 1.2.3.4\n'), frame(2, "nslookup: can't resolve\n"), Buffer.from([1, 0, 0])]))).toBe("nameserver 1.2.3.4\nnslookup: can't resolve\n");
+    expect(demuxDockerLogs(Buffer.concat([frame(1, 'nameserver 1.2.3.4\n'), frame(2, "nslookup: can't resolve\n"), Buffer.from([1, 0, 0])]))).toBe(
+      "nameserver 1.2.3.4\nnslookup: can't resolve\n",
+    );
     expect(demuxDockerLogs(Buffer.alloc(0))).toBe('');
   });
 });

@@ -1,10 +1,10 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 
 /** DOCTOR_LABEL marks every container and network doctor makes; its value is the run's token. */
 export const DOCTOR_LABEL = 'io.msb.doctor';
 
 /** ProbeContainer is one throw-away container: its name, image, runtime name, network and command. */
-export interface ProbeContainer {
+interface ProbeContainer {
   name: string;
   image: string;
   runtime: string;

@@ -143,7 +143,15 @@ export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[];
     ...spec.files,
   };
   const paths = new Set([FAKE_RUNTIME, FAKE_CHECKOUT, '/dev/kvm', ...(spec.paths ?? []), ...Object.keys(files).filter((f) => files[f] !== undefined)]);
-  const which: Record<string, string | undefined> = { runsc: '/usr/bin/runsc', unshare: '/usr/bin/unshare', mount: '/usr/bin/mount', tini: '/usr/bin/tini', runc: '/usr/sbin/runc', nft: '/usr/sbin/nft', ...spec.which };
+  const which: Record<string, string | undefined> = {
+    runsc: '/usr/bin/runsc',
+    unshare: '/usr/bin/unshare',
+    mount: '/usr/bin/mount',
+    tini: '/usr/bin/tini',
+    runc: '/usr/sbin/runc',
+    nft: '/usr/sbin/nft',
+    ...spec.which,
+  };
   const commands: Record<string, string | RunResult> = {
     '/usr/bin/runsc --version': 'runsc version release-20240807.0\nspec: 1.1.0\n',
     [`${FAKE_RUNTIME} --version`]: 'runc version 0.1.0-msb\ncommit: msb-0.1.0-abc\n',
@@ -151,7 +159,8 @@ export function fakeHost(spec: FakeHostSpec = {}): DoctorHost & { ran: string[];
     '/usr/sbin/runc --version': 'runc version 1.1.5\ncommit: x\n',
     [`${PROVIDER.msb} --version`]: 'msb 0.6.18\n',
     '/usr/sbin/nft --version': 'nftables v1.0.6 (Lester Gooch #5)\n',
-    '/usr/sbin/nft add table inet msb_doctor_probe ; add chain inet msb_doctor_probe probe { type filter hook ingress device lo priority -500 ; policy accept ; }': '',
+    '/usr/sbin/nft add table inet msb_doctor_probe ; add chain inet msb_doctor_probe probe { type filter hook ingress device lo priority -500 ; policy accept ; }':
+      '',
     '/usr/sbin/nft delete table inet msb_doctor_probe': '',
     ...spec.commands,
   };

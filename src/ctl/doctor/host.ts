@@ -71,7 +71,7 @@ export interface DoctorHost {
 const DOCKER_TIMEOUT_MS = 5_000;
 
 /** DEFAULT_DOCKER_SOCKET is where dockerd listens unless DOCKER_HOST says otherwise. */
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** dockerClient is the engine dockerode finds ($DOCKER_HOST, else /var/run/docker.sock). */
 function dockerClient(env: NodeJS.ProcessEnv, timeout: number): Docker {
@@ -124,7 +124,11 @@ export function realDoctorHost(daemonJsonPath: string): DoctorHost {
     which: (command) => which(command),
     run: (command, args, timeoutMs = 10_000) => {
       const r = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
-      const error = r.error ? (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `did not finish within ${timeoutMs / 1000} s` : r.error.message : undefined;
+      const error = r.error
+        ? (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+          ? `did not finish within ${timeoutMs / 1000} s`
+          : r.error.message
+        : undefined;
       return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ...(error ? { error } : {}) };
     },
     isRoot: process.getuid?.() === 0,

@@ -23,7 +23,12 @@ describe('runChecks', () => {
     const report = await runChecks(
       [
         { id: 'a', run: () => ({ status: 'ok', summary: 'fine' }) },
-        { id: 'b', run: () => { throw new Error('kaput'); } },
+        {
+          id: 'b',
+          run: () => {
+            throw new Error('kaput');
+          },
+        },
         { id: 'c', run: async () => ({ status: 'warn', summary: 'hm', fix: 'do x' }) },
       ],
       {},
@@ -55,7 +60,9 @@ describe('formatReport', () => {
     ],
   };
   it('prints one line per check, the fix below it, and a total', () => {
-    expect(formatReport(report)).toBe(['OK    runsc  found', 'WARN  kvm    kvm-pvm', '             fix: use real KVM', 'msb 0.1.0: 0 fail, 1 warn, 1 ok, 0 skip (exit 1)', ''].join('\n'));
+    expect(formatReport(report)).toBe(
+      ['OK    runsc  found', 'WARN  kvm    kvm-pvm', '             fix: use real KVM', 'msb 0.1.0: 0 fail, 1 warn, 1 ok, 0 skip (exit 1)', ''].join('\n'),
+    );
   });
   it('adds the detail with --verbose', () => {
     expect(formatReport(report, true)).toContain('OK    runsc  found\n             looked in PATH\n');
@@ -63,7 +70,9 @@ describe('formatReport', () => {
 });
 
 describe('src/schemas/doctor-report.schema.json', () => {
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/doctor-report.schema.json', import.meta.url), 'utf8')) as { definitions: { check: { properties: { id: { enum: string[] } } } } };
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/doctor-report.schema.json', import.meta.url), 'utf8')) as {
+    definitions: { check: { properties: { id: { enum: string[] } } } };
+  };
   const validate = new AjvModule.default({ strict: false }).compile(schema);
 
   it('lists exactly the check ids doctor runs', () => {
@@ -71,7 +80,11 @@ describe('src/schemas/doctor-report.schema.json', () => {
   });
 
   it('accepts a report and refuses a warn without a fix', async () => {
-    const report = await runChecks(DOCTOR_CHECKS.slice(0, 1).map((c) => ({ id: c.id, run: () => ({ status: 'warn' as const, summary: 's', fix: 'f', facts: { a: 1, b: null } }) })), {}, '0.1.0');
+    const report = await runChecks(
+      DOCTOR_CHECKS.slice(0, 1).map((c) => ({ id: c.id, run: () => ({ status: 'warn' as const, summary: 's', fix: 'f', facts: { a: 1, b: null } }) })),
+      {},
+      '0.1.0',
+    );
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     const { fix: _fix, ...noFix } = report.checks[0]!;
     expect(validate({ ...report, checks: [noFix] })).toBe(false);

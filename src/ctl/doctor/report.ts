@@ -1,7 +1,7 @@
 import { type CheckResult, type CheckStatus, type DoctorCheck, exitCodeFor, worstStatus } from './check.js';
 
 /** DOCTOR_SCHEMA_VERSION is bumped whenever a field of the --json report changes meaning or goes away. */
-export const DOCTOR_SCHEMA_VERSION = 1;
+const DOCTOR_SCHEMA_VERSION = 1;
 
 /** DoctorReport is `msbctl doctor --json`'s whole output (docs/doctor.md). */
 export interface DoctorReport {
@@ -21,7 +21,12 @@ export async function runChecks<Ctx>(checks: readonly DoctorCheck<Ctx>[], ctx: C
       const finding = await check.run(ctx);
       results.push({ id: check.id, ...finding });
     } catch (err) {
-      results.push({ id: check.id, status: 'fail', summary: `the check itself failed: ${(err as Error).message}`, fix: 'report this as a bug in msbctl doctor' });
+      results.push({
+        id: check.id,
+        status: 'fail',
+        summary: `the check itself failed: ${(err as Error).message}`,
+        fix: 'report this as a bug in msbctl doctor',
+      });
     }
   }
   const status = worstStatus(results.map((r) => r.status));

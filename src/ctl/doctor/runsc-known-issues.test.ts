@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRunscVersion } from '../../isolation/gvisor/runsc-version.js';
 import { knownRunscIssues } from './runsc-known-issues.js';
 
-const ids = (version: string, go: string | undefined): string[] => knownRunscIssues(parseRunscVersion(`runsc version ${version}\n`), go).map((i) => `${i.id}:${i.severity}`);
+const ids = (version: string, go: string | undefined): string[] =>
+  knownRunscIssues(parseRunscVersion(`runsc version ${version}\n`), go).map((i) => `${i.id}:${i.severity}`);
 
 describe('knownRunscIssues', () => {
   it.each([

@@ -10,10 +10,10 @@ export interface RunscIssue {
 }
 
 /** TCGETS2_FIXED_AFTER: gVisor PR #12589 (devpts TCGETS2/TCSETS2) was still under review on this day. */
-export const TCGETS2_FIXED_AFTER = 20260225;
+const TCGETS2_FIXED_AFTER = 20260225;
 
 /** GO_126_BAD_UP_TO is the newest gVisor release seen to panic when built with Go 1.26 (Debian sid's). */
-export const GO_126_BAD_UP_TO = 20240729;
+const GO_126_BAD_UP_TO = 20240729;
 
 /**
  * knownRunscIssues lists what is known to go wrong with this runsc build, from its release date and
@@ -30,8 +30,8 @@ export function knownRunscIssues(version: RunscVersion, go: string | undefined):
       severity: 'warn',
       text:
         `runsc ${version.raw} was built with ${go}: this gVisor built with Go 1.26 panics in kernel.(*Task).assertTaskGoroutine ` +
-        '(Debian sid\'s 0.0~20240729.0-7+b1: 6 of 20 sandboxes died after docker exec of a pipeline; the same release built with Go 1.24, Debian 13\'s, 0 of 20)',
-      fix: 'install a runsc built with an older Go (Debian 13\'s runsc package) or a newer gVisor release from gvisor.dev',
+        "(Debian sid's 0.0~20240729.0-7+b1: 6 of 20 sandboxes died after docker exec of a pipeline; the same release built with Go 1.24, Debian 13's, 0 of 20)",
+      fix: "install a runsc built with an older Go (Debian 13's runsc package) or a newer gVisor release from gvisor.dev",
     });
   }
   if (date !== undefined && date <= TCGETS2_FIXED_AFTER) {

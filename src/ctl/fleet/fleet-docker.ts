@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { MsbError } from '../../base/errors.js';
 
 /** RuntimeEntry is one runtime of the engine's daemon.json as `docker info` reports it. */
-export interface RuntimeEntry {
+interface RuntimeEntry {
   path: string;
   runtimeArgs?: string[];
 }
@@ -65,7 +65,8 @@ export function dockerodeFleet(docker: Docker = new Docker()): FleetDocker {
       }
     },
     create: (options) => call(`create ${options.name ?? ''}`, async () => (await docker.createContainer(options)).id),
-    connect: (network, container, endpoint) => call(`connect to network ${network}`, async () => void (await docker.getNetwork(network).connect({ Container: container, EndpointConfig: endpoint }))),
+    connect: (network, container, endpoint) =>
+      call(`connect to network ${network}`, async () => void (await docker.getNetwork(network).connect({ Container: container, EndpointConfig: endpoint }))),
     start: (id) => call(`start ${id.slice(0, 12)}`, async () => void (await docker.getContainer(id).start())),
     stop: (id, t) => call(`stop ${id.slice(0, 12)}`, async () => void (await docker.getContainer(id).stop(t === undefined ? {} : { t }))),
     rename: (id, name) => call(`rename ${id.slice(0, 12)} to ${name}`, async () => void (await docker.getContainer(id).rename({ name }))),

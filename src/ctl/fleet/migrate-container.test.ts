@@ -17,7 +17,15 @@ describe('migrateContainer', () => {
   it('creates, connects, stops, swaps names, starts, checks and removes the old one, in that order', async () => {
     const { docker, plan, progress, old } = setup();
     const id = await migrateContainer(docker, plan, settings, (l) => void progress.push(l));
-    expect(docker.calls).toEqual(['create web-msb-new', 'connect back /web-msb-new', 'stop /web', 'rename /web web-pre-msb', 'rename /web-msb-new web', 'start /web', 'remove /web-pre-msb']);
+    expect(docker.calls).toEqual([
+      'create web-msb-new',
+      'connect back /web-msb-new',
+      'stop /web',
+      'rename /web web-pre-msb',
+      'rename /web-msb-new web',
+      'start /web',
+      'remove /web-pre-msb',
+    ]);
     expect(progress[0]).toBe('web: [1/7] create web-msb-new under msb');
     expect(progress).toHaveLength(7);
     expect(docker.containers.has(old.Id)).toBe(false);
@@ -34,7 +42,21 @@ describe('migrateContainer', () => {
   it.each([
     ['create', ['create web-msb-new']],
     ['connect', ['create web-msb-new', 'connect back /web-msb-new', 'remove /web-msb-new']],
-    ['start', ['create web-msb-new', 'connect back /web-msb-new', 'stop /web', 'rename /web web-pre-msb', 'rename /web-msb-new web', 'start /web', 'rename /web web-msb-new', 'rename /web-pre-msb web', 'start /web', 'remove /web-msb-new']],
+    [
+      'start',
+      [
+        'create web-msb-new',
+        'connect back /web-msb-new',
+        'stop /web',
+        'rename /web web-pre-msb',
+        'rename /web-msb-new web',
+        'start /web',
+        'rename /web web-msb-new',
+        'rename /web-pre-msb web',
+        'start /web',
+        'remove /web-msb-new',
+      ],
+    ],
   ])('rolls back, newest step first, when %s fails', async (failing, calls) => {
     const { docker, plan, progress, old } = setup();
     docker.failOn.add(failing);
@@ -52,7 +74,9 @@ describe('migrateContainer', () => {
         return start(id);
       };
     }
-    await expect(migrateContainer(docker, plan, settings, (l) => void progress.push(l))).rejects.toThrow(/web: migration to msb failed: .*; rolled back: web runs as before/);
+    await expect(migrateContainer(docker, plan, settings, (l) => void progress.push(l))).rejects.toThrow(
+      /web: migration to msb failed: .*; rolled back: web runs as before/,
+    );
     expect(docker.calls).toEqual(calls);
     const back = docker.containers.get(old.Id)!;
     expect([back.Name, back.State.Running]).toEqual(['/web', true]);

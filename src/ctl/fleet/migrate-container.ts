@@ -77,10 +77,14 @@ export async function migrateContainer(docker: FleetDocker, plan: RecreatePlan, 
 /** verifyRunning checks the new container is running, and still running without a restart after settleMs. */
 async function verifyRunning(docker: FleetDocker, id: string, settleMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
   const first = await docker.inspect(id);
-  if (!first?.State.Running) throw new MsbError('backend', `the new container is not running (status ${first?.State.Status ?? 'gone'}, exit code ${first?.State.ExitCode ?? '?'})`);
+  if (!first?.State.Running)
+    throw new MsbError('backend', `the new container is not running (status ${first?.State.Status ?? 'gone'}, exit code ${first?.State.ExitCode ?? '?'})`);
   await sleep(settleMs);
   const later = await docker.inspect(id);
   if (!later?.State.Running || later.RestartCount !== first.RestartCount) {
-    throw new MsbError('backend', `the new container stopped within ${settleMs} ms (status ${later?.State.Status ?? 'gone'}, exit code ${later?.State.ExitCode ?? '?'})`);
+    throw new MsbError(
+      'backend',
+      `the new container stopped within ${settleMs} ms (status ${later?.State.Status ?? 'gone'}, exit code ${later?.State.ExitCode ?? '?'})`,
+    );
   }
 }

@@ -22,7 +22,13 @@ describe('planRecreate', () => {
   it('keeps Config and HostConfig, swaps the runtime and carries networks, aliases, addresses and links', () => {
     const c = inspectDoc('web', {
       Config: { Env: ['A=1'], Labels: { a: 'b' }, User: '1000', WorkingDir: '/srv', ExposedPorts: { '8080/tcp': {} } },
-      HostConfig: { NetworkMode: 'front', PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }, Memory: 1 << 28, Links: ['/db:/web/database'], LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } } },
+      HostConfig: {
+        NetworkMode: 'front',
+        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] },
+        Memory: 1 << 28,
+        Links: ['/db:/web/database'],
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } },
+      },
       Networks: {
         // Docker adds the short id as an alias (inspectDoc's id for web starts aeb000000000).
         front: { NetworkID: 'n1', Aliases: ['webalias', 'aeb000000000'], IPAMConfig: { IPv4Address: '10.0.0.5' } },
@@ -30,9 +36,25 @@ describe('planRecreate', () => {
       },
     });
     const plan = planRecreate(c, 'msb', 'sha256:img').plan!;
-    expect(plan.create).toMatchObject({ Image: 'local/busybox', Env: ['A=1'], Labels: { a: 'b' }, User: '1000', WorkingDir: '/srv', ExposedPorts: { '8080/tcp': {} } });
-    expect(plan.create.HostConfig).toMatchObject({ Runtime: 'msb', NetworkMode: 'front', Memory: 1 << 28, RestartPolicy: { Name: 'always' }, Links: ['db:database'], LogConfig: { Config: { 'max-size': '1m' } } });
-    expect(plan.create.NetworkingConfig).toEqual({ EndpointsConfig: { front: { NetworkID: 'n1', Aliases: ['webalias'], IPAMConfig: { IPv4Address: '10.0.0.5' } } } });
+    expect(plan.create).toMatchObject({
+      Image: 'local/busybox',
+      Env: ['A=1'],
+      Labels: { a: 'b' },
+      User: '1000',
+      WorkingDir: '/srv',
+      ExposedPorts: { '8080/tcp': {} },
+    });
+    expect(plan.create.HostConfig).toMatchObject({
+      Runtime: 'msb',
+      NetworkMode: 'front',
+      Memory: 1 << 28,
+      RestartPolicy: { Name: 'always' },
+      Links: ['db:database'],
+      LogConfig: { Config: { 'max-size': '1m' } },
+    });
+    expect(plan.create.NetworkingConfig).toEqual({
+      EndpointsConfig: { front: { NetworkID: 'n1', Aliases: ['webalias'], IPAMConfig: { IPv4Address: '10.0.0.5' } } },
+    });
     expect(plan.extraNetworks).toEqual([{ network: 'back', endpoint: { NetworkID: 'n2', Aliases: ['api'] } }]);
     expect(plan.summary).toContain('network front (aliases webalias; ip 10.0.0.5)');
     expect(plan.summary).toContain('port 127.0.0.1:8080 → 8080/tcp');
@@ -56,7 +78,13 @@ describe('planRecreate', () => {
 
   it('reattaches --mount volumes that have no source by the name Docker gave them', () => {
     const c = inspectDoc('web', {
-      HostConfig: { Mounts: [{ Type: 'volume', Target: '/data' }, { Type: 'volume', Source: 'named', Target: '/named' }, { Type: 'bind', Source: '/etc/app', Target: '/etc/app' }] },
+      HostConfig: {
+        Mounts: [
+          { Type: 'volume', Target: '/data' },
+          { Type: 'volume', Source: 'named', Target: '/named' },
+          { Type: 'bind', Source: '/etc/app', Target: '/etc/app' },
+        ],
+      },
       Mounts: [
         { Type: 'volume', Name: 'c0ffee', Destination: '/data', RW: true },
         { Type: 'volume', Name: 'named', Destination: '/named', RW: true },

@@ -23,14 +23,27 @@ type Inspect = Docker.ContainerInspectInfo;
 // msb refuses it at create. Each check reads the inspect document.
 const REFUSALS: readonly ((c: Inspect) => string | undefined)[] = [
   (c) => (c.State.Running ? undefined : `is not running (status ${c.State.Status}): start it first, or remove it`),
-  (c) => (c.HostConfig.AutoRemove ? 'was started with --rm: stopping it removes it (and its anonymous volumes), so a failed migration could not be rolled back' : undefined),
+  (c) =>
+    c.HostConfig.AutoRemove
+      ? 'was started with --rm: stopping it removes it (and its anonymous volumes), so a failed migration could not be rolled back'
+      : undefined,
   (c) => (c.HostConfig.NetworkMode === 'host' ? "uses the host's network (--network host), which msb refuses" : undefined),
-  (c) => (c.HostConfig.NetworkMode?.startsWith('container:') ? `joins another container's network namespace (${c.HostConfig.NetworkMode}); each gVisor sandbox has its own network stack` : undefined),
+  (c) =>
+    c.HostConfig.NetworkMode?.startsWith('container:')
+      ? `joins another container's network namespace (${c.HostConfig.NetworkMode}); each gVisor sandbox has its own network stack`
+      : undefined,
   (c) => (c.HostConfig.Privileged ? 'is privileged: the sandbox withholds the host devices and kernel access it asked for' : undefined),
-  (c) => (/^(host|container:)/.test(c.HostConfig.PidMode ?? '') ? `shares a process namespace (--pid ${c.HostConfig.PidMode}), which the sandbox does not` : undefined),
-  (c) => (/^(host|container:)/.test(c.HostConfig.IpcMode ?? '') ? `shares an IPC namespace (--ipc ${c.HostConfig.IpcMode}), which the sandbox does not` : undefined),
+  (c) =>
+    /^(host|container:)/.test(c.HostConfig.PidMode ?? '')
+      ? `shares a process namespace (--pid ${c.HostConfig.PidMode}), which the sandbox does not`
+      : undefined,
+  (c) =>
+    /^(host|container:)/.test(c.HostConfig.IpcMode ?? '') ? `shares an IPC namespace (--ipc ${c.HostConfig.IpcMode}), which the sandbox does not` : undefined,
   (c) => (c.HostConfig.UTSMode === 'host' ? "uses the host's UTS namespace (--uts host)" : undefined),
-  (c) => ((c.HostConfig.Devices?.length ?? 0) > 0 || ((c.HostConfig as { DeviceRequests?: unknown[] }).DeviceRequests?.length ?? 0) > 0 ? 'has host devices (--device/--gpus), which are not passed into the sandbox' : undefined),
+  (c) =>
+    (c.HostConfig.Devices?.length ?? 0) > 0 || ((c.HostConfig as { DeviceRequests?: unknown[] }).DeviceRequests?.length ?? 0) > 0
+      ? 'has host devices (--device/--gpus), which are not passed into the sandbox'
+      : undefined,
 ];
 
 /**
@@ -48,10 +61,12 @@ export function planRecreate(c: Inspect, runtime: string, currentImageId: string
   const image = currentImageId === c.Image ? c.Config.Image : c.Image;
   if (image !== c.Config.Image) warnings.push(`${c.Config.Image} now names another image: the new container uses the old one's image ${c.Image.slice(0, 19)}`);
   const project = c.Config.Labels?.['com.docker.compose.project'];
-  if (project) warnings.push(`managed by docker-compose project ${project}: harden its compose file too (msbctl harden), or compose recreates it under its old runtime`);
+  if (project)
+    warnings.push(`managed by docker-compose project ${project}: harden its compose file too (msbctl harden), or compose recreates it under its old runtime`);
   const anonymous = anonymousVolumes(c);
   const binds = [...(c.HostConfig.Binds ?? []), ...anonymous.map((m) => `${m.Name}:${m.Destination}${m.RW ? '' : ':ro'}`)];
-  if (binds.some((b) => b.split(':')[0]!.endsWith('.sock'))) warnings.push('binds a host Unix socket: msb lets it through only where policy sockets.* allows it');
+  if (binds.some((b) => b.split(':')[0]!.endsWith('.sock')))
+    warnings.push('binds a host Unix socket: msb lets it through only where policy sockets.* allows it');
   const volumes = { ...(c.Config.Volumes ?? {}) };
   for (const m of anonymous) delete volumes[m.Destination];
   const { primary, extra } = splitNetworks(c);
@@ -64,11 +79,18 @@ export function planRecreate(c: Inspect, runtime: string, currentImageId: string
   };
   const summary = [
     `image ${image}`,
-    `command ${JSON.stringify([...(asList(c.Config.Entrypoint)), ...(asList(c.Config.Cmd))])}`,
+    `command ${JSON.stringify([...asList(c.Config.Entrypoint), ...asList(c.Config.Cmd)])}`,
     ...[primary, ...extra].filter((n) => n !== undefined).map((n) => `network ${n.network}${describeEndpoint(n.endpoint)}`),
-    ...Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, list]) => (list as { HostIp: string; HostPort: string }[]).map((b) => `port ${b.HostIp || '0.0.0.0'}:${b.HostPort} → ${port}`)),
+    ...Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, list]) =>
+      (list as { HostIp: string; HostPort: string }[]).map((b) => `port ${b.HostIp || '0.0.0.0'}:${b.HostPort} → ${port}`),
+    ),
     // Docker lists Mounts in Go map order (varies per inspect): sort them for a stable plan.
-    ...[...c.Mounts].sort((a, b) => a.Destination.localeCompare(b.Destination)).map((m) => `mount ${m.Type} ${m.Type === 'bind' ? m.Source : m.Name} → ${m.Destination}${m.RW ? '' : ' (ro)'}${anonymous.includes(m) || sourcelessMount(c, m.Destination) ? ' (anonymous volume, reattached by name)' : ''}`),
+    ...[...c.Mounts]
+      .sort((a, b) => a.Destination.localeCompare(b.Destination))
+      .map(
+        (m) =>
+          `mount ${m.Type} ${m.Type === 'bind' ? m.Source : m.Name} → ${m.Destination}${m.RW ? '' : ' (ro)'}${anonymous.includes(m) || sourcelessMount(c, m.Destination) ? ' (anonymous volume, reattached by name)' : ''}`,
+      ),
     `restart policy ${c.HostConfig.RestartPolicy?.Name || 'no'}`,
   ];
   return { plan: { id: c.Id, name, fromRuntime: c.HostConfig.Runtime || 'engine default', create, extraNetworks: extra, summary, warnings }, reasons: [] };
@@ -88,10 +110,12 @@ function reattachedMounts(c: Inspect): { Mounts?: Docker.MountSettings[] } {
   const mounts = c.HostConfig.Mounts;
   if (!mounts) return {};
   const nameAt = (target: string | undefined): string | undefined => c.Mounts.find((m) => m.Type === 'volume' && m.Destination === target)?.Name;
-  return { Mounts: mounts.map((m) => {
-    const name = m.Type === 'volume' && !m.Source ? nameAt(m.Target) : undefined;
-    return name ? { ...m, Source: name } : m;
-  }) };
+  return {
+    Mounts: mounts.map((m) => {
+      const name = m.Type === 'volume' && !m.Source ? nameAt(m.Target) : undefined;
+      return name ? { ...m, Source: name } : m;
+    }),
+  };
 }
 
 /** anonymousVolumes are volume mounts the user never named (docker run -v /dir, image VOLUMEs). */
@@ -100,10 +124,15 @@ function anonymousVolumes(c: Inspect): Inspect['Mounts'] {
     ...(c.HostConfig.Binds ?? []).map((b) => b.split(':')[1]),
     ...((c.HostConfig.Mounts ?? []) as { Target?: string }[]).map((m) => m.Target),
   ]);
-  return c.Mounts.filter((m) => m.Type === 'volume' && m.Name !== undefined && !named.has(m.Destination)).sort((a, b) => a.Destination.localeCompare(b.Destination));
+  return c.Mounts.filter((m) => m.Type === 'volume' && m.Name !== undefined && !named.has(m.Destination)).sort((a, b) =>
+    a.Destination.localeCompare(b.Destination),
+  );
 }
 
-function splitNetworks(c: Inspect): { primary?: { network: string; endpoint: Docker.EndpointSettings }; extra: { network: string; endpoint: Docker.EndpointSettings }[] } {
+function splitNetworks(c: Inspect): {
+  primary?: { network: string; endpoint: Docker.EndpointSettings };
+  extra: { network: string; endpoint: Docker.EndpointSettings }[];
+} {
   const mode = c.HostConfig.NetworkMode ?? 'default';
   const networks = Object.entries(c.NetworkSettings.Networks ?? {}).map(([network, e]) => ({ network, endpoint: endpointOf(c, e) }));
   const primaryName = mode === 'default' ? 'bridge' : mode;

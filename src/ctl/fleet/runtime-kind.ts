@@ -13,7 +13,7 @@ export interface RuntimeKind {
 }
 
 /** MSB_EXECUTABLE is the basename every msb runtime path ends in (shim/msb-runtime). */
-export const MSB_EXECUTABLE = 'msb-runtime';
+const MSB_EXECUTABLE = 'msb-runtime';
 
 /** runtimeKind resolves a container's HostConfig.Runtime (empty means the engine default) against the engine's runtimes. */
 export function runtimeKind(runtime: string | undefined, engine: EngineRuntimes): RuntimeKind {
@@ -46,7 +46,9 @@ export function readSandboxRecord(root: string, id: string, read: (path: string)
     const record = JSON.parse(read(join(root, 'msb', 'containers', id, 'record.json'))) as { backend?: unknown; backendSummary?: Record<string, unknown> };
     if (typeof record.backend !== 'string') return undefined;
     const s = record.backendSummary ?? {};
-    const parts = [typeof s.platform === 'string' ? `platform ${s.platform}` : '', typeof s.runscVersion === 'string' ? `runsc ${s.runscVersion}` : ''].filter(Boolean);
+    const parts = [typeof s.platform === 'string' ? `platform ${s.platform}` : '', typeof s.runscVersion === 'string' ? `runsc ${s.runscVersion}` : ''].filter(
+      Boolean,
+    );
     return { backend: record.backend, ...(parts.length > 0 ? { detail: parts.join(', ') } : {}) };
   } catch {
     return undefined;

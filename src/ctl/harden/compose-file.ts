@@ -2,7 +2,7 @@ import { isAlias, isMap, isScalar, type Pair, parseAllDocuments, type Scalar, ty
 import { MsbError } from '../../base/errors.js';
 
 /** ServiceShape is how a service is written: a block or flow mapping, an alias of another node, or something else. */
-export type ServiceShape = 'block' | 'flow' | 'alias' | 'other';
+type ServiceShape = 'block' | 'flow' | 'alias' | 'other';
 
 /** ComposeService is one entry under `services:`, with its YAML nodes and its merged configuration. */
 export interface ComposeService {
@@ -38,7 +38,10 @@ export function parseComposeFile(path: string, text: string): ComposeFile {
   const services = doc.get('services', true);
   if (!isMap(services) || !isRecord(data.services)) {
     // Compose file format 1 put services at the top level; it predates the runtime option (format 2.3).
-    throw new MsbError('invalid-argument', `${path}: no top-level services: mapping (compose file format 1 has no runtime option; move the services under services:)`);
+    throw new MsbError(
+      'invalid-argument',
+      `${path}: no top-level services: mapping (compose file format 1 has no runtime option; move the services under services:)`,
+    );
   }
   const list: ComposeService[] = [];
   for (const pair of services.items as Pair<unknown, unknown>[]) {

@@ -52,7 +52,11 @@ volumes:
 describe('hardenText round trip', () => {
   it('adds only the runtime lines to a commented, mixed-style file', () => {
     const r = hardenText('c.yml', COMMENTED, target);
-    expect(r.plans.map((p) => [p.service, p.status])).toEqual([['web', 'change'], ['db', 'change'], ['cache', 'change']]);
+    expect(r.plans.map((p) => [p.service, p.status])).toEqual([
+      ['web', 'change'],
+      ['db', 'change'],
+      ['cache', 'change'],
+    ]);
     // The flow-style service is the one line that changes in place rather than being added.
     const flow = diffLines(splitLines(COMMENTED), splitLines(r.output)).filter((l) => l.op !== ' ');
     expect(flow).toEqual([
@@ -64,7 +68,7 @@ describe('hardenText round trip', () => {
   });
 
   it('adds runtime and the isolation annotation as new lines, indented like the file', () => {
-    const text = COMMENTED.replace(/    cache:.*\n/, '');
+    const text = COMMENTED.replace(/ {4}cache:.*\n/, '');
     const r = hardenText('c.yml', text, { ...target, isolation: 'krun' });
     expect(added(text, r.output)).toEqual([
       '        runtime: msb',
@@ -122,7 +126,10 @@ describe('hardenText runtimes and anchors', () => {
 
   it('refuses another runtime without --force and replaces only its value with it', () => {
     const refused = hardenText('c.yml', runc, target);
-    expect(refused.plans[0]).toMatchObject({ status: 'refused', reasons: ['sets runtime: runc; pass --force to replace it, or --exclude app to leave the service as it is'] });
+    expect(refused.plans[0]).toMatchObject({
+      status: 'refused',
+      reasons: ['sets runtime: runc; pass --force to replace it, or --exclude app to leave the service as it is'],
+    });
     expect(refused.output).toBe(runc);
     expect(hardenText('c.yml', runc, { ...target, force: true }).output).toBe('services:\n  app:\n    image: x\n    runtime: msb   # old\n');
   });
@@ -130,13 +137,19 @@ describe('hardenText runtimes and anchors', () => {
   it('treats a runtime inherited through a merge key like its own', () => {
     const merged = (rt: string) => `x-base: &base\n  runtime: ${rt}\nservices:\n  app:\n    <<: *base\n    image: x\n`;
     expect(hardenText('c.yml', merged('msb'), target).plans[0]?.status).toBe('hardened');
-    expect(hardenText('c.yml', merged('runc'), target).plans[0]).toMatchObject({ status: 'refused', reasons: [expect.stringContaining('runc (through a merge key)')] });
+    expect(hardenText('c.yml', merged('runc'), target).plans[0]).toMatchObject({
+      status: 'refused',
+      reasons: [expect.stringContaining('runc (through a merge key)')],
+    });
     const forced = hardenText('c.yml', merged('runc'), { ...target, force: true });
     expect(added(merged('runc'), forced.output)).toEqual(['    runtime: msb']);
   });
 
   it('refuses a service that is an alias, and one whose change would leak through a shared anchor', () => {
-    expect(hardenText('c.yml', 'services:\n  a: &a\n    image: x\n  b: *a\n', target).plans[1]).toMatchObject({ status: 'refused', reasons: [expect.stringContaining('YAML alias')] });
+    expect(hardenText('c.yml', 'services:\n  a: &a\n    image: x\n  b: *a\n', target).plans[1]).toMatchObject({
+      status: 'refused',
+      reasons: [expect.stringContaining('YAML alias')],
+    });
     const shared = 'services:\n  a: &a\n    image: x\n  b:\n    <<: *a\n';
     expect(added(shared, hardenText('c.yml', shared, target).output)).toEqual(['    runtime: msb', '    runtime: msb']);
     expect(() => hardenText('c.yml', shared, { ...target, exclude: ['b'] })).toThrow(/would also change b through a YAML anchor/);
@@ -161,7 +174,9 @@ describe('hardenText isolation annotation', () => {
   });
 
   it('adds it to a flow mapping in place', () => {
-    expect(hardenText('c.yml', 'services:\n  app:\n    image: x\n    annotations: {}\n', iso).output).toContain('    annotations: {io.msb.isolation: gvisor}\n');
+    expect(hardenText('c.yml', 'services:\n  app:\n    image: x\n    annotations: {}\n', iso).output).toContain(
+      '    annotations: {io.msb.isolation: gvisor}\n',
+    );
   });
 
   it('replaces a different isolation only with --force', () => {
@@ -180,12 +195,18 @@ describe('hardenText egress annotation', () => {
   const eg: HardenTarget = { ...target, egress: 'public-only' };
   it('adds runtime and io.msb.egress as new lines, keeping comments and the rest', () => {
     const text = '# stack\nservices:\n  web:\n    image: x  # the page\n  db:\n    runtime: msb\n    image: y\n';
-    expect(hardenText('c.yml', text, eg).output).toBe('# stack\nservices:\n  web:\n    runtime: msb\n    annotations:\n      io.msb.egress: public-only\n    image: x  # the page\n  db:\n    annotations:\n      io.msb.egress: public-only\n    runtime: msb\n    image: y\n');
+    expect(hardenText('c.yml', text, eg).output).toBe(
+      '# stack\nservices:\n  web:\n    runtime: msb\n    annotations:\n      io.msb.egress: public-only\n    image: x  # the page\n  db:\n    annotations:\n      io.msb.egress: public-only\n    runtime: msb\n    image: y\n',
+    );
   });
 
   it.each([
     ['a block mapping', '    annotations:\n      com.example: yes\n', ['    runtime: msb', '      io.msb.isolation: gvisor', '      io.msb.egress: airgapped']],
-    ['a key=value list', '    annotations:\n      - com.example=yes\n', ['    runtime: msb', '      - io.msb.isolation=gvisor', '      - io.msb.egress=airgapped']],
+    [
+      'a key=value list',
+      '    annotations:\n      - com.example=yes\n',
+      ['    runtime: msb', '      - io.msb.isolation=gvisor', '      - io.msb.egress=airgapped'],
+    ],
     ['no annotations', '', ['    runtime: msb', '    annotations:', '      io.msb.isolation: gvisor', '      io.msb.egress: airgapped']],
   ])('with --isolation too, adds both to %s in one place', (_, annotations, lines) => {
     const text = `services:\n  app:\n    image: x\n${annotations}`;
@@ -193,14 +214,19 @@ describe('hardenText egress annotation', () => {
   });
 
   it('adds it to a flow mapping in place, and leaves a service that has it alone', () => {
-    expect(hardenText('c.yml', 'services:\n  app:\n    image: x\n    annotations: {a: b}\n', eg).output).toContain('    annotations: {io.msb.egress: public-only, a: b}\n');
+    expect(hardenText('c.yml', 'services:\n  app:\n    image: x\n    annotations: {a: b}\n', eg).output).toContain(
+      '    annotations: {io.msb.egress: public-only, a: b}\n',
+    );
     const done = 'services:\n  app:\n    runtime: msb\n    image: x\n    annotations: [io.msb.egress=public-only]\n';
     expect(hardenText('c.yml', done, eg).plans[0]?.status).toBe('hardened');
   });
 
   it('replaces a different profile only with --force, in a list in place', () => {
     const text = 'services:\n  app:\n    runtime: msb\n    image: x\n    annotations:\n      - io.msb.egress=allow-all\n';
-    expect(hardenText('c.yml', text, eg).plans[0]).toMatchObject({ status: 'refused', reasons: ['sets annotation io.msb.egress=allow-all; pass --force to replace it, or --exclude app'] });
+    expect(hardenText('c.yml', text, eg).plans[0]).toMatchObject({
+      status: 'refused',
+      reasons: ['sets annotation io.msb.egress=allow-all; pass --force to replace it, or --exclude app'],
+    });
     expect(hardenText('c.yml', text, { ...eg, force: true }).output).toBe(text.replace('allow-all', 'public-only'));
   });
 });
@@ -218,7 +244,8 @@ describe('hardenText refusals', () => {
   });
 
   it('hardens but warns about devices, host sockets and shared network namespaces', () => {
-    const text = 'services:\n  app:\n    image: x\n    devices: [/dev/fuse]\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n    network_mode: "service:db"\n';
+    const text =
+      'services:\n  app:\n    image: x\n    devices: [/dev/fuse]\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n    network_mode: "service:db"\n';
     const r = hardenText('c.yml', text, target);
     expect(r.plans[0]?.status).toBe('change');
     expect(r.plans[0]?.warnings.map((w) => w.setting)).toEqual(['network_mode: service:db', 'devices', 'volumes: /var/run/docker.sock']);

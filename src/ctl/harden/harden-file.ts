@@ -25,20 +25,30 @@ export function hardenText(path: string, text: string, target: HardenTarget): Ha
   const changed = plans.filter((p) => p.status === 'change');
   // A refused service means nothing is written, so there is no output to build (or to check).
   if (changed.length === 0 || plans.some((p) => p.status === 'refused')) return { path, text, output: text, plans };
-  const output = applyEdits(text, changed.flatMap((p) => p.edits));
+  const output = applyEdits(
+    text,
+    changed.flatMap((p) => p.edits),
+  );
   const expected = structuredClone(file.data) as { services: Record<string, Record<string, unknown>> };
   for (const p of changed) expected.services[p.service] = withTarget(expected.services[p.service] ?? {}, target);
   let actual: unknown;
   try {
     actual = parseComposeFile(path, output).data;
   } catch (err) {
-    throw new MsbError('internal', `${path}: the hardened file does not parse (a bug in msbctl harden; nothing written): ${(err as Error).message}`, { cause: err });
+    throw new MsbError('internal', `${path}: the hardened file does not parse (a bug in msbctl harden; nothing written): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (!isDeepStrictEqual(actual, expected)) {
     const services = isRecord(actual) && isRecord(actual.services) ? actual.services : {};
-    const dragged = Object.keys(expected.services).filter((n) => !changed.some((p) => p.service === n) && !isDeepStrictEqual(services[n], expected.services[n]));
+    const dragged = Object.keys(expected.services).filter(
+      (n) => !changed.some((p) => p.service === n) && !isDeepStrictEqual(services[n], expected.services[n]),
+    );
     if (dragged.length > 0) {
-      throw new MsbError('unsupported', `${path}: hardening ${changed.map((p) => p.service).join(', ')} would also change ${dragged.join(', ')} through a YAML anchor they share; harden those too or edit the anchor by hand`);
+      throw new MsbError(
+        'unsupported',
+        `${path}: hardening ${changed.map((p) => p.service).join(', ')} would also change ${dragged.join(', ')} through a YAML anchor they share; harden those too or edit the anchor by hand`,
+      );
     }
     throw new MsbError('internal', `${path}: the hardened file does not read back as the original plus runtime (a bug in msbctl harden; nothing written)`);
   }

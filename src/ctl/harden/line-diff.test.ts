@@ -9,7 +9,11 @@ describe('diffLines', () => {
     { a: [], b: ['a'], ops: '+' },
     { a: ['a', 'b', 'a', 'b'], b: ['b', 'a', 'b', 'a'], ops: '-   +' },
   ])('aligns $a with $b as "$ops"', ({ a, b, ops }) => {
-    expect(diffLines(a, b).map((l) => l.op).join('')).toBe(ops);
+    expect(
+      diffLines(a, b)
+        .map((l) => l.op)
+        .join(''),
+    ).toBe(ops);
   });
 });
 

@@ -24,16 +24,11 @@ export type ServicePlan = { service: string; warnings: Finding[] } & (
 );
 
 /** annotationOf reads one annotation from compose annotations in mapping or `key=value` list form. */
-export function annotationOf(annotations: unknown, key: string): string | undefined {
+function annotationOf(annotations: unknown, key: string): string | undefined {
   if (isRecord(annotations)) return annotations[key] === undefined ? undefined : String(annotations[key]);
   if (!Array.isArray(annotations)) return undefined;
   const item = annotations.find((a): a is string => typeof a === 'string' && a.startsWith(`${key}=`));
   return item?.slice(key.length + 1);
-}
-
-/** isolationOf reads io.msb.isolation from compose annotations in mapping or `key=value` list form. */
-export function isolationOf(annotations: unknown): string | undefined {
-  return annotationOf(annotations, ISOLATION_ANNOTATION);
 }
 
 /** targetAnnotations are the annotations harden sets: io.msb.isolation (--isolation), io.msb.egress (--egress). */
@@ -79,7 +74,9 @@ function planRuntime(s: ComposeService, node: YAMLMap, target: HardenTarget, d: 
     d.top.push({ key: 'runtime', value });
     d.changes.push(`add runtime: ${target.runtime}`);
   } else if (!target.force) {
-    d.reasons.push(`sets runtime: ${String(current)}${own ? '' : ' (through a merge key)'}; pass --force to replace it, or --exclude ${s.name} to leave the service as it is`);
+    d.reasons.push(
+      `sets runtime: ${String(current)}${own ? '' : ' (through a merge key)'}; pass --force to replace it, or --exclude ${s.name} to leave the service as it is`,
+    );
   } else if (own === undefined) {
     d.top.push({ key: 'runtime', value });
     d.changes.push(`add runtime: ${target.runtime} (overriding ${String(current)} from a merge key)`);
@@ -93,7 +90,14 @@ function planRuntime(s: ComposeService, node: YAMLMap, target: HardenTarget, d: 
   }
 }
 
-function planAnnotations(file: ComposeFile, s: ComposeService, node: YAMLMap, wanted: readonly { key: string; value: string }[], force: boolean, d: Draft): void {
+function planAnnotations(
+  file: ComposeFile,
+  s: ComposeService,
+  node: YAMLMap,
+  wanted: readonly { key: string; value: string }[],
+  force: boolean,
+  d: Draft,
+): void {
   const todo = wanted.flatMap((w) => {
     const current = annotationOf(s.effective.annotations, w.key);
     return current === w.value ? [] : [{ ...w, current }];
@@ -104,7 +108,9 @@ function planAnnotations(file: ComposeFile, s: ComposeService, node: YAMLMap, wa
   if (blocked.length > 0) return;
   const own = ownPair(node, 'annotations');
   if (own === undefined && s.effective.annotations !== undefined) {
-    d.reasons.push(`takes annotations: from a merge key; an own annotations: would replace them all: add ${todo.map((w) => w.key).join(' and ')} to the anchor by hand`);
+    d.reasons.push(
+      `takes annotations: from a merge key; an own annotations: would replace them all: add ${todo.map((w) => w.key).join(' and ')} to the anchor by hand`,
+    );
     return;
   }
   if (own === undefined) d.top.push({ key: 'annotations', value: todo.map((w) => ({ key: w.key, value: yamlScalar(w.value) })) });
@@ -116,7 +122,8 @@ function planAnnotations(file: ComposeFile, s: ComposeService, node: YAMLMap, wa
     }
     d.edits.push(...edits);
   }
-  for (const w of todo) d.changes.push(w.current === undefined ? `add annotation ${w.key}=${w.value}` : `replace annotation ${w.key}=${w.current} with ${w.value}`);
+  for (const w of todo)
+    d.changes.push(w.current === undefined ? `add annotation ${w.key}=${w.value}` : `replace annotation ${w.key}=${w.current} with ${w.value}`);
 }
 
 /** annotationEdits set annotations in an own annotations: mapping or key=value list: present ones replaced in place, new ones added at its top in one edit. */

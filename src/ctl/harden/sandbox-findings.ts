@@ -13,11 +13,19 @@ type Rule = (config: Record<string, unknown>) => Finding | undefined;
 const RULES: readonly Rule[] = [
   (c) =>
     c.network_mode === 'host'
-      ? { setting: 'network_mode: host', level: 'error', reason: "msb refuses the host's network namespace (the container would fail to start); use a compose network" }
+      ? {
+          setting: 'network_mode: host',
+          level: 'error',
+          reason: "msb refuses the host's network namespace (the container would fail to start); use a compose network",
+        }
       : undefined,
   (c) =>
     c.privileged === true
-      ? { setting: 'privileged: true', level: 'error', reason: "a privileged container expects the host's devices and kernel, which a sandbox exists to withhold: it would start without them" }
+      ? {
+          setting: 'privileged: true',
+          level: 'error',
+          reason: "a privileged container expects the host's devices and kernel, which a sandbox exists to withhold: it would start without them",
+        }
       : undefined,
   (c) =>
     c.pid === 'host'
@@ -37,12 +45,20 @@ const RULES: readonly Rule[] = [
       : undefined,
   (c) =>
     Array.isArray(c.devices) && c.devices.length > 0
-      ? { setting: 'devices', level: 'warning', reason: 'host devices are not passed into the sandbox (gVisor emulates its own /dev): the service will not see them' }
+      ? {
+          setting: 'devices',
+          level: 'warning',
+          reason: 'host devices are not passed into the sandbox (gVisor emulates its own /dev): the service will not see them',
+        }
       : undefined,
   (c) => {
     const socket = volumeSources(c.volumes).find((s) => s.endsWith('.sock'));
     return socket
-      ? { setting: `volumes: ${socket}`, level: 'warning', reason: 'a host Unix socket crosses the sandbox wall only where msb policy sockets.* allows it (docs/control-sockets.md)' }
+      ? {
+          setting: `volumes: ${socket}`,
+          level: 'warning',
+          reason: 'a host Unix socket crosses the sandbox wall only where msb policy sockets.* allows it (docs/control-sockets.md)',
+        }
       : undefined;
   },
 ];

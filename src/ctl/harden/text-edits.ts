@@ -43,14 +43,18 @@ export function columnOf(text: string, offset: number): number {
 }
 
 /** renderBlock writes entries as block-mapping lines at indent, nesting by step. */
-export function renderBlock(entries: readonly Entry[], indent: number, step: number, nl: string): string {
+function renderBlock(entries: readonly Entry[], indent: number, step: number, nl: string): string {
   return entries
-    .map((e) => (typeof e.value === 'string' ? `${' '.repeat(indent)}${e.key}: ${e.value}${nl}` : `${' '.repeat(indent)}${e.key}:${nl}${renderBlock(e.value, indent + step, step, nl)}`))
+    .map((e) =>
+      typeof e.value === 'string'
+        ? `${' '.repeat(indent)}${e.key}: ${e.value}${nl}`
+        : `${' '.repeat(indent)}${e.key}:${nl}${renderBlock(e.value, indent + step, step, nl)}`,
+    )
     .join('');
 }
 
 /** renderFlow writes entries as the inside of a flow mapping. */
-export function renderFlow(entries: readonly Entry[]): string {
+function renderFlow(entries: readonly Entry[]): string {
   return entries.map((e) => `${e.key}: ${typeof e.value === 'string' ? e.value : `{${renderFlow(e.value)}}`}`).join(', ');
 }
 

@@ -64,7 +64,10 @@ describe('cgroupDirsOf', () => {
   });
 
   it('uses the unified hierarchy on a pure v2 host', () => {
-    expect(cgroupDirsOf('/system.slice/docker-abc.scope', parseCgroupMounts(V2_MOUNTINFO))).toEqual({ version: 2, dir: '/sys/fs/cgroup/system.slice/docker-abc.scope' });
+    expect(cgroupDirsOf('/system.slice/docker-abc.scope', parseCgroupMounts(V2_MOUNTINFO))).toEqual({
+      version: 2,
+      dir: '/sys/fs/cgroup/system.slice/docker-abc.scope',
+    });
   });
 
   it('strips a mount root the path lies under (a host inside a cgroup namespace)', () => {

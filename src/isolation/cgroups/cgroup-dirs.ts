@@ -37,10 +37,12 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
  * (libcontainer/cgroups/systemd ExpandSlice): "a-b.slice" lives at /a.slice/a-b.slice.
  */
 export function expandSystemdSlice(slice: string): string {
-  if (!slice.endsWith('.slice') || slice.includes('/')) throw new MsbError('invalid-spec', `invalid systemd slice ${JSON.stringify(slice)} in linux.cgroupsPath`);
+  if (!slice.endsWith('.slice') || slice.includes('/'))
+    throw new MsbError('invalid-spec', `invalid systemd slice ${JSON.stringify(slice)} in linux.cgroupsPath`);
   if (slice === '-.slice') return '/';
   const name = slice.slice(0, -'.slice'.length);
-  if (name.startsWith('-') || name.endsWith('-') || name.includes('--')) throw new MsbError('invalid-spec', `invalid systemd slice ${JSON.stringify(slice)} in linux.cgroupsPath`);
+  if (name.startsWith('-') || name.endsWith('-') || name.includes('--'))
+    throw new MsbError('invalid-spec', `invalid systemd slice ${JSON.stringify(slice)} in linux.cgroupsPath`);
   let path = '';
   let prefix = '';
   for (const part of name.split('-')) {
@@ -58,7 +60,8 @@ export function expandSystemdSlice(slice: string): string {
 export function cgroupPathOf(cgroupsPath: string, systemd: boolean): string {
   if (!systemd || !cgroupsPath.includes(':')) return cgroupsPath.startsWith('/') ? cgroupsPath : `/${cgroupsPath}`;
   const parts = cgroupsPath.split(':');
-  if (parts.length !== 3) throw new MsbError('invalid-spec', `linux.cgroupsPath ${JSON.stringify(cgroupsPath)} is not slice:prefix:name (systemd cgroup driver)`);
+  if (parts.length !== 3)
+    throw new MsbError('invalid-spec', `linux.cgroupsPath ${JSON.stringify(cgroupsPath)} is not slice:prefix:name (systemd cgroup driver)`);
   const [slice, prefix, name] = parts as [string, string, string];
   const unit = name.endsWith('.slice') ? name : prefix ? `${prefix}-${name}.scope` : `${name}.scope`;
   return join(expandSystemdSlice(slice || 'system.slice'), unit);

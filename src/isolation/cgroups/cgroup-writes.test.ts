@@ -3,7 +3,12 @@ import { thrownMsbError } from '../../../test/support/msb-error.js';
 import { applyCgroupWrites, type CgroupFs, planV1, planV2 } from './cgroup-writes.js';
 
 // What containerd sends for `docker update --memory 256m --cpus 0.5` (Docker 20.10 toContainerdResources).
-const DOCKER_UPDATE = { memory: { limit: 268435456, swap: 536870912 }, cpu: { shares: 0, quota: 50000, period: 100000, cpus: '', mems: '' }, pids: { limit: 0 }, blockIO: {} };
+const DOCKER_UPDATE = {
+  memory: { limit: 268435456, swap: 536870912 },
+  cpu: { shares: 0, quota: 50000, period: 100000, cpus: '', mems: '' },
+  pids: { limit: 0 },
+  blockIO: {},
+};
 // What it sends for `docker update --restart unless-stopped` alone: zeros everywhere.
 const RESTART_ONLY = { memory: {}, cpu: { cpus: '', mems: '', quota: 0, period: 0 }, blockIO: {} };
 
@@ -23,7 +28,10 @@ describe('planV1', () => {
   it('raises memsw before the limit when the new limit exceeds the current memsw', () => {
     const w = planV1({ memory: { limit: 512 << 20, swap: 1024 << 20 } }, { currentMemswLimit: 256 << 20 });
     expect(w.map((x) => x.file)).toEqual(['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes']);
-    expect(planV1({ memory: { limit: -1, swap: -1 } }).map((x) => `${x.file}=${x.value}`)).toEqual(['memory.memsw.limit_in_bytes=-1', 'memory.limit_in_bytes=-1']);
+    expect(planV1({ memory: { limit: -1, swap: -1 } }).map((x) => `${x.file}=${x.value}`)).toEqual([
+      'memory.memsw.limit_in_bytes=-1',
+      'memory.limit_in_bytes=-1',
+    ]);
   });
 
   it('writes nothing for a restart-policy-only update', () => {
@@ -32,14 +40,14 @@ describe('planV1', () => {
   });
 
   it('covers reservation, shares, cpuset, pids (with the sandbox overhead) and blkio weight', () => {
-    expect(files(planV1({ memory: { reservation: 1000 }, cpu: { shares: 512, cpus: '0', mems: '0' }, pids: { limit: 20 }, blockIO: { weight: 300 } }, { pidsHostLimit: (n) => n + 40 }))).toEqual([
-      'memory.soft_limit_in_bytes=1000',
-      'cpu.shares=512',
-      'cpuset.cpus=0',
-      'cpuset.mems=0',
-      'pids.max=60',
-      'blkio.weight=300',
-    ]);
+    expect(
+      files(
+        planV1(
+          { memory: { reservation: 1000 }, cpu: { shares: 512, cpus: '0', mems: '0' }, pids: { limit: 20 }, blockIO: { weight: 300 } },
+          { pidsHostLimit: (n) => n + 40 },
+        ),
+      ),
+    ).toEqual(['memory.soft_limit_in_bytes=1000', 'cpu.shares=512', 'cpuset.cpus=0', 'cpuset.mems=0', 'pids.max=60', 'blkio.weight=300']);
     expect(files(planV1({ pids: { limit: -1 } }, { pidsHostLimit: (n) => n + 40 }))).toEqual(['pids.max=max']);
   });
 });
@@ -47,15 +55,14 @@ describe('planV1', () => {
 describe('planV2', () => {
   it('converts to v2 files as runc does', () => {
     expect(files(planV2(DOCKER_UPDATE))).toEqual(['memory.max=268435456', 'memory.swap.max=268435456', 'cpu.max=50000 100000']);
-    expect(files(planV2({ cpu: { shares: 1024, quota: -1, period: 100000 }, memory: { limit: -1, swap: -1, reservation: 5 }, pids: { limit: 20 }, blockIO: { weight: 500 } }, { pidsHostLimit: (n) => n + 10 }))).toEqual([
-      'memory.max=max',
-      'memory.swap.max=max',
-      'memory.low=5',
-      'cpu.weight=39',
-      'cpu.max=max 100000',
-      'pids.max=30',
-      'io.bfq.weight=500',
-    ]);
+    expect(
+      files(
+        planV2(
+          { cpu: { shares: 1024, quota: -1, period: 100000 }, memory: { limit: -1, swap: -1, reservation: 5 }, pids: { limit: 20 }, blockIO: { weight: 500 } },
+          { pidsHostLimit: (n) => n + 10 },
+        ),
+      ),
+    ).toEqual(['memory.max=max', 'memory.swap.max=max', 'memory.low=5', 'cpu.weight=39', 'cpu.max=max 100000', 'pids.max=30', 'io.bfq.weight=500']);
   });
 });
 
@@ -78,8 +85,15 @@ describe('applyCgroupWrites', () => {
     expect(err.message).toBe("update: this host's cgroup v1 blkio controller has no blkio.weight, so blkio.weight 300 cannot be applied");
   });
 
-  it('reports the kernel\'s refusal with the path', () => {
-    const fs: CgroupFs = { exists: () => true, write: () => { throw Object.assign(new Error('x'), { code: 'EBUSY' }); } };
-    expect(thrownMsbError(() => applyCgroupWrites(dirs, planV1({ memory: { limit: 1 } }), fs), 'backend').message).toBe('update: writing 1 to /m/memory.limit_in_bytes failed: EBUSY');
+  it("reports the kernel's refusal with the path", () => {
+    const fs: CgroupFs = {
+      exists: () => true,
+      write: () => {
+        throw Object.assign(new Error('x'), { code: 'EBUSY' });
+      },
+    };
+    expect(thrownMsbError(() => applyCgroupWrites(dirs, planV1({ memory: { limit: 1 } }), fs), 'backend').message).toBe(
+      'update: writing 1 to /m/memory.limit_in_bytes failed: EBUSY',
+    );
   });
 });

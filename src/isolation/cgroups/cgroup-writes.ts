@@ -46,12 +46,14 @@ export function planV1(r: LinuxResources, o: PlanOptions = {}): CgroupWrite[] {
     const swap = set(m.swap) ? { controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: limitText(m.swap), optional: true } : undefined;
     // memory.limit_in_bytes must stay ≤ memsw: raise memsw first when the new limit exceeds the current memsw.
     const cur = o.currentMemswLimit;
-    const swapFirst = swap !== undefined && ((m.swap as number) < 0 || (limit !== undefined && cur !== undefined && ((m.limit as number) < 0 || (m.limit as number) > cur)));
+    const swapFirst =
+      swap !== undefined && ((m.swap as number) < 0 || (limit !== undefined && cur !== undefined && ((m.limit as number) < 0 || (m.limit as number) > cur)));
     if (swapFirst && swap) w.push(swap);
     if (limit) w.push(limit);
     if (!swapFirst && swap) w.push(swap);
     if (set(m.reservation)) w.push({ controller: 'memory', file: 'memory.soft_limit_in_bytes', value: limitText(m.reservation) });
-    if (m.swappiness !== undefined && m.swappiness >= 0 && m.swappiness <= 100) w.push({ controller: 'memory', file: 'memory.swappiness', value: String(m.swappiness) });
+    if (m.swappiness !== undefined && m.swappiness >= 0 && m.swappiness <= 100)
+      w.push({ controller: 'memory', file: 'memory.swappiness', value: String(m.swappiness) });
   }
   const c = r.cpu;
   if (c) {
@@ -124,12 +126,17 @@ export function applyCgroupWrites(dirs: CgroupDirs, writes: readonly CgroupWrite
         skipped.push(x);
         continue;
       }
-      throw new MsbError('host-unsupported', `update: this host's cgroup ${dirs.version === 1 ? `v1 ${x.controller} controller` : 'v2'} has no ${x.file}${dir ? ` in ${dir}` : ''}, so ${x.file} ${x.value} cannot be applied`);
+      throw new MsbError(
+        'host-unsupported',
+        `update: this host's cgroup ${dirs.version === 1 ? `v1 ${x.controller} controller` : 'v2'} has no ${x.file}${dir ? ` in ${dir}` : ''}, so ${x.file} ${x.value} cannot be applied`,
+      );
     }
     try {
       fs.write(path, x.value);
     } catch (err) {
-      throw new MsbError('backend', `update: writing ${x.value} to ${path} failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw new MsbError('backend', `update: writing ${x.value} to ${path} failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   return { skipped };

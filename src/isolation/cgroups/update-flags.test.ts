@@ -18,15 +18,20 @@ describe('parseBytes', () => {
 });
 
 describe('readUpdateResources', () => {
-  it('reads --resources JSON from stdin (-) or a file, and lays runc\'s flags on top', () => {
+  it("reads --resources JSON from stdin (-) or a file, and lays runc's flags on top", () => {
     const read = (p: string | 0): string => (p === 0 ? '{"memory":{"limit":1,"swap":2},"cpu":{"quota":5}}' : '{"pids":{"limit":7}}');
-    expect(readUpdateResources({ resources: '-', memory: '256m', 'cpu-period': '100000' }, read)).toEqual({ memory: { limit: 268435456, swap: 2 }, cpu: { quota: 5, period: 100000 } });
+    expect(readUpdateResources({ resources: '-', memory: '256m', 'cpu-period': '100000' }, read)).toEqual({
+      memory: { limit: 268435456, swap: 2 },
+      cpu: { quota: 5, period: 100000 },
+    });
     expect(readUpdateResources({ resources: '/f' }, read)).toEqual({ pids: { limit: 7 } });
     expect(readUpdateResources({ 'pids-limit': '20', 'blkio-weight': '300' })).toEqual({ pids: { limit: 20 }, blockIO: { weight: 300 } });
   });
 
   it('refuses malformed JSON and the flags msb cannot apply', () => {
-    expect(thrownMsbError(() => readUpdateResources({ resources: '-' }, () => 'nope'), 'invalid-argument').message).toMatch(/^update: --resources \(stdin\) is not JSON/);
+    expect(thrownMsbError(() => readUpdateResources({ resources: '-' }, () => 'nope'), 'invalid-argument').message).toMatch(
+      /^update: --resources \(stdin\) is not JSON/,
+    );
     expect(thrownMsbError(() => readUpdateResources({ resources: '-' }, () => '[]'), 'invalid-argument').message).toMatch(/JSON object/);
     expect(thrownMsbError(() => readUpdateResources({ 'kernel-memory': '1m' }), 'unsupported').message).toBe('update: --kernel-memory is not supported by msb');
   });

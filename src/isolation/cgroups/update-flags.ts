@@ -37,7 +37,7 @@ function parseInteger(flag: string, text: string): number {
 }
 
 /** resourcesFromFlags builds LinuxResources from runc update's flags (those given; the rest stay unset). */
-export function resourcesFromFlags(flags: Readonly<Record<string, string | boolean>>): LinuxResources {
+function resourcesFromFlags(flags: Readonly<Record<string, string | boolean>>): LinuxResources {
   const v = (k: string): string | undefined => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
   for (const k of ['kernel-memory', 'kernel-memory-tcp', 'l3-cache-schema', 'mem-bw-schema']) {
     if (v(k) !== undefined) throw new MsbError('unsupported', `update: --${k} is not supported by msb`);
@@ -69,7 +69,10 @@ export function resourcesFromFlags(flags: Readonly<Record<string, string | boole
  * readUpdateResources is what `runc update` was asked to apply: the --resources JSON (a file, or
  * - for stdin, as containerd sends it), with any resource flags on top, as runc does.
  */
-export function readUpdateResources(flags: Readonly<Record<string, string | boolean>>, read = (p: string | 0): string => readFileSync(p, 'utf8')): LinuxResources {
+export function readUpdateResources(
+  flags: Readonly<Record<string, string | boolean>>,
+  read = (p: string | 0): string => readFileSync(p, 'utf8'),
+): LinuxResources {
   const file = typeof flags.resources === 'string' ? flags.resources : undefined;
   let base: LinuxResources = {};
   if (file !== undefined) {
@@ -79,7 +82,8 @@ export function readUpdateResources(flags: Readonly<Record<string, string | bool
     } catch (err) {
       throw new MsbError('invalid-argument', `update: --resources ${file === '-' ? '(stdin)' : file} is not JSON: ${(err as Error).message}`, { cause: err });
     }
-    if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new MsbError('invalid-argument', 'update: --resources must hold a JSON object (OCI linux.resources)');
+    if (base === null || typeof base !== 'object' || Array.isArray(base))
+      throw new MsbError('invalid-argument', 'update: --resources must hold a JSON object (OCI linux.resources)');
   }
   const extra = resourcesFromFlags(flags);
   return {

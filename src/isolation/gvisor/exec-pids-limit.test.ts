@@ -12,7 +12,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 describe('limitExecProcess', () => {
   const p = { args: ['ps', '-o', "it's $HOME"], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 }, terminal: true };
 
-  it('runs the command through the container\'s sh with the limit, keeping every other field', () => {
+  it("runs the command through the container's sh with the limit, keeping every other field", () => {
     const q = limitExecProcess(p, 20);
     expect(q.args?.slice(0, 2)).toEqual([EXEC_LIMIT_SHELL, '-c']);
     expect(q.args?.slice(3)).toEqual(['msb-exec', 'ps', '-o', "it's $HOME"]);
@@ -24,11 +24,19 @@ describe('limitExecProcess', () => {
   });
 
   // The script must work in the shells images carry: busybox ash and bash (ulimit -u), dash (-p).
-  const shells = [['dash', ['/usr/bin/dash']], ['bash', ['/usr/bin/bash']], ['busybox ash', ['/usr/bin/busybox', 'sh']]] as const;
+  const shells = [
+    ['dash', ['/usr/bin/dash']],
+    ['bash', ['/usr/bin/bash']],
+    ['busybox ash', ['/usr/bin/busybox', 'sh']],
+  ] as const;
   for (const [name, sh] of shells) {
     it.skipIf(!existsSync(sh[0]))(`${name}: the exec'd command sees RLIMIT_NPROC N and gets its argv untouched`, () => {
       const script = limitExecProcess({ args: ['x'] }, 37).args?.[2] ?? '';
-      const r = spawnSync(sh[0], [...sh.slice(1), '-c', script, 'msb-exec', '/bin/sh', '-c', 'echo "$(ulimit -p 2>/dev/null || ulimit -u) $1"', 'x', "a 'b' $c"], { encoding: 'utf8' });
+      const r = spawnSync(
+        sh[0],
+        [...sh.slice(1), '-c', script, 'msb-exec', '/bin/sh', '-c', 'echo "$(ulimit -p 2>/dev/null || ulimit -u) $1"', 'x', "a 'b' $c"],
+        { encoding: 'utf8' },
+      );
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe("37 a 'b' $c\n");
     });
@@ -47,10 +55,12 @@ describe('gvisorExec', () => {
   const c = { id: 'abc', dir: base, bundle, runsc, runscArgs: ['--root', '/r'], pidsLimit: 20 };
 
   it('refuses with the reason when the image has no /bin/sh (the limit cannot be applied)', () => {
-    expect(thrownMsbError(() => gvisorExec(c, [], { process: proc, detach: true }), 'unsupported').message).toMatch(/needs \/bin\/sh in the image to give the process RLIMIT_NPROC 20/);
+    expect(thrownMsbError(() => gvisorExec(c, [], { process: proc, detach: true }), 'unsupported').message).toMatch(
+      /needs \/bin\/sh in the image to give the process RLIMIT_NPROC 20/,
+    );
   });
 
-  it('runs runsc exec with the wrapped process and containerd\'s flags, and removes its process file', () => {
+  it("runs runsc exec with the wrapped process and containerd's flags, and removes its process file", () => {
     symlinkSync('/bin/busybox', join(bundle, 'rootfs', 'bin', 'sh')); // dangling on the host: it resolves inside
     expect(gvisorExec(c, ['--log', 'l'], { process: proc, detach: true, pidFile: 'p' })).toBe(0);
     const out = spawnSync('cat', [argv], { encoding: 'utf8' }).stdout.split('\n');

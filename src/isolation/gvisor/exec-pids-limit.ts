@@ -55,7 +55,11 @@ function hasShell(bundle: string): boolean {
  * passes the process as a file (exec --process F --detach --pid-file P).
  */
 export function gvisorExec(c: GvisorExecContainer, logArgs: string[], opts: Pick<ExecRequest, 'process' | 'detach' | 'pidFile' | 'consoleSocket'>): number {
-  if (!opts.process) throw new MsbError('invalid-argument', 'exec: a container with --pids-limit under gVisor takes its process as --process process.json (as containerd passes it)');
+  if (!opts.process)
+    throw new MsbError(
+      'invalid-argument',
+      'exec: a container with --pids-limit under gVisor takes its process as --process process.json (as containerd passes it)',
+    );
   let p: Process;
   try {
     p = JSON.parse(readFileSync(opts.process, 'utf8')) as Process;
@@ -63,7 +67,10 @@ export function gvisorExec(c: GvisorExecContainer, logArgs: string[], opts: Pick
     throw new MsbError('invalid-argument', `exec: cannot read --process ${opts.process}: ${(err as Error).message}`, { cause: err });
   }
   if (!hasShell(c.bundle)) {
-    throw new MsbError('unsupported', `gvisor: docker exec in a container with --pids-limit needs ${EXEC_LIMIT_SHELL} in the image to give the process RLIMIT_NPROC ${c.pidsLimit} (runsc exec cannot); without it the process could fork past the limit`);
+    throw new MsbError(
+      'unsupported',
+      `gvisor: docker exec in a container with --pids-limit needs ${EXEC_LIMIT_SHELL} in the image to give the process RLIMIT_NPROC ${c.pidsLimit} (runsc exec cannot); without it the process could fork past the limit`,
+    );
   }
   const file = join(c.dir, `exec-${process.pid}-${Date.now()}.json`);
   writeFileAtomic(file, JSON.stringify(limitExecProcess(p, c.pidsLimit)));

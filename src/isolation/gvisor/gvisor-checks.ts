@@ -23,11 +23,15 @@ function checkEgressEnforceable(ctx: BackendContext, pod: boolean): void {
   const egress = ctx.egress;
   if (!egress.enforced) return;
   const why = (reason: string): MsbError =>
-    new MsbError('unsupported', `gvisor: egress profile "${egress.name}" cannot be enforced for this container by this msb build: ${reason}; choose isolation krun or profile allow-all (policy ${ctx.policy.source})`);
-  if (pod) throw why('it joins a pod sandbox, whose network the pod\'s first container owns');
+    new MsbError(
+      'unsupported',
+      `gvisor: egress profile "${egress.name}" cannot be enforced for this container by this msb build: ${reason}; choose isolation krun or profile allow-all (policy ${ctx.policy.source})`,
+    );
+  if (pod) throw why("it joins a pod sandbox, whose network the pod's first container owns");
   // msb's one-time burst is a bucket that never refills (Firecracker's one_time_burst); tc's
   // token bucket filter has no such thing, and a deeper bucket would refill: refused, not widened.
-  if (egress.egressBandwidthBurst !== undefined) throw why(`egressBandwidthBurst ${egress.egressBandwidthBurst} (a one-time burst) has no tc equivalent for gVisor`);
+  if (egress.egressBandwidthBurst !== undefined)
+    throw why(`egressBandwidthBurst ${egress.egressBandwidthBurst} (a one-time burst) has no tc equivalent for gVisor`);
   findNft();
   if (egress.egressBandwidth !== undefined) findTc();
 }
@@ -46,7 +50,10 @@ export function checkGvisorContainer(ctx: BackendContext): PodMembership | undef
   checkEgressEnforceable(ctx, pod !== undefined);
   if (!pod) checkNetworkNamespaceUnserved(ctx.spec);
   if (pod && ctx.spec.process?.terminal) {
-    throw new MsbError('unsupported', `gvisor: a container joining pod sandbox ${pod.id} cannot have a terminal (tty: true) under msb: runsc makes a sub-container's console only at start, after the runc shim waited for it at create`);
+    throw new MsbError(
+      'unsupported',
+      `gvisor: a container joining pod sandbox ${pod.id} cannot have a terminal (tty: true) under msb: runsc makes a sub-container's console only at start, after the runc shim waited for it at create`,
+    );
   }
   if (ctx.preserveFds > 0) {
     throw new MsbError('unsupported', `gvisor: --preserve-fds ${ctx.preserveFds} is not supported: runsc cannot pass extra descriptors into the sandbox`);

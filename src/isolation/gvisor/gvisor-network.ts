@@ -43,8 +43,15 @@ export function planGvisorNetwork(ctx: BackendContext, spec: Spec): GvisorNetwor
   const netSnapshot = resolv && ctx.restoring ? join(paths.dir, NETWORK_SNAPSHOT_DIR) : undefined;
   // runsc restore runs the workload at once, before afterCreate could tie the rules to the veth:
   // refused while planning, so nothing is made.
-  if (ctx.restoring && ctx.egress.enforced) throw new MsbError('unsupported', `gvisor: a container with egress profile "${ctx.egress.name}" cannot be restored from a checkpoint by this msb build: the restored workload would run before its egress rules are in`);
-  if (resolv) ctx.debug(`gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`);
+  if (ctx.restoring && ctx.egress.enforced)
+    throw new MsbError(
+      'unsupported',
+      `gvisor: a container with egress profile "${ctx.egress.name}" cannot be restored from a checkpoint by this msb build: the restored workload would run before its egress rules are in`,
+    );
+  if (resolv)
+    ctx.debug(
+      `gvisor: /etc/resolv.conf comes from ${resolv.generatedPath} (Docker's ${resolv.dockerSource} may name 127.0.0.11, which the sandbox cannot reach)`,
+    );
   return { resolv, upstreams, dnsAtStart, egressAtStart, netSnapshot };
 }
 
@@ -52,7 +59,16 @@ export function planGvisorNetwork(ctx: BackendContext, spec: Spec): GvisorNetwor
 export function containerDnsOf(ctx: BackendContext, net: GvisorNetworkPlan, pid: number | undefined): ContainerDns | undefined {
   const { resolv } = net;
   if (!resolv) return undefined;
-  return { id: ctx.id, dir: ctx.paths.dir, pid, dockerResolvConf: resolv.dockerSource, generatedPath: resolv.generatedPath, upstreams: net.upstreams, policy: ctx.policy.dns, ...(net.netSnapshot ? { netDir: net.netSnapshot } : {}) };
+  return {
+    id: ctx.id,
+    dir: ctx.paths.dir,
+    pid,
+    dockerResolvConf: resolv.dockerSource,
+    generatedPath: resolv.generatedPath,
+    upstreams: net.upstreams,
+    policy: ctx.policy.dns,
+    ...(net.netSnapshot ? { netDir: net.netSnapshot } : {}),
+  };
 }
 
 /**
@@ -70,11 +86,17 @@ export function finishNetworkAfterCreate(ctx: BackendContext, net: GvisorNetwork
   // Egress before DNS: the relay reads the container's egress.json when it registers it, and
   // the rules are in before start runs the workload.
   if (ctx.egress.enforced) {
-    if (sandboxPid === undefined) throw new MsbError('backend', `gvisor: egress profile "${ctx.egress.name}": runsc create wrote no pid file, so the container's network cannot be found to enforce it`);
+    if (sandboxPid === undefined)
+      throw new MsbError(
+        'backend',
+        `gvisor: egress profile "${ctx.egress.name}": runsc create wrote no pid file, so the container's network cannot be found to enforce it`,
+      );
     if (net.egressAtStart) {
       // Docker 28+: the veths appear between create and start; start installs the rules before runsc start.
       writeFileAtomic(join(paths.dir, EGRESS_AT_START_FILE), `${JSON.stringify({ profile: ctx.egress, pid: sandboxPid })}\n`, 0o600);
-      ctx.debug(`egress: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; profile ${ctx.egress.name} is installed at start, before runsc start`);
+      ctx.debug(
+        `egress: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; profile ${ctx.egress.name} is installed at start, before runsc start`,
+      );
     } else {
       enforceEgress(paths.dir, ctx.egress, sandboxPid, ctx.debug);
     }
@@ -85,7 +107,9 @@ export function finishNetworkAfterCreate(ctx: BackendContext, net: GvisorNetwork
   // up by then on every Docker and there is no later start to finish the DNS.
   if (net.dnsAtStart && !ctx.restoring) {
     writeFileAtomic(join(paths.dir, DNS_AT_START_FILE), `${JSON.stringify(c)}\n`, 0o600);
-    ctx.debug('dns: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; resolv.conf and the relay registration are finished at start');
+    ctx.debug(
+      'dns: no libnetwork-setkey hook in the spec, so Docker sets the network up after create; resolv.conf and the relay registration are finished at start',
+    );
   } else {
     finishContainerDns(c, ctx.debug);
   }

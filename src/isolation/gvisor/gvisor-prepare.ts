@@ -77,10 +77,15 @@ function beginRunscCreate(c: GvisorContainer, req: CreateRequest): RuncCreateCom
   const { ctx } = c;
   const { runsc, runscRoot, platform } = c.runsc;
   const orphans = reapOrphanSandboxes({ runsc, runscArgs: c.runscArgs, runscRoot, hasRecord: (id) => id === ctx.id || hasRecord(ctx.runtime.root, id) });
-  if (orphans.reaped.length > 0) ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
+  if (orphans.reaped.length > 0)
+    ctx.debug(`gvisor: stopped the sandboxes of ${orphans.reaped.join(', ')}, which msb had no record of (a create killed from outside)`);
   if (orphans.failed.length > 0) ctx.debug(`gvisor: could not stop the orphan sandboxes of ${orphans.failed.join(', ')}`);
   const timeoutHint = `policy gvisor.createTimeoutSeconds in ${ctx.policy.source}${platform === 'kvm' ? '; platform kvm may never finish on this host' : ''}`;
-  return runcCreateCommand({ backend: 'gvisor', binary: runsc, globalArgs: c.runscArgs, stateRoot: runscRoot, timeoutMs: ctx.policy.gvisor.createTimeoutSeconds * 1000, timeoutHint }, ctx.runtime, req);
+  return runcCreateCommand(
+    { backend: 'gvisor', binary: runsc, globalArgs: c.runscArgs, stateRoot: runscRoot, timeoutMs: ctx.policy.gvisor.createTimeoutSeconds * 1000, timeoutHint },
+    ctx.runtime,
+    req,
+  );
 }
 
 /** createGvisor runs runsc create; a pod's container then gets its keeper, which stands for it in the pid file. */
@@ -100,7 +105,12 @@ function createGvisor(c: GvisorContainer, req: CreateRequest): number {
 function restoreGvisor(c: GvisorContainer, req: CreateRequest, args: readonly string[]): number {
   const { runscRoot } = c.runsc;
   withSystemErrors(`gvisor: cannot create the state directory ${runscRoot}`, () => mkdirSync(runscRoot, { recursive: true, mode: 0o700 }));
-  const own = ['--bundle', req.bundle, ...(req.pidFile ? ['--pid-file', req.pidFile] : []), ...(req.consoleSocket ? ['--console-socket', req.consoleSocket] : [])];
+  const own = [
+    '--bundle',
+    req.bundle,
+    ...(req.pidFile ? ['--pid-file', req.pidFile] : []),
+    ...(req.consoleSocket ? ['--console-socket', req.consoleSocket] : []),
+  ];
   return runThroughLauncher(c.ctx.paths.launcher, c.ctx.runtime, ['restore', ...args, ...own, req.id]);
 }
 
@@ -131,11 +141,21 @@ export function prepareGvisor(ctx: BackendContext): PreparedContainer<GvisorSumm
   const runscArgs = [...runsc.runscArgs, ...sockets.runscArgs];
   const net = planGvisorNetwork(ctx, sockets.spec);
 
-  const cgroup: GvisorCgroup = { path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined, systemd: ctx.runtime.systemdCgroup };
+  const cgroup: GvisorCgroup = {
+    path: typeof ctx.spec.linux?.cgroupsPath === 'string' ? ctx.spec.linux.cgroupsPath : undefined,
+    systemd: ctx.runtime.systemdCgroup,
+  };
   const pids = rewritePidsLimit(net.resolv?.spec ?? sockets.spec);
-  if (pids.userLimit !== undefined) ctx.debug(`gvisor: --pids-limit ${pids.userLimit}: RLIMIT_NPROC ${pids.userLimit} inside the sandbox, host pids.max ${pids.hostLimit} (the sandbox's own threads count there; docs/gvisor.md)`);
+  if (pids.userLimit !== undefined)
+    ctx.debug(
+      `gvisor: --pids-limit ${pids.userLimit}: RLIMIT_NPROC ${pids.userLimit} inside the sandbox, host pids.max ${pids.hostLimit} (the sandbox's own threads count there; docs/gvisor.md)`,
+    );
   const rmemWorkaround = runsc.rmem.apply
-    ? { unshare: requiredTool('unshare', 'for the rmem_default workaround'), mount: requiredTool('mount', 'for the rmem_default workaround'), reason: runsc.rmem.reason }
+    ? {
+        unshare: requiredTool('unshare', 'for the rmem_default workaround'),
+        mount: requiredTool('mount', 'for the rmem_default workaround'),
+        reason: runsc.rmem.reason,
+      }
     : undefined;
   const { resolv } = net;
   const launcher = gvisorLauncher({
@@ -156,7 +176,13 @@ export function prepareGvisor(ctx: BackendContext): PreparedContainer<GvisorSumm
   const cleanup = runscCleanup({ id: ctx.id, bundle: ctx.bundle, runsc: runsc.runsc, runscArgs, runscRoot: runsc.runscRoot });
   const runscWithLog = shQuoteAll([runsc.runsc, ...runscArgs, ...ctx.runtime.logArgs]);
   const keeper = pod
-    ? podKeeperScript({ id: ctx.id, dir: paths.dir, runscRoot: runsc.runscRoot, runsc: runscWithLog, runscQuirk: rmemWorkaround && `${rmemWorkaroundPrefix(rmemWorkaround)} ${runscWithLog}` })
+    ? podKeeperScript({
+        id: ctx.id,
+        dir: paths.dir,
+        runscRoot: runsc.runscRoot,
+        runsc: runscWithLog,
+        runscQuirk: rmemWorkaround && `${rmemWorkaroundPrefix(rmemWorkaround)} ${runscWithLog}`,
+      })
     : undefined;
   const c: GvisorContainer = { ctx, pod, runsc, runscArgs, sockets, net, cleanup, keeper };
 

@@ -13,7 +13,7 @@ const cg = { path: '/docker/abc', systemd: false };
 const noop = (): void => {};
 
 describe('gvisorUpdate', () => {
-  it('writes the sandbox\'s cgroup, adding the sandbox\'s own tasks to a pids limit', () => {
+  it("writes the sandbox's cgroup, adding the sandbox's own tasks to a pids limit", () => {
     const fs = fake(['/m', '/m/memory.limit_in_bytes', '/c/cpu.cfs_quota_us', '/p/pids.max']);
     gvisorUpdate('abc', cg, { memory: { limit: 100 }, cpu: { quota: 5 }, pids: { limit: 20 } }, noop, dirsOf, fs);
     expect(fs.written).toEqual(['/m/memory.limit_in_bytes=100', '/c/cpu.cfs_quota_us=5', '/p/pids.max=284']);
@@ -26,18 +26,31 @@ describe('gvisorUpdate', () => {
   });
 
   it('refuses clearly: no cgroupsPath, a cgroup that is gone, realtime CPU', () => {
-    expect(thrownMsbError(() => gvisorUpdate('abc', { systemd: false }, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'unsupported').message).toMatch(/no linux.cgroupsPath/);
-    expect(thrownMsbError(() => gvisorUpdate('abc', cg, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'not-found').message).toMatch(/cgroup of container abc \(\/m\) does not exist/);
-    expect(thrownMsbError(() => gvisorUpdate('abc', cg, { cpu: { realtimeRuntime: 5 } }, noop, dirsOf, fake([])), 'unsupported').message).toBe('gvisor: update of cpu realtime period/runtime is not supported for container abc');
+    expect(thrownMsbError(() => gvisorUpdate('abc', { systemd: false }, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'unsupported').message).toMatch(
+      /no linux.cgroupsPath/,
+    );
+    expect(thrownMsbError(() => gvisorUpdate('abc', cg, { memory: { limit: 1 } }, noop, dirsOf, fake([])), 'not-found').message).toMatch(
+      /cgroup of container abc \(\/m\) does not exist/,
+    );
+    expect(thrownMsbError(() => gvisorUpdate('abc', cg, { cpu: { realtimeRuntime: 5 } }, noop, dirsOf, fake([])), 'unsupported').message).toBe(
+      'gvisor: update of cpu realtime period/runtime is not supported for container abc',
+    );
   });
 });
 
 describe('cgroupOfRecord', () => {
   const record: Pick<ContainerRecord, 'bundle'> = { bundle: '/b' };
 
-  it('reads what create recorded, else the bundle\'s config.json', () => {
+  it("reads what create recorded, else the bundle's config.json", () => {
     expect(cgroupOfRecord(record, { cgroup: cg })).toEqual(cg);
-    expect(cgroupOfRecord(record, { runscArgs: ['--systemd-cgroup'] }, () => '{"linux":{"cgroupsPath":"system.slice:docker:abc"}}')).toEqual({ path: 'system.slice:docker:abc', systemd: true });
-    expect(cgroupOfRecord(record, {}, () => { throw new Error('ENOENT'); })).toEqual({ path: undefined, systemd: false });
+    expect(cgroupOfRecord(record, { runscArgs: ['--systemd-cgroup'] }, () => '{"linux":{"cgroupsPath":"system.slice:docker:abc"}}')).toEqual({
+      path: 'system.slice:docker:abc',
+      systemd: true,
+    });
+    expect(
+      cgroupOfRecord(record, {}, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toEqual({ path: undefined, systemd: false });
   });
 });

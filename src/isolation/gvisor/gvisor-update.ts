@@ -64,7 +64,10 @@ export function gvisorUpdate(
   const v1 = (d: CgroupDirs): d is Extract<CgroupDirs, { version: 1 }> => d.version === 1;
   const plan = (d: CgroupDirs): ReturnType<typeof planV1> =>
     v1(d)
-      ? planV1(resources, { pidsHostLimit: hostPidsLimit, currentMemswLimit: d.dirs.memory ? readNumber(join(d.dirs.memory, 'memory.memsw.limit_in_bytes')) : undefined })
+      ? planV1(resources, {
+          pidsHostLimit: hostPidsLimit,
+          currentMemswLimit: d.dirs.memory ? readNumber(join(d.dirs.memory, 'memory.memsw.limit_in_bytes')) : undefined,
+        })
       : planV2(resources, { pidsHostLimit: hostPidsLimit });
   // Decide "nothing to do" before touching the host: a restart-policy update must succeed even without a cgroup.
   if (planV1(resources).length === 0) {
@@ -74,9 +77,15 @@ export function gvisorUpdate(
   if (!cgroup.path) throw new MsbError('unsupported', `gvisor: container ${id} has no linux.cgroupsPath, so msb has no host cgroup to update`);
   const dirs = dirsOf(cgroup.path, cgroup.systemd);
   const probe = v1(dirs) ? dirs.dirs.memory : dirs.dir;
-  if (!probe || !fs.exists(probe)) throw new MsbError('not-found', `gvisor: the cgroup of container ${id} (${probe ?? cgroup.path}) does not exist; is the container still running?`);
+  if (!probe || !fs.exists(probe))
+    throw new MsbError('not-found', `gvisor: the cgroup of container ${id} (${probe ?? cgroup.path}) does not exist; is the container still running?`);
   const writes = plan(dirs);
   const { skipped } = applyCgroupWrites(dirs, writes, fs);
-  debug(`gvisor: update of ${id} wrote ${writes.filter((w) => !skipped.includes(w)).map((w) => `${w.file}=${w.value}`).join(', ')}`);
+  debug(
+    `gvisor: update of ${id} wrote ${writes
+      .filter((w) => !skipped.includes(w))
+      .map((w) => `${w.file}=${w.value}`)
+      .join(', ')}`,
+  );
   for (const s of skipped) debug(`gvisor: update of ${id} skipped ${s.file}=${s.value}: the host has no such file (swap accounting off)`);
 }

@@ -48,31 +48,55 @@ beforeEach(() => {
   bundle = join(dir, 'bundle');
   policy = join(dir, 'policy.json');
   mkdirSync(join(bundle, 'rootfs'), { recursive: true });
-  writeFileSync(policy, JSON.stringify({ gvisor: { runsc: standIn, rmemWorkaround: 'never' }, dns: { relay: false, upstreams: ['192.0.2.53'] }, krun: { runc: standIn, tini: '/bin/true', hostCheck: 'warn' } }));
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      gvisor: { runsc: standIn, rmemWorkaround: 'never' },
+      dns: { relay: false, upstreams: ['192.0.2.53'] },
+      krun: { runc: standIn, tini: '/bin/true', hostCheck: 'warn' },
+    }),
+  );
   rmSync(callsDir, { recursive: true, force: true });
   mkdirSync(callsDir);
 });
 
 function writeSpec(linux: Record<string, unknown> | undefined): void {
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2-dev', process: { args: ['true'], cwd: '/' }, root: { path: 'rootfs' }, ...(linux ? { linux } : {}) }));
+  writeFileSync(
+    join(bundle, 'config.json'),
+    JSON.stringify({ ociVersion: '1.0.2-dev', process: { args: ['true'], cwd: '/' }, root: { path: 'rootfs' }, ...(linux ? { linux } : {}) }),
+  );
 }
 
 function globals(isolation: string): GlobalOptions {
   return { ...defaultGlobalOptions(), root: join(dir, 'root'), log: join(dir, 'log.json'), logFormat: 'json', policy, isolation };
 }
 
-const netns = (path?: string): Record<string, unknown> => ({ namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'network', ...(path !== undefined ? { path } : {}) }] });
+const netns = (path?: string): Record<string, unknown> => ({
+  namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'network', ...(path !== undefined ? { path } : {}) }],
+});
 
 /** Each row: how the spec names the host's netns (made on disk by `make`, given the case directory). */
 const ROWS: { name: string; linux: (dir: string) => Record<string, unknown> | undefined; message: RegExp }[] = [
   { name: 'no linux section at all', linux: () => undefined, message: /would share the host network namespace \(--network host\)/ },
-  { name: 'no namespaces (runc would keep the host\'s)', linux: () => ({}), message: /would share the host network namespace/ },
-  { name: 'namespaces without a network one (docker --network host)', linux: () => ({ namespaces: [{ type: 'pid' }, { type: 'mount' }] }), message: /would share the host network namespace/ },
+  { name: "no namespaces (runc would keep the host's)", linux: () => ({}), message: /would share the host network namespace/ },
+  {
+    name: 'namespaces without a network one (docker --network host)',
+    linux: () => ({ namespaces: [{ type: 'pid' }, { type: 'mount' }] }),
+    message: /would share the host network namespace/,
+  },
   { name: '/proc/self/ns/net', linux: () => netns('/proc/self/ns/net'), message: /network namespace \/proc\/self\/ns\/net is the host's/ },
   // Where /proc/1 cannot be read (EACCES for root in some sandboxes, as on the machine this was written on) msb refuses it as unreadable.
-  { name: '/proc/1/ns/net', linux: () => netns('/proc/1/ns/net'), message: /network namespace \/proc\/1\/ns\/net (is the host's|does not exist or cannot be read)/ },
+  {
+    name: '/proc/1/ns/net',
+    linux: () => netns('/proc/1/ns/net'),
+    message: /network namespace \/proc\/1\/ns\/net (is the host's|does not exist or cannot be read)/,
+  },
   { name: '/proc/thread-self/ns/net', linux: () => netns('/proc/thread-self/ns/net'), message: /is the host's/ },
-  { name: 'a host process\'s netns by pid (--network container: of a host-network container)', linux: () => netns(`/proc/${process.pid}/ns/net`), message: /is the host's/ },
+  {
+    name: "a host process's netns by pid (--network container: of a host-network container)",
+    linux: () => netns(`/proc/${process.pid}/ns/net`),
+    message: /is the host's/,
+  },
   { name: 'a path through ..', linux: () => netns('/proc/self/../1/ns/net'), message: /(is the host's|does not exist or cannot be read)/ },
   { name: 'a path through .. to this process', linux: () => netns(`/proc/1/../${process.pid}/ns/net`), message: /is the host's/ },
   {
@@ -85,7 +109,11 @@ const ROWS: { name: string; linux: (dir: string) => Record<string, unknown> | un
     linux: (d) => (symlinkSync('/proc/self/ns/net', join(d, 'a')), symlinkSync(join(d, 'a'), join(d, 'b')), netns(join(d, 'b'))),
     message: /\/b is the host's/,
   },
-  { name: 'a new netns, then the host\'s as a second entry', linux: () => ({ namespaces: [{ type: 'network' }, { type: 'network', path: '/proc/1/ns/net' }] }), message: /names the network namespace 2 times/ },
+  {
+    name: "a new netns, then the host's as a second entry",
+    linux: () => ({ namespaces: [{ type: 'network' }, { type: 'network', path: '/proc/1/ns/net' }] }),
+    message: /names the network namespace 2 times/,
+  },
 ];
 
 describe.each(['gvisor', 'krun'])('%s: the host network namespace is refused before the backend runs', (isolation) => {
@@ -119,10 +147,16 @@ const shim = fileURLToPath(new URL('../../../shim/msb-runtime', import.meta.url)
 const bundled = fileURLToPath(new URL('../../../dist/msb-runtime.cjs', import.meta.url));
 const unshare = which('unshare');
 const bindSkip =
-  process.getuid?.() !== 0 ? 'not root (a bind mount needs it)' : !unshare ? 'unshare not found' : !existsSync(bundled) ? `${bundled} missing (run npm run build)` : undefined;
+  process.getuid?.() !== 0
+    ? 'not root (a bind mount needs it)'
+    : !unshare
+      ? 'unshare not found'
+      : !existsSync(bundled)
+        ? `${bundled} missing (run npm run build)`
+        : undefined;
 if (bindSkip) console.warn(`SKIP bind-mounted host netns in host-network-refusal.test.ts: ${bindSkip}`);
 
-describe.skipIf(bindSkip !== undefined)('a bind-mounted copy of the host\'s netns file', () => {
+describe.skipIf(bindSkip !== undefined)("a bind-mounted copy of the host's netns file", () => {
   it.each(['gvisor', 'krun'])('%s refuses it through shim/msb-runtime, before the backend runs', (isolation) => {
     const copy = join(dir, 'netns-copy');
     writeFileSync(copy, '');
@@ -130,8 +164,31 @@ describe.skipIf(bindSkip !== undefined)('a bind-mounted copy of the host\'s netn
     const g = globals(isolation);
     const r = spawnSync(
       unshare ?? 'unshare',
-      ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind /proc/self/ns/net "$0" && exec "$@"', copy,
-        shim, '--root', g.root, '--log', g.log ?? '', '--log-format', 'json', '--policy', policy, '--isolation', isolation, 'create', '--bundle', bundle, `c${n}`],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        'sh',
+        '-c',
+        'mount --bind /proc/self/ns/net "$0" && exec "$@"',
+        copy,
+        shim,
+        '--root',
+        g.root,
+        '--log',
+        g.log ?? '',
+        '--log-format',
+        'json',
+        '--policy',
+        policy,
+        '--isolation',
+        isolation,
+        'create',
+        '--bundle',
+        bundle,
+        `c${n}`,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     expect(r.stderr).toBe(`msb: ${isolation}: network namespace ${copy} is the host's, which msb does not allow; use a Docker network\n`);

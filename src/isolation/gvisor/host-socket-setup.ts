@@ -7,7 +7,14 @@ import { CONTROL_SOCKET_ANNOTATION, HOST_UDS_ANNOTATION } from '../annotations.j
 import type { BackendContext } from '../backend.js';
 import { dockerImageOf } from '../container-image.js';
 import { addControlSocketMounts, type ControlSocket, parseControlSockets, planControlSockets } from '../control-sockets.js';
-import { type ContainerIdentity, decideControlSockets, decideSocketMounts, permittedAccess, type SocketAccess, type SocketGrant } from '../host-socket-policy.js';
+import {
+  type ContainerIdentity,
+  decideControlSockets,
+  decideSocketMounts,
+  permittedAccess,
+  type SocketAccess,
+  type SocketGrant,
+} from '../host-socket-policy.js';
 import { bindMountFacts } from '../mount-facts.js';
 import { decideHostUds, dropHostUdsAnnotation, type HostUds, type HostUdsSupport, parseHostUdsSupport, runscHostUdsArgs } from './host-sockets.js';
 import type { RunscVersion } from './runsc-version.js';
@@ -28,7 +35,7 @@ export interface HostSocketSetup {
 }
 
 /** probeHostUdsSupport reads `runsc flags` once per binary (path, inode, size, mtime). */
-export function probeHostUdsSupport(runsc: string, cacheDir: string): HostUdsSupport {
+function probeHostUdsSupport(runsc: string, cacheDir: string): HostUdsSupport {
   const st = statSync(runsc);
   return cached(cacheDir, 'runsc-host-uds', `${runsc}:${st.ino}:${st.size}:${st.mtimeMs}`, () => {
     const r = spawnSync(runsc, ['flags'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,7 +63,11 @@ export function prepareHostSockets(ctx: BackendContext, runsc: string, version: 
   const hostUds = decideHostUds({ needed, annotation, permitted, policySource: policy.source });
   const runscArgs = hostUds === 'none' ? [] : runscHostUdsArgs(hostUds, probeHostUdsSupport(runsc, ctx.paths.cacheDir), permitted, version.raw);
   if (hostUds !== 'none') {
-    const why = [...grants.map((g) => `${g.access} for ${g.source} (${g.rule})`), ...(plan ? [`create for control sockets (${controlRule})`] : []), ...(annotation ? [`annotation ${HOST_UDS_ANNOTATION}=${annotation}`] : [])];
+    const why = [
+      ...grants.map((g) => `${g.access} for ${g.source} (${g.rule})`),
+      ...(plan ? [`create for control sockets (${controlRule})`] : []),
+      ...(annotation ? [`annotation ${HOST_UDS_ANNOTATION}=${annotation}`] : []),
+    ];
     ctx.debug(`gvisor: ${runscArgs.join(' ')}: ${why.join('; ')}`);
   }
 
@@ -74,7 +85,8 @@ export function prepareHostSockets(ctx: BackendContext, runsc: string, version: 
       try {
         mkdirSync(plan.containerRoot, { mode: 0o755 });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MsbError('already-exists', `gvisor: control socket directory ${plan.containerRoot} already exists`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new MsbError('already-exists', `gvisor: control socket directory ${plan.containerRoot} already exists`);
         throw err;
       }
       made = true;

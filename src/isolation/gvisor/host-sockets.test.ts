@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { MsbError } from '../../base/errors.js';
 import type { PermittedAccess, SocketAccess } from '../host-socket-policy.js';
 import type { Spec } from '../../base/spec.js';
-import { accessOf, decideHostUds, dropHostUdsAnnotation, type HostUds, hostUdsOf, type HostUdsSupport, parseHostUdsSupport, runscHostUdsArgs } from './host-sockets.js';
+import {
+  accessOf,
+  decideHostUds,
+  dropHostUdsAnnotation,
+  type HostUds,
+  hostUdsOf,
+  type HostUdsSupport,
+  parseHostUdsSupport,
+  runscHostUdsArgs,
+} from './host-sockets.js';
 
 function failure(fn: () => unknown): MsbError {
   try {
@@ -28,7 +37,7 @@ describe('hostUdsOf and accessOf', () => {
 });
 
 describe('parseHostUdsSupport', () => {
-  it('reads the flag list of Debian\'s runsc 0.0~20221219 (both flags listed)', () => {
+  it("reads the flag list of Debian's runsc 0.0~20221219 (both flags listed)", () => {
     const text = [
       '  -fsgofer-host-uds',
       '    \tDEPRECATED: use host-uds=all',
@@ -64,9 +73,21 @@ describe('decideHostUds', () => {
   });
 
   it.each<[HostUds, PermittedAccess, string]>([
-    ['all', openOnly, 'gvisor: annotation dev.gvisor.flag.host-uds=all is not allowed: policy /p.json allows this container only open (sockets.connect[0]); create needs a sockets.listen or sockets.control rule that selects it'],
-    ['open', { create: 'sockets.control[0]' }, 'gvisor: annotation dev.gvisor.flag.host-uds=open is not allowed: policy /p.json allows this container only create (sockets.control[0]); open needs a sockets.connect rule that selects it'],
-    ['create', {}, 'gvisor: annotation dev.gvisor.flag.host-uds=create is not allowed: policy /p.json allows this container no host sockets; create needs a sockets.listen or sockets.control rule that selects it'],
+    [
+      'all',
+      openOnly,
+      'gvisor: annotation dev.gvisor.flag.host-uds=all is not allowed: policy /p.json allows this container only open (sockets.connect[0]); create needs a sockets.listen or sockets.control rule that selects it',
+    ],
+    [
+      'open',
+      { create: 'sockets.control[0]' },
+      'gvisor: annotation dev.gvisor.flag.host-uds=open is not allowed: policy /p.json allows this container only create (sockets.control[0]); open needs a sockets.connect rule that selects it',
+    ],
+    [
+      'create',
+      {},
+      'gvisor: annotation dev.gvisor.flag.host-uds=create is not allowed: policy /p.json allows this container no host sockets; create needs a sockets.listen or sockets.control rule that selects it',
+    ],
   ])('refuses the annotation %s beyond policy', (annotation, permitted, message) => {
     const err = failure(() => decideHostUds({ needed: [], annotation, permitted, policySource: '/p.json' }));
     expect(err.code).toBe('forbidden');
@@ -88,7 +109,11 @@ describe('runscHostUdsArgs', () => {
   });
 
   it.each<[HostUds, HostUdsSupport, string]>([
-    ['open', 'boolean', 'gvisor: this container needs --host-uds=open, but runsc 2021 can only allow all host sockets (--fsgofer-host-uds), more than policy permits this container; install a newer runsc'],
+    [
+      'open',
+      'boolean',
+      'gvisor: this container needs --host-uds=open, but runsc 2021 can only allow all host sockets (--fsgofer-host-uds), more than policy permits this container; install a newer runsc',
+    ],
     ['create', 'none', 'gvisor: this container needs --host-uds=create, but runsc 2021 has no --host-uds flag; install a newer runsc'],
   ])('refuses %s when runsc offers %s', (level, support, message) => {
     const err = failure(() => runscHostUdsArgs(level, support, { open: 'a' }, '2021'));

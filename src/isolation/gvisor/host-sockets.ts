@@ -74,7 +74,8 @@ export function runscHostUdsArgs(level: HostUds, support: HostUdsSupport, permit
   if (level === 'none') return [];
   if (support === 'levels') return [`--host-uds=${level}`];
   if (support === 'boolean' && permitted.open !== undefined && permitted.create !== undefined) return ['--fsgofer-host-uds'];
-  const what = support === 'boolean' ? 'can only allow all host sockets (--fsgofer-host-uds), more than policy permits this container' : 'has no --host-uds flag';
+  const what =
+    support === 'boolean' ? 'can only allow all host sockets (--fsgofer-host-uds), more than policy permits this container' : 'has no --host-uds flag';
   throw new MsbError('host-unsupported', `gvisor: this container needs --host-uds=${level}, but runsc ${runscVersion} ${what}; install a newer runsc`);
 }
 

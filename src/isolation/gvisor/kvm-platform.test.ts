@@ -3,7 +3,9 @@ import { thrownMsbError } from '../../../test/support/msb-error.js';
 import type { KvmHostVerdict } from '../kvm-host.js';
 import { checkKvmPlatform, requireKvmPlatform } from './kvm-platform.js';
 
-const verdict = (kind: KvmHostVerdict['kind'], reason = `reason for ${kind}`): (() => KvmHostVerdict) => () => ({ kind, reason, device: '/dev/kvm', kvmPvm: kind === 'kvm-pvm' });
+const verdict =
+  (kind: KvmHostVerdict['kind'], reason = `reason for ${kind}`): (() => KvmHostVerdict) =>
+  () => ({ kind, reason, device: '/dev/kvm', kvmPvm: kind === 'kvm-pvm' });
 const never = (): KvmHostVerdict => {
   throw new Error('the host must not be inspected for this platform');
 };
@@ -14,19 +16,24 @@ describe('checkKvmPlatform', () => {
   });
 
   it('lets kvm through on a usable host', () => {
-    expect(checkKvmPlatform('kvm', 'enforce', 'p.json', verdict('usable', '/dev/kvm is usable (CPU flag vmx)'))).toEqual({ proceed: true, note: 'gvisor: platform kvm: /dev/kvm is usable (CPU flag vmx)' });
+    expect(checkKvmPlatform('kvm', 'enforce', 'p.json', verdict('usable', '/dev/kvm is usable (CPU flag vmx)'))).toEqual({
+      proceed: true,
+      note: 'gvisor: platform kvm: /dev/kvm is usable (CPU flag vmx)',
+    });
   });
 
   it.each(['missing', 'inaccessible'] as const)('refuses kvm when /dev/kvm is %s, naming the reason and the policy switch', (kind) => {
     const d = checkKvmPlatform('kvm', 'enforce', '/etc/msb/policy.json', verdict(kind));
     expect(d.proceed).toBe(false);
-    expect(d.note).toBe(`gvisor: platform kvm cannot run on this host: reason for ${kind}; set gvisor.platform to "auto" in /etc/msb/policy.json (or gvisor.kvmHostCheck to "warn" to try anyway)`);
+    expect(d.note).toBe(
+      `gvisor: platform kvm cannot run on this host: reason for ${kind}; set gvisor.platform to "auto" in /etc/msb/policy.json (or gvisor.kvmHostCheck to "warn" to try anyway)`,
+    );
   });
 
   it('refuses kvm on the kvm-pvm device, saying what gVisor does there', () => {
     const d = checkKvmPlatform('kvm', 'enforce', 'p.json', verdict('kvm-pvm'));
     expect(d.proceed).toBe(false);
-    expect(d.note).toContain('kvm-pvm device (no vmx/svm CPU flag): gVisor\'s kvm platform never finishes runsc create there');
+    expect(d.note).toContain("kvm-pvm device (no vmx/svm CPU flag): gVisor's kvm platform never finishes runsc create there");
   });
 
   it('with kvmHostCheck "warn" proceeds and says so', () => {

@@ -23,13 +23,22 @@ export function gvisorKvmReason(v: KvmHostVerdict): string {
  * good, issue 15) create fails at once with the reason, unless the operator set
  * gvisor.kvmHostCheck to "warn". Any other platform needs no check.
  */
-export function checkKvmPlatform(platform: string, hostCheck: 'enforce' | 'warn', policySource: string, inspect: () => KvmHostVerdict = () => inspectKvmHost()): KvmPlatformDecision {
+export function checkKvmPlatform(
+  platform: string,
+  hostCheck: 'enforce' | 'warn',
+  policySource: string,
+  inspect: () => KvmHostVerdict = () => inspectKvmHost(),
+): KvmPlatformDecision {
   if (platform !== 'kvm') return { proceed: true, note: '' };
   const v = inspect();
   if (v.kind === 'usable') return { proceed: true, note: `gvisor: platform kvm: ${v.reason}` };
   const reason = gvisorKvmReason(v);
-  if (hostCheck === 'warn') return { proceed: true, note: `gvisor: platform kvm on a host whose KVM cannot run it (gvisor.kvmHostCheck "warn", trying anyway): ${reason}` };
-  return { proceed: false, note: `gvisor: platform kvm cannot run on this host: ${reason}; set gvisor.platform to "auto" in ${policySource} (or gvisor.kvmHostCheck to "warn" to try anyway)` };
+  if (hostCheck === 'warn')
+    return { proceed: true, note: `gvisor: platform kvm on a host whose KVM cannot run it (gvisor.kvmHostCheck "warn", trying anyway): ${reason}` };
+  return {
+    proceed: false,
+    note: `gvisor: platform kvm cannot run on this host: ${reason}; set gvisor.platform to "auto" in ${policySource} (or gvisor.kvmHostCheck to "warn" to try anyway)`,
+  };
 }
 
 /** requireKvmPlatform throws create's error when checkKvmPlatform says no, and returns the note otherwise. */

@@ -34,7 +34,18 @@ describe('findLateNetworks', () => {
   it('reports gVisor containers with a late network, skipping the rest', () => {
     const late = findLateNetworks('/r', read, () => ['aaa', 'bbb', 'ccc', 'ddd'], ipAddr);
     expect(late).toEqual([{ id: 'aaa', interfaces: ['eth1 192.168.224.2/20'] }]);
-    expect(formatLateNetworks(late)).toBe('container aaa: connected to a network after start (eth1 192.168.224.2/20); the gVisor sandbox does not see it: restart the container (docker restart)\n');
-    expect(findLateNetworks('/none', read, () => { throw new Error('ENOENT'); }, ipAddr)).toEqual([]);
+    expect(formatLateNetworks(late)).toBe(
+      'container aaa: connected to a network after start (eth1 192.168.224.2/20); the gVisor sandbox does not see it: restart the container (docker restart)\n',
+    );
+    expect(
+      findLateNetworks(
+        '/none',
+        read,
+        () => {
+          throw new Error('ENOENT');
+        },
+        ipAddr,
+      ),
+    ).toEqual([]);
   });
 });

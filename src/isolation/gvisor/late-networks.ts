@@ -65,6 +65,9 @@ export function findLateNetworks(
 /** formatLateNetworks is the warning `msbctl dns status` prints for them. */
 export function formatLateNetworks(late: readonly LateNetwork[]): string {
   return late
-    .map((l) => `container ${l.id.slice(0, 12)}: connected to a network after start (${l.interfaces.join(', ')}); the gVisor sandbox does not see it: restart the container (docker restart)\n`)
+    .map(
+      (l) =>
+        `container ${l.id.slice(0, 12)}: connected to a network after start (${l.interfaces.join(', ')}); the gVisor sandbox does not see it: restart the container (docker restart)\n`,
+    )
     .join('');
 }

@@ -84,10 +84,12 @@ describe.each([
     expect(nulSplit(r.out)).toEqual(['gvisor', bundle, ` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `]);
   });
 
-  it('msb_exec sends update to msb\'s Node half with msb\'s root (runsc has no update)', () => {
+  it("msb_exec sends update to msb's Node half with msb's root (runsc has no update)", () => {
     mkdirSync(join(dir, 'bin'), { recursive: true });
     script('bin/node', `printf '%s\\0' "$@"`);
-    const r = source(launcher, 'msb_cmd=update; msb_dist=/d; msb_exec --log "l og" update --resources - abc-123', [], { PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` });
+    const r = source(launcher, 'msb_cmd=update; msb_dist=/d; msb_exec --log "l og" update --resources - abc-123', [], {
+      PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
+    });
     expect(r.err).toBe('');
     expect(nulSplit(r.out)).toEqual(['/d/msb-runtime.cjs', '--root', msbRoot, '--log', 'l og', 'update', '--resources', '-', 'abc-123']);
   });
@@ -126,7 +128,16 @@ describe('gvisorLauncher commands', () => {
     const limited = join(dir, 'launcher pids.sh');
     writeFileSync(limited, gvisorLauncher({ ...inputs(false), pidsLimit: true }));
     const exec = 'msb_cmd=exec; msb_dist=/d; msb_exec exec --process p.json --detach abc-123';
-    expect(nulSplit(source(limited, exec, [], env).out)).toEqual(['/d/msb-runtime.cjs', '--root', msbRoot, 'exec', '--process', 'p.json', '--detach', 'abc-123']);
+    expect(nulSplit(source(limited, exec, [], env).out)).toEqual([
+      '/d/msb-runtime.cjs',
+      '--root',
+      msbRoot,
+      'exec',
+      '--process',
+      'p.json',
+      '--detach',
+      'abc-123',
+    ]);
     expect(nulSplit(source(plain, exec, [], env).out)).toEqual([runsc, ...runscArgs, 'exec', '--process', 'p.json', '--detach', 'abc-123']);
   });
 

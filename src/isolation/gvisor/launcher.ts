@@ -39,7 +39,7 @@ export function rmemWorkaroundPrefix(w: { unshare: string; mount: string }): str
  * "already finished" (pkg/process checkKillError) and any other as a failure; runsc says "sandbox
  * is not running", which made CRI's StopPodSandbox fail once the pause container had exited.
  */
-export function killLines(runsc: string): string[] {
+function killLines(runsc: string): string[] {
   return [
     'msb_kill() {',
     `  msb_e=$(${runsc} "$@" 2>&1) && exit 0`,
@@ -64,7 +64,10 @@ export function gvisorLauncher(i: LauncherInputs): string {
     'msb_backend=gvisor',
     `msb_bundle=${shQuote(i.bundle)}`,
     `msb_commands=${shQuote(` ${[...RUNSC_COMMANDS, ...GVISOR_NODE_COMMANDS].join(' ')} `)}`,
-    ...msbExecLines(i.pidsLimit ? GVISOR_PIDS_NODE_COMMANDS : GVISOR_NODE_COMMANDS, i.root, runsc, [['kill', 'msb_kill "$@"'], ...(i.podKeeperDir ? [['start', 'msb_pod_start'] as const] : [])]),
+    ...msbExecLines(i.pidsLimit ? GVISOR_PIDS_NODE_COMMANDS : GVISOR_NODE_COMMANDS, i.root, runsc, [
+      ['kill', 'msb_kill "$@"'],
+      ...(i.podKeeperDir ? [['start', 'msb_pod_start'] as const] : []),
+    ]),
     ...killLines(runsc),
     ...(i.podKeeperDir ? podStartLines(i.podKeeperDir) : []),
     // shim/msb-runtime calls msb_cleanup on delete, after the backend forgot the container.

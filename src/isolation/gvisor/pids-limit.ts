@@ -7,8 +7,8 @@ import type { Spec } from '../../base/spec.js';
  * the sentry threads that run it). The host cgroup gets this on top of the user's limit, with a
  * margin, so the limit inside the sandbox is the one a fork loop meets (docs/gvisor.md).
  */
-export const SANDBOX_PIDS_BASE = 64;
-export const SANDBOX_PIDS_PER_TASK = 10;
+const SANDBOX_PIDS_BASE = 64;
+const SANDBOX_PIDS_PER_TASK = 10;
 
 /** hostPidsLimit is the host cgroup's pids.max for a user limit: the limit plus the sandbox's own tasks. */
 export function hostPidsLimit(userLimit: number): number {

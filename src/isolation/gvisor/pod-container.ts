@@ -8,7 +8,7 @@ export const POD_STARTED_FIFO = 'pod-started';
 export const POD_KEEPER_SCRIPT = 'pod-keeper.sh';
 export const POD_KEEPER_PID = 'pod-keeper.pid';
 /** POD_START_ERR holds runsc start's stderr, for start's error message. */
-export const POD_START_ERR = 'pod-start.err';
+const POD_START_ERR = 'pod-start.err';
 
 /** PodKeeperInputs describe how to start and wait for one container of a pod under runsc. */
 export interface PodKeeperInputs {

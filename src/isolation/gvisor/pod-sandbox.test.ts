@@ -21,14 +21,24 @@ describe('checkPodSandbox', () => {
 
   it('refuses a sandbox that does not exist, before runsc could leave its lock file', () => {
     const err = thrownMsbError(() => checkPodSandbox(pod('gone'), ROOT, () => false), 'not-found');
-    expect(err.message).toBe(`gvisor: annotation io.kubernetes.cri.sandbox-id names sandbox gone, which does not exist under ${ROOT}; create the pod's sandbox container first`);
+    expect(err.message).toBe(
+      `gvisor: annotation io.kubernetes.cri.sandbox-id names sandbox gone, which does not exist under ${ROOT}; create the pod's sandbox container first`,
+    );
   });
 
   it.each(['', '../../etc', 'a/b', '.hidden'])('refuses the sandbox id %j without looking', (id) => {
-    thrownMsbError(() => checkPodSandbox(pod(id), ROOT, () => { throw new Error('looked'); }), 'invalid-spec');
+    thrownMsbError(
+      () =>
+        checkPodSandbox(pod(id), ROOT, () => {
+          throw new Error('looked');
+        }),
+      'invalid-spec',
+    );
   });
 
   it('does nothing for a container with a sandbox of its own', () => {
-    checkPodSandbox(spec(), ROOT, () => { throw new Error('looked'); });
+    checkPodSandbox(spec(), ROOT, () => {
+      throw new Error('looked');
+    });
   });
 });

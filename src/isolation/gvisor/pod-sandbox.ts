@@ -17,11 +17,18 @@ export function runscStateFile(runscRoot: string, sandboxId: string): string {
 export function checkPodSandbox(spec: Spec, runscRoot: string, exists: (path: string) => boolean = existsSync): void {
   const pod = podSandboxOf(spec);
   if (!pod) return;
-  if (pod.id === '') throw new MsbError('invalid-spec', `gvisor: a pod container (container-type "container") needs annotation ${pod.key}, naming the sandbox it joins`);
+  if (pod.id === '')
+    throw new MsbError('invalid-spec', `gvisor: a pod container (container-type "container") needs annotation ${pod.key}, naming the sandbox it joins`);
   if (!/^[\w+.-]+$/.test(pod.id) || pod.id.startsWith('.')) {
-    throw new MsbError('invalid-spec', `gvisor: annotation ${pod.key}=${JSON.stringify(pod.id)} is not a valid sandbox id (the container joins an existing sandbox)`);
+    throw new MsbError(
+      'invalid-spec',
+      `gvisor: annotation ${pod.key}=${JSON.stringify(pod.id)} is not a valid sandbox id (the container joins an existing sandbox)`,
+    );
   }
   if (!exists(runscStateFile(runscRoot, pod.id))) {
-    throw new MsbError('not-found', `gvisor: annotation ${pod.key} names sandbox ${pod.id}, which does not exist under ${runscRoot}; create the pod's sandbox container first`);
+    throw new MsbError(
+      'not-found',
+      `gvisor: annotation ${pod.key} names sandbox ${pod.id}, which does not exist under ${runscRoot}; create the pod's sandbox container first`,
+    );
   }
 }

@@ -22,7 +22,10 @@ function holdsNetRaw(spec: Spec): boolean {
 export function decideRawSockets(mode: 'never' | 'capability', spec: Spec): RawSocketsDecision {
   const holds = holdsNetRaw(spec);
   if (mode === 'never') {
-    return { netRaw: false, reason: holds ? 'the container holds CAP_NET_RAW, but policy gvisor.rawSockets=never keeps raw sockets (ping) off' : 'policy gvisor.rawSockets=never' };
+    return {
+      netRaw: false,
+      reason: holds ? 'the container holds CAP_NET_RAW, but policy gvisor.rawSockets=never keeps raw sockets (ping) off' : 'policy gvisor.rawSockets=never',
+    };
   }
   return holds
     ? { netRaw: true, reason: 'policy gvisor.rawSockets=capability and the container holds CAP_NET_RAW' }

@@ -13,10 +13,23 @@ describe('decideRmemWorkaround', () => {
     { name: 'always, even for a fixed runsc', mode: 'always', version: NEWER, apply: true, reason: /^policy gvisor\.rmemWorkaround=always$/ },
     { name: 'always, for an old runsc', mode: 'always', version: OLD, apply: true, reason: /=always/ },
     { name: 'never, even for an old runsc', mode: 'never', version: OLD, apply: false, reason: /^policy gvisor\.rmemWorkaround=never$/ },
-    { name: 'auto with an undated runsc', mode: 'auto', version: UNDATED, apply: false, reason: /^runsc version 6f1ab3e9c has no release date; assuming it is fixed$/ },
+    {
+      name: 'auto with an undated runsc',
+      mode: 'auto',
+      version: UNDATED,
+      apply: false,
+      reason: /^runsc version 6f1ab3e9c has no release date; assuming it is fixed$/,
+    },
     { name: 'auto with the fixed release', mode: 'auto', version: FIXED, apply: false, reason: /^runsc release-20240807\.0 is release-20240807 or newer$/ },
     { name: 'auto with a newer release', mode: 'auto', version: NEWER, apply: false, reason: /or newer/ },
-    { name: 'auto, old runsc, old kernel', mode: 'auto', version: OLD, probe: false, apply: false, reason: /^the kernel does not namespace net\.core\.rmem_default$/ },
+    {
+      name: 'auto, old runsc, old kernel',
+      mode: 'auto',
+      version: OLD,
+      probe: false,
+      apply: false,
+      reason: /^the kernel does not namespace net\.core\.rmem_default$/,
+    },
     {
       name: 'auto, old runsc, new kernel',
       mode: 'auto',
@@ -25,7 +38,14 @@ describe('decideRmemWorkaround', () => {
       apply: true,
       reason: /^runsc 0\.0~20221219\.0 is older than release-20240807 and the kernel namespaces net\.core\.rmem_default \(gvisor #10704\)$/,
     },
-    { name: 'auto, the day before the fix, new kernel', mode: 'auto', version: { raw: 'release-20240806.0', date: 20240806 }, probe: true, apply: true, reason: /older than/ },
+    {
+      name: 'auto, the day before the fix, new kernel',
+      mode: 'auto',
+      version: { raw: 'release-20240806.0', date: 20240806 },
+      probe: true,
+      apply: true,
+      reason: /older than/,
+    },
   ])('$name', ({ mode, version, probe, apply, reason }) => {
     const kernel = vi.fn(() => {
       if (probe === undefined) throw new Error('the kernel probe must not run when mode or version decide');

@@ -18,11 +18,7 @@ export interface RmemDecision {
  * to start ("cannot run with network enabled in root network namespace", gvisor issue #10704).
  * Kernels since ~6.4 show that file in every netns. Both conditions must hold in "auto".
  */
-export function decideRmemWorkaround(
-  mode: 'auto' | 'always' | 'never',
-  version: RunscVersion,
-  kernelNamespacesRmem: () => boolean,
-): RmemDecision {
+export function decideRmemWorkaround(mode: 'auto' | 'always' | 'never', version: RunscVersion, kernelNamespacesRmem: () => boolean): RmemDecision {
   if (mode === 'always') return { apply: true, reason: 'policy gvisor.rmemWorkaround=always' };
   if (mode === 'never') return { apply: false, reason: 'policy gvisor.rmemWorkaround=never' };
   if (version.date === undefined) return { apply: false, reason: `runsc version ${version.raw} has no release date; assuming it is fixed` };

@@ -5,7 +5,10 @@ import { decideRootfsWrites, overlayFlagFor, type RootfsWritesPolicy } from './r
 
 const OLD = { raw: '0.0~20221219.0', date: 20221219 };
 const NEW = { raw: '0.0~20240729.0', date: 20240729 };
-const policy = (rootfsWrites: 'docker' | 'sandbox', allow = false): RootfsWritesPolicy => ({ source: '/p.json', gvisor: { rootfsWrites, allowRootfsWritesAnnotation: allow } });
+const policy = (rootfsWrites: 'docker' | 'sandbox', allow = false): RootfsWritesPolicy => ({
+  source: '/p.json',
+  gvisor: { rootfsWrites, allowRootfsWritesAnnotation: allow },
+});
 const KEY = 'io.msb.gvisor.rootfs-writes';
 
 describe('overlayFlagFor', () => {
@@ -25,11 +28,20 @@ describe('overlayFlagFor', () => {
 
 describe('decideRootfsWrites', () => {
   it('the default policy puts writes where Docker looks, on every release', () => {
-    for (const v of [OLD, NEW]) expect(decideRootfsWrites(policy('docker'), {}, v)).toMatchObject({ mode: 'docker', flag: '--overlay2=none', reason: expect.stringMatching(/^policy gvisor\.rootfsWrites=docker: writes go to Docker's container layer/) });
+    for (const v of [OLD, NEW])
+      expect(decideRootfsWrites(policy('docker'), {}, v)).toMatchObject({
+        mode: 'docker',
+        flag: '--overlay2=none',
+        reason: expect.stringMatching(/^policy gvisor\.rootfsWrites=docker: writes go to Docker's container layer/),
+      });
   });
 
   it('policy sandbox: runsc keeps the writes, and the reason says what that costs', () => {
-    expect(decideRootfsWrites(policy('sandbox'), undefined, NEW)).toEqual({ mode: 'sandbox', flag: '--overlay2=root:self', reason: "policy gvisor.rootfsWrites=sandbox: writes stay in runsc's overlay (root:self); Docker does not see them and a restart drops them" });
+    expect(decideRootfsWrites(policy('sandbox'), undefined, NEW)).toEqual({
+      mode: 'sandbox',
+      flag: '--overlay2=root:self',
+      reason: "policy gvisor.rootfsWrites=sandbox: writes stay in runsc's overlay (root:self); Docker does not see them and a restart drops them",
+    });
   });
 
   it('the annotation is refused unless policy allows it, in either direction', () => {
@@ -47,7 +59,11 @@ describe('decideRootfsWrites', () => {
   });
 
   it('the annotation chooses where policy allows it', () => {
-    expect(decideRootfsWrites(policy('docker', true), { [KEY]: 'sandbox' }, NEW)).toMatchObject({ mode: 'sandbox', flag: '--overlay2=root:self', reason: expect.stringMatching(/^annotation io\.msb\.gvisor\.rootfs-writes=sandbox:/) });
+    expect(decideRootfsWrites(policy('docker', true), { [KEY]: 'sandbox' }, NEW)).toMatchObject({
+      mode: 'sandbox',
+      flag: '--overlay2=root:self',
+      reason: expect.stringMatching(/^annotation io\.msb\.gvisor\.rootfs-writes=sandbox:/),
+    });
     expect(decideRootfsWrites(policy('sandbox', true), { [KEY]: 'docker' }, OLD)).toMatchObject({ mode: 'docker', flag: '--overlay2=none' });
   });
 });
@@ -59,6 +75,8 @@ describe('rootfs-writes annotations', () => {
   });
 
   it("runsc's own dev.gvisor.flag.overlay2 stays forbidden", () => {
-    expect(() => checkAnnotations({ 'dev.gvisor.flag.overlay2': 'none' })).toThrow(/^annotation dev\.gvisor\.flag\.overlay2 is not allowed: msb sets runsc flags from its policy/);
+    expect(() => checkAnnotations({ 'dev.gvisor.flag.overlay2': 'none' })).toThrow(
+      /^annotation dev\.gvisor\.flag\.overlay2 is not allowed: msb sets runsc flags from its policy/,
+    );
   });
 });

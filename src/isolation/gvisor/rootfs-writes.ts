@@ -6,13 +6,7 @@ import type { RunscVersion } from './runsc-version.js';
 export type RootfsWrites = 'docker' | 'sandbox';
 
 /** SELF_OVERLAY_SINCE is the first runsc release whose --overlay2 knows the "self" medium (a file in the rootfs). */
-export const SELF_OVERLAY_SINCE = 20230214;
-
-/**
- * ROOT_OVERLAY_DEFAULT_SINCE is the first runsc release that overlays the root filesystem by
- * default (--overlay2=root:self, gVisor commit 38750cded of 2023-03-07); before it, none.
- */
-export const ROOT_OVERLAY_DEFAULT_SINCE = 20230313;
+const SELF_OVERLAY_SINCE = 20230214;
 
 /** RootfsWritesDecision is the mode for one container, runsc's flag for it, and why. */
 export interface RootfsWritesDecision {
@@ -46,13 +40,20 @@ export function overlayFlagFor(mode: RootfsWrites, version: RunscVersion): strin
  * `docker cp`, `docker commit` and `docker export` do not see and `docker restart` throws away;
  * "docker" (the default) turns that overlay off so the writes land where Docker looks.
  */
-export function decideRootfsWrites(policy: RootfsWritesPolicy, annotations: Readonly<Record<string, string>> | undefined, version: RunscVersion): RootfsWritesDecision {
+export function decideRootfsWrites(
+  policy: RootfsWritesPolicy,
+  annotations: Readonly<Record<string, string>> | undefined,
+  version: RunscVersion,
+): RootfsWritesDecision {
   const asked = annotations?.[ROOTFS_WRITES_ANNOTATION];
   let mode = policy.gvisor.rootfsWrites;
   let from = `policy gvisor.rootfsWrites=${mode}`;
   if (asked !== undefined) {
     if (!policy.gvisor.allowRootfsWritesAnnotation) {
-      throw new MsbError('forbidden', `annotation ${ROOTFS_WRITES_ANNOTATION}=${asked} is not allowed by policy ${policy.source} (gvisor.allowRootfsWritesAnnotation is false)`);
+      throw new MsbError(
+        'forbidden',
+        `annotation ${ROOTFS_WRITES_ANNOTATION}=${asked} is not allowed by policy ${policy.source} (gvisor.allowRootfsWritesAnnotation is false)`,
+      );
     }
     mode = asked as RootfsWrites;
     from = `annotation ${ROOTFS_WRITES_ANNOTATION}=${asked}`;

@@ -43,7 +43,7 @@ describe('runscCleanup', () => {
     expect(r.status).toBe(0);
   });
 
-  it('kills exactly this container\'s runsc processes, calls runsc delete --force and removes its lock and state files', async () => {
+  it("kills exactly this container's runsc processes, calls runsc delete --force and removes its lock and state files", async () => {
     const create = stand('--root', root, 'create', '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), id);
     const gofer = stand(`--root=${root}`, '--log-fd=3', 'gofer', '--bundle', bundle);
     const sandbox = stand(`--root=${root}`, 'boot', `--bundle=${bundle}`, id);

@@ -73,6 +73,10 @@ export function runscCleanup(i: RunscCleanupInputs): string {
  * orphan sweep): undefined once every process and file is gone, else why not.
  */
 export function stopBackend(script: string): string | undefined {
-  const r = spawnSync('/bin/sh', ['-c', `${script}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  const r = spawnSync('/bin/sh', ['-c', `${script}\nmsb_stop_backend || { printf '%s\\n' "$msb_stop_error" >&2; exit 1; }`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 30_000,
+  });
   return r.status === 0 ? undefined : r.stderr.trim() || r.error?.message || `exit ${r.status}`;
 }

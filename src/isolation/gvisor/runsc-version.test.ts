@@ -25,15 +25,30 @@ describe('parseRunscVersion', () => {
 });
 
 describe('checkRunscOutput', () => {
-  it('takes runsc\'s own answer', () => {
-    expect(checkRunscOutput('/usr/bin/runsc', { stdout: 'runsc version 0.0~20221219.0\nspec: 1.0.2-dev\n', stderr: '', status: 0 })).toEqual({ raw: '0.0~20221219.0', date: 20221219 });
+  it("takes runsc's own answer", () => {
+    expect(checkRunscOutput('/usr/bin/runsc', { stdout: 'runsc version 0.0~20221219.0\nspec: 1.0.2-dev\n', stderr: '', status: 0 })).toEqual({
+      raw: '0.0~20221219.0',
+      date: 20221219,
+    });
   });
 
   it.each<[string, RunscProbe, RegExp]>([
-    ['nothing (/bin/true)', { stdout: '', stderr: '', status: 0 }, /^gvisor: policy gvisor\.runsc names \/x, which is not runsc: `\/x --version` printed nothing; set gvisor\.runsc to gVisor's runsc$/],
+    [
+      'nothing (/bin/true)',
+      { stdout: '', stderr: '', status: 0 },
+      /^gvisor: policy gvisor\.runsc names \/x, which is not runsc: `\/x --version` printed nothing; set gvisor\.runsc to gVisor's runsc$/,
+    ],
     ['runc', { stdout: 'runc version 1.1.5\ncommit: v1.1.5\nspec: 1.0.2-dev\n', stderr: '', status: 0 }, /`\/x --version` printed "runc version 1\.1\.5"; set/],
-    ['usage on stderr and a failure', { stdout: '', stderr: '\nNAME:\n   runc - Open Container Initiative runtime\n', status: 1 }, /printed "NAME:", exit 1; set/],
-    ['a binary that cannot run', { stdout: '', stderr: '', status: null, error: Object.assign(new Error('spawn /x EACCES'), { code: 'EACCES' }) }, /^gvisor: policy gvisor\.runsc names \/x, which could not be run with --version: permission denied \(EACCES\)$/],
+    [
+      'usage on stderr and a failure',
+      { stdout: '', stderr: '\nNAME:\n   runc - Open Container Initiative runtime\n', status: 1 },
+      /printed "NAME:", exit 1; set/,
+    ],
+    [
+      'a binary that cannot run',
+      { stdout: '', stderr: '', status: null, error: Object.assign(new Error('spawn /x EACCES'), { code: 'EACCES' }) },
+      /^gvisor: policy gvisor\.runsc names \/x, which could not be run with --version: permission denied \(EACCES\)$/,
+    ],
     ['a long line', { stdout: `${'y'.repeat(500)}\n`, stderr: '', status: 0 }, /printed "y{117}\.\.\."/],
   ])('refuses %s, naming the path and what it printed', (_name, probe, message) => {
     let caught: unknown;

@@ -29,7 +29,11 @@ export function isRunscVersionOutput(output: string): boolean {
 
 /** firstLineOf is how an error quotes what a program printed: its first non-empty line, shortened. */
 function firstLineOf(output: string): string {
-  const line = output.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const line =
+    output
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
@@ -48,7 +52,8 @@ export interface RunscProbe {
  */
 export function checkRunscOutput(runsc: string, probe: RunscProbe): RunscVersion {
   const where = `gvisor: policy gvisor.runsc names ${runsc}`;
-  if (probe.error) throw new MsbError('host-unsupported', `${where}, which could not be run with --version: ${describeSystemError(probe.error)}`, { cause: probe.error });
+  if (probe.error)
+    throw new MsbError('host-unsupported', `${where}, which could not be run with --version: ${describeSystemError(probe.error)}`, { cause: probe.error });
   if (isRunscVersionOutput(probe.stdout)) return parseRunscVersion(probe.stdout);
   const said = firstLineOf(probe.stdout) || firstLineOf(probe.stderr);
   const printed = said ? `printed ${JSON.stringify(said)}` : 'printed nothing';

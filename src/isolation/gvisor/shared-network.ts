@@ -45,7 +45,10 @@ export function checkNetworkNamespaceUnserved(spec: Spec, users: (path: string) 
   if (!path) return;
   const found = users(path);
   if (found.length === 0) return;
-  const who = found.slice(0, 3).map((u) => `${u.pid} (${u.comm})`).join(', ');
+  const who = found
+    .slice(0, 3)
+    .map((u) => `${u.pid} (${u.comm})`)
+    .join(', ');
   const sandbox = found.some((u) => u.comm.startsWith('runsc') || u.comm === 'exe') ? ', a gVisor sandbox' : '';
   throw new MsbError(
     'unsupported',

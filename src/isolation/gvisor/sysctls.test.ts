@@ -8,13 +8,16 @@ const OLD = { raw: '0.0~20221219.0', date: 20221219 };
 const NEW = { raw: 'release-20250401.0', date: 20250401 };
 
 describe('checkSysctls', () => {
-  it('accepts no sysctls and Docker\'s defaults, which are gVisor\'s behaviour', () => {
+  it("accepts no sysctls and Docker's defaults, which are gVisor's behaviour", () => {
     expect(() => checkSysctls(spec(), OLD)).not.toThrow();
     expect(() => checkSysctls(spec({ 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0   2147483647' }), OLD)).not.toThrow();
   });
 
   it('refuses what the sandbox would ignore, naming each, in one line', () => {
-    const err = thrownMsbError(() => checkSysctls(spec({ 'net.ipv4.ip_forward': '1', 'net.core.somaxconn': '1024', 'net.ipv4.ip_unprivileged_port_start': '1024' }), OLD), 'unsupported');
+    const err = thrownMsbError(
+      () => checkSysctls(spec({ 'net.ipv4.ip_forward': '1', 'net.core.somaxconn': '1024', 'net.ipv4.ip_unprivileged_port_start': '1024' }), OLD),
+      'unsupported',
+    );
     expect(err.message).toBe(
       "gvisor: --sysctl net.ipv4.ip_forward=1, net.core.somaxconn=1024, net.ipv4.ip_unprivileged_port_start=1024 cannot be applied in the sandbox: runsc 0.0~20221219.0 does not set them and gVisor's /proc/sys is its own (docs/compatibility.md); remove the sysctl or run the container with --runtime=runc",
     );

@@ -9,7 +9,7 @@ import type { RunscVersion } from './runsc-version.js';
  * 1024 and open ICMP echo (ping) datagram sockets (runsc 20221219: no CAP_NET_BIND_SERVICE or
  * ping_group_range check in pkg/sentry).
  */
-export const GVISOR_EQUIVALENT_SYSCTLS: Readonly<Record<string, string>> = {
+const GVISOR_EQUIVALENT_SYSCTLS: Readonly<Record<string, string>> = {
   'net.ipv4.ip_unprivileged_port_start': '0',
   'net.ipv4.ping_group_range': '0 2147483647',
 };
@@ -19,7 +19,7 @@ export const GVISOR_EQUIVALENT_SYSCTLS: Readonly<Record<string, string>> = {
  * release that does (google/gvisor: runsc/boot/loader.go "Implement the fs.nr_open sysctl",
  * 2023-11-08; runsc/sandbox/sandbox.go disable_ipv6, 2025-03-17). runsc 20221219 applies none.
  */
-export const RUNSC_APPLIED_SYSCTLS: Readonly<Record<string, number>> = {
+const RUNSC_APPLIED_SYSCTLS: Readonly<Record<string, number>> = {
   'fs.nr_open': 20231108,
   'net.ipv6.conf.all.disable_ipv6': 20250317,
 };

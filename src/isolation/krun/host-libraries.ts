@@ -2,7 +2,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import type { Mount } from '../../base/spec.js';
 
 /** HOST_SYSTEM_DIRS are the host directories msb (glibc, libcap-ng), tini and sh come from. */
-export const HOST_SYSTEM_DIRS: readonly string[] = ['/usr', '/lib', '/lib64', '/bin', '/sbin'];
+const HOST_SYSTEM_DIRS: readonly string[] = ['/usr', '/lib', '/lib64', '/bin', '/sbin'];
 
 /** HostLibraries is how the VMM's root gets the host's system directories: symlinks (merged /usr) and read-only binds. */
 export interface HostLibraries {

@@ -28,15 +28,15 @@ import { createDockerVolume } from './docker-volume.js';
 import { runRuncCreate } from '../runc-create.js';
 
 /** MSB_HOME_SIZE_MIB caps each tmpfs of the VMM's container (MSB_HOME, /tmp): msb keeps a small sqlite db and sockets there. */
-export const MSB_HOME_SIZE_MIB = 64;
+const MSB_HOME_SIZE_MIB = 64;
 
 /** runcRootOf is runc's own state root for krun containers, beside msb's records. */
-export function runcRootOf(stateDir: string): string {
+function runcRootOf(stateDir: string): string {
   return join(stateDir, 'runc');
 }
 
 /** kindOfSource stats a bind source the way the mount will see it (following symlinks). */
-export function kindOfSource(source: string): MountKind {
+function kindOfSource(source: string): MountKind {
   try {
     const st = statSync(source);
     return st.isSocket() ? 'socket' : st.isDirectory() ? 'directory' : 'file';
@@ -65,7 +65,11 @@ export function realPathOfNew(path: string): string {
 
 function required(command: string, key: string, source: string): string {
   const path = which(command);
-  if (!path) throw new MsbError('host-unsupported', `krun: ${command} not found (policy krun.${key}=${JSON.stringify(command)} in ${source}, PATH=${process.env.PATH ?? ''})`);
+  if (!path)
+    throw new MsbError(
+      'host-unsupported',
+      `krun: ${command} not found (policy krun.${key}=${JSON.stringify(command)} in ${source}, PATH=${process.env.PATH ?? ''})`,
+    );
   return path;
 }
 
@@ -97,9 +101,17 @@ function prepareKrun(ctx: BackendContext): PreparedContainer<KrunSummary> {
   // A warning, not only debug: the operator chose to run where guests are known to fail.
   if (hostNote) appendLogLine(ctx.runtime.log, 'warning', `msb: krun: ${hostNote}`);
   checkNetworkNamespace(spec, 'krun');
-  if (ctx.preserveFds > 0) throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
+  if (ctx.preserveFds > 0)
+    throw new MsbError('unsupported', `krun: --preserve-fds ${ctx.preserveFds} is not supported: descriptors cannot be passed into a microVM`);
   checkKrunSockets(spec, policy, bindMountFacts(spec), { annotations: spec.annotations ?? {}, image: dockerImageOf(spec, ctx.id) });
-  const vm = translateToVmConfig(spec, { id: ctx.id, krun, kindOf: kindOfSource, ports: dockerPorts(spec, ctx.id), nameservers: nameserversOf(spec), egress: ctx.egress });
+  const vm = translateToVmConfig(spec, {
+    id: ctx.id,
+    krun,
+    kindOf: kindOfSource,
+    ports: dockerPorts(spec, ctx.id),
+    nameservers: nameserversOf(spec),
+    egress: ctx.egress,
+  });
   ctx.debug(`krun: msb ${provider.version} (${provider.msb}); ${[...vm.resources.notes, ...vm.notes].join('; ')}`);
 
   const vmmRoot = join(realPathOfNew(paths.dir), 'vmm-root');
@@ -137,7 +149,16 @@ function prepareKrun(ctx: BackendContext): PreparedContainer<KrunSummary> {
     afterCreate(): void {},
     launcher: krunLauncher({ id: ctx.id, bundle: ctx.bundle, root: ctx.runtime.root, runc, runcArgs, ownedFiles: volumeImage ? [volumeImage] : [] }),
     controlSockets: [],
-    summary: { msb: provider.msb, msbVersion: provider.version, runc, runcArgs, runcRoot, vm, vmmHeadroomMiB: krun.vmmHeadroomMiB, hostCheck: hostNote ?? 'usable' },
+    summary: {
+      msb: provider.msb,
+      msbVersion: provider.version,
+      runc,
+      runcArgs,
+      runcRoot,
+      vm,
+      vmmHeadroomMiB: krun.vmmHeadroomMiB,
+      hostCheck: hostNote ?? 'usable',
+    },
     create: (req: CreateRequest): number => runRuncCreate({ backend: 'krun', binary: runc, globalArgs: runcArgs, stateRoot: runcRoot }, ctx.runtime, req),
     destroy(id: string): boolean {
       spawnSync(runc, [...runcArgs, 'delete', '--force', id], { stdio: 'ignore', timeout: 30_000 });

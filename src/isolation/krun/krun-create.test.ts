@@ -38,7 +38,11 @@ chmodSync(runc, 0o755);
 const calls = (): string[][] =>
   readdirSync(join(fakeDir, 'calls'))
     .sort((a, b) => Number(a) - Number(b))
-    .map((f) => readFileSync(join(fakeDir, 'calls', f), 'utf8').split('\0').slice(0, -1));
+    .map((f) =>
+      readFileSync(join(fakeDir, 'calls', f), 'utf8')
+        .split('\0')
+        .slice(0, -1),
+    );
 
 let n = 0;
 let root = '';
@@ -61,7 +65,10 @@ beforeEach(() => {
     process: { args: ['sleep', '60'], cwd: '/', env: ['A=1'], user: { uid: 1000, gid: 1000 } },
     root: { path: 'rootfs' },
     hostname: 'web',
-    mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: '/etc/hosts', type: 'bind', source: join(dir, 'hosts'), options: ['rbind'] }],
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/etc/hosts', type: 'bind', source: join(dir, 'hosts'), options: ['rbind'] },
+    ],
     linux: { namespaces: [{ type: 'network' }, { type: 'mount' }], resources: { memory: { limit: 512 * 1024 * 1024 } } },
   };
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
@@ -78,10 +85,29 @@ describe.skipIf(skip !== undefined)('create with the krun backend', () => {
     const original = readFileSync(join(bundle, 'config.json'), 'utf8');
     create(g(), 'k1', { bundle, pidFile: join(bundle, 'init.pid') }, {});
     const paths = containerPaths(root, 'k1');
-    expect(calls()).toEqual([['--root', join(paths.stateDir, 'runc'), '--log', log, '--log-format', 'json', 'create', '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), 'k1']]);
+    expect(calls()).toEqual([
+      [
+        '--root',
+        join(paths.stateDir, 'runc'),
+        '--log',
+        log,
+        '--log-format',
+        'json',
+        'create',
+        '--bundle',
+        bundle,
+        '--pid-file',
+        join(bundle, 'init.pid'),
+        'k1',
+      ],
+    ]);
     const record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord;
     expect(record.backend).toBe('krun');
-    expect(record.backendSummary).toMatchObject({ runc, vmmHeadroomMiB: 96, vm: { name: 'c-k1', user: '1000:1000', hostname: 'web', resources: { memoryMiB: 416 } } });
+    expect(record.backendSummary).toMatchObject({
+      runc,
+      vmmHeadroomMiB: 96,
+      vm: { name: 'c-k1', user: '1000:1000', hostname: 'web', resources: { memoryMiB: 416 } },
+    });
     expect(readFileSync(paths.originalConfig, 'utf8')).toBe(original);
     expect(readFileSync(paths.launcher, 'utf8')).toContain('msb_backend=krun');
     const vmmRoot = join(paths.dir, 'vmm-root');

@@ -30,7 +30,16 @@ export function krunExecProcess(p: Process, sandbox: string): Process {
   const args = p.args ?? [];
   if (args.length === 0) throw new MsbError('invalid-argument', 'exec: the process has no args');
   const user = p.user ?? {};
-  const msb = [VMM_MSB, 'exec', '--quiet', p.terminal === true ? '--tty' : '--stream', '--user', `${user.uid ?? 0}:${user.gid ?? 0}`, '--workdir', p.cwd ?? '/'];
+  const msb = [
+    VMM_MSB,
+    'exec',
+    '--quiet',
+    p.terminal === true ? '--tty' : '--stream',
+    '--user',
+    `${user.uid ?? 0}:${user.gid ?? 0}`,
+    '--workdir',
+    p.cwd ?? '/',
+  ];
   for (const e of p.env ?? []) msb.push('--env', e);
   return { ...p, args: [...msb, sandbox, '--', ...args], env: [...VMM_ENV], cwd: '/', user: { uid: 0, gid: 0 } };
 }

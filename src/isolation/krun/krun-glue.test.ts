@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MsbError } from '../../base/errors.js';
+import type { MsbError } from '../../base/errors.js';
 import type { Spec } from '../../base/spec.js';
 import type { KvmHostVerdict } from '../kvm-host.js';
 import { withDefaults } from '../policy.js';
@@ -23,7 +23,12 @@ function script(name: string, body: string): string {
 }
 
 describe('checkHost', () => {
-  const verdict = (kind: KvmHostVerdict['kind']): KvmHostVerdict => ({ kind, reason: `the reason for ${kind}`, device: '/dev/kvm', kvmPvm: kind === 'kvm-pvm' });
+  const verdict = (kind: KvmHostVerdict['kind']): KvmHostVerdict => ({
+    kind,
+    reason: `the reason for ${kind}`,
+    device: '/dev/kvm',
+    kvmPvm: kind === 'kvm-pvm',
+  });
   it.each(['missing', 'inaccessible', 'kvm-pvm'] as const)('enforce refuses a %s host with the reason', (kind) => {
     let err: unknown;
     try {
@@ -32,7 +37,9 @@ describe('checkHost', () => {
       err = e;
     }
     expect((err as MsbError).code).toBe('host-unsupported');
-    expect((err as MsbError).message).toBe(`krun: this host cannot boot libkrun microVMs: the reason for ${kind} (policy /etc/msb/policy.json krun.hostCheck is "enforce"; "warn" tries anyway)`);
+    expect((err as MsbError).message).toBe(
+      `krun: this host cannot boot libkrun microVMs: the reason for ${kind} (policy /etc/msb/policy.json krun.hostCheck is "enforce"; "warn" tries anyway)`,
+    );
   });
   it('warn returns the note instead', () => {
     expect(checkHost(verdict('kvm-pvm'), 'warn', 'p')).toBe('host check (krun.hostCheck=warn): this host cannot boot libkrun microVMs: the reason for kvm-pvm');
@@ -44,10 +51,22 @@ describe('checkHost', () => {
 
 describe('hostLibraries', () => {
   it('links merged-/usr symlinks and binds real directories read-only', () => {
-    const kinds: Record<string, 'symlink' | 'directory' | 'missing'> = { '/usr': 'directory', '/lib': 'symlink', '/lib64': 'symlink', '/bin': 'directory', '/sbin': 'missing' };
+    const kinds: Record<string, 'symlink' | 'directory' | 'missing'> = {
+      '/usr': 'directory',
+      '/lib': 'symlink',
+      '/lib64': 'symlink',
+      '/bin': 'directory',
+      '/sbin': 'missing',
+    };
     const libs = hostLibraries({ kind: (p) => kinds[p] ?? 'missing', readlink: (p) => `usr${p}` });
-    expect(libs.links).toEqual([{ path: '/lib', target: 'usr/lib' }, { path: '/lib64', target: 'usr/lib64' }]);
-    expect(libs.mounts.map((m) => [m.destination, m.options?.includes('ro')])).toEqual([['/usr', true], ['/bin', true]]);
+    expect(libs.links).toEqual([
+      { path: '/lib', target: 'usr/lib' },
+      { path: '/lib64', target: 'usr/lib64' },
+    ]);
+    expect(libs.mounts.map((m) => [m.destination, m.options?.includes('ro')])).toEqual([
+      ['/usr', true],
+      ['/bin', true],
+    ]);
   });
 });
 
@@ -69,7 +88,7 @@ describe('krunLauncher', () => {
     const sh = `${launcher}\nmsb_cmd=${cmd}; msb_dist=${dist}; msb_exec "$@"`;
     return spawnSync('/bin/sh', ['-c', sh, 'sh', ...args], { encoding: 'utf8' }).stdout.trim();
   };
-  it.each(['start', 'state', 'kill', 'delete', 'ps', 'pause', 'resume', 'events'])('%s goes to runc with msb\'s runc root', (cmd) => {
+  it.each(['start', 'state', 'kill', 'delete', 'ps', 'pause', 'resume', 'events'])("%s goes to runc with msb's runc root", (cmd) => {
     expect(run(cmd, cmd, 'c1')).toBe(`runc --root /run/r/msb/runc ${cmd} c1`);
   });
   it.each(['exec', 'update'])('%s goes to the Node half with the state root', (cmd) => {
@@ -89,16 +108,17 @@ describe('vmmEntryScript', () => {
   const entry = join(dir, 'entry.sh');
   writeFileSync(entry, vmmEntryScript('c-x', 'host check (krun.hostCheck=warn): no KVM', home));
   const fakeMsb = script('fake-msb', `[ "$1" = inspect ] && { echo "Memory: 416 MiB"; exit 0; }\nprintf '%s\\n' "$LOGTEXT" > ${log}\nexit "$RC"`);
-  const run = (rc: number, logText: string) => spawnSync('/bin/sh', [entry, fakeMsb, 'run', '--name', 'c-x'], { encoding: 'utf8', env: { ...process.env, RC: String(rc), LOGTEXT: logText } });
+  const run = (rc: number, logText: string) =>
+    spawnSync('/bin/sh', [entry, fakeMsb, 'run', '--name', 'c-x'], { encoding: 'utf8', env: { ...process.env, RC: String(rc), LOGTEXT: logText } });
 
-  it('passes the workload\'s exit status through, silently', () => {
+  it("passes the workload's exit status through, silently", () => {
     const r = run(0, 'INFO entering VM');
     expect([r.status, r.stderr]).toEqual([0, '']);
     const r3 = run(3, '2026 INFO vm: entering VM');
     expect([r3.status, r3.stderr]).toEqual([3, '']);
   });
 
-  it('explains a failed microVM with msb\'s own log (no DEBUG), inspect, and the host note', () => {
+  it("explains a failed microVM with msb's own log (no DEBUG), inspect, and the host note", () => {
     const r = run(1, '2026 DEBUG noise\n2026  INFO vm: entering VM\n2026 ERROR vstate: Received KVM_EXIT_INTERNAL_ERROR signal');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('msb: krun: the microVM failed (msb exit 1); msb runtime log:');
@@ -113,23 +133,42 @@ describe('vmmEntryScript', () => {
 describe('vmmEntryScript egress peers', () => {
   // /proc/net/route of a container on two Docker networks: default via 172.18.0.1 on eth0.
   const routes = join(dir, 'route');
-  writeFileSync(routes, [
-    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
-    'eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0',
-    'eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
-    'eth1\t0014A8C0\t00000000\t0001\t0\t0\t0\t00F0FFFF\t0\t0\t0',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    routes,
+    [
+      'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+      'eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+      'eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+      'eth1\t0014A8C0\t00000000\t0001\t0\t0\t0\t00F0FFFF\t0\t0\t0',
+      '',
+    ].join('\n'),
+  );
   const entry = join(dir, 'entry-peers.sh');
   writeFileSync(entry, vmmEntryScript('c-p', undefined, join(dir, 'home'), routes));
   const echo = script('echo-args', 'for a; do printf "%s\\n" "$a"; done');
 
   it('replaces the placeholder with deny@gateway and allow@subnet rules, never after --', () => {
-    const r = spawnSync('/bin/sh', [entry, echo, 'run', '--net-rule', 'allow@public', PEERS_PLACEHOLDER, '--net-ipv4-pool', 'p', '/g', '--', 'echo', PEERS_PLACEHOLDER], { encoding: 'utf8' });
+    const r = spawnSync(
+      '/bin/sh',
+      [entry, echo, 'run', '--net-rule', 'allow@public', PEERS_PLACEHOLDER, '--net-ipv4-pool', 'p', '/g', '--', 'echo', PEERS_PLACEHOLDER],
+      { encoding: 'utf8' },
+    );
     expect(r.stdout.trim().split('\n')).toEqual([
-      'run', '--net-rule', 'allow@public',
-      '--net-rule', 'deny@172.18.0.1', '--net-rule', 'allow@172.18.0.0/16', '--net-rule', 'allow@192.168.20.0/20',
-      '--net-ipv4-pool', 'p', '/g', '--', 'echo', PEERS_PLACEHOLDER,
+      'run',
+      '--net-rule',
+      'allow@public',
+      '--net-rule',
+      'deny@172.18.0.1',
+      '--net-rule',
+      'allow@172.18.0.0/16',
+      '--net-rule',
+      'allow@192.168.20.0/20',
+      '--net-ipv4-pool',
+      'p',
+      '/g',
+      '--',
+      'echo',
+      PEERS_PLACEHOLDER,
     ]);
   });
 
@@ -156,12 +195,54 @@ describe('checkKrunSockets', () => {
     expect(() => checkKrunSockets(spec(), policy, [{ destination: '/d', source: '/srv/d', realSource: '/srv/d', kind: 'directory' }], id)).not.toThrow();
   });
   it.each<{ name: string; s: Spec; mounts: Parameters<typeof checkKrunSockets>[2]; p: typeof policy; code: string; message: RegExp }>([
-    { name: 'a socket outside policy, with the policy reason', s: spec(), mounts: [{ destination: '/m.sock', source: '/run/x.sock', realSource: '/run/x.sock', kind: 'socket' }], p: deny, code: 'forbidden', message: /^krun: bind mount of socket \/run\/x\.sock at \/m\.sock is not allowed: policy p\.json sockets\.connect has no rule/ },
-    { name: 'an allowed socket, with the microVM reason', s: spec(), mounts: [{ destination: '/m.sock', source: '/run/m.sock', realSource: '/run/m.sock', kind: 'socket' }], p: policy, code: 'unsupported', message: /^krun: socket \/run\/m\.sock \(bind-mounted at \/m\.sock, allowed by sockets\.connect\[0\]\) cannot be served: a microVM has its own kernel/ },
-    { name: 'an allowed socket directory', s: spec(), mounts: [{ destination: '/s', source: '/srv/s', realSource: '/srv/s', kind: 'directory' }], p: policy, code: 'unsupported', message: /^krun: socket directory \/srv\/s \(bind-mounted at \/s, allowed by sockets\.listen\[0\]\) cannot be served/ },
-    { name: 'an allowed control socket', s: spec({ 'io.msb.control-socket': '/run/agent/ctl.sock' }), mounts: [], p: policy, code: 'unsupported', message: /^krun: control socket \/run\/agent\/ctl\.sock \(annotation io\.msb\.control-socket, allowed by sockets\.control\[0\]\) cannot be served/ },
-    { name: 'a control socket outside policy', s: spec({ 'io.msb.control-socket': '/run/agent/ctl.sock' }), mounts: [], p: deny, code: 'forbidden', message: /^krun: control socket .* is not allowed: policy p\.json sockets\.control has no rule/ },
-    { name: 'the gVisor host-uds annotation', s: spec({ 'dev.gvisor.flag.host-uds': 'open' }), mounts: [], p: policy, code: 'unsupported', message: /^krun: annotation dev\.gvisor\.flag\.host-uds applies to gVisor only/ },
+    {
+      name: 'a socket outside policy, with the policy reason',
+      s: spec(),
+      mounts: [{ destination: '/m.sock', source: '/run/x.sock', realSource: '/run/x.sock', kind: 'socket' }],
+      p: deny,
+      code: 'forbidden',
+      message: /^krun: bind mount of socket \/run\/x\.sock at \/m\.sock is not allowed: policy p\.json sockets\.connect has no rule/,
+    },
+    {
+      name: 'an allowed socket, with the microVM reason',
+      s: spec(),
+      mounts: [{ destination: '/m.sock', source: '/run/m.sock', realSource: '/run/m.sock', kind: 'socket' }],
+      p: policy,
+      code: 'unsupported',
+      message: /^krun: socket \/run\/m\.sock \(bind-mounted at \/m\.sock, allowed by sockets\.connect\[0\]\) cannot be served: a microVM has its own kernel/,
+    },
+    {
+      name: 'an allowed socket directory',
+      s: spec(),
+      mounts: [{ destination: '/s', source: '/srv/s', realSource: '/srv/s', kind: 'directory' }],
+      p: policy,
+      code: 'unsupported',
+      message: /^krun: socket directory \/srv\/s \(bind-mounted at \/s, allowed by sockets\.listen\[0\]\) cannot be served/,
+    },
+    {
+      name: 'an allowed control socket',
+      s: spec({ 'io.msb.control-socket': '/run/agent/ctl.sock' }),
+      mounts: [],
+      p: policy,
+      code: 'unsupported',
+      message: /^krun: control socket \/run\/agent\/ctl\.sock \(annotation io\.msb\.control-socket, allowed by sockets\.control\[0\]\) cannot be served/,
+    },
+    {
+      name: 'a control socket outside policy',
+      s: spec({ 'io.msb.control-socket': '/run/agent/ctl.sock' }),
+      mounts: [],
+      p: deny,
+      code: 'forbidden',
+      message: /^krun: control socket .* is not allowed: policy p\.json sockets\.control has no rule/,
+    },
+    {
+      name: 'the gVisor host-uds annotation',
+      s: spec({ 'dev.gvisor.flag.host-uds': 'open' }),
+      mounts: [],
+      p: policy,
+      code: 'unsupported',
+      message: /^krun: annotation dev\.gvisor\.flag\.host-uds applies to gVisor only/,
+    },
   ])('refuses $name', ({ s, mounts, p, code, message }) => {
     const e = err(() => checkKrunSockets(s, p, mounts, { annotations: s.annotations ?? {} }));
     expect(e.code).toBe(code);

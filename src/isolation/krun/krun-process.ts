@@ -2,16 +2,16 @@ import type { Mount, Spec } from '../../base/spec.js';
 import { GUEST_ROOT, DOCKER_VOLUME_IMAGE } from './vm-config.js';
 
 /** VMM_PACKAGE_DIR is where the VMM's container sees microsandbox's platform package (bin/msb, lib/libkrunfw). */
-export const VMM_PACKAGE_DIR = '/msb/pkg';
+const VMM_PACKAGE_DIR = '/msb/pkg';
 
 /** VMM_MSB is msb's path in the VMM's container; msb finds libkrunfw in ../lib beside it. */
 export const VMM_MSB = `${VMM_PACKAGE_DIR}/bin/msb`;
 
 /** VMM_TINI is tini's path in the VMM's container. */
-export const VMM_TINI = '/msb/bin/tini';
+const VMM_TINI = '/msb/bin/tini';
 
 /** VMM_ENTRY is the entry script's path in the VMM's container (vmm-entry.ts). */
-export const VMM_ENTRY = '/msb/entry.sh';
+const VMM_ENTRY = '/msb/entry.sh';
 
 /** MSB_HOME_DIR is msb's state directory in the VMM's container: short, since the agent socket path must fit 108 bytes. */
 export const MSB_HOME_DIR = '/msb/home';

@@ -6,7 +6,7 @@ import { type BindMountFacts, type ContainerIdentity, decideControlSockets, deci
 import type { Policy } from '../policy.js';
 
 /** KRUN_SOCKET_REASON says why a microVM cannot serve a host Unix socket at a path (docs/control-sockets.md). */
-export const KRUN_SOCKET_REASON =
+const KRUN_SOCKET_REASON =
   "a microVM has its own kernel: virtio-fs does not carry Unix sockets between host and guest, and msb's --vsock exposes a host socket only as a guest vsock port, not as a socket at a path";
 
 /**
@@ -27,6 +27,9 @@ export function checkKrunSockets(spec: Spec, policy: Policy, mounts: readonly Bi
   const control = parseControlSockets(annotations[CONTROL_SOCKET_ANNOTATION]);
   const rule = decideControlSockets(policy, control, identity, 'krun', CONTROL_SOCKET_ANNOTATION);
   if (rule !== undefined) {
-    throw new MsbError('unsupported', `krun: control socket ${control.join(', ')} (annotation ${CONTROL_SOCKET_ANNOTATION}, allowed by ${rule}) cannot be served: ${KRUN_SOCKET_REASON}`);
+    throw new MsbError(
+      'unsupported',
+      `krun: control socket ${control.join(', ')} (annotation ${CONTROL_SOCKET_ANNOTATION}, allowed by ${rule}) cannot be served: ${KRUN_SOCKET_REASON}`,
+    );
   }
 }

@@ -37,7 +37,13 @@ async function ok(socket: string, request: Record<string, unknown>): Promise<Rec
  * planResize gives. A guest that does not release memory within the wait is put back to its
  * previous size and the update is refused, with the cgroup untouched.
  */
-export async function krunUpdate(c: KrunContainer, logArgs: string[], resourcesPath: string | undefined, headroomMiB: number, waitMs = 15_000): Promise<number> {
+export async function krunUpdate(
+  c: KrunContainer,
+  logArgs: string[],
+  resourcesPath: string | undefined,
+  headroomMiB: number,
+  waitMs = 15_000,
+): Promise<number> {
   if (!resourcesPath) throw new MsbError('invalid-argument', 'krun: update needs --resources (containerd passes it)');
   const text = readFileSync(resourcesPath === '-' ? 0 : resourcesPath, 'utf8');
   const resources = JSON.parse(text) as Resources;
@@ -47,7 +53,11 @@ export async function krunUpdate(c: KrunContainer, logArgs: string[], resourcesP
   const memory = await memoryState(socket);
   const cpuReply = await controlRequest(socket, { op: 'cpu_state' }).catch(() => ({}) as Record<string, unknown>);
   const possible = (cpuReply.cpu as { possible?: number } | undefined)?.possible;
-  const steps = planResize(memory, headroomMiB, possible, { memoryLimit: resources.memory?.limit, cpuQuota: resources.cpu?.quota, cpuPeriod: resources.cpu?.period });
+  const steps = planResize(memory, headroomMiB, possible, {
+    memoryLimit: resources.memory?.limit,
+    cpuQuota: resources.cpu?.quota,
+    cpuPeriod: resources.cpu?.period,
+  });
   const file = join(c.dir, `update-${process.pid}.json`);
   try {
     for (const step of steps) {
@@ -66,7 +76,10 @@ export async function krunUpdate(c: KrunContainer, logArgs: string[], resourcesP
           }
           if (now.current_mib > step.totalMiB) {
             await ok(socket, { op: 'memory_target', total_mib: memory.target_mib });
-            throw new MsbError('backend', `krun: the guest did not release memory: it still uses ${now.current_mib} MiB of the ${step.totalMiB} MiB asked for after ${waitMs / 1000} s; the update is refused and the cgroup left unchanged`);
+            throw new MsbError(
+              'backend',
+              `krun: the guest did not release memory: it still uses ${now.current_mib} MiB of the ${step.totalMiB} MiB asked for after ${waitMs / 1000} s; the update is refused and the cgroup left unchanged`,
+            );
           }
         }
       } else {

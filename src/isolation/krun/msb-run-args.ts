@@ -2,7 +2,7 @@ import type { VmConfig } from './vm-config.js';
 import { PEERS_PLACEHOLDER } from './vmm-entry.js';
 
 /** DEFAULT_TMPFS_MIB sizes a tmpfs that has options but no size when the guest's RAM is msb's default. */
-export const DEFAULT_TMPFS_MIB = 256;
+const DEFAULT_TMPFS_MIB = 256;
 
 function mountArg(m: VmConfig['mounts'][number], guestMiB: number | undefined): string[] {
   if (m.kind === 'tmpfs') {

@@ -11,7 +11,11 @@ const member = (sandbox: string): Spec => ({
   root: { path: 'rootfs' },
   annotations: { 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': sandbox },
 });
-const pause: Spec = { ociVersion: '1.0.2', root: { path: 'rootfs' }, annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': 'p1' } };
+const pause: Spec = {
+  ociVersion: '1.0.2',
+  root: { path: 'rootfs' },
+  annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': 'p1' },
+};
 
 describe('refuseSecondPodContainer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'msb-krun-pod-'));
@@ -26,7 +30,9 @@ describe('refuseSecondPodContainer', () => {
 
   it('lets the first container of a pod (and the pause container) through', () => {
     refuseSecondPodContainer(member('p1'), podMembersOf(dir, 'app1'));
-    refuseSecondPodContainer(pause, () => { throw new Error('looked'); });
+    refuseSecondPodContainer(pause, () => {
+      throw new Error('looked');
+    });
   });
 
   it('refuses a second container of the same pod, naming the first', () => {

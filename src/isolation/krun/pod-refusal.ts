@@ -16,14 +16,16 @@ export function podMembersOf(containersDir: string, self: string): PodMembers {
     } catch {
       return [];
     }
-    return ids.filter((id) => id !== self).map((id) => {
-      try {
-        const spec = JSON.parse(readFileSync(join(containersDir, id, 'config.orig.json'), 'utf8')) as Spec;
-        return { id, podSandbox: podSandboxOf(spec)?.id };
-      } catch {
-        return { id, podSandbox: undefined }; // a record being created or deleted
-      }
-    });
+    return ids
+      .filter((id) => id !== self)
+      .map((id) => {
+        try {
+          const spec = JSON.parse(readFileSync(join(containersDir, id, 'config.orig.json'), 'utf8')) as Spec;
+          return { id, podSandbox: podSandboxOf(spec)?.id };
+        } catch {
+          return { id, podSandbox: undefined }; // a record being created or deleted
+        }
+      });
   };
 }
 

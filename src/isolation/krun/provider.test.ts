@@ -13,7 +13,9 @@ function fakeFs(files: Record<string, string>): ProviderFs {
       return text;
     },
     readDir: (p) => {
-      const names = Object.keys(files).filter((f) => f.startsWith(`${p}/`)).map((f) => f.slice(p.length + 1));
+      const names = Object.keys(files)
+        .filter((f) => f.startsWith(`${p}/`))
+        .map((f) => f.slice(p.length + 1));
       if (names.length === 0) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
       return names;
     },

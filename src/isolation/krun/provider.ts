@@ -68,18 +68,20 @@ export function findPackageDir(name: string, start: string, fs: ProviderFs = rea
  * operator names one (policy), else in the platform package installed beside msb. A missing or
  * incomplete package is a host-unsupported error that says how to install it.
  */
-export function findKrunProvider(
-  packageDir?: string,
-  opts: { start?: string; platform?: string; arch?: string; fs?: ProviderFs } = {},
-): KrunProvider {
+export function findKrunProvider(packageDir?: string, opts: { start?: string; platform?: string; arch?: string; fs?: ProviderFs } = {}): KrunProvider {
   const fs = opts.fs ?? realFs;
   const name = platformPackage(opts.platform, opts.arch);
   const install = `npm install --save-exact ${name ?? 'the platform package'}@${MICROSANDBOX_VERSION}`;
   let dir = packageDir;
   if (dir === undefined) {
-    if (!name) throw new MsbError('host-unsupported', `krun: microsandbox ships no msb binary for ${opts.platform ?? process.platform}/${opts.arch ?? process.arch}`);
+    if (!name)
+      throw new MsbError('host-unsupported', `krun: microsandbox ships no msb binary for ${opts.platform ?? process.platform}/${opts.arch ?? process.arch}`);
     dir = findPackageDir(name, opts.start ?? moduleDir(), fs);
-    if (!dir) throw new MsbError('host-unsupported', `krun: the npm package ${name} (microsandbox's msb and libkrunfw) is not installed; run \`${install}\` in msb's checkout`);
+    if (!dir)
+      throw new MsbError(
+        'host-unsupported',
+        `krun: the npm package ${name} (microsandbox's msb and libkrunfw) is not installed; run \`${install}\` in msb's checkout`,
+      );
   }
   let version = 'unknown';
   try {
@@ -92,7 +94,10 @@ export function findKrunProvider(
   const libDir = join(dir, 'lib');
   let libs: string[] = [];
   try {
-    libs = fs.readDir(libDir).filter((f) => /^libkrunfw\.so(\.\d+)*$/.test(f)).sort();
+    libs = fs
+      .readDir(libDir)
+      .filter((f) => /^libkrunfw\.so(\.\d+)*$/.test(f))
+      .sort();
   } catch {
     // No lib/ directory: reported below.
   }

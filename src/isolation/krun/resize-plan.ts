@@ -33,10 +33,16 @@ export function planResize(
     const limitMiB = Math.floor(update.memoryLimit / MIB);
     const target = limitMiB - headroomMiB;
     if (target > memory.max_mib) {
-      throw new MsbError('unsupported', `krun: cannot grow the guest to ${target} MiB (--memory ${limitMiB} MiB minus the VMM's ${headroomMiB} MiB): it booted with a maximum of ${memory.max_mib} MiB; give the container a --memory-reservation below its limit at create, or recreate it`);
+      throw new MsbError(
+        'unsupported',
+        `krun: cannot grow the guest to ${target} MiB (--memory ${limitMiB} MiB minus the VMM's ${headroomMiB} MiB): it booted with a maximum of ${memory.max_mib} MiB; give the container a --memory-reservation below its limit at create, or recreate it`,
+      );
     }
     if (target < memory.boot_mib) {
-      throw new MsbError('unsupported', `krun: cannot shrink the guest to ${target} MiB (--memory ${limitMiB} MiB minus the VMM's ${headroomMiB} MiB): it cannot go below its boot memory of ${memory.boot_mib} MiB`);
+      throw new MsbError(
+        'unsupported',
+        `krun: cannot shrink the guest to ${target} MiB (--memory ${limitMiB} MiB minus the VMM's ${headroomMiB} MiB): it cannot go below its boot memory of ${memory.boot_mib} MiB`,
+      );
     }
     shrink = target < memory.current_mib;
     if (target !== memory.target_mib || shrink) memoryStep = { kind: 'memory', totalMiB: target, waitForRelease: shrink };

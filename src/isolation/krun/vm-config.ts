@@ -3,7 +3,7 @@ import { exactUint64 } from '../../base/exact-json.js';
 import type { Spec } from '../../base/spec.js';
 import { KRUN_DOCKER_VOLUME_ANNOTATION } from '../annotations.js';
 import type { KrunPolicy } from '../policy.js';
-import { type PublishedPort } from './docker-ports.js';
+import type { PublishedPort } from './docker-ports.js';
 import { type GuestMount, type MountKind, planMounts } from './vm-mounts.js';
 import { sizeVm, type VmResources } from './vm-resources.js';
 import { krunNetworkArgs } from '../../egress/krun-net-args.js';
@@ -16,9 +16,23 @@ export const GUEST_ROOT = '/msb/guest';
 export const DOCKER_VOLUME_IMAGE = '/msb/volumes/docker.img';
 
 /** RLIMITS are the OCI rlimit types msb's --rlimit accepts (name = the type without RLIMIT_, lower case). */
-export const RLIMITS: readonly string[] = [
-  'RLIMIT_AS', 'RLIMIT_CORE', 'RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_FSIZE', 'RLIMIT_LOCKS', 'RLIMIT_MEMLOCK', 'RLIMIT_MSGQUEUE',
-  'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_NPROC', 'RLIMIT_RSS', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME', 'RLIMIT_SIGPENDING', 'RLIMIT_STACK',
+const RLIMITS: readonly string[] = [
+  'RLIMIT_AS',
+  'RLIMIT_CORE',
+  'RLIMIT_CPU',
+  'RLIMIT_DATA',
+  'RLIMIT_FSIZE',
+  'RLIMIT_LOCKS',
+  'RLIMIT_MEMLOCK',
+  'RLIMIT_MSGQUEUE',
+  'RLIMIT_NICE',
+  'RLIMIT_NOFILE',
+  'RLIMIT_NPROC',
+  'RLIMIT_RSS',
+  'RLIMIT_RTPRIO',
+  'RLIMIT_RTTIME',
+  'RLIMIT_SIGPENDING',
+  'RLIMIT_STACK',
 ];
 
 /** VmConfig is the microVM msb boots for one container: what `msb run` is told, field by field. */
@@ -78,17 +92,31 @@ export function sandboxName(id: string): string {
  * the root read-write over virtio-fs).
  */
 export function refuseUnsupported(spec: Spec): void {
-  const linux = (spec.linux ?? {}) as { namespaces?: { type: string }[]; devices?: unknown[]; resources?: { devices?: { allow?: boolean; type?: string; major?: number }[] } };
+  const linux = (spec.linux ?? {}) as {
+    namespaces?: { type: string }[];
+    devices?: unknown[];
+    resources?: { devices?: { allow?: boolean; type?: string; major?: number }[] };
+  };
   if (!linux.namespaces?.some((ns) => ns.type === 'network')) {
-    throw new MsbError('forbidden', 'krun: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network');
+    throw new MsbError(
+      'forbidden',
+      'krun: the container would share the host network namespace (--network host), which msb does not allow; use a Docker network',
+    );
   }
   if (linux.resources?.devices?.some((d) => d.allow === true && d.type === undefined && d.major === undefined)) {
-    throw new MsbError('unsupported', 'krun: --privileged is not supported: a microVM gets no host devices, and the guest kernel already gives the workload full root inside the VM');
+    throw new MsbError(
+      'unsupported',
+      'krun: --privileged is not supported: a microVM gets no host devices, and the guest kernel already gives the workload full root inside the VM',
+    );
   }
   if ((linux.devices ?? []).length > 0) {
-    throw new MsbError('unsupported', `krun: host devices (--device, ${(linux.devices as { path?: string }[]).map((d) => d.path).join(', ')}) cannot be passed into a microVM`);
+    throw new MsbError(
+      'unsupported',
+      `krun: host devices (--device, ${(linux.devices as { path?: string }[]).map((d) => d.path).join(', ')}) cannot be passed into a microVM`,
+    );
   }
-  if (spec.root.readonly === true) throw new MsbError('unsupported', 'krun: a read-only root filesystem (--read-only) is not supported yet: msb boots the root read-write over virtio-fs');
+  if (spec.root.readonly === true)
+    throw new MsbError('unsupported', 'krun: a read-only root filesystem (--read-only) is not supported yet: msb boots the root read-write over virtio-fs');
   if (!spec.process?.args?.length) throw new MsbError('invalid-spec', 'krun: config.json has no process.args to run in the guest');
 }
 

@@ -20,10 +20,10 @@ export interface MountPlan {
 }
 
 /** VMM_MOUNTS_DIR is where the VMM's container sees bind sources that go on into the guest. */
-export const VMM_MOUNTS_DIR = '/msb/mounts';
+const VMM_MOUNTS_DIR = '/msb/mounts';
 
 /** KERNEL_FS_TYPES are mounts the guest kernel makes for itself; they stay only in the VMM's container. */
-export const KERNEL_FS_TYPES: readonly string[] = ['proc', 'sysfs', 'cgroup', 'cgroup2', 'mqueue', 'devpts'];
+const KERNEL_FS_TYPES: readonly string[] = ['proc', 'sysfs', 'cgroup', 'cgroup2', 'mqueue', 'devpts'];
 
 /** GUEST_TMPFS_OPTIONS are the tmpfs options passed on to msb; others (mode=, uid=...) are dropped. */
 export const GUEST_TMPFS_OPTIONS: readonly string[] = ['ro', 'noexec', 'nosuid', 'nodev'];
@@ -54,7 +54,8 @@ export function tmpfsSizeMiB(options: readonly string[]): number | undefined {
 
 function checkPath(what: string, path: string): void {
   // msb's --mount-dir/--mount-file/--tmpfs take SOURCE:DEST[:OPTIONS].
-  if (path.includes(':') || path.includes(',')) throw new MsbError('invalid-spec', `krun: ${what} ${path} contains ':' or ',', which msb's mount syntax cannot carry`);
+  if (path.includes(':') || path.includes(','))
+    throw new MsbError('invalid-spec', `krun: ${what} ${path} contains ':' or ',', which msb's mount syntax cannot carry`);
 }
 
 /**
@@ -82,10 +83,16 @@ export function planMounts(mounts: readonly Mount[], kindOf: (source: string) =>
     if (type === 'tmpfs') {
       checkPath('tmpfs', dest);
       const sizeMiB = tmpfsSizeMiB(options);
-      plan.guest.push({ kind: 'tmpfs', destination: dest, ...(sizeMiB === undefined ? {} : { sizeMiB }), options: options.filter((o) => GUEST_TMPFS_OPTIONS.includes(o)) });
+      plan.guest.push({
+        kind: 'tmpfs',
+        destination: dest,
+        ...(sizeMiB === undefined ? {} : { sizeMiB }),
+        options: options.filter((o) => GUEST_TMPFS_OPTIONS.includes(o)),
+      });
       continue;
     }
-    if (!isBindMount(m)) throw new MsbError('unsupported', `krun: mount type ${type} at ${dest} is not supported in a microVM (bind, tmpfs and the kernel filesystems are)`);
+    if (!isBindMount(m))
+      throw new MsbError('unsupported', `krun: mount type ${type} at ${dest} is not supported in a microVM (bind, tmpfs and the kernel filesystems are)`);
     const source = m.source ?? '';
     if (NETWORK_FILES.includes(dest)) {
       plan.vmm.push(m);
@@ -96,7 +103,10 @@ export function planMounts(mounts: readonly Mount[], kindOf: (source: string) =>
     if (kind === 'missing') throw new MsbError('invalid-spec', `krun: bind mount source ${source} (for ${dest}) does not exist`);
     if (kind === 'socket') {
       // Reached only when policy allowed the socket (host-socket-policy.ts decides first).
-      throw new MsbError('unsupported', `krun: socket ${source} (bind-mounted at ${dest}) cannot be served in a microVM: virtio-fs does not carry Unix sockets into the guest, and msb's --vsock exposes a host socket only as a guest vsock port, not at a path (docs/control-sockets.md)`);
+      throw new MsbError(
+        'unsupported',
+        `krun: socket ${source} (bind-mounted at ${dest}) cannot be served in a microVM: virtio-fs does not carry Unix sockets into the guest, and msb's --vsock exposes a host socket only as a guest vsock port, not at a path (docs/control-sockets.md)`,
+      );
     }
     checkPath('bind mount destination', dest);
     const at = `${VMM_MOUNTS_DIR}/${n++}`;

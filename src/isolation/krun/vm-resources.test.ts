@@ -28,18 +28,51 @@ describe('cpusetSize', () => {
 
 describe('sizeVm', () => {
   const krun = (over: Partial<KrunPolicy> = {}): KrunPolicy => ({ ...DEFAULT_KRUN_POLICY, ...over });
-  it.each<{ name: string; resources: Record<string, unknown>; annotations?: Record<string, string>; policy?: Partial<KrunPolicy>; want: Record<string, number | undefined> }>([
+  it.each<{
+    name: string;
+    resources: Record<string, unknown>;
+    annotations?: Record<string, string>;
+    policy?: Partial<KrunPolicy>;
+    want: Record<string, number | undefined>;
+  }>([
     { name: 'nothing set: msb defaults', resources: {}, want: { memoryMiB: undefined, maxMemoryMiB: undefined, cpus: undefined } },
-    { name: 'Docker without --memory (no limit field)', resources: { memory: { disableOOMKiller: false }, cpu: { shares: 0 } }, want: { memoryMiB: undefined, cpus: undefined } },
-    { name: 'a 512 MiB limit: guest = limit - 96 MiB headroom', resources: { memory: { limit: 512 * MiB } }, want: { memoryMiB: 416, maxMemoryMiB: undefined } },
+    {
+      name: 'Docker without --memory (no limit field)',
+      resources: { memory: { disableOOMKiller: false }, cpu: { shares: 0 } },
+      want: { memoryMiB: undefined, cpus: undefined },
+    },
+    {
+      name: 'a 512 MiB limit: guest = limit - 96 MiB headroom',
+      resources: { memory: { limit: 512 * MiB } },
+      want: { memoryMiB: 416, maxMemoryMiB: undefined },
+    },
     { name: 'the headroom comes from policy', resources: { memory: { limit: 512 * MiB } }, policy: { vmmHeadroomMiB: 128 }, want: { memoryMiB: 384 } },
-    { name: 'a reservation boots small and hotplugs up to the limit', resources: { memory: { limit: 1024 * MiB, reservation: 256 * MiB } }, want: { memoryMiB: 256, maxMemoryMiB: 928 } },
-    { name: 'a reservation above the ceiling is capped', resources: { memory: { limit: 512 * MiB, reservation: 512 * MiB } }, want: { memoryMiB: 416, maxMemoryMiB: undefined } },
+    {
+      name: 'a reservation boots small and hotplugs up to the limit',
+      resources: { memory: { limit: 1024 * MiB, reservation: 256 * MiB } },
+      want: { memoryMiB: 256, maxMemoryMiB: 928 },
+    },
+    {
+      name: 'a reservation above the ceiling is capped',
+      resources: { memory: { limit: 512 * MiB, reservation: 512 * MiB } },
+      want: { memoryMiB: 416, maxMemoryMiB: undefined },
+    },
     { name: 'a reservation without a limit', resources: { memory: { reservation: 300 * MiB } }, want: { memoryMiB: 300, maxMemoryMiB: undefined } },
     { name: 'limit -1 is no limit', resources: { memory: { limit: -1 } }, want: { memoryMiB: undefined } },
-    { name: 'policy memory with a limit: boot there, hotplug to the ceiling', resources: { memory: { limit: 2048 * MiB } }, policy: { memoryMiB: 512 }, want: { memoryMiB: 512, maxMemoryMiB: 1952 } },
+    {
+      name: 'policy memory with a limit: boot there, hotplug to the ceiling',
+      resources: { memory: { limit: 2048 * MiB } },
+      policy: { memoryMiB: 512 },
+      want: { memoryMiB: 512, maxMemoryMiB: 1952 },
+    },
     { name: 'policy memory without a limit', resources: {}, policy: { memoryMiB: 768 }, want: { memoryMiB: 768 } },
-    { name: 'the annotation wins over policy', resources: { memory: { limit: 2048 * MiB } }, policy: { memoryMiB: 512 }, annotations: { 'io.msb.krun.memory': '1024' }, want: { memoryMiB: 1024, maxMemoryMiB: 1952 } },
+    {
+      name: 'the annotation wins over policy',
+      resources: { memory: { limit: 2048 * MiB } },
+      policy: { memoryMiB: 512 },
+      annotations: { 'io.msb.krun.memory': '1024' },
+      want: { memoryMiB: 1024, maxMemoryMiB: 1952 },
+    },
     { name: '--cpus 1.5 (quota 150000 / period 100000) rounds up', resources: { cpu: { quota: 150000, period: 100000 } }, want: { cpus: 2 } },
     { name: '--cpus 2', resources: { cpu: { quota: 200000, period: 100000 } }, want: { cpus: 2 } },
     { name: 'a cpuset without a quota', resources: { cpu: { cpus: '0-2' } }, want: { cpus: 3 } },
@@ -47,7 +80,12 @@ describe('sizeVm', () => {
     { name: 'quota -1 is no quota', resources: { cpu: { quota: -1, period: 100000 } }, want: { cpus: undefined } },
     { name: 'policy vCPUs without cgroup limits', resources: {}, policy: { vcpus: 4 }, want: { cpus: 4 } },
     { name: 'the cgroup wins over policy vCPUs', resources: { cpu: { quota: 100000, period: 100000 } }, policy: { vcpus: 4 }, want: { cpus: 1 } },
-    { name: 'the cpus annotation wins over everything', resources: { cpu: { quota: 100000, period: 100000 } }, annotations: { 'io.msb.krun.cpus': '3' }, want: { cpus: 3 } },
+    {
+      name: 'the cpus annotation wins over everything',
+      resources: { cpu: { quota: 100000, period: 100000 } },
+      annotations: { 'io.msb.krun.cpus': '3' },
+      want: { cpus: 3 },
+    },
   ])('$name', ({ resources, annotations, policy, want }) => {
     const got = sizeVm(spec(resources, annotations), krun(policy));
     for (const [k, v] of Object.entries(want)) expect(got[k as keyof typeof got], k).toBe(v);
@@ -55,9 +93,25 @@ describe('sizeVm', () => {
   });
 
   it.each<{ name: string; resources: Record<string, unknown>; annotations?: Record<string, string>; policy?: Partial<KrunPolicy>; message: RegExp }>([
-    { name: 'a limit below headroom + 64 MiB', resources: { memory: { limit: 128 * MiB } }, message: /^krun: a memory limit of 128 MiB leaves 32 MiB for the guest after the VMM's 96 MiB \(policy krun\.vmmHeadroomMiB\); give the container at least 160 MiB$/ },
-    { name: 'an annotation above the ceiling', resources: { memory: { limit: 512 * MiB } }, annotations: { 'io.msb.krun.memory': '512' }, message: /^krun: guest RAM 512 MiB \(annotation io\.msb\.krun\.memory\) exceeds the container's memory limit 512 MiB minus the VMM's 96 MiB headroom \(416 MiB\)$/ },
-    { name: 'policy memory above the ceiling', resources: { memory: { limit: 512 * MiB } }, policy: { memoryMiB: 1024 }, message: /\(policy krun\.memoryMiB\) exceeds/ },
+    {
+      name: 'a limit below headroom + 64 MiB',
+      resources: { memory: { limit: 128 * MiB } },
+      message:
+        /^krun: a memory limit of 128 MiB leaves 32 MiB for the guest after the VMM's 96 MiB \(policy krun\.vmmHeadroomMiB\); give the container at least 160 MiB$/,
+    },
+    {
+      name: 'an annotation above the ceiling',
+      resources: { memory: { limit: 512 * MiB } },
+      annotations: { 'io.msb.krun.memory': '512' },
+      message:
+        /^krun: guest RAM 512 MiB \(annotation io\.msb\.krun\.memory\) exceeds the container's memory limit 512 MiB minus the VMM's 96 MiB headroom \(416 MiB\)$/,
+    },
+    {
+      name: 'policy memory above the ceiling',
+      resources: { memory: { limit: 512 * MiB } },
+      policy: { memoryMiB: 1024 },
+      message: /\(policy krun\.memoryMiB\) exceeds/,
+    },
   ])('refuses $name', ({ resources, annotations, policy, message }) => {
     let err: unknown;
     try {

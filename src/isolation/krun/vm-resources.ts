@@ -4,7 +4,7 @@ import { KRUN_CPUS_ANNOTATION, KRUN_MEMORY_ANNOTATION } from '../annotations.js'
 import type { KrunPolicy } from '../policy.js';
 
 /** MIN_GUEST_MEMORY_MIB is the least guest RAM msb boots: libkrunfw's kernel plus agentd need about this much. */
-export const MIN_GUEST_MEMORY_MIB = 64;
+const MIN_GUEST_MEMORY_MIB = 64;
 
 const MIB = 1024 * 1024;
 
@@ -55,7 +55,11 @@ function guestMemory(res: LinuxResources, krun: KrunPolicy, override: number | u
   if (limit === undefined || limit <= 0) {
     const reservation = res.memory?.reservation;
     const boot = requested ?? (reservation && reservation > 0 ? Math.floor(reservation / MIB) : undefined);
-    notes.push(boot === undefined ? "memory: no limit, msb's default guest RAM" : `memory: no limit, ${boot} MiB from ${requested !== undefined ? from : 'the reservation'}`);
+    notes.push(
+      boot === undefined
+        ? "memory: no limit, msb's default guest RAM"
+        : `memory: no limit, ${boot} MiB from ${requested !== undefined ? from : 'the reservation'}`,
+    );
     return boot === undefined ? {} : { memoryMiB: Math.max(boot, MIN_GUEST_MEMORY_MIB) };
   }
   const limitMiB = Math.floor(limit / MIB);
@@ -67,12 +71,17 @@ function guestMemory(res: LinuxResources, krun: KrunPolicy, override: number | u
     );
   }
   if (requested !== undefined && requested > ceiling) {
-    throw new MsbError('invalid-spec', `krun: guest RAM ${requested} MiB (${from}) exceeds the container's memory limit ${limitMiB} MiB minus the VMM's ${krun.vmmHeadroomMiB} MiB headroom (${ceiling} MiB)`);
+    throw new MsbError(
+      'invalid-spec',
+      `krun: guest RAM ${requested} MiB (${from}) exceeds the container's memory limit ${limitMiB} MiB minus the VMM's ${krun.vmmHeadroomMiB} MiB headroom (${ceiling} MiB)`,
+    );
   }
   const reservation = res.memory?.reservation;
   const reservedMiB = reservation && reservation > 0 ? Math.floor(reservation / MIB) : undefined;
   const boot = Math.max(MIN_GUEST_MEMORY_MIB, Math.min(requested ?? reservedMiB ?? ceiling, ceiling));
-  notes.push(`memory: limit ${limitMiB} MiB - VMM headroom ${krun.vmmHeadroomMiB} MiB = ${ceiling} MiB ceiling; boot ${boot} MiB${requested !== undefined ? ` (${from})` : reservedMiB !== undefined ? ' (reservation)' : ''}`);
+  notes.push(
+    `memory: limit ${limitMiB} MiB - VMM headroom ${krun.vmmHeadroomMiB} MiB = ${ceiling} MiB ceiling; boot ${boot} MiB${requested !== undefined ? ` (${from})` : reservedMiB !== undefined ? ' (reservation)' : ''}`,
+  );
   return boot < ceiling ? { memoryMiB: boot, maxMemoryMiB: ceiling } : { memoryMiB: boot };
 }
 
@@ -84,7 +93,9 @@ function guestCpus(res: LinuxResources, krun: KrunPolicy, override: number | und
   const fromCpuset = cpusetSize(res.cpu?.cpus) || undefined;
   const derived = fromQuota ?? fromCpuset;
   if (override !== undefined) {
-    notes.push(`cpus: ${override} from annotation ${KRUN_CPUS_ANNOTATION}${derived !== undefined ? ` (the cgroup allows ${derived}; extra vCPUs share that time)` : ''}`);
+    notes.push(
+      `cpus: ${override} from annotation ${KRUN_CPUS_ANNOTATION}${derived !== undefined ? ` (the cgroup allows ${derived}; extra vCPUs share that time)` : ''}`,
+    );
     return override;
   }
   if (derived !== undefined) {

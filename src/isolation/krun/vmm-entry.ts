@@ -59,7 +59,7 @@ export function vmmEntryScript(name: string, hostNote: string | undefined, home:
     '[ -r "$log" ] && while IFS= read -r line; do case $line in *ERROR*) failed=1 ;; esac; done <"$log"',
     '[ -n "$failed" ] || exit "$rc"',
     'printf \'msb: krun: the microVM failed (msb exit %s); msb runtime log:\\n\' "$rc" >&2',
-    'while IFS= read -r line; do case $line in *\' DEBUG \'*|*\' TRACE \'*) ;; *) printf \'  %s\\n\' "$line" >&2 ;; esac; done <"$log"',
+    "while IFS= read -r line; do case $line in *' DEBUG '*|*' TRACE '*) ;; *) printf '  %s\\n' \"$line\" >&2 ;; esac; done <\"$log\"",
     `printf 'msb: krun: msb inspect %s:\\n' ${shQuote(name)} >&2`,
     `"$1" inspect ${shQuote(name)} >&2 2>&1`,
     hostNote ? `printf 'msb: krun: %s\\n' ${shQuote(hostNote)} >&2` : ':',

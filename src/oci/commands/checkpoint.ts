@@ -17,6 +17,7 @@ export async function checkpoint(g: GlobalOptions, id: string, flags: Checkpoint
   const c = backendOf(record).checkpointing;
   if (!c.supported) throw new MsbError('unsupported', `${record.backend}: checkpoint is not supported: ${c.why}`);
   const mapped = c.mapFlags('checkpoint', flags);
-  if (mapped.noOps.length > 0) appendLogLine(logTargetOf(g), 'debug', `${record.backend}: checkpoint of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
+  if (mapped.noOps.length > 0)
+    appendLogLine(logTargetOf(g), 'debug', `${record.backend}: checkpoint of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
   return c.checkpoint({ id, record, launcher: paths.launcher, runtime: runtimeContextOf(g), args: mapped.args });
 }

@@ -53,7 +53,13 @@ export interface CreatePlan {
  * create; the fuzzer (test/fuzz) drives it directly. `verb` is restore when restore plans a
  * container from a checkpoint (the backend may rewrite the spec for it).
  */
-export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, env: NodeJS.ProcessEnv = process.env, verb: 'create' | 'restore' = 'create'): CreatePlan {
+export function planCreate(
+  g: GlobalOptions,
+  id: string,
+  opts: CreateOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  verb: 'create' | 'restore' = 'create',
+): CreatePlan {
   const log = logTargetOf(g);
   const debug = (msg: string): void => appendLogLine(log, 'debug', msg);
   const paths = containerPaths(g.root, id);
@@ -69,7 +75,18 @@ export function planCreate(g: GlobalOptions, id: string, opts: CreateOptions, en
   debug(`egress for ${id}: ${egress.profile.name} (${egress.trail.join('; ')})`);
   const backend = BACKENDS[choice.name];
   if (!backend) throw new MsbError('internal', `backend ${choice.name} is not registered`);
-  const prepared = backend.prepare({ id, bundle, spec: loaded.spec, policy, egress: egress.profile, runtime: runtimeContextOf(g), paths, preserveFds, restoring: verb === 'restore', debug });
+  const prepared = backend.prepare({
+    id,
+    bundle,
+    spec: loaded.spec,
+    policy,
+    egress: egress.profile,
+    runtime: runtimeContextOf(g),
+    paths,
+    preserveFds,
+    restoring: verb === 'restore',
+    debug,
+  });
   return { paths, policy, bundle, preserveFds, loaded, choice, egress, prepared };
 }
 
@@ -115,7 +132,16 @@ export function beginMaterialize(g: GlobalOptions, id: string, opts: CreateOptio
     throw err;
   };
   try {
-    writeRecord(paths, loaded, prepared, { id, backend: choice.name, bundle, created: new Date().toISOString(), selection: choice.trail, egress: { profile: egress.profile.name, selection: egress.trail }, backendSummary: prepared.summary, controlSockets: prepared.controlSockets });
+    writeRecord(paths, loaded, prepared, {
+      id,
+      backend: choice.name,
+      bundle,
+      created: new Date().toISOString(),
+      selection: choice.trail,
+      egress: { profile: egress.profile.name, selection: egress.trail },
+      backendSummary: prepared.summary,
+      controlSockets: prepared.controlSockets,
+    });
   } catch (err) {
     fail(wrapSystemError(`cannot write the files of container ${id} (record in ${paths.dir}, config.json in ${bundle})`, err));
   }

@@ -1,6 +1,6 @@
 // restore = create's path with runsc restore in place of runsc create (docs/checkpoint.md), here
 // with a recording fake runsc. Real Docker and runsc: test/docker/checkpoint.test.ts.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -59,11 +59,29 @@ function restoreArgv(argv: string[]): void {
 }
 
 describe('restore with a fake runsc', () => {
-  it('does create\'s work (record, launcher, resolv.conf rewrite) and runs runsc restore instead of runsc create', () => {
+  it("does create's work (record, launcher, resolv.conf rewrite) and runs runsc restore instead of runsc create", () => {
     restoreArgv(['--image-path', '/img', '--work-path', '/work', '--detach', '--pid-file', join(bundle, 'init.pid'), '-no-subreaper', '--bundle', bundle]);
     const paths = containerPaths(root, id);
     expect(calls()).toEqual([
-      ['--root', join(paths.stateDir, 'runsc'), '--platform=systrap', '--overlay2=none', '--log', log, '--log-format', 'json', 'restore', '--image-path', '/img', '--detach', '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), id],
+      [
+        '--root',
+        join(paths.stateDir, 'runsc'),
+        '--platform=systrap',
+        '--overlay2=none',
+        '--log',
+        log,
+        '--log-format',
+        'json',
+        'restore',
+        '--image-path',
+        '/img',
+        '--detach',
+        '--bundle',
+        bundle,
+        '--pid-file',
+        join(bundle, 'init.pid'),
+        id,
+      ],
     ]);
     expect(readFileSync(paths.launcher, 'utf8')).toContain('msb_backend=gvisor');
     expect(JSON.parse(readFileSync(paths.record, 'utf8'))).toMatchObject({ id, backend: 'gvisor', bundle });
@@ -95,13 +113,15 @@ describe('restore with a fake runsc', () => {
 
   it('refuses a container under an enforced egress profile before writing anything (the restored workload would run before its rules)', () => {
     const p = parseRuntimeArgv(['restore', '--image-path', '/img', '--detach', '--bundle', bundle, id]);
-    expect(() => restore({ ...globals(), egress: 'airgapped' }, id, { bundle }, p.flags, {})).toThrow(/^gvisor: a container with egress profile "airgapped" cannot be restored from a checkpoint by this msb build/);
+    expect(() => restore({ ...globals(), egress: 'airgapped' }, id, { bundle }, p.flags, {})).toThrow(
+      /^gvisor: a container with egress profile "airgapped" cannot be restored from a checkpoint by this msb build/,
+    );
     expect(calls()).toEqual([]);
     expect(existsSync(containerPaths(root, id).dir)).toBe(false);
     expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(original);
   });
 
-  it('a failed runsc restore leaves nothing behind and reports runsc\'s reason', () => {
+  it("a failed runsc restore leaves nothing behind and reports runsc's reason", () => {
     fake.failWith('restore: image is corrupt', 'restore');
     expect(() => restoreArgv(['--image-path', '/img', '--detach', '--bundle', bundle])).toThrow(/gvisor: restore failed \(exit 1\): restore: image is corrupt/);
     expect(existsSync(containerPaths(root, id).dir)).toBe(false);

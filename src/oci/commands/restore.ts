@@ -17,8 +17,10 @@ export function restore(g: GlobalOptions, id: string, opts: CreateOptions, flags
   const backend = BACKENDS[plan.choice.name];
   const c = backend?.checkpointing;
   const run = plan.prepared.restore?.bind(plan.prepared);
-  if (!c?.supported || !run) throw new MsbError('unsupported', `${plan.choice.name}: restore is not supported: ${c && !c.supported ? c.why : 'the backend has no restore'}`);
+  if (!c?.supported || !run)
+    throw new MsbError('unsupported', `${plan.choice.name}: restore is not supported: ${c && !c.supported ? c.why : 'the backend has no restore'}`);
   const mapped = c.mapFlags('restore', flags);
-  if (mapped.noOps.length > 0) appendLogLine(logTargetOf(g), 'debug', `${plan.choice.name}: restore of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
+  if (mapped.noOps.length > 0)
+    appendLogLine(logTargetOf(g), 'debug', `${plan.choice.name}: restore of ${id}: accepted as no-ops: ${mapped.noOps.join(', ')} (docs/checkpoint.md)`);
   materialize(g, id, opts, plan, 'restore', (req) => run(req, mapped.args));
 }

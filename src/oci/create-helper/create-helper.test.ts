@@ -35,7 +35,12 @@ function writePolicy(extra: Record<string, unknown> = {}): void {
 }
 
 function runtime(args: string[], extra: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(shim, ['--root', root, '--log', log, '--log-format', 'json', ...args], { env: env(extra), cwd: bundle, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(shim, ['--root', root, '--log', log, '--log-format', 'json', ...args], {
+    env: env(extra),
+    cwd: bundle,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -65,8 +70,16 @@ async function startHelper(idleSeconds = 60, inheritPath?: string): Promise<numb
   // As the Node path starts it: through the client's --start-helper. With inheritPath, the starter
   // holds that file open as descriptor 7 without close-on-exec, as a create run by
   // `exec 9>lock; …` would pass its lock on.
-  const helper = [join(dist, 'msb-create-client'), '--start-helper', process.execPath, join(dist, 'msb-create-helper.cjs'), '--idle-seconds', String(idleSeconds)];
-  const [cmd, args] = inheritPath === undefined ? [helper[0] as string, helper.slice(1)] : ['/bin/sh', ['-c', 'exec 7>"$0"; exec "$@"', inheritPath, ...helper]];
+  const helper = [
+    join(dist, 'msb-create-client'),
+    '--start-helper',
+    process.execPath,
+    join(dist, 'msb-create-helper.cjs'),
+    '--idle-seconds',
+    String(idleSeconds),
+  ];
+  const [cmd, args] =
+    inheritPath === undefined ? [helper[0] as string, helper.slice(1)] : ['/bin/sh', ['-c', 'exec 7>"$0"; exec "$@"', inheritPath, ...helper]];
   spawn(cmd, args, { env: env(), stdio: 'ignore', detached: true }).unref();
   await waitFor('the helper to listen', () => existsSync(files.socket) && helperPid() !== undefined);
   return helperPid() as number;
@@ -79,7 +92,12 @@ function stopHelper(): void {
 }
 
 const helperLog = (): string => (existsSync(files.log) ? readFileSync(files.log, 'utf8') : '');
-const logLines = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"level":"error"')) : []);
+const logLines = (): string[] =>
+  existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"level":"error"'))
+    : [];
 const recordDir = (id: string): string => join(root, 'msb', 'containers', id);
 
 beforeEach(() => {
@@ -91,7 +109,12 @@ beforeEach(() => {
   mkdirSync(join(bundle, 'rootfs'), { recursive: true });
   writeFileSync(
     join(bundle, 'config.json'),
-    JSON.stringify({ ociVersion: '1.0.2', process: { args: ['sleep', '60'], cwd: '/' }, root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'pid' }, { type: 'network' }] } }),
+    JSON.stringify({
+      ociVersion: '1.0.2',
+      process: { args: ['sleep', '60'], cwd: '/' },
+      root: { path: 'rootfs' },
+      linux: { namespaces: [{ type: 'pid' }, { type: 'network' }] },
+    }),
   );
   writePolicy();
   fake.reset();
@@ -115,14 +138,18 @@ describe.skipIf(skip !== undefined)('the create helper', () => {
     for (const f of ['launcher.sh', 'cleanup.sh', 'config.orig.json']) {
       expect(readFileSync(join(recordDir('h1'), f), 'utf8'), f).toBe(readFileSync(join(recordDir('n1'), f), 'utf8').replaceAll('n1', 'h1'));
     }
-    const record = (id: string): Record<string, unknown> => ({ ...JSON.parse(readFileSync(join(recordDir(id), 'record.json'), 'utf8')), created: 't', id: 'x' });
+    const record = (id: string): Record<string, unknown> => ({
+      ...JSON.parse(readFileSync(join(recordDir(id), 'record.json'), 'utf8')),
+      created: 't',
+      id: 'x',
+    });
     expect(record('h1')).toEqual(record('n1'));
     // The container's later commands do not care who created it.
     expect(runtime(['delete', 'h1'])).toMatchObject({ status: 0 });
     expect(existsSync(recordDir('h1'))).toBe(false);
   });
 
-  it('runs runsc create with the runtime\'s own stdio and environment', async () => {
+  it("runs runsc create with the runtime's own stdio and environment", async () => {
     await startHelper();
     fake.onCreate('echo "runsc out $MSB_TEST_MARK $(pwd)"; echo "runsc err" >&2');
     const r = runtime(['create', '--bundle', bundle, 'io1'], { MSB_TEST_MARK: 'mark-42' });
@@ -142,7 +169,7 @@ describe.skipIf(skip !== undefined)('the create helper', () => {
     expect(helperLog()).not.toMatch(/create a1 /);
   });
 
-  it('a bad config.json fails with the Node path\'s one-line error, in --log too, and leaves nothing', async () => {
+  it("a bad config.json fails with the Node path's one-line error, in --log too, and leaves nothing", async () => {
     writeFileSync(join(bundle, 'config.json'), '{"ociVersion": ');
     const viaNode = runtime(['create', '--bundle', bundle, 'b1'], { MSB_CREATE_HELPER: 'off' });
     await startHelper();
@@ -156,7 +183,7 @@ describe.skipIf(skip !== undefined)('the create helper', () => {
     expect(helperLog()).toMatch(/create status 1 [\d.]+ ms: msb: .*malformed JSON/);
   });
 
-  it('a failing runsc create is reported with runsc\'s reason and everything is removed', async () => {
+  it("a failing runsc create is reported with runsc's reason and everything is removed", async () => {
     await startHelper();
     const original = readFileSync(join(bundle, 'config.json'), 'utf8');
     fake.failWith('cannot start the sandbox: boom');
@@ -174,7 +201,9 @@ describe.skipIf(skip !== undefined)('the create helper', () => {
     const hung = fake.hang();
     const r = runtime(['create', '--bundle', bundle, 't1']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^msb: gvisor: .*runsc create did not finish within 1 s and was stopped \(policy gvisor\.createTimeoutSeconds in .*policy\.json\)\n$/);
+    expect(r.stderr).toMatch(
+      /^msb: gvisor: .*runsc create did not finish within 1 s and was stopped \(policy gvisor\.createTimeoutSeconds in .*policy\.json\)\n$/,
+    );
     expect(existsSync(recordDir('t1'))).toBe(false);
     // The fake exec'd sleep in its own process: the one the client killed.
     const pid = hung();

@@ -19,7 +19,7 @@ export interface Frame {
 }
 
 /** MAX_FRAME bounds a frame (a command line and environment fit many times over). */
-export const MAX_FRAME = 4 << 20;
+const MAX_FRAME = 4 << 20;
 
 const KINDS = new Set<string>(['Q', 'A', 'G', 'F', 'E', 'R', 'S']);
 

@@ -13,7 +13,7 @@ export function distDir(): string {
 }
 
 /** DEFAULT_HELPER_DIR holds each build's helper socket and log (root only: 0700). */
-export const DEFAULT_HELPER_DIR = '/run/msb/create-helper';
+const DEFAULT_HELPER_DIR = '/run/msb/create-helper';
 
 /** HELPER_ID_FILE, in dist/, names the build: written by scripts/build-create-helper.mjs, compiled into the client. */
 export const HELPER_ID_FILE = 'create-helper.id';

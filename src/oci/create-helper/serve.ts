@@ -1,5 +1,5 @@
 import { appendFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { constants } from 'node:os';
 import { startedDuring } from '../../dns/pending-work.js';
 import { beginCreateCall, type CallEnd, type CallStep } from './create-call.js';
@@ -128,7 +128,9 @@ export function serveCreateHelper(o: HelperOptions): void {
         const run = step;
         const spawnError = spawnErrorOf(errno ?? 0);
         const c = call;
-        const { value: end, work } = startedDuring(() => inCallContext(c, () => run.resume({ status: status ?? 1, timedOut: timedOut === 1, ...(spawnError ? { spawnError } : {}) }), false));
+        const { value: end, work } = startedDuring(() =>
+          inCallContext(c, () => run.resume({ status: status ?? 1, timedOut: timedOut === 1, ...(spawnError ? { spawnError } : {}) }), false),
+        );
         // What the create started and did not wait for (its relay notification) ends before the
         // answer, as the Node path's process ends only after it: the container starts after.
         done = true;

@@ -35,7 +35,11 @@ export function afterNodeCreate(policy: Policy, env: NodeJS.ProcessEnv = process
     delete childEnv[FALLBACK_ENV];
     // Through the client, which closes every descriptor this create inherited before it execs Node.
     const dist = distDir();
-    spawn(join(dist, HELPER_CLIENT), ['--start-helper', process.execPath, join(dist, HELPER_BUNDLE), '--idle-seconds', String(policy.createHelper.idleSeconds)], { detached: true, stdio: 'ignore', cwd: '/', env: childEnv }).unref();
+    spawn(
+      join(dist, HELPER_CLIENT),
+      ['--start-helper', process.execPath, join(dist, HELPER_BUNDLE), '--idle-seconds', String(policy.createHelper.idleSeconds)],
+      { detached: true, stdio: 'ignore', cwd: '/', env: childEnv },
+    ).unref();
   } catch {
     // The helper only saves time: the next create tries again.
   }

@@ -24,9 +24,18 @@ export const cgroupCheck: DoctorCheck<DoctorContext> = {
     const version = layout === 'hybrid' ? 'v1' : layout;
     const facts = { version, layout, dockerCgroupVersion: docker instanceof Error ? null : docker.cgroupVersion, driver: driver ?? null };
     if (layout === 'unknown') {
-      return { status: 'warn', summary: '/sys/fs/cgroup is neither cgroup2 nor a v1 tmpfs: containers cannot be limited', fix: 'mount the cgroup hierarchy (systemd does at boot)', facts };
+      return {
+        status: 'warn',
+        summary: '/sys/fs/cgroup is neither cgroup2 nor a v1 tmpfs: containers cannot be limited',
+        fix: 'mount the cgroup hierarchy (systemd does at boot)',
+        facts,
+      };
     }
     const drv = driver ? `; Docker's cgroup driver ${driver}${driver === 'systemd' ? ' (msb passes --systemd-cgroup to runsc)' : ''}` : '';
-    return { status: 'ok', summary: `cgroup ${version}${layout === 'hybrid' ? ' (hybrid: controllers on v1, systemd\'s v2 tree at /sys/fs/cgroup/unified)' : ''}${drv}`, facts };
+    return {
+      status: 'ok',
+      summary: `cgroup ${version}${layout === 'hybrid' ? " (hybrid: controllers on v1, systemd's v2 tree at /sys/fs/cgroup/unified)" : ''}${drv}`,
+      facts,
+    };
   },
 };

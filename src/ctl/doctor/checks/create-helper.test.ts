@@ -12,7 +12,9 @@ describe('createHelperCheck', () => {
   });
 
   it('warns without the client: every create starts Node, and says how to build it', () => {
-    const r = createHelperCheck.run(fakeContext({ files: { [`${FAKE_CHECKOUT}/dist/create-helper.id`]: undefined, [`${FAKE_CHECKOUT}/dist/msb-create-client`]: undefined } })) as Finding;
+    const r = createHelperCheck.run(
+      fakeContext({ files: { [`${FAKE_CHECKOUT}/dist/create-helper.id`]: undefined, [`${FAKE_CHECKOUT}/dist/msb-create-client`]: undefined } }),
+    ) as Finding;
     expect(r.status).toBe('warn');
     expect(r.summary).toMatch(/^no create helper client in \/opt\/msb\/dist: every create starts Node/);
     expect(r.fix).toMatch(/apt-get install gcc libc6-dev\), then npm run build/);

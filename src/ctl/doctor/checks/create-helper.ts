@@ -12,7 +12,11 @@ export const createHelperCheck: DoctorCheck<DoctorContext> = {
   id: 'create-helper',
   run(ctx): Finding {
     if (!ctx.policy().policy.createHelper.enabled) {
-      return { status: 'skip', summary: 'turned off by the policy (createHelper.enabled: false): every create starts Node', facts: { client: null, running: false } };
+      return {
+        status: 'skip',
+        summary: 'turned off by the policy (createHelper.enabled: false): every create starts Node',
+        facts: { client: null, running: false },
+      };
     }
     const dist = join(ctx.host.checkout, 'dist');
     const idFile = join(dist, HELPER_ID_FILE);
@@ -30,7 +34,9 @@ export const createHelperCheck: DoctorCheck<DoctorContext> = {
     const running = pid !== undefined && ctx.host.exists(`/proc/${pid}`) && ctx.host.exists(files.socket);
     return {
       status: 'ok',
-      summary: running ? `running (pid ${pid}, build ${id}): creates start no Node` : `client built (build ${id}); no helper runs now, the next create starts one`,
+      summary: running
+        ? `running (pid ${pid}, build ${id}): creates start no Node`
+        : `client built (build ${id}); no helper runs now, the next create starts one`,
       detail: `socket ${files.socket}, log ${files.log}`,
       facts: { client: true, running, pid: running ? (pid as number) : null, build: id },
     };

@@ -10,7 +10,11 @@ export const defaultRuntimeCheck: DoctorCheck<DoctorContext> = {
     const file = ctx.daemonJson();
     const configured = typeof file.config?.['default-runtime'] === 'string' ? (file.config['default-runtime'] as string) : undefined;
     if (docker instanceof Error) {
-      return { status: 'skip', summary: `the engine does not answer (docker-engine); daemon.json says ${configured ?? 'nothing (runc)'}`, facts: { configured: configured ?? null } };
+      return {
+        status: 'skip',
+        summary: `the engine does not answer (docker-engine); daemon.json says ${configured ?? 'nothing (runc)'}`,
+        facts: { configured: configured ?? null },
+      };
     }
     const name = docker.defaultRuntime;
     const path = docker.runtimes[name]?.path;

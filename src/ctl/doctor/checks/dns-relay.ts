@@ -52,7 +52,13 @@ export const dnsRelayCheck: DoctorCheck<DoctorContext> = {
         facts: { ...facts, failures: problems.failures.length },
       };
     }
-    if (problems.warnings.length > 0) return { status: 'warn', summary: `${summary}; ${problems.warnings.join('; ')}`, fix: `kill ${st.pid ?? 'the relay'}: the next container start runs the installed build`, facts };
+    if (problems.warnings.length > 0)
+      return {
+        status: 'warn',
+        summary: `${summary}; ${problems.warnings.join('; ')}`,
+        fix: `kill ${st.pid ?? 'the relay'}: the next container start runs the installed build`,
+        facts,
+      };
     if (deaf.length > 0) {
       return {
         status: 'warn',

@@ -4,7 +4,12 @@ import { dockerEngineCheck } from './docker-engine.js';
 
 describe('dockerEngineCheck', () => {
   it.each([
-    { name: 'an engine that answers', docker: fakeDocker(), status: 'ok', summary: /Docker 20\.10\.24 \(API 1\.41\) answers at unix:\/\/\/var\/run\/docker\.sock/ },
+    {
+      name: 'an engine that answers',
+      docker: fakeDocker(),
+      status: 'ok',
+      summary: /Docker 20\.10\.24 \(API 1\.41\) answers at unix:\/\/\/var\/run\/docker\.sock/,
+    },
     { name: 'no engine', docker: new Error('connect ENOENT /var/run/docker.sock'), status: 'fail', summary: /does not answer: connect ENOENT/ },
   ])('$name → $status', async ({ docker, status, summary }) => {
     const r = await dockerEngineCheck.run(fakeContext({ docker }));

@@ -10,7 +10,7 @@ export const dockerEngineCheck: DoctorCheck<DoctorContext> = {
       return {
         status: 'fail',
         summary: `the Docker engine does not answer: ${docker.message}`,
-                fix: 'start dockerd (systemctl start docker), or point DOCKER_HOST at it; doctor needs root to open /var/run/docker.sock',
+        fix: 'start dockerd (systemctl start docker), or point DOCKER_HOST at it; doctor needs root to open /var/run/docker.sock',
         facts: { reachable: false },
       };
     }

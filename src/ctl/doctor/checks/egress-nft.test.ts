@@ -23,7 +23,12 @@ describe('egressNftCheck', () => {
     { name: 'nft works', s: spec(PUBLIC, NFT, ''), status: 'ok', summary: 'makes inet tables with ingress-hook chains: egress profiles public-only' },
     { name: 'nft missing, profile choosable', s: spec(PUBLIC, undefined, ''), status: 'warn', summary: 'nft not found on PATH' },
     { name: 'nft missing, profile is the default', s: spec(PUBLIC_DEFAULT, undefined, ''), status: 'fail', summary: 'nft not found on PATH' },
-    { name: 'kernel refuses the chain', s: spec(PUBLIC, NFT, { status: 1, stdout: '', stderr: 'Error: Could not process rule: No such file or directory\n' }), status: 'warn', summary: 'cannot make an inet table with an ingress-hook chain: Error: Could not process rule' },
+    {
+      name: 'kernel refuses the chain',
+      s: spec(PUBLIC, NFT, { status: 1, stdout: '', stderr: 'Error: Could not process rule: No such file or directory\n' }),
+      status: 'warn',
+      summary: 'cannot make an inet table with an ingress-hook chain: Error: Could not process rule',
+    },
   ])('$name → $status', ({ s, status, summary }) => {
     const r = egressNftCheck.run(fakeContext(s)) as Finding;
     expect(r.status).toBe(status);

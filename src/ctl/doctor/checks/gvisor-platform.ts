@@ -37,8 +37,16 @@ export const gvisorPlatformCheck: DoctorCheck<DoctorContext> = {
     if (platform === 'kvm') {
       const kvm = inspectKvmHost(ctx.host.kvmFs);
       if (kvm.kind !== 'usable') {
-        const then = ctx.policy().policy.gvisor.kvmHostCheck === 'enforce' ? 'create refuses every gVisor container (gvisor.kvmHostCheck "enforce")' : 'gVisor containers are tried anyway and hang in create until gvisor.createTimeoutSeconds (gvisor.kvmHostCheck "warn")';
-        return { status: 'fail', summary: `platform kvm (${why}) cannot work: ${gvisorKvmReason(kvm)}; ${then}`, fix: 'set gvisor.platform to "auto" (ptrace or systrap) in the policy', facts };
+        const then =
+          ctx.policy().policy.gvisor.kvmHostCheck === 'enforce'
+            ? 'create refuses every gVisor container (gvisor.kvmHostCheck "enforce")'
+            : 'gVisor containers are tried anyway and hang in create until gvisor.createTimeoutSeconds (gvisor.kvmHostCheck "warn")';
+        return {
+          status: 'fail',
+          summary: `platform kvm (${why}) cannot work: ${gvisorKvmReason(kvm)}; ${then}`,
+          fix: 'set gvisor.platform to "auto" (ptrace or systrap) in the policy',
+          facts,
+        };
       }
       return { status: 'ok', summary: `platform kvm (${why}): ${kvm.reason}`, detail: 'not test-run: judged from /dev/kvm', facts };
     }
@@ -59,7 +67,10 @@ export const gvisorPlatformCheck: DoctorCheck<DoctorContext> = {
           status: 'fail',
           summary: `platform ${platform} (${why}) does not run a sandbox: ${r.error}`,
           detail: `ran ${runsc.path} --network=none --platform=${platform} do uname -r`,
-          fix: platform === 'ptrace' ? 'ptrace must be allowed (no seccomp/AppArmor/Yama rule blocking PTRACE_ATTACH for root)' : 'try gvisor.platform "ptrace" in the policy',
+          fix:
+            platform === 'ptrace'
+              ? 'ptrace must be allowed (no seccomp/AppArmor/Yama rule blocking PTRACE_ATTACH for root)'
+              : 'try gvisor.platform "ptrace" in the policy',
           facts: { ...facts, probed: true },
         };
       }
@@ -75,7 +86,13 @@ export const gvisorPlatformCheck: DoctorCheck<DoctorContext> = {
         };
       }
       const systrap = probe('systrap');
-      if ('error' in systrap) return { status: 'ok', summary: ran, detail: `systrap, the faster platform, does not run here: ${systrap.error}`, facts: { ...done, fasterPlatform: null } };
+      if ('error' in systrap)
+        return {
+          status: 'ok',
+          summary: ran,
+          detail: `systrap, the faster platform, does not run here: ${systrap.error}`,
+          facts: { ...done, fasterPlatform: null },
+        };
       return {
         status: 'warn',
         summary: `${ran}; but systrap, the faster platform, runs here too (${why})`,

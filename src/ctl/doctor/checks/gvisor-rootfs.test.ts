@@ -10,7 +10,9 @@ describe('gvisorRootfsCheck', () => {
   it('default: ok, Docker sees the writes, and the trade is named', () => {
     const r = gvisorRootfsCheck.run(fakeContext({})) as Finding;
     expect(r.status).toBe('ok');
-    expect(r.summary).toMatch(/^rootfs writes go to Docker's container layer \(runsc --overlay2=none\): docker diff, cp, commit and export see them and restart keeps them; runsc's in-sandbox overlay would be faster/);
+    expect(r.summary).toMatch(
+      /^rootfs writes go to Docker's container layer \(runsc --overlay2=none\): docker diff, cp, commit and export see them and restart keeps them; runsc's in-sandbox overlay would be faster/,
+    );
     expect(r.facts).toEqual({ rootfsWrites: 'docker', annotationAllowed: false, runscFlag: '--overlay2=none' });
     expect(r.detail).toMatch(/annotation io\.msb\.gvisor\.rootfs-writes is refused/);
   });
@@ -18,7 +20,9 @@ describe('gvisorRootfsCheck', () => {
   it('sandbox: warns that Docker misses the writes and a restart drops them', () => {
     const r = gvisorRootfsCheck.run(fakeContext({ files: policy({ rootfsWrites: 'sandbox', allowRootfsWritesAnnotation: true }) })) as Finding;
     expect(r.status).toBe('warn');
-    expect(r.summary).toMatch(/runsc --overlay2=root:self\) \(policy gvisor\.rootfsWrites=sandbox\): docker diff, cp, commit and export miss them, and docker restart or stop\/start throws them away/);
+    expect(r.summary).toMatch(
+      /runsc --overlay2=root:self\) \(policy gvisor\.rootfsWrites=sandbox\): docker diff, cp, commit and export miss them, and docker restart or stop\/start throws them away/,
+    );
     expect(r.fix).toMatch(/gvisor\.rootfsWrites to "docker"/);
     expect(r.facts?.annotationAllowed).toBe(true);
   });

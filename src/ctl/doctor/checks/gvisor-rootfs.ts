@@ -3,7 +3,7 @@ import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
 /** FILE_WORK_COST is what Docker's view costs on the file workload, measured here (docs/gvisor.md "Root filesystem writes"). */
-export const FILE_WORK_COST = 'untar of 10,000 small files plus find | xargs cat: see docs/gvisor.md for the measured cost';
+const FILE_WORK_COST = 'untar of 10,000 small files plus find | xargs cat: see docs/gvisor.md for the measured cost';
 
 /**
  * gvisorRootfsCheck says where gVisor containers' root filesystem writes go (policy

@@ -2,7 +2,7 @@ import type { DoctorCheck, Finding } from '../check.js';
 import type { DoctorContext } from '../context.js';
 
 /** HostTool describes a host binary a backend runs: how to find it, ask its version, and why it matters. */
-export interface HostTool {
+interface HostTool {
   id: string;
   command: string;
   versionArgs: string[];
@@ -16,7 +16,7 @@ export interface HostTool {
  * The tools serve the krun backend, so a missing one is a warning (a failure when krun is the
  * policy default, skipped when the policy does not allow krun).
  */
-export function hostToolCheck(tool: HostTool): DoctorCheck<DoctorContext> {
+function hostToolCheck(tool: HostTool): DoctorCheck<DoctorContext> {
   return {
     id: tool.id,
     run(ctx): Finding {
@@ -30,7 +30,12 @@ export function hostToolCheck(tool: HostTool): DoctorCheck<DoctorContext> {
       const r = ctx.host.run(path, tool.versionArgs);
       const version = (r.stdout || r.stderr).trim().split('\n')[0] ?? '';
       if (r.error || r.status !== 0) {
-        return { status: 'warn', summary: `${path} ${tool.versionArgs.join(' ')} fails: ${r.error ?? `exit ${r.status}`}`, fix: tool.install, facts: { found: true, path } };
+        return {
+          status: 'warn',
+          summary: `${path} ${tool.versionArgs.join(' ')} fails: ${r.error ?? `exit ${r.status}`}`,
+          fix: tool.install,
+          facts: { found: true, path },
+        };
       }
       return { status: 'ok', summary: `${path}: ${version}`, facts: { found: true, path, version } };
     },

@@ -28,7 +28,14 @@ export const krunProviderCheck: DoctorCheck<DoctorContext> = {
     const libVersion = libkrunfwVersion(provider.libkrunfw) ?? 'unknown';
     const r = ctx.host.run(provider.msb, ['--version']);
     const said = r.stdout.trim().split('\n')[0] ?? '';
-    const facts = { found: true, msb: provider.msb, msbVersion: said.replace(/^msb\s+/, '') || null, packageVersion: provider.version, libkrunfw: provider.libkrunfw, libkrunfwVersion: libVersion };
+    const facts = {
+      found: true,
+      msb: provider.msb,
+      msbVersion: said.replace(/^msb\s+/, '') || null,
+      packageVersion: provider.version,
+      libkrunfw: provider.libkrunfw,
+      libkrunfwVersion: libVersion,
+    };
     if (r.error || r.status !== 0) {
       return {
         status: severity,
@@ -39,7 +46,12 @@ export const krunProviderCheck: DoctorCheck<DoctorContext> = {
     }
     const summary = `${said} (${provider.msb}), libkrunfw ${libVersion} (${provider.libkrunfw})`;
     if (provider.version !== MICROSANDBOX_VERSION) {
-      return { status: 'warn', summary: `${summary}: package ${provider.version}, msb is tested with ${MICROSANDBOX_VERSION}`, fix: `npm ci in msb's checkout (package.json pins ${MICROSANDBOX_VERSION})`, facts };
+      return {
+        status: 'warn',
+        summary: `${summary}: package ${provider.version}, msb is tested with ${MICROSANDBOX_VERSION}`,
+        fix: `npm ci in msb's checkout (package.json pins ${MICROSANDBOX_VERSION})`,
+        facts,
+      };
     }
     return { status: 'ok', summary, facts };
   },

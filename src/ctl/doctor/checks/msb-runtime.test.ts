@@ -23,7 +23,12 @@ describe('msbRuntimeCheck', () => {
     },
     {
       name: 'another checkout',
-      spec: { paths: [OTHER], commands: { [`${OTHER} --version`]: 'commit: msb-0.1.0-def\n' }, files: daemon({ msb: { path: OTHER } }), docker: fakeDocker({ runtimes: { msb: { path: OTHER } } }) },
+      spec: {
+        paths: [OTHER],
+        commands: { [`${OTHER} --version`]: 'commit: msb-0.1.0-def\n' },
+        files: daemon({ msb: { path: OTHER } }),
+        docker: fakeDocker({ runtimes: { msb: { path: OTHER } } }),
+      },
       status: 'warn',
       summary: /1 of 1 from another checkout/,
       detail: /msb-0\.1\.0-def; another checkout than this msbctl's \(\/opt\/msb\)/,
@@ -43,7 +48,10 @@ describe('msbRuntimeCheck', () => {
     },
     {
       name: 'an --isolation this build cannot run',
-      spec: { files: daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=kata'] } }), docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=kata'] } } }) },
+      spec: {
+        files: daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=kata'] } }),
+        docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=kata'] } } }),
+      },
       status: 'warn',
       summary: /^msb \(--isolation=kata\) → /,
       detail: /create fails: unknown isolation "kata" \(from runtime argument --isolation\); known: gvisor, krun/,
@@ -51,7 +59,10 @@ describe('msbRuntimeCheck', () => {
     {
       name: 'an --isolation the policy does not allow',
       spec: {
-        files: { ...daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=gvisor'] } }), '/etc/msb/policy.json': '{"isolation":{"allowRuntimeArgs":false}}' },
+        files: {
+          ...daemon({ msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=gvisor'] } }),
+          '/etc/msb/policy.json': '{"isolation":{"allowRuntimeArgs":false}}',
+        },
         docker: fakeDocker({ runtimes: { msb: { path: FAKE_RUNTIME, runtimeArgs: ['--isolation=gvisor'] } } }),
       },
       status: 'warn',
@@ -85,7 +96,12 @@ describe('msbRuntimeCheck', () => {
   });
 
   it('merges daemon.json and engine names', () => {
-    expect(collectRuntimeNames({ b: { path: '/b', runtimeArgs: ['--isolation=gvisor'] }, a: { path: '/a1' } }, { a: { path: '/a2', runtimeArgs: ['--x'] }, c: { path: '/c', runtimeArgs: ['--y'] } })).toEqual([
+    expect(
+      collectRuntimeNames(
+        { b: { path: '/b', runtimeArgs: ['--isolation=gvisor'] }, a: { path: '/a1' } },
+        { a: { path: '/a2', runtimeArgs: ['--x'] }, c: { path: '/c', runtimeArgs: ['--y'] } },
+      ),
+    ).toEqual([
       { name: 'a', filePath: '/a1', enginePath: '/a2', args: [] },
       { name: 'b', filePath: '/b', args: ['--isolation=gvisor'] },
       { name: 'c', enginePath: '/c', args: ['--y'] },

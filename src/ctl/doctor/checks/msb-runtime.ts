@@ -40,7 +40,9 @@ export function isMsbRuntimePath(path: string, resolved: string | undefined): bo
 
 function problems(status: CheckStatus, otherCheckouts: number, total: number): string {
   if (status === 'ok') return '';
-  const parts = [otherCheckouts > 0 ? `${otherCheckouts} of ${total} from another checkout` : '', status === 'fail' ? 'some paths missing' : ''].filter(Boolean);
+  const parts = [otherCheckouts > 0 ? `${otherCheckouts} of ${total} from another checkout` : '', status === 'fail' ? 'some paths missing' : ''].filter(
+    Boolean,
+  );
   // Other warnings (reload, runtime arguments) are spelled out in the detail.
   return ` (${parts.length > 0 ? parts.join(', ') : 'see detail'}; -v for detail)`;
 }
@@ -118,7 +120,10 @@ export const msbRuntimeCheck: DoctorCheck<DoctorContext> = {
     }
     facts.registered = msbNames.length > 0;
     facts.names = msbNames.join(' ');
-    const sources = [file.error ? `daemon.json: ${file.error}` : `daemon.json: ${file.path}`, engine ? 'engine: docker info Runtimes' : 'engine: not reachable'];
+    const sources = [
+      file.error ? `daemon.json: ${file.error}` : `daemon.json: ${file.path}`,
+      engine ? 'engine: docker info Runtimes' : 'engine: not reachable',
+    ];
     if (msbNames.length === 0) {
       return {
         status: 'fail',

@@ -24,7 +24,11 @@ export const policyCheck: DoctorCheck<DoctorContext> = {
       return {
         status: 'fail',
         summary: `every container that names no sandbox fails create: ${(err as Error).message}`,
-        fix: `set isolation.default in ${policy.source} to one of: ${Object.keys(BACKENDS).filter((b) => i.allowed.includes(b)).join(', ') || '(none allowed: fix isolation.allowed too)'}`,
+        fix: `set isolation.default in ${policy.source} to one of: ${
+          Object.keys(BACKENDS)
+            .filter((b) => i.allowed.includes(b))
+            .join(', ') || '(none allowed: fix isolation.allowed too)'
+        }`,
         facts: { source: policy.source, valid: true, defaultIsolation: i.default },
       };
     }

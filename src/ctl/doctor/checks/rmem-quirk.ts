@@ -8,7 +8,7 @@ import type { DoctorHost } from '../host.js';
 const PROBE = 'if test -e /proc/sys/net/core/rmem_default; then echo present; else echo absent; fi';
 
 /** probeRmemInFreshNetns says whether a new network namespace shows net.core.rmem_default; a string is why it could not tell. */
-export function probeRmemInFreshNetns(host: DoctorHost): boolean | string {
+function probeRmemInFreshNetns(host: DoctorHost): boolean | string {
   const unshare = host.which('unshare');
   if (!unshare) return 'unshare not found on PATH (util-linux)';
   const r = host.run(unshare, ['--net', '/bin/sh', '-c', PROBE]);
@@ -61,7 +61,13 @@ export const rmemQuirkCheck: DoctorCheck<DoctorContext> = {
     if (applied.apply) {
       for (const tool of ['unshare', 'mount']) {
         if (!ctx.host.which(tool)) {
-          return { status: 'fail', summary: `the rmem_default workaround applies but ${tool} is not on PATH`, detail, fix: 'install util-linux (mount, unshare)', facts };
+          return {
+            status: 'fail',
+            summary: `the rmem_default workaround applies but ${tool} is not on PATH`,
+            detail,
+            fix: 'install util-linux (mount, unshare)',
+            facts,
+          };
         }
       }
       return {

@@ -18,17 +18,37 @@ describe('serviceDiscoveryCheck', () => {
   it('is ok when a container under msb resolves the runc peer, names the stack, and removes everything', async () => {
     const { r, calls, live } = await check();
     expect(r.status).toBe('ok');
-    expect(r.summary).toBe('Docker 20.10.24, containerd 1.6.20, runsc release-20240807.0 (go1.22.5): a container under msb resolved a runc peer by name on a throw-away network (nameserver 172.30.0.1)');
-    expect(r.facts).toMatchObject({ dockerVersion: '20.10.24', containerdVersion: '1.6.20', runscVersion: 'release-20240807.0', runscGo: 'go1.22.5', runtime: 'msb', resolved: true, nameserver: '172.30.0.1' });
+    expect(r.summary).toBe(
+      'Docker 20.10.24, containerd 1.6.20, runsc release-20240807.0 (go1.22.5): a container under msb resolved a runc peer by name on a throw-away network (nameserver 172.30.0.1)',
+    );
+    expect(r.facts).toMatchObject({
+      dockerVersion: '20.10.24',
+      containerdVersion: '1.6.20',
+      runscVersion: 'release-20240807.0',
+      runscGo: 'go1.22.5',
+      runtime: 'msb',
+      resolved: true,
+      nameserver: '172.30.0.1',
+    });
     expect(calls).toEqual([
-      'image local/busybox', 'leftovers', `network create ${NET} c0ffee00`, `start ${PEER} runc sleep 55`, `address ${PEER}`, `run ${NET}-msb msb`,
-      `rm ${NET}-msb`, `rm ${NET}-runc`, `rm ${PEER}`, `network rm ${NET}`,
+      'image local/busybox',
+      'leftovers',
+      `network create ${NET} c0ffee00`,
+      `start ${PEER} runc sleep 55`,
+      `address ${PEER}`,
+      `run ${NET}-msb msb`,
+      `rm ${NET}-msb`,
+      `rm ${NET}-runc`,
+      `rm ${PEER}`,
+      `network rm ${NET}`,
     ]);
     expect([...live]).toEqual([]);
   });
 
-  it('FAILs with the reason when msb left Docker\'s 127.0.0.11 in place (Docker 28 without the start-time path)', async () => {
-    const { r, calls, live } = await check({ engine: { lookup: (rt, peer) => ({ exitCode: 1, output: lookupOutput('127.0.0.11', peer, rt === 'runc' ? '172.30.0.2' : undefined) }) } });
+  it("FAILs with the reason when msb left Docker's 127.0.0.11 in place (Docker 28 without the start-time path)", async () => {
+    const { r, calls, live } = await check({
+      engine: { lookup: (rt, peer) => ({ exitCode: 1, output: lookupOutput('127.0.0.11', peer, rt === 'runc' ? '172.30.0.2' : undefined) }) },
+    });
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/could NOT resolve a peer by name: msb did not take over resolv\.conf \(nameserver 127\.0\.0\.11\)/);
     expect(r.fix).toMatch(/^update msb/);
@@ -39,23 +59,41 @@ describe('serviceDiscoveryCheck', () => {
   });
 
   it('FAILs naming the relay registration when resolv.conf names upstreams instead of the gateway (dns.relay false)', async () => {
-    const { r } = await check({ engine: { lookup: (rt, peer) => ({ exitCode: 1, output: rt === 'runc' ? lookupOutput('127.0.0.11', peer, '172.30.0.2') : lookupOutput('10.0.0.2', peer, undefined) }) } });
+    const { r } = await check({
+      engine: {
+        lookup: (rt, peer) => ({
+          exitCode: 1,
+          output: rt === 'runc' ? lookupOutput('127.0.0.11', peer, '172.30.0.2') : lookupOutput('10.0.0.2', peer, undefined),
+        }),
+      },
+    });
     expect(r).toMatchObject({ status: 'fail' });
-    expect(r.summary).toMatch(/msb did not register the container with its DNS relay: resolv\.conf names 10\.0\.0\.2, not the network's gateway 172\.30\.0\.1 \(likely: policy dns\.relay is false for this runtime name; or Docker 28/);
+    expect(r.summary).toMatch(
+      /msb did not register the container with its DNS relay: resolv\.conf names 10\.0\.0\.2, not the network's gateway 172\.30\.0\.1 \(likely: policy dns\.relay is false for this runtime name; or Docker 28/,
+    );
     expect(r.fix).toMatch(/"relay": false/);
   });
 
   it('names the late network setup first on Docker 28 (the same resolv.conf, another likely cause)', async () => {
     const { r } = await check({
       docker: (await import('../fake-host.js')).fakeDocker({ serverVersion: '28.5.2+dfsg4' }),
-      engine: { lookup: (rt, peer) => ({ exitCode: 1, output: rt === 'runc' ? lookupOutput('127.0.0.11', peer, '172.30.0.2') : lookupOutput('10.0.0.2', peer, undefined) }) },
+      engine: {
+        lookup: (rt, peer) => ({
+          exitCode: 1,
+          output: rt === 'runc' ? lookupOutput('127.0.0.11', peer, '172.30.0.2') : lookupOutput('10.0.0.2', peer, undefined),
+        }),
+      },
     });
-    expect(r.summary).toMatch(/\(likely: Docker 28 and newer configure the network and write resolv\.conf after create, where this msb looks; or policy dns\.relay is false/);
+    expect(r.summary).toMatch(
+      /\(likely: Docker 28 and newer configure the network and write resolv\.conf after create, where this msb looks; or policy dns\.relay is false/,
+    );
     expect(r.fix).toMatch(/update msb to one that finishes DNS at start/);
   });
 
   it('blames Docker, not msb, when runc cannot resolve the peer either', async () => {
-    const { r } = await check({ engine: { lookup: (rt, peer) => ({ exitCode: 1, output: lookupOutput(rt === 'runc' ? '127.0.0.11' : '172.30.0.1', peer, undefined) }) } });
+    const { r } = await check({
+      engine: { lookup: (rt, peer) => ({ exitCode: 1, output: lookupOutput(rt === 'runc' ? '127.0.0.11' : '172.30.0.1', peer, undefined) }) },
+    });
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/Docker's own DNS did not resolve the peer for a runc container either/);
   });
@@ -75,14 +113,27 @@ describe('serviceDiscoveryCheck', () => {
   });
 
   it('a lookup that never ends is a FAIL, not an OK', async () => {
-    const { r } = await check({ engine: { lookup: (rt, peer) => (rt === 'runc' ? { exitCode: 0, output: lookupOutput('127.0.0.11', peer, '172.30.0.2') } : { exitCode: null, output: 'nameserver 172.30.0.1\n' }) } });
+    const { r } = await check({
+      engine: {
+        lookup: (rt, peer) =>
+          rt === 'runc' ? { exitCode: 0, output: lookupOutput('127.0.0.11', peer, '172.30.0.2') } : { exitCode: null, output: 'nameserver 172.30.0.1\n' },
+      },
+    });
     expect(r.status).toBe('fail');
     expect(r.detail).toMatch(/lookup did not finish within 25 s/);
   });
 
-  it('removes what an interrupted doctor run left (older than 10 minutes) and keeps a concurrent run\'s', async () => {
+  it("removes what an interrupted doctor run left (older than 10 minutes) and keeps a concurrent run's", async () => {
     const now = Date.parse('2026-12-02T08:00:00Z') / 1000;
-    const { r, calls } = await check({ engine: { leftovers: [{ kind: 'container', id: 'old1', created: now - 3600 }, { kind: 'network', id: 'oldnet', created: now - 3600 }, { kind: 'container', id: 'fresh', created: now - 5 }] } });
+    const { r, calls } = await check({
+      engine: {
+        leftovers: [
+          { kind: 'container', id: 'old1', created: now - 3600 },
+          { kind: 'network', id: 'oldnet', created: now - 3600 },
+          { kind: 'container', id: 'fresh', created: now - 5 },
+        ],
+      },
+    });
     expect(r.status).toBe('ok');
     expect(r.detail).toMatch(/^removed 2 leftover\(s\) of an interrupted doctor run$/m);
     expect(calls).toContain('rm old1');
@@ -117,7 +168,10 @@ describe('serviceDiscoveryCheck', () => {
   });
 
   it('WARNs about runsc 20240729 built with Go 1.26 even when discovery works', async () => {
-    const { r } = await check({ commands: { '/usr/bin/runsc --version': 'runsc version 0.0~20240729.0\nspec: 1.1.0\n' }, binaries: { '/usr/bin/runsc': goBinary('go1.26.2') } });
+    const { r } = await check({
+      commands: { '/usr/bin/runsc --version': 'runsc version 0.0~20240729.0\nspec: 1.1.0\n' },
+      binaries: { '/usr/bin/runsc': goBinary('go1.26.2') },
+    });
     expect(r.status).toBe('warn');
     expect(r.summary).toMatch(/built with go1\.26\.2: .*assertTaskGoroutine/);
     expect(r.fix).toMatch(/Debian 13's runsc/);
@@ -125,14 +179,17 @@ describe('serviceDiscoveryCheck', () => {
   });
 
   it('only notes the TCGETS2 gap (it cannot know which images will run) and does not warn for the Go 1.24 build', async () => {
-    const { r } = await check({ commands: { '/usr/bin/runsc --version': 'runsc version 0.0~20240729.0\n' }, binaries: { '/usr/bin/runsc': goBinary('go1.24.4') } });
+    const { r } = await check({
+      commands: { '/usr/bin/runsc --version': 'runsc version 0.0~20240729.0\n' },
+      binaries: { '/usr/bin/runsc': goBinary('go1.24.4') },
+    });
     expect(r.status).toBe('ok');
     expect(r.detail).toMatch(/^note: runsc 0\.0~20240729\.0 predates gVisor PR #12589/m);
   });
 });
 
 describe('readLookup', () => {
-  it('finds the nameservers and whether the peer\'s address was answered', () => {
+  it("finds the nameservers and whether the peer's address was answered", () => {
     expect(readLookup(lookupOutput('172.30.0.1', 'p', '172.30.0.2'), '172.30.0.2')).toMatchObject({ nameservers: ['172.30.0.1'], resolved: true });
     expect(readLookup(lookupOutput('172.30.0.1', 'p', undefined), '172.30.0.2').resolved).toBe(false);
     // The server's own address line does not count as an answer, nor does a longer address.
@@ -143,10 +200,23 @@ describe('readLookup', () => {
 });
 
 describe('discoveryRuntime', () => {
-  const engine = (runtimes: Record<string, { path?: string }>) => ({ address: '', serverVersion: '', apiVersion: '', containerdVersion: '', runtimes, defaultRuntime: 'runc', cgroupVersion: '', cgroupDriver: '' });
+  const engine = (runtimes: Record<string, { path?: string }>) => ({
+    address: '',
+    serverVersion: '',
+    apiVersion: '',
+    containerdVersion: '',
+    runtimes,
+    defaultRuntime: 'runc',
+    cgroupVersion: '',
+    cgroupDriver: '',
+  });
   it('prefers msb, else the first name whose path is msb-runtime', () => {
-    expect(discoveryRuntime(engine({ runc: {}, 'msb-b': { path: '/x/shim/msb-runtime' }, msb: { path: '/y/shim/msb-runtime' } }), undefined)).toEqual({ name: 'msb' });
-    expect(discoveryRuntime(engine({ 'msb-b': { path: '/x/shim/msb-runtime' }, 'msb-a': { path: '/x/shim/msb-runtime' } }), undefined)).toEqual({ name: 'msb-a' });
+    expect(discoveryRuntime(engine({ runc: {}, 'msb-b': { path: '/x/shim/msb-runtime' }, msb: { path: '/y/shim/msb-runtime' } }), undefined)).toEqual({
+      name: 'msb',
+    });
+    expect(discoveryRuntime(engine({ 'msb-b': { path: '/x/shim/msb-runtime' }, 'msb-a': { path: '/x/shim/msb-runtime' } }), undefined)).toEqual({
+      name: 'msb-a',
+    });
     expect(discoveryRuntime(engine({ runc: { path: 'runc' } }), undefined)).toHaveProperty('missing');
   });
 });

@@ -7,18 +7,18 @@ import type { DockerFacts } from '../host.js';
 import { knownRunscIssues, type RunscIssue } from '../runsc-known-issues.js';
 
 /** PROBE_IMAGE is the image of both throw-away containers (busybox: sleep, sh, nslookup). */
-export const PROBE_IMAGE = 'local/busybox';
+const PROBE_IMAGE = 'local/busybox';
 
 /** LOOKUP_TIMEOUT_MS bounds the lookup container's whole life (busybox nslookup retries for ~15 s). */
-export const LOOKUP_TIMEOUT_MS = 25_000;
+const LOOKUP_TIMEOUT_MS = 25_000;
 
 /** LEFTOVER_AGE_S: things labelled by a doctor run older than this were left by a killed doctor. */
-export const LEFTOVER_AGE_S = 600;
+const LEFTOVER_AGE_S = 600;
 
 const MARK = '--- msb-doctor lookup ---';
 
 /** lookupCommand prints the container's resolv.conf, then looks the peer up by name. */
-export function lookupCommand(peer: string): string[] {
+function lookupCommand(peer: string): string[] {
   return ['sh', '-c', `cat /etc/resolv.conf; echo '${MARK}'; nslookup ${peer}`];
 }
 
@@ -46,7 +46,10 @@ export function readLookup(output: string, peerAddress: string): LookupOutcome {
 /** discoveryRuntime is the runtime name to test: the one asked for, else "msb", else the first name that points at msb-runtime. */
 export function discoveryRuntime(docker: DockerFacts, asked: string | undefined): { name: string } | { missing: string } {
   if (asked !== undefined) return docker.runtimes[asked] ? { name: asked } : { missing: `runtime ${asked} is not registered with the engine` };
-  const names = Object.entries(docker.runtimes).filter(([, r]) => basename(r.path ?? '') === 'msb-runtime').map(([n]) => n).sort();
+  const names = Object.entries(docker.runtimes)
+    .filter(([, r]) => basename(r.path ?? '') === 'msb-runtime')
+    .map(([n]) => n)
+    .sort();
   if (names.includes('msb')) return { name: 'msb' };
   return names[0] === undefined ? { missing: 'no runtime name points at msb-runtime (see msb-runtime)' } : { name: names[0] };
 }
@@ -93,9 +96,7 @@ export function diagnose(msb: LookupOutcome, gateway: string, reference: LookupO
 }
 
 /** DiscoveryResult is the probe's verdict: resolved, or why not. */
-export type DiscoveryResult =
-  | { resolved: true; nameservers: string[]; gateway: string }
-  | { resolved: false; summary: string; fix: string; detail: string };
+type DiscoveryResult = { resolved: true; nameservers: string[]; gateway: string } | { resolved: false; summary: string; fix: string; detail: string };
 
 /** Names of one probe run: a network and three containers, unique to it. */
 function probeNames(token: string): { network: string; peer: string; client: string; reference: string } {
@@ -108,7 +109,7 @@ function probeNames(token: string): { network: string; peer: string; client: str
  * up by name. On failure a runc container does the same lookup, to tell Docker's fault from msb's.
  * Everything it made is removed before it returns, whatever happened (cleanup problems are thrown).
  */
-export async function probeDiscovery(probe: DockerProbe, runtime: string, token: string, dockerMajor = 0): Promise<DiscoveryResult> {
+async function probeDiscovery(probe: DockerProbe, runtime: string, token: string, dockerMajor = 0): Promise<DiscoveryResult> {
   const names = probeNames(token);
   const labels = { [DOCTOR_LABEL]: token };
   const container = (name: string, rt: string, cmd: string[]) => ({ name, image: PROBE_IMAGE, runtime: rt, network: names.network, cmd, labels });
@@ -147,14 +148,15 @@ export async function probeDiscovery(probe: DockerProbe, runtime: string, token:
     await probe.removeContainer(name).catch((err: unknown) => cleanup.push(`container ${name}: ${(err as Error).message}`));
   }
   await probe.removeNetwork(names.network).catch((err: unknown) => cleanup.push(`network ${names.network}: ${(err as Error).message}`));
-  if (cleanup.length > 0) throw new Error(`could not remove what the probe made: ${cleanup.join('; ')}${failure ? ` (after: ${(failure as Error).message})` : ''}`);
+  if (cleanup.length > 0)
+    throw new Error(`could not remove what the probe made: ${cleanup.join('; ')}${failure ? ` (after: ${(failure as Error).message})` : ''}`);
   if (failure !== undefined) throw failure;
   if (!result) throw new Error('the probe ended without a result');
   return result;
 }
 
 /** removeLeftovers removes what killed doctor runs left (labelled, older than LEFTOVER_AGE_S); returns how many. */
-export async function removeLeftovers(probe: DockerProbe, now: number): Promise<number> {
+async function removeLeftovers(probe: DockerProbe, now: number): Promise<number> {
   const old = (await probe.leftovers()).filter((l) => now - l.created > LEFTOVER_AGE_S);
   for (const l of old.filter((x) => x.kind === 'container')) await probe.removeContainer(l.id);
   for (const l of old.filter((x) => x.kind === 'network')) await probe.removeNetwork(l.id);
@@ -210,17 +212,25 @@ export const serviceDiscoveryCheck: DoctorCheck<DoctorContext> = {
     const runtime = discoveryRuntime(docker, ctx.options.runtime);
     if ('missing' in runtime) {
       if (ctx.options.runtime === undefined) return withRunscIssues({ status: 'skip', summary: `${stack}: ${runtime.missing}`, facts }, runsc.issues);
-      return { status: 'fail', summary: `${stack}: ${runtime.missing}`, fix: `register it (shim/msbctl install --name ${ctx.options.runtime}) or name another with --runtime`, facts };
+      return {
+        status: 'fail',
+        summary: `${stack}: ${runtime.missing}`,
+        fix: `register it (shim/msbctl install --name ${ctx.options.runtime}) or name another with --runtime`,
+        facts,
+      };
     }
     facts.runtime = runtime.name;
     const probe = ctx.host.dockerProbe();
     if (!(await probe.imageExists(PROBE_IMAGE))) {
-      return withRunscIssues({
-        status: 'skip',
-        summary: `${stack}: image ${PROBE_IMAGE} is missing, so the lookup was not tried`,
-        detail: `build it from the checkout: scripts/build-images.sh (or: docker pull busybox && docker tag busybox ${PROBE_IMAGE})`,
-        facts,
-      }, runsc.issues);
+      return withRunscIssues(
+        {
+          status: 'skip',
+          summary: `${stack}: image ${PROBE_IMAGE} is missing, so the lookup was not tried`,
+          detail: `build it from the checkout: scripts/build-images.sh (or: docker pull busybox && docker tag busybox ${PROBE_IMAGE})`,
+          facts,
+        },
+        runsc.issues,
+      );
     }
     // A leftover that cannot be removed now is tried again next run; it does not decide this one.
     const removed = await removeLeftovers(probe, ctx.host.now() / 1000).catch(() => 0);
@@ -229,30 +239,39 @@ export const serviceDiscoveryCheck: DoctorCheck<DoctorContext> = {
     try {
       result = await probeDiscovery(probe, runtime.name, token, Number.parseInt(docker.serverVersion, 10) || 0);
     } catch (err) {
-      return withRunscIssues({
-        status: 'fail',
-        summary: `${stack}: the discovery probe under ${runtime.name} failed: ${(err as Error).message}`,
-        fix: 'the message names the step that failed; a runtime error there is create\'s (see the checks above, and docker run --runtime=' + runtime.name + ' local/busybox true)',
-        facts,
-      }, runsc.issues);
+      return withRunscIssues(
+        {
+          status: 'fail',
+          summary: `${stack}: the discovery probe under ${runtime.name} failed: ${(err as Error).message}`,
+          fix: `the message names the step that failed; a runtime error there is create's (see the checks above, and docker run --runtime=${runtime.name} local/busybox true)`,
+          facts,
+        },
+        runsc.issues,
+      );
     }
     const swept = removed > 0 ? `removed ${removed} leftover(s) of an interrupted doctor run` : '';
     facts.resolved = result.resolved;
     if (result.resolved) {
       facts.nameserver = result.nameservers.join(' ');
-      return withRunscIssues({
-        status: 'ok',
-        summary: `${stack}: a container under ${runtime.name} resolved a runc peer by name on a throw-away network (nameserver ${result.nameservers.join(', ')})`,
-        ...(swept ? { detail: swept } : {}),
-        facts,
-      }, runsc.issues);
+      return withRunscIssues(
+        {
+          status: 'ok',
+          summary: `${stack}: a container under ${runtime.name} resolved a runc peer by name on a throw-away network (nameserver ${result.nameservers.join(', ')})`,
+          ...(swept ? { detail: swept } : {}),
+          facts,
+        },
+        runsc.issues,
+      );
     }
-    return withRunscIssues({
-      status: 'fail',
-      summary: `${stack}: a container under ${runtime.name} could NOT resolve a peer by name: ${result.summary}`,
-      detail: [result.detail, swept].filter(Boolean).join('\n'),
-      fix: result.fix,
-      facts,
-    }, runsc.issues);
+    return withRunscIssues(
+      {
+        status: 'fail',
+        summary: `${stack}: a container under ${runtime.name} could NOT resolve a peer by name: ${result.summary}`,
+        detail: [result.detail, swept].filter(Boolean).join('\n'),
+        fix: result.fix,
+        facts,
+      },
+      runsc.issues,
+    );
   },
 };
