@@ -114,6 +114,20 @@ function crossBackendImports(src = SRC): string[] {
   return bad.sort();
 }
 
+/** inTree writes `files` (path under a fresh src/ → text) to a temporary tree, runs `check` on its root and removes it. */
+function inTree(files: Readonly<Record<string, string>>, check: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'msb-layers-'));
+  try {
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    check(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the layers of src/', () => {
   it('every directory of src/ is in a layer', () => {
     for (const e of readdirSync(SRC, { withFileTypes: true })) if (e.isDirectory()) expect(() => layerOf(e.name)).not.toThrow();
@@ -124,24 +138,21 @@ describe('the layers of src/', () => {
   });
 
   it('reports an upward, a sideways and a type-only or dynamic import, and lets a downward one pass', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'msb-layers-'));
-    try {
-      const put = (p: string, text: string): void => {
-        mkdirSync(dirname(join(dir, p)), { recursive: true });
-        writeFileSync(join(dir, p), text);
-      };
-      put('base/a.ts', "import { x } from '../oci/main.js';\n");
-      put('ctl/b.ts', "import type { Y } from '../cri/c.js';\nimport { z } from '../base/a.js';\n");
-      put('egress/d.ts', "const m = await import('../dns/e.js');\n");
-      put('base/a.test.ts', "import { x } from '../oci/main.js';\n");
-      expect(violations(dir)).toEqual([
-        'src/base/a.ts imports src/oci/main.js (oci is above base)',
-        'src/ctl/b.ts imports src/cri/c.js (cri is beside ctl)',
-        'src/egress/d.ts imports src/dns/e.js (dns is above egress)',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    inTree(
+      {
+        'base/a.ts': "import { x } from '../oci/main.js';\n",
+        'ctl/b.ts': "import type { Y } from '../cri/c.js';\nimport { z } from '../base/a.js';\n",
+        'egress/d.ts': "const m = await import('../dns/e.js');\n",
+        'base/a.test.ts': "import { x } from '../oci/main.js';\n",
+      },
+      (dir) => {
+        expect(violations(dir)).toEqual([
+          'src/base/a.ts imports src/oci/main.js (oci is above base)',
+          'src/ctl/b.ts imports src/cri/c.js (cri is beside ctl)',
+          'src/egress/d.ts imports src/dns/e.js (dns is above egress)',
+        ]);
+      },
+    );
   });
 
   it('no file in src/oci/commands names a backend in code', () => {
@@ -149,15 +160,9 @@ describe('the layers of src/', () => {
   });
 
   it('reports a backend named by a string, an import, an identifier or a template in oci/commands, not in a comment or a test', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'msb-layers-'));
-    try {
-      const put = (p: string, text: string): void => {
-        mkdirSync(dirname(join(dir, p)), { recursive: true });
-        writeFileSync(join(dir, p), text);
-      };
-      put(
-        'oci/commands/a.ts',
-        [
+    inTree(
+      {
+        'oci/commands/a.ts': [
           '// runsc is named in a comment: allowed',
           "import { x } from '../../isolation/backends.js';",
           "const { g } = await import('../../isolation/gvisor/g.js');",
@@ -165,17 +170,17 @@ describe('the layers of src/', () => {
           'const runscArgs = [`--${x}-gvisor`];',
           '',
         ].join('\n'),
-      );
-      put('oci/commands/a.test.ts', "const b = 'krun';\n");
-      expect(backendNamesIn(join(dir, 'oci', 'commands'), dir)).toEqual([
-        'src/oci/commands/a.ts:3 names a backend: "../../isolation/gvisor/g.js"',
-        'src/oci/commands/a.ts:4 names a backend: "krun"',
-        'src/oci/commands/a.ts:5 names a backend: "runscArgs"',
-        'src/oci/commands/a.ts:5 names a backend: "-gvisor"',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+        'oci/commands/a.test.ts': "const b = 'krun';\n",
+      },
+      (dir) => {
+        expect(backendNamesIn(join(dir, 'oci', 'commands'), dir)).toEqual([
+          'src/oci/commands/a.ts:3 names a backend: "../../isolation/gvisor/g.js"',
+          'src/oci/commands/a.ts:4 names a backend: "krun"',
+          'src/oci/commands/a.ts:5 names a backend: "runscArgs"',
+          'src/oci/commands/a.ts:5 names a backend: "-gvisor"',
+        ]);
+      },
+    );
   });
 
   it("no backend imports another backend's directory", () => {
@@ -183,23 +188,20 @@ describe('the layers of src/', () => {
   });
 
   it('reports krun importing gvisor and the reverse, static, dynamic or type-only, and lets shared isolation modules pass', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'msb-layers-'));
-    try {
-      const put = (p: string, text: string): void => {
-        mkdirSync(dirname(join(dir, p)), { recursive: true });
-        writeFileSync(join(dir, p), text);
-      };
-      put('isolation/krun/a.ts', "import { n } from '../gvisor/network-namespace.js';\nimport { s } from '../network-namespace.js';\n");
-      put('isolation/gvisor/b.ts', "const m = await import('../krun/krun-exec.js');\nimport type { K } from '../krun/k.js';\n");
-      put('isolation/gvisor/c.ts', "import { d } from './d.js';\nimport { e } from '../backend.js';\n");
-      put('isolation/krun/d.test.ts', "import { g } from '../gvisor/g.js';\n");
-      expect(crossBackendImports(dir)).toEqual([
-        "src/isolation/gvisor/b.ts imports src/isolation/krun/k.js (isolation/krun is another backend's)",
-        "src/isolation/gvisor/b.ts imports src/isolation/krun/krun-exec.js (isolation/krun is another backend's)",
-        "src/isolation/krun/a.ts imports src/isolation/gvisor/network-namespace.js (isolation/gvisor is another backend's)",
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    inTree(
+      {
+        'isolation/krun/a.ts': "import { n } from '../gvisor/network-namespace.js';\nimport { s } from '../network-namespace.js';\n",
+        'isolation/gvisor/b.ts': "const m = await import('../krun/krun-exec.js');\nimport type { K } from '../krun/k.js';\n",
+        'isolation/gvisor/c.ts': "import { d } from './d.js';\nimport { e } from '../backend.js';\n",
+        'isolation/krun/d.test.ts': "import { g } from '../gvisor/g.js';\n",
+      },
+      (dir) => {
+        expect(crossBackendImports(dir)).toEqual([
+          "src/isolation/gvisor/b.ts imports src/isolation/krun/k.js (isolation/krun is another backend's)",
+          "src/isolation/gvisor/b.ts imports src/isolation/krun/krun-exec.js (isolation/krun is another backend's)",
+          "src/isolation/krun/a.ts imports src/isolation/gvisor/network-namespace.js (isolation/gvisor is another backend's)",
+        ]);
+      },
+    );
   });
 });
